@@ -1,0 +1,114 @@
+//! Directives: comments in sqlstrata's own namespace (`-- sqlstrata: ...`),
+//! so that no ordinary comment can trip them.
+
+use std::fmt;
+
+/// The lints a migration can allow with `-- sqlstrata: allow(NAME)`.
+pub const LINTS: &[&str] = &["missing-down", "not-null-without-default"];
+
+/// One directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Directive {
+    /// `no-transaction`: run the migration's statements one by one outside a transaction.
+    NoTransaction,
+    /// `irreversible`: the migration has no DOWN section and cannot be rolled back.
+    Irreversible,
+    /// `unchecked`: do not validate the next statement (PostgreSQL accepts it, sqlparser does not).
+    Unchecked,
+    /// `allow(NAME)`: silence a lint for the file or the next statement.
+    Allow(&'static str),
+}
+
+/// A comment in the `sqlstrata:` namespace that is not a known directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDirective(pub String);
+
+impl fmt::Display for UnknownDirective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown directive `{}`", self.0)
+    }
+}
+
+/// The help text listing what is known.
+pub fn known_directives_help() -> String {
+    format!(
+        "known directives: `no-transaction`, `irreversible`, `unchecked`, `allow(NAME)` with NAME one of {}",
+        LINTS
+            .iter()
+            .map(|l| format!("`{l}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Reads a comment: `None` when it is not in the `sqlstrata:` namespace.
+///
+/// ```
+/// use sqlstrata_core::directives::{parse_comment, Directive};
+/// assert_eq!(parse_comment("-- sqlstrata: no-transaction"), Some(Ok(Directive::NoTransaction)));
+/// assert!(parse_comment("-- sqlstrata: no-transacton").unwrap().is_err());
+/// assert_eq!(parse_comment("-- an ordinary comment"), None);
+/// ```
+pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective>> {
+    let body = comment.strip_prefix("--")?.trim();
+    let rest = body
+        .get(..10)
+        .filter(|p| p.eq_ignore_ascii_case("sqlstrata:"))
+        .map(|_| body[10..].trim())?;
+    let directive = match rest {
+        "no-transaction" => Directive::NoTransaction,
+        "irreversible" => Directive::Irreversible,
+        "unchecked" => Directive::Unchecked,
+        other => {
+            let lint = other
+                .strip_prefix("allow(")
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::trim)
+                .and_then(|name| LINTS.iter().find(|l| **l == name));
+            match lint {
+                Some(lint) => Directive::Allow(lint),
+                None => return Some(Err(UnknownDirective(other.to_string()))),
+            }
+        }
+    };
+    Some(Ok(directive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_directives() {
+        for (c, d) in [
+            ("-- sqlstrata: no-transaction", Directive::NoTransaction),
+            ("--sqlstrata:irreversible", Directive::Irreversible),
+            ("-- SQLSTRATA: unchecked", Directive::Unchecked),
+            ("-- sqlstrata: allow(missing-down)", Directive::Allow("missing-down")),
+            (
+                "-- sqlstrata: allow( not-null-without-default )",
+                Directive::Allow("not-null-without-default"),
+            ),
+        ] {
+            assert_eq!(parse_comment(c), Some(Ok(d)), "{c}");
+        }
+    }
+
+    #[test]
+    fn typos_are_unknown_not_ignored() {
+        for c in [
+            "-- sqlstrata: no_transaction",
+            "-- sqlstrata: allow(missing_down)",
+            "-- sqlstrata: uncheked",
+            "-- sqlstrata:",
+        ] {
+            assert!(matches!(parse_comment(c), Some(Err(_))), "{c}");
+        }
+    }
+
+    #[test]
+    fn other_comments_are_not_directives() {
+        assert_eq!(parse_comment("-- sqlstratum: x"), None);
+        assert_eq!(parse_comment("-- note: sqlstrata: unchecked"), None);
+    }
+}

@@ -1,0 +1,379 @@
+//! One migration file read into its model, with every diagnostic it earns.
+
+use std::ops::Range;
+
+use crate::checksum::checksum;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::directives::{self, Directive};
+use crate::lex::{Token, TokenKind, leading_words, tokenize};
+use crate::naming::FileName;
+use crate::rules;
+use crate::sections::{Headers, find_sections, read_header};
+use crate::split::{Statement, statements};
+use crate::validate::{Validation, validate};
+
+/// How a statement was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// sqlparser parsed all of it.
+    Parsed,
+    /// A kind sqlparser does not support; checked lexically only.
+    NotValidated(&'static str),
+    /// `-- sqlstrata: unchecked` stood above it.
+    Unchecked,
+}
+
+/// One statement of a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStatement {
+    /// The original text, without the terminating `;`.
+    pub sql: String,
+    /// 1-based line in the file where it starts.
+    pub line: usize,
+    /// How it was checked.
+    pub checked: Checked,
+}
+
+/// A migration read from its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceMigration {
+    /// The numeric version.
+    pub version: i64,
+    /// The snake_case name.
+    pub name: String,
+    /// The file name, e.g. `003_add_index.sql`.
+    pub file_name: String,
+    /// `-- Description:`.
+    pub description: Option<String>,
+    /// `-- Created:`.
+    pub created: Option<String>,
+    /// The UP statements.
+    pub up: Vec<SourceStatement>,
+    /// The DOWN statements; `None` when the migration is irreversible.
+    pub down: Option<Vec<SourceStatement>>,
+    /// SHA-256 of the normalised UP section.
+    pub checksum: [u8; 32],
+    /// `-- sqlstrata: no-transaction`.
+    pub no_transaction: bool,
+}
+
+impl SourceMigration {
+    /// Whether the migration cannot be rolled back.
+    pub fn irreversible(&self) -> bool {
+        self.down.is_none()
+    }
+
+    /// The statements that were not validated by sqlparser.
+    pub fn not_validated(&self) -> impl Iterator<Item = &SourceStatement> {
+        self.up
+            .iter()
+            .chain(self.down.iter().flatten())
+            .filter(|s| s.checked != Checked::Parsed)
+    }
+}
+
+/// What is in force for one statement.
+#[derive(Default)]
+struct StatementDirectives {
+    unchecked: bool,
+    allow: Vec<&'static str>,
+}
+
+/// File-wide directives.
+#[derive(Default)]
+struct FileDirectives {
+    no_transaction: bool,
+    irreversible: bool,
+    allow: Vec<&'static str>,
+}
+
+/// Reads one migration file. `display` is the path shown in diagnostics.
+/// Returns the migration when the file has no errors (warnings may be present).
+pub fn read_migration(
+    display: &str,
+    name: &FileName,
+    file_name: &str,
+    source: &str,
+) -> (Option<SourceMigration>, Vec<Diagnostic>) {
+    let mut reader = Reader {
+        display,
+        src: source.strip_prefix('\u{feff}').unwrap_or(source),
+        diagnostics: Vec::new(),
+    };
+    let migration = reader.read(name, file_name);
+    let errors = reader.diagnostics.iter().any(Diagnostic::is_error);
+    (migration.filter(|_| !errors), reader.diagnostics)
+}
+
+struct Reader<'a> {
+    display: &'a str,
+    src: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Reader<'a> {
+    fn at(&self, severity: Severity, rule: &'static str, line: usize, column: usize, message: String) -> Diagnostic {
+        Diagnostic::at(severity, rule, self.display, self.src, line, column, message)
+    }
+
+    fn error(&mut self, rule: &'static str, tok: &Token, message: String, help: Option<String>) {
+        let mut d = self.at(Severity::Error, rule, tok.line, tok.column, message);
+        d.help = help;
+        self.diagnostics.push(d);
+    }
+
+    fn read(&mut self, name: &FileName, file_name: &str) -> Option<SourceMigration> {
+        let src = self.src;
+        let tokens = match tokenize(src) {
+            Ok(t) => t,
+            Err(e) => {
+                let d = self
+                    .at(Severity::Error, "unterminated", e.line, e.column, e.to_string())
+                    .with_help(format!("close the {} (or remove it)", e.what));
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        let sections = match find_sections(src, &tokens) {
+            Ok(s) => s,
+            Err(e) => {
+                let tok = tokens[e.token];
+                self.error("markers", &tok, e.message.to_string(), Some(
+                    "a migration is `-- UP`, its statements, then optionally `-- DOWN` and its statements".into(),
+                ));
+                return None;
+            }
+        };
+
+        // Before the UP marker: only comments (headers, directives).
+        let head = &tokens[sections.head.clone()];
+        if let Some(tok) = head.iter().find(|t| !t.kind.is_trivia()) {
+            self.error(
+                "sql-before-up",
+                tok,
+                "SQL before the `-- UP` marker".into(),
+                Some("move it below `-- UP`; only comments may stand above it".into()),
+            );
+        }
+
+        let up = statements(src, &tokens[sections.up.clone()]);
+        let down = sections.down.clone().map(|r| statements(src, &tokens[r]));
+
+        // Headers stand before the first statement.
+        let header_end = match (&sections.has_markers, up.first()) {
+            (true, _) => sections.head.end,
+            (false, Some(first)) => tokens.iter().position(|t| t.start == first.offset).unwrap_or(0),
+            (false, None) => tokens.len(),
+        };
+        let mut headers = Headers::default();
+        for tok in tokens[..header_end].iter().filter(|t| t.kind == TokenKind::LineComment) {
+            read_header(tok.text(src), tok.line, &mut headers);
+        }
+        if let Some((declared, line)) = &headers.migration
+            && *declared != name.stem()
+        {
+            let column = src.lines().nth(line - 1).and_then(|l| l.find(declared.as_str())).map_or(1, |c| c + 1);
+            let d = self
+                .at(Severity::Error, "header", *line, column, format!(
+                    "the `-- Migration:` header says `{declared}` but the file is `{}`",
+                    name.stem()
+                ))
+                .with_help(format!("write `-- Migration: {}` or remove the header", name.stem()));
+            self.diagnostics.push(d);
+        }
+
+        let (file, per_statement) = self.directives(&tokens, header_end, &up, down.as_deref());
+
+        if up.is_empty() {
+            let tok = sections
+                .has_markers
+                .then(|| tokens[sections.head.end])
+                .unwrap_or(Token { kind: TokenKind::Whitespace, start: 0, end: 0, line: 1, column: 1 });
+            self.error("empty-up", &tok, "the UP section has no statements".into(), Some(
+                "a migration must change something; delete the file if it is not needed".into(),
+            ));
+        }
+
+        let up_checked = self.check_statements(&up, &per_statement, 0, &file);
+        let down_checked = down
+            .as_ref()
+            .map(|d| self.check_statements(d, &per_statement, up.len(), &file));
+
+        let reversible = sections.down.is_some();
+        if file.irreversible && down.as_ref().is_some_and(|d| !d.is_empty()) {
+            let tok = tokens[sections.up.end];
+            self.error("irreversible", &tok, "the migration says `-- sqlstrata: irreversible` but has a DOWN section".into(),
+                Some("remove the DOWN section or the directive".into()));
+        }
+        if sections.has_markers && !reversible && !file.irreversible && !file.allow.contains(&"missing-down") {
+            let tok = tokens[sections.head.end];
+            let d = self
+                .at(Severity::Warning, "missing-down", tok.line, tok.column,
+                    "no `-- DOWN` section: this migration cannot be rolled back".into())
+                .with_help("add `-- DOWN` with statements that undo it, or put `-- sqlstrata: irreversible` in the header");
+            self.diagnostics.push(d);
+        }
+
+        let up_text = match (sections.has_markers, sections.up.is_empty()) {
+            (false, _) => src,
+            (true, true) => "",
+            (true, false) => {
+                let first = tokens[sections.up.start].start;
+                let last = tokens[sections.up.end - 1].end;
+                &src[first..last]
+            }
+        };
+        Some(SourceMigration {
+            version: name.version,
+            name: name.name.clone(),
+            file_name: file_name.to_string(),
+            description: headers.description,
+            created: headers.created,
+            up: up_checked,
+            down: if file.irreversible { None } else { down_checked },
+            checksum: checksum(up_text),
+            no_transaction: file.no_transaction,
+        })
+    }
+
+    /// Reads every `-- sqlstrata:` comment and decides what it applies to:
+    /// `unchecked` and `allow(...)` in the comments right above a statement
+    /// apply to that statement; `allow(...)` in the header applies to the
+    /// file; `no-transaction` and `irreversible` apply to the file wherever
+    /// they stand.
+    fn directives(
+        &mut self,
+        tokens: &[Token],
+        header_end: usize,
+        up: &[Statement<'_>],
+        down: Option<&[Statement<'_>]>,
+    ) -> (FileDirectives, Vec<StatementDirectives>) {
+        let src = self.src;
+        let all: Vec<&Statement<'_>> = up.iter().chain(down.into_iter().flatten()).collect();
+        let leading: Vec<Range<usize>> = all
+            .iter()
+            .map(|s| {
+                let start = s.leading.first().map_or(s.offset, |t| t.start);
+                start..s.offset
+            })
+            .collect();
+        let mut file = FileDirectives::default();
+        let mut per_statement: Vec<StatementDirectives> = all.iter().map(|_| StatementDirectives::default()).collect();
+        for (i, tok) in tokens.iter().enumerate() {
+            if tok.kind != TokenKind::LineComment {
+                continue;
+            }
+            let directive = match directives::parse_comment(tok.text(src)) {
+                None => continue,
+                Some(Ok(d)) => d,
+                Some(Err(unknown)) => {
+                    self.error("directive", tok, unknown.to_string(), Some(directives::known_directives_help()));
+                    continue;
+                }
+            };
+            let in_header = i < header_end;
+            let statement = leading.iter().position(|r| r.contains(&tok.start));
+            match directive {
+                Directive::NoTransaction => file.no_transaction = true,
+                Directive::Irreversible => file.irreversible = true,
+                Directive::Allow(lint) if in_header => file.allow.push(lint),
+                Directive::Allow(lint) if statement.is_some() => {
+                    if let Some(s) = statement {
+                        per_statement[s].allow.push(lint);
+                    }
+                }
+                Directive::Unchecked if statement.is_some() => {
+                    if let Some(s) = statement {
+                        per_statement[s].unchecked = true;
+                    }
+                }
+                Directive::Unchecked | Directive::Allow(_) => {
+                    let what = if directive == Directive::Unchecked { "unchecked" } else { "allow(...)" };
+                    self.error(
+                        "directive",
+                        tok,
+                        format!("`-- sqlstrata: {what}` is not right above a statement"),
+                        Some("put it on its own line directly above the statement it applies to".into()),
+                    );
+                }
+            }
+        }
+        (file, per_statement)
+    }
+
+    fn check_statements(
+        &mut self,
+        statements: &[Statement<'_>],
+        per_statement: &[StatementDirectives],
+        first_index: usize,
+        file: &FileDirectives,
+    ) -> Vec<SourceStatement> {
+        let src = self.src;
+        let mut out = Vec::with_capacity(statements.len());
+        for (n, stmt) in statements.iter().enumerate() {
+            let directives = &per_statement[first_index + n];
+            let allowed = |lint: &str| directives.allow.contains(&lint) || file.allow.contains(&lint);
+            let words = leading_words(src, stmt.tokens, 3);
+            let head = stmt.tokens[0];
+            if !file.no_transaction {
+                if let Some(control) = rules::transaction_control(&words) {
+                    self.error(
+                        "transaction-control",
+                        &head,
+                        format!("`{control}` in a migration that runs in a transaction"),
+                        Some(
+                            "sqlstrata runs each migration inside a transaction it owns; remove this statement \
+                             (or, to run the migration without one, put `-- sqlstrata: no-transaction` above `-- UP`)"
+                                .into(),
+                        ),
+                    );
+                } else if let Some(kind) = rules::needs_no_transaction(src, stmt.tokens) {
+                    self.error(
+                        "needs-no-transaction",
+                        &head,
+                        format!("`{kind}` cannot run inside a transaction block"),
+                        Some("put `-- sqlstrata: no-transaction` above `-- UP`: the migration then runs statement by statement outside a transaction".into()),
+                    );
+                }
+            }
+            let checked = if directives.unchecked {
+                Checked::Unchecked
+            } else {
+                match validate(src, stmt.tokens, stmt.text) {
+                    Ok(Validation::Parsed(ast)) => {
+                        if let Some(column) = rules::not_null_without_default(&ast)
+                            && !allowed("not-null-without-default")
+                        {
+                            let d = self
+                                .at(Severity::Warning, "not-null-without-default", stmt.line, stmt.column,
+                                    format!("column `{column}` is added NOT NULL without a DEFAULT, which fails on a table that has rows"))
+                                .with_help("add a DEFAULT, or add it NULL, backfill, then SET NOT NULL; or put `-- sqlstrata: allow(not-null-without-default)` above the statement");
+                            self.diagnostics.push(d);
+                        }
+                        Checked::Parsed
+                    }
+                    Ok(Validation::NotValidated(kind)) => Checked::NotValidated(kind),
+                    Err(rejection) => {
+                        let line = stmt.line + rejection.line - 1;
+                        let column = if rejection.line == 1 {
+                            stmt.column + rejection.column - 1
+                        } else {
+                            rejection.column
+                        };
+                        let d = self
+                            .at(Severity::Error, "syntax", line, column, format!("invalid SQL: {}", rejection.message))
+                            .with_help("fix the statement; if PostgreSQL accepts it as written, put `-- sqlstrata: unchecked` on the line above it");
+                        self.diagnostics.push(d);
+                        Checked::Parsed
+                    }
+                }
+            };
+            out.push(SourceStatement {
+                sql: stmt.text.to_string(),
+                line: stmt.line,
+                checked,
+            });
+        }
+        out
+    }
+}
