@@ -1,0 +1,50 @@
+//! The example set embedded by the macro: what a user's crate gets.
+
+use sqlstrata_core::checksum::checksum;
+use sqlstrata_tests::EXAMPLE;
+
+#[test]
+fn example_set_is_embedded_in_version_order() {
+    let versions: Vec<i64> = EXAMPLE.iter().map(|m| m.version()).collect();
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
+    let names: Vec<&str> = EXAMPLE.iter().map(|m| m.name()).collect();
+    assert_eq!(names[2], "posts_updated_at_trigger");
+}
+
+#[test]
+fn statements_keep_their_original_text_and_lines() {
+    let trigger = EXAMPLE.get(3).unwrap();
+    let function = &trigger.up()[0];
+    assert_eq!(function.line(), 6);
+    assert!(function.sql().starts_with("CREATE OR REPLACE FUNCTION touch_updated_at()"));
+    assert!(function.sql().contains("-- A semicolon inside the body; does not end the statement."));
+    assert!(function.sql().ends_with("$$"));
+    assert_eq!(trigger.up()[1].line(), 15);
+    assert_eq!(trigger.down().unwrap().len(), 2);
+}
+
+#[test]
+fn flags_and_headers_are_embedded() {
+    let concurrent = EXAMPLE.get(6).unwrap();
+    assert!(concurrent.is_no_transaction());
+    assert!(!EXAMPLE.get(5).unwrap().is_no_transaction());
+    let irreversible = EXAMPLE.get(7).unwrap();
+    assert!(irreversible.is_irreversible());
+    assert!(irreversible.down().is_none());
+    assert_eq!(
+        EXAMPLE.get(4).unwrap().description(),
+        Some("Add avatar column to users table")
+    );
+    assert_eq!(EXAMPLE.get(4).unwrap().file_name(), "004_add_user_avatar.sql");
+}
+
+#[test]
+fn checksums_match_core_at_run_time() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../migrations/004_add_user_avatar.sql"
+    ))
+    .unwrap();
+    let up = text.split("-- UP\n").nth(1).unwrap().split("-- DOWN").next().unwrap();
+    assert_eq!(EXAMPLE.get(4).unwrap().checksum(), &checksum(up));
+}
