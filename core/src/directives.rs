@@ -84,7 +84,10 @@ mod tests {
             ("-- sqlstrata: no-transaction", Directive::NoTransaction),
             ("--sqlstrata:irreversible", Directive::Irreversible),
             ("-- SQLSTRATA: unchecked", Directive::Unchecked),
-            ("-- sqlstrata: allow(missing-down)", Directive::Allow("missing-down")),
+            (
+                "-- sqlstrata: allow(missing-down)",
+                Directive::Allow("missing-down"),
+            ),
             (
                 "-- sqlstrata: allow( not-null-without-default )",
                 Directive::Allow("not-null-without-default"),

@@ -41,7 +41,7 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
                     display,
                     format!("cannot read the migrations folder: {err}"),
                 )
-                .with_help(format!("the path is resolved to `{}`", dir.display())),
+                .with_help("the path is relative to the directory of the crate's Cargo.toml (CARGO_MANIFEST_DIR)"),
             );
             return folder;
         }
@@ -62,15 +62,25 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
             Ok(p) if file_name.ends_with(".sql") => p,
             Ok(_) => {
                 folder.diagnostics.push(
-                    Diagnostic::file(Severity::Error, "file-name", &shown, "the extension must be `.sql` in lower case".into())
-                        .with_help(format!("rename it to match {PATTERN}")),
+                    Diagnostic::file(
+                        Severity::Error,
+                        "file-name",
+                        &shown,
+                        "the extension must be `.sql` in lower case".into(),
+                    )
+                    .with_help(format!("rename it to match {PATTERN}")),
                 );
                 continue;
             }
             Err(e) => {
                 folder.diagnostics.push(
-                    Diagnostic::file(Severity::Error, "file-name", &shown, format!("bad migration file name: {e}"))
-                        .with_help(format!("rename it to match {PATTERN}")),
+                    Diagnostic::file(
+                        Severity::Error,
+                        "file-name",
+                        &shown,
+                        format!("bad migration file name: {e}"),
+                    )
+                    .with_help(format!("rename it to match {PATTERN}")),
                 );
                 continue;
             }
@@ -81,7 +91,10 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
                     Severity::Error,
                     "duplicate-version",
                     &shown,
-                    format!("version {} is used twice: by `{other}` and `{file_name}`", parsed.version),
+                    format!(
+                        "version {} is used twice: by `{other}` and `{file_name}`",
+                        parsed.version
+                    ),
                 )
                 .with_help("give one of them the next free version"),
             );
@@ -91,11 +104,21 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
         let source = match fs::read(&path).map(String::from_utf8) {
             Ok(Ok(s)) => s,
             Ok(Err(_)) => {
-                folder.diagnostics.push(Diagnostic::file(Severity::Error, "encoding", &shown, "the file is not valid UTF-8".into()));
+                folder.diagnostics.push(Diagnostic::file(
+                    Severity::Error,
+                    "encoding",
+                    &shown,
+                    "the file is not valid UTF-8".into(),
+                ));
                 continue;
             }
             Err(err) => {
-                folder.diagnostics.push(Diagnostic::file(Severity::Error, "io", &shown, format!("cannot read the file: {err}")));
+                folder.diagnostics.push(Diagnostic::file(
+                    Severity::Error,
+                    "io",
+                    &shown,
+                    format!("cannot read the file: {err}"),
+                ));
                 continue;
             }
         };

@@ -408,9 +408,15 @@ mod tests {
     #[test]
     fn lines_and_columns_count_characters() {
         let toks = tokenize("é;\r\n  abc").unwrap();
-        let abc = toks.iter().find(|t| t.text("é;\r\n  abc") == "abc").unwrap();
+        let abc = toks
+            .iter()
+            .find(|t| t.text("é;\r\n  abc") == "abc")
+            .unwrap();
         assert_eq!((abc.line, abc.column), (2, 3));
-        let semi = toks.iter().find(|t| t.kind == TokenKind::Punct(';')).unwrap();
+        let semi = toks
+            .iter()
+            .find(|t| t.kind == TokenKind::Punct(';'))
+            .unwrap();
         assert_eq!(semi.column, 2);
     }
 }

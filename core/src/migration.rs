@@ -112,8 +112,23 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn at(&self, severity: Severity, rule: &'static str, line: usize, column: usize, message: String) -> Diagnostic {
-        Diagnostic::at(severity, rule, self.display, self.src, line, column, message)
+    fn at(
+        &self,
+        severity: Severity,
+        rule: &'static str,
+        line: usize,
+        column: usize,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic::at(
+            severity,
+            rule,
+            self.display,
+            self.src,
+            line,
+            column,
+            message,
+        )
     }
 
     fn error(&mut self, rule: &'static str, tok: &Token, message: String, help: Option<String>) {
@@ -128,7 +143,13 @@ impl<'a> Reader<'a> {
             Ok(t) => t,
             Err(e) => {
                 let d = self
-                    .at(Severity::Error, "unterminated", e.line, e.column, e.to_string())
+                    .at(
+                        Severity::Error,
+                        "unterminated",
+                        e.line,
+                        e.column,
+                        e.to_string(),
+                    )
                     .with_help(format!("close the {} (or remove it)", e.what));
                 self.diagnostics.push(d);
                 return None;
@@ -162,36 +183,67 @@ impl<'a> Reader<'a> {
         // Headers stand before the first statement.
         let header_end = match (&sections.has_markers, up.first()) {
             (true, _) => sections.head.end,
-            (false, Some(first)) => tokens.iter().position(|t| t.start == first.offset).unwrap_or(0),
+            (false, Some(first)) => tokens
+                .iter()
+                .position(|t| t.start == first.offset)
+                .unwrap_or(0),
             (false, None) => tokens.len(),
         };
         let mut headers = Headers::default();
-        for tok in tokens[..header_end].iter().filter(|t| t.kind == TokenKind::LineComment) {
+        for tok in tokens[..header_end]
+            .iter()
+            .filter(|t| t.kind == TokenKind::LineComment)
+        {
             read_header(tok.text(src), tok.line, &mut headers);
         }
         if let Some((declared, line)) = &headers.migration
             && *declared != name.stem()
         {
-            let column = src.lines().nth(line - 1).and_then(|l| l.find(declared.as_str())).map_or(1, |c| c + 1);
+            let column = src
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.find(declared.as_str()))
+                .map_or(1, |c| c + 1);
             let d = self
-                .at(Severity::Error, "header", *line, column, format!(
-                    "the `-- Migration:` header says `{declared}` but the file is `{}`",
+                .at(
+                    Severity::Error,
+                    "header",
+                    *line,
+                    column,
+                    format!(
+                        "the `-- Migration:` header says `{declared}` but the file is `{}`",
+                        name.stem()
+                    ),
+                )
+                .with_help(format!(
+                    "write `-- Migration: {}` or remove the header",
                     name.stem()
-                ))
-                .with_help(format!("write `-- Migration: {}` or remove the header", name.stem()));
+                ));
             self.diagnostics.push(d);
         }
 
         let (file, per_statement) = self.directives(&tokens, header_end, &up, down.as_deref());
 
         if up.is_empty() {
-            let tok = sections
-                .has_markers
-                .then(|| tokens[sections.head.end])
-                .unwrap_or(Token { kind: TokenKind::Whitespace, start: 0, end: 0, line: 1, column: 1 });
-            self.error("empty-up", &tok, "the UP section has no statements".into(), Some(
-                "a migration must change something; delete the file if it is not needed".into(),
-            ));
+            let tok = if sections.has_markers {
+                tokens[sections.head.end]
+            } else {
+                Token {
+                    kind: TokenKind::Whitespace,
+                    start: 0,
+                    end: 0,
+                    line: 1,
+                    column: 1,
+                }
+            };
+            self.error(
+                "empty-up",
+                &tok,
+                "the UP section has no statements".into(),
+                Some(
+                    "a migration must change something; delete the file if it is not needed".into(),
+                ),
+            );
         }
 
         let up_checked = self.check_statements(&up, &per_statement, 0, &file);
@@ -202,10 +254,18 @@ impl<'a> Reader<'a> {
         let reversible = sections.down.is_some();
         if file.irreversible && down.as_ref().is_some_and(|d| !d.is_empty()) {
             let tok = tokens[sections.up.end];
-            self.error("irreversible", &tok, "the migration says `-- sqlstrata: irreversible` but has a DOWN section".into(),
-                Some("remove the DOWN section or the directive".into()));
+            self.error(
+                "irreversible",
+                &tok,
+                "the migration says `-- sqlstrata: irreversible` but has a DOWN section".into(),
+                Some("remove the DOWN section or the directive".into()),
+            );
         }
-        if sections.has_markers && !reversible && !file.irreversible && !file.allow.contains(&"missing-down") {
+        if sections.has_markers
+            && !reversible
+            && !file.irreversible
+            && !file.allow.contains(&"missing-down")
+        {
             let tok = tokens[sections.head.end];
             let d = self
                 .at(Severity::Warning, "missing-down", tok.line, tok.column,
@@ -230,7 +290,11 @@ impl<'a> Reader<'a> {
             description: headers.description,
             created: headers.created,
             up: up_checked,
-            down: if file.irreversible { None } else { down_checked },
+            down: if file.irreversible {
+                None
+            } else {
+                down_checked
+            },
             checksum: checksum(up_text),
             no_transaction: file.no_transaction,
         })
@@ -258,7 +322,8 @@ impl<'a> Reader<'a> {
             })
             .collect();
         let mut file = FileDirectives::default();
-        let mut per_statement: Vec<StatementDirectives> = all.iter().map(|_| StatementDirectives::default()).collect();
+        let mut per_statement: Vec<StatementDirectives> =
+            all.iter().map(|_| StatementDirectives::default()).collect();
         for (i, tok) in tokens.iter().enumerate() {
             if tok.kind != TokenKind::LineComment {
                 continue;
@@ -267,7 +332,12 @@ impl<'a> Reader<'a> {
                 None => continue,
                 Some(Ok(d)) => d,
                 Some(Err(unknown)) => {
-                    self.error("directive", tok, unknown.to_string(), Some(directives::known_directives_help()));
+                    self.error(
+                        "directive",
+                        tok,
+                        unknown.to_string(),
+                        Some(directives::known_directives_help()),
+                    );
                     continue;
                 }
             };
@@ -288,12 +358,19 @@ impl<'a> Reader<'a> {
                     }
                 }
                 Directive::Unchecked | Directive::Allow(_) => {
-                    let what = if directive == Directive::Unchecked { "unchecked" } else { "allow(...)" };
+                    let what = if directive == Directive::Unchecked {
+                        "unchecked"
+                    } else {
+                        "allow(...)"
+                    };
                     self.error(
                         "directive",
                         tok,
                         format!("`-- sqlstrata: {what}` is not right above a statement"),
-                        Some("put it on its own line directly above the statement it applies to".into()),
+                        Some(
+                            "put it on its own line directly above the statement it applies to"
+                                .into(),
+                        ),
                     );
                 }
             }
@@ -312,7 +389,8 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(statements.len());
         for (n, stmt) in statements.iter().enumerate() {
             let directives = &per_statement[first_index + n];
-            let allowed = |lint: &str| directives.allow.contains(&lint) || file.allow.contains(&lint);
+            let allowed =
+                |lint: &str| directives.allow.contains(&lint) || file.allow.contains(&lint);
             let words = leading_words(src, stmt.tokens, 3);
             let head = stmt.tokens[0];
             if !file.no_transaction {

@@ -37,7 +37,10 @@ impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NameError::NoVersion => {
-                write!(f, "the name must start with a numeric version followed by `_`")
+                write!(
+                    f,
+                    "the name must start with a numeric version followed by `_`"
+                )
             }
             NameError::ShortVersion(v) => write!(
                 f,
@@ -46,7 +49,9 @@ impl fmt::Display for NameError {
             NameError::VersionTooLarge(v) => {
                 write!(f, "the version `{v}` does not fit in a BIGINT")
             }
-            NameError::BadName(n) if n.is_empty() => write!(f, "the name after the version is empty"),
+            NameError::BadName(n) if n.is_empty() => {
+                write!(f, "the name after the version is empty")
+            }
             NameError::BadName(n) => write!(
                 f,
                 "the name `{n}` is not snake_case (only `a-z`, `0-9` and `_`)"
@@ -56,7 +61,8 @@ impl fmt::Display for NameError {
 }
 
 /// The pattern every migration file name must match, for messages.
-pub const PATTERN: &str = "<version>_<name>.sql, e.g. 001_create_users.sql (version: 3+ digits; name: a-z, 0-9, _)";
+pub const PATTERN: &str =
+    "<version>_<name>.sql, e.g. 001_create_users.sql (version: 3+ digits; name: a-z, 0-9, _)";
 
 /// Parses a file name (with its `.sql` extension).
 ///
@@ -118,10 +124,19 @@ mod tests {
             ("1_create_audit.sql", NameError::ShortVersion("1".into())),
             ("016-add-preferences.sql", NameError::NoVersion),
             ("create_users.sql", NameError::NoVersion),
-            ("001_Create_Users.sql", NameError::BadName("Create_Users".into())),
-            ("001_create users.sql", NameError::BadName("create users".into())),
+            (
+                "001_Create_Users.sql",
+                NameError::BadName("Create_Users".into()),
+            ),
+            (
+                "001_create users.sql",
+                NameError::BadName("create users".into()),
+            ),
             ("001_.sql", NameError::BadName(String::new())),
-            ("99999999999999999999_x.sql", NameError::VersionTooLarge("99999999999999999999".into())),
+            (
+                "99999999999999999999_x.sql",
+                NameError::VersionTooLarge("99999999999999999999".into()),
+            ),
         ] {
             assert_eq!(parse_file_name(file), Err(err), "{file}");
         }

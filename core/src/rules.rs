@@ -64,11 +64,14 @@ pub fn not_null_without_default(ast: &Ast) -> Option<String> {
             return None;
         };
         let options = || column_def.options.iter().map(|o| &o.option);
-        let not_null = options().any(|o| matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_)));
+        let not_null =
+            options().any(|o| matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_)));
         let filled = options().any(|o| {
             matches!(
                 o,
-                ColumnOption::Default(_) | ColumnOption::Generated { .. } | ColumnOption::Identity(_)
+                ColumnOption::Default(_)
+                    | ColumnOption::Generated { .. }
+                    | ColumnOption::Identity(_)
             )
         });
         (not_null && !filled).then(|| column_def.name.value.clone())
@@ -90,7 +93,10 @@ mod tests {
     fn transaction_control_statements() {
         for (sql, name) in [
             ("BEGIN", Some("BEGIN")),
-            ("begin transaction isolation level serializable", Some("BEGIN")),
+            (
+                "begin transaction isolation level serializable",
+                Some("BEGIN"),
+            ),
             ("START TRANSACTION", Some("START TRANSACTION")),
             ("COMMIT", Some("COMMIT")),
             ("END", Some("END")),
@@ -107,10 +113,22 @@ mod tests {
     #[test]
     fn statements_that_cannot_run_in_a_transaction() {
         for (sql, name) in [
-            ("CREATE INDEX CONCURRENTLY i ON t (a)", Some("CREATE INDEX CONCURRENTLY")),
-            ("create unique index concurrently if not exists i on t (a)", Some("CREATE INDEX CONCURRENTLY")),
-            ("DROP INDEX CONCURRENTLY IF EXISTS i", Some("DROP INDEX CONCURRENTLY")),
-            ("REINDEX (VERBOSE) INDEX CONCURRENTLY i", Some("REINDEX CONCURRENTLY")),
+            (
+                "CREATE INDEX CONCURRENTLY i ON t (a)",
+                Some("CREATE INDEX CONCURRENTLY"),
+            ),
+            (
+                "create unique index concurrently if not exists i on t (a)",
+                Some("CREATE INDEX CONCURRENTLY"),
+            ),
+            (
+                "DROP INDEX CONCURRENTLY IF EXISTS i",
+                Some("DROP INDEX CONCURRENTLY"),
+            ),
+            (
+                "REINDEX (VERBOSE) INDEX CONCURRENTLY i",
+                Some("REINDEX CONCURRENTLY"),
+            ),
             ("VACUUM ANALYZE t", Some("VACUUM")),
             ("CREATE DATABASE x", Some("CREATE DATABASE")),
             ("DROP DATABASE x", Some("DROP DATABASE")),
@@ -127,9 +145,15 @@ mod tests {
     fn not_null_columns_need_a_default() {
         for (sql, column) in [
             ("ALTER TABLE t ADD COLUMN a int NOT NULL", Some("a")),
-            ("ALTER TABLE t ADD COLUMN a int, ADD COLUMN b int NOT NULL", Some("b")),
+            (
+                "ALTER TABLE t ADD COLUMN a int, ADD COLUMN b int NOT NULL",
+                Some("b"),
+            ),
             ("ALTER TABLE t ADD COLUMN a int NOT NULL DEFAULT 0", None),
-            ("ALTER TABLE t ADD COLUMN a bigint GENERATED ALWAYS AS IDENTITY NOT NULL", None),
+            (
+                "ALTER TABLE t ADD COLUMN a bigint GENERATED ALWAYS AS IDENTITY NOT NULL",
+                None,
+            ),
             ("ALTER TABLE t ADD COLUMN a int", None),
             ("CREATE TABLE t (a int NOT NULL)", None),
         ] {

@@ -70,11 +70,11 @@ pub(crate) fn piece_ranges(input: &str, tokens: &[Token]) -> Vec<std::ops::Range
         match tok.kind {
             TokenKind::Word => {
                 let word = tok.text(input);
-                if previous_word.is_some_and(|w| w.eq_ignore_ascii_case("BEGIN"))
-                    && word.eq_ignore_ascii_case("ATOMIC")
-                {
-                    atomic_depth += 1;
-                } else if atomic_depth > 0 && word.eq_ignore_ascii_case("CASE") {
+                let opens_body = previous_word.is_some_and(|w| w.eq_ignore_ascii_case("BEGIN"))
+                    && word.eq_ignore_ascii_case("ATOMIC");
+                // Inside a body, CASE ... END pairs also end with END.
+                let opens_case = atomic_depth > 0 && word.eq_ignore_ascii_case("CASE");
+                if opens_body || opens_case {
                     atomic_depth += 1;
                 } else if atomic_depth > 0 && word.eq_ignore_ascii_case("END") {
                     atomic_depth -= 1;
@@ -142,7 +142,10 @@ mod tests {
             texts(sql),
             vec![
                 ("CREATE TABLE a (x text DEFAULT 'a;b')".to_string(), 1),
-                ("INSERT INTO \"we;ird\" VALUES (E'it\\'s; ok')".to_string(), 3),
+                (
+                    "INSERT INTO \"we;ird\" VALUES (E'it\\'s; ok')".to_string(),
+                    3
+                ),
                 ("SELECT 1".to_string(), 4),
             ]
         );

@@ -58,7 +58,10 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("REFRESH MATERIALIZED VIEW", "REFRESH MATERIALIZED VIEW"),
     ("ALTER DEFAULT PRIVILEGES", "ALTER DEFAULT PRIVILEGES"),
     ("ALTER SEQUENCE", "ALTER SEQUENCE"),
-    ("CREATE [TEMP] [TEMPORARY] [UNLOGGED] SEQUENCE", "CREATE SEQUENCE"),
+    (
+        "CREATE [TEMP] [TEMPORARY] [UNLOGGED] SEQUENCE",
+        "CREATE SEQUENCE",
+    ),
     ("ALTER TRIGGER", "ALTER TRIGGER"),
     ("ALTER INDEX", "ALTER INDEX"),
     ("ALTER FUNCTION", "ALTER FUNCTION"),
@@ -85,21 +88,66 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("COMMENT ON TRIGGER", "COMMENT ON TRIGGER"),
     ("DROP INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY"),
     ("CREATE [UNIQUE] INDEX ... ON ONLY", "CREATE INDEX ON ONLY"),
-    ("CREATE MATERIALIZED VIEW ... WITH NO DATA", "CREATE MATERIALIZED VIEW WITH NO DATA"),
-    ("CREATE [OR] [REPLACE] FUNCTION ... COST", "CREATE FUNCTION ... COST"),
-    ("CREATE [OR] [REPLACE] FUNCTION ... BEGIN ATOMIC", "CREATE FUNCTION ... BEGIN ATOMIC"),
-    ("CREATE [UNLOGGED] TABLE [IF] [NOT] [EXISTS] ? ( LIKE", "CREATE TABLE (LIKE ...)"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? ATTACH PARTITION", "ALTER TABLE ATTACH PARTITION"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? DETACH PARTITION", "ALTER TABLE DETACH PARTITION"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER CONSTRAINT", "ALTER TABLE ALTER CONSTRAINT"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? RESET", "ALTER TABLE RESET"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? INHERIT", "ALTER TABLE INHERIT"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? NO INHERIT", "ALTER TABLE NO INHERIT"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? SET SCHEMA", "ALTER TABLE SET SCHEMA"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? SET STATISTICS", "ALTER COLUMN SET STATISTICS"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? SET STORAGE", "ALTER COLUMN SET STORAGE"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? SET COMPRESSION", "ALTER COLUMN SET COMPRESSION"),
-    ("ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? DROP IDENTITY", "ALTER COLUMN DROP IDENTITY"),
+    (
+        "CREATE MATERIALIZED VIEW ... WITH NO DATA",
+        "CREATE MATERIALIZED VIEW WITH NO DATA",
+    ),
+    (
+        "CREATE [OR] [REPLACE] FUNCTION ... COST",
+        "CREATE FUNCTION ... COST",
+    ),
+    (
+        "CREATE [OR] [REPLACE] FUNCTION ... BEGIN ATOMIC",
+        "CREATE FUNCTION ... BEGIN ATOMIC",
+    ),
+    (
+        "CREATE [UNLOGGED] TABLE [IF] [NOT] [EXISTS] ? ( LIKE",
+        "CREATE TABLE (LIKE ...)",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? ATTACH PARTITION",
+        "ALTER TABLE ATTACH PARTITION",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? DETACH PARTITION",
+        "ALTER TABLE DETACH PARTITION",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER CONSTRAINT",
+        "ALTER TABLE ALTER CONSTRAINT",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? RESET",
+        "ALTER TABLE RESET",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? INHERIT",
+        "ALTER TABLE INHERIT",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? NO INHERIT",
+        "ALTER TABLE NO INHERIT",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? SET SCHEMA",
+        "ALTER TABLE SET SCHEMA",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? SET STATISTICS",
+        "ALTER COLUMN SET STATISTICS",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? SET STORAGE",
+        "ALTER COLUMN SET STORAGE",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? SET COMPRESSION",
+        "ALTER COLUMN SET COMPRESSION",
+    ),
+    (
+        "ALTER TABLE [IF] [EXISTS] [ONLY] ? ALTER [COLUMN] ? DROP IDENTITY",
+        "ALTER COLUMN DROP IDENTITY",
+    ),
 ];
 
 /// The atoms patterns match: upper-cased words, names, punctuation.
@@ -177,12 +225,10 @@ pub fn unsupported_kind(input: &str, tokens: &[Token]) -> Option<&'static str> {
 pub fn validate(file: &str, tokens: &[Token], text: &str) -> Result<Validation, Rejection> {
     match parse_all(text) {
         Ok(ast) => Ok(Validation::Parsed(Box::new(ast))),
-        Err(rejection) => {
-            match unsupported_kind(file, tokens) {
-                Some(kind) => lexical_check(tokens, text).map(|()| Validation::NotValidated(kind)),
-                None => Err(rejection),
-            }
-        }
+        Err(rejection) => match unsupported_kind(file, tokens) {
+            Some(kind) => lexical_check(tokens, text).map(|()| Validation::NotValidated(kind)),
+            None => Err(rejection),
+        },
     }
 }
 
@@ -229,7 +275,7 @@ fn rejection(err: &ParserError, text: &str) -> Rejection {
         }
     }
     let line = text.lines().count().max(1);
-    let column = text.lines().last().map_or(1, |l| l.chars().count().max(1));
+    let column = text.lines().last().map_or(1, |l| l.chars().count() + 1);
     Rejection {
         message: raw,
         line,
@@ -332,11 +378,26 @@ mod tests {
     #[test]
     fn unsupported_forms_are_recognised_by_pattern() {
         for (sql, kind) in [
-            ("ALTER TABLE ONLY public.\"T\" ATTACH PARTITION p FOR VALUES IN (1)", Some("ALTER TABLE ATTACH PARTITION")),
-            ("alter table t alter column c set statistics 100", Some("ALTER COLUMN SET STATISTICS")),
-            ("ALTER TABLE t ALTER c SET STORAGE EXTERNAL", Some("ALTER COLUMN SET STORAGE")),
-            ("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql COST 5 AS 'x'", Some("CREATE FUNCTION ... COST")),
-            ("CREATE OR REPLACE PROCEDURE p() AS 'x'", Some("CREATE PROCEDURE")),
+            (
+                "ALTER TABLE ONLY public.\"T\" ATTACH PARTITION p FOR VALUES IN (1)",
+                Some("ALTER TABLE ATTACH PARTITION"),
+            ),
+            (
+                "alter table t alter column c set statistics 100",
+                Some("ALTER COLUMN SET STATISTICS"),
+            ),
+            (
+                "ALTER TABLE t ALTER c SET STORAGE EXTERNAL",
+                Some("ALTER COLUMN SET STORAGE"),
+            ),
+            (
+                "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql COST 5 AS 'x'",
+                Some("CREATE FUNCTION ... COST"),
+            ),
+            (
+                "CREATE OR REPLACE PROCEDURE p() AS 'x'",
+                Some("CREATE PROCEDURE"),
+            ),
             ("ALTER TABLE t ADD COLUMN a int", None),
             ("ALTER TABLE t ALTER COLUMN c SET DEFAULT 1", None),
             ("CREATE TABLE t (a int)", None),

@@ -72,7 +72,10 @@ fn pg_statements_are_validated_or_honestly_not() {
             }
         }
     }
-    println!("validated: {}, not validated: {}, rejected: {}", counts[0], counts[1], counts[2]);
+    println!(
+        "validated: {}, not validated: {}, rejected: {}",
+        counts[0], counts[1], counts[2]
+    );
     for r in &rejected {
         println!("rejected: {r}");
     }

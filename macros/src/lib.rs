@@ -55,8 +55,11 @@ fn expand(args: &Args) -> TokenStream2 {
     let root = match std::env::var_os("CARGO_MANIFEST_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => {
-            return syn::Error::new(args.span, "CARGO_MANIFEST_DIR is not set; is this built by cargo?")
-                .to_compile_error();
+            return syn::Error::new(
+                args.span,
+                "CARGO_MANIFEST_DIR is not set; is this built by cargo?",
+            )
+            .to_compile_error();
         }
     };
     let dir = root.join(&args.path);
@@ -124,7 +127,11 @@ fn warning(d: &Diagnostic, span: Span) -> TokenStream2 {
 }
 
 /// Emits `const NAME: &[Statement] = &[...];` into `sections`, returns `NAME`.
-fn statements(name: String, list: &[SourceStatement], sections: &mut Vec<TokenStream2>) -> TokenStream2 {
+fn statements(
+    name: String,
+    list: &[SourceStatement],
+    sections: &mut Vec<TokenStream2>,
+) -> TokenStream2 {
     let items = list.iter().map(|s| {
         let sql = &s.sql;
         let line = u32::try_from(s.line).unwrap_or(u32::MAX);

@@ -17,7 +17,10 @@ pub struct Statement {
 impl Statement {
     /// A statement read at run time.
     pub fn new(sql: impl Into<Cow<'static, str>>, line: u32) -> Self {
-        Statement { sql: sql.into(), line }
+        Statement {
+            sql: sql.into(),
+            line,
+        }
     }
 
     #[doc(hidden)]

@@ -16,8 +16,16 @@ fn statements_keep_their_original_text_and_lines() {
     let trigger = EXAMPLE.get(3).unwrap();
     let function = &trigger.up()[0];
     assert_eq!(function.line(), 6);
-    assert!(function.sql().starts_with("CREATE OR REPLACE FUNCTION touch_updated_at()"));
-    assert!(function.sql().contains("-- A semicolon inside the body; does not end the statement."));
+    assert!(
+        function
+            .sql()
+            .starts_with("CREATE OR REPLACE FUNCTION touch_updated_at()")
+    );
+    assert!(
+        function
+            .sql()
+            .contains("-- A semicolon inside the body; does not end the statement.")
+    );
     assert!(function.sql().ends_with("$$"));
     assert_eq!(trigger.up()[1].line(), 15);
     assert_eq!(trigger.down().unwrap().len(), 2);
@@ -35,7 +43,10 @@ fn flags_and_headers_are_embedded() {
         EXAMPLE.get(4).unwrap().description(),
         Some("Add avatar column to users table")
     );
-    assert_eq!(EXAMPLE.get(4).unwrap().file_name(), "004_add_user_avatar.sql");
+    assert_eq!(
+        EXAMPLE.get(4).unwrap().file_name(),
+        "004_add_user_avatar.sql"
+    );
 }
 
 #[test]
@@ -45,6 +56,12 @@ fn checksums_match_core_at_run_time() {
         "/../migrations/004_add_user_avatar.sql"
     ))
     .unwrap();
-    let up = text.split("-- UP\n").nth(1).unwrap().split("-- DOWN").next().unwrap();
+    let up = text
+        .split("-- UP\n")
+        .nth(1)
+        .unwrap()
+        .split("-- DOWN")
+        .next()
+        .unwrap();
     assert_eq!(EXAMPLE.get(4).unwrap().checksum(), &checksum(up));
 }

@@ -1,0 +1,90 @@
+//! Cargo rebuilds a crate that uses `migrations!()` when a migration file
+//! changes, is removed, or (with the one documented `build.rs` line) is
+//! added. Builds a real throwaway crate with cargo.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cargo(dir: &Path, target: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .arg("--quiet")
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo")
+}
+
+fn run(dir: &Path, target: &Path) -> Result<String, String> {
+    let out = cargo(dir, target, &["run", "--offline"]);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+#[test]
+fn cargo_rebuilds_when_migrations_change() {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    let runtime = runtime.canonicalize().expect("runtime crate");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rebuild");
+    let _ = fs::remove_dir_all(&tmp);
+    let app = tmp.join("app");
+    fs::create_dir_all(app.join("src")).unwrap();
+    fs::create_dir_all(app.join("migrations")).unwrap();
+    fs::write(
+        app.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nsqlstrata = {{ path = {:?} }}\n",
+            runtime.display().to_string()
+        ),
+    )
+    .unwrap();
+    // The one line the README asks for, so that added files are seen.
+    fs::write(
+        app.join("build.rs"),
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=migrations\");\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("src/main.rs"),
+        "static M: sqlstrata::Migrations = sqlstrata::migrations!(\"migrations\");\n\
+         fn main() {\n    let v: Vec<String> = M.iter().map(|m| format!(\"{}:{}\", m.version(), m.up().len())).collect();\n    println!(\"{}\", v.join(\" \"));\n}\n",
+    )
+    .unwrap();
+    // Share the lock file of the workspace so the build stays offline.
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"),
+        app.join("Cargo.lock"),
+    )
+    .unwrap();
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rebuild-target");
+    let m = app.join("migrations");
+
+    fs::write(
+        m.join("001_a.sql"),
+        "-- UP\nCREATE TABLE a (id int);\n-- DOWN\nDROP TABLE a;\n",
+    )
+    .unwrap();
+    assert_eq!(run(&app, &target).unwrap(), "1:1");
+
+    // Changed.
+    fs::write(m.join("001_a.sql"), "-- UP\nCREATE TABLE a (id int);\nCREATE TABLE a2 (id int);\n-- DOWN\nDROP TABLE a2;\nDROP TABLE a;\n").unwrap();
+    assert_eq!(run(&app, &target).unwrap(), "1:2");
+
+    // Added.
+    fs::write(m.join("002_b.sql"), "CREATE TABLE b (id int);\n").unwrap();
+    assert_eq!(run(&app, &target).unwrap(), "1:2 2:1");
+
+    // Broken: the build fails with the file and line.
+    fs::write(m.join("002_b.sql"), "CREATE TABLE b (id int;\n").unwrap();
+    let err = run(&app, &target).unwrap_err();
+    assert!(err.contains("migrations/002_b.sql:1:"), "{err}");
+
+    // Removed.
+    fs::remove_file(m.join("002_b.sql")).unwrap();
+    assert_eq!(run(&app, &target).unwrap(), "1:2");
+}

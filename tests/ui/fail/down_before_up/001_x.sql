@@ -1,0 +1,4 @@
+-- DOWN
+DROP TABLE ok;
+-- UP
+CREATE TABLE ok (id int);

@@ -1,0 +1,5 @@
+-- Description: nothing yet
+-- UP
+
+-- DOWN
+DROP TABLE ok;

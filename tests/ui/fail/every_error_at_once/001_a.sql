@@ -1,0 +1,4 @@
+-- UP
+CREAT TABLE a (id int);
+-- DOWN
+DROP TABLE a;

@@ -1,0 +1,5 @@
+-- UP
+CREATE TABLE b (id int);
+ALTER TABLE b ADD COLUMN;
+-- DOWN
+DROP TABLE b;

@@ -1,0 +1,5 @@
+-- sqlstrata: irreversible
+-- UP
+DELETE FROM sessions;
+-- DOWN
+SELECT 1;

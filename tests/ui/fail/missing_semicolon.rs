@@ -1,0 +1,5 @@
+static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("ui/fail/missing_semicolon");
+
+fn main() {
+    let _ = MIGRATIONS.len();
+}

@@ -1,0 +1,3 @@
+-- UP
+CREATE TABLE a (id int)
+CREATE TABLE b (id int);

@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE ok (id bigint PRIMARY KEY);
+-- DOWN
+DROP TABLE ok;

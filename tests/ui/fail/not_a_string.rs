@@ -1,0 +1,3 @@
+static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!(migrations);
+
+fn main() {}

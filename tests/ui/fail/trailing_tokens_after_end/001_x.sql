@@ -1,0 +1,2 @@
+-- UP
+CREATE TABLE t (a int) END;

@@ -1,0 +1,6 @@
+-- UP
+BEGIN;
+CREATE TABLE a (id int);
+COMMIT;
+-- DOWN
+DROP TABLE a;

@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE a (id int);
+-- up migration
+CREATE TABLE b (id int);

@@ -1,0 +1,2 @@
+-- UP
+DO $$ BEGIN PERFORM 1; END $$ LANGUAGE plpgsql);

@@ -1,0 +1,3 @@
+-- sqlstrata: unchecked
+-- UP
+CREATE TABLE a (id int);

@@ -1,0 +1,5 @@
+-- sqlstrata: no_transaction
+-- UP
+CREATE TABLE a (id int);
+-- DOWN
+DROP TABLE a;

@@ -1,0 +1,3 @@
+-- UP
+/* a comment /* nested */ never closed
+CREATE TABLE t (id int);

@@ -1,0 +1,6 @@
+-- UP
+CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$
+BEGIN
+  RETURN 1;
+END;
+$$;

@@ -1,0 +1,2 @@
+-- UP
+CREATE TABLE "user (id int);

@@ -1,0 +1,3 @@
+-- UP
+INSERT INTO settings (key, value) VALUES ('theme', 'dark);
+CREATE TABLE t (id int);

@@ -1,0 +1,2 @@
+-- UP
+ALTER TABLE users ADD COLUMN tenant_id BIGINT NOT NULL;

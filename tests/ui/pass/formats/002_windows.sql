@@ -1,0 +1,4 @@
+﻿-- UP
+CREATE TABLE windows (id int);
+-- DOWN
+DROP TABLE windows;

@@ -1,0 +1,10 @@
+-- UP
+CREATE TABLE ok (id int);
+
+-- sqlstrata: unchecked
+CREATE TABLE t (a int, CONSTRAINT a_nn NOT NULL a);
+
+REFRESH MATERIALIZED VIEW CONCURRENTLY mv;
+-- DOWN
+DROP TABLE t;
+DROP TABLE ok;

@@ -1,0 +1,3 @@
+-- sqlstrata: allow(missing-down)
+-- UP
+UPDATE plain SET id = id;
