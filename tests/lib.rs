@@ -1,5 +1,92 @@
 //! Workspace-level tests of sqlstrata live in `tests/`; this library holds
-//! the example set so every test binary shares one embedding of it.
+//! what they share: the example set, embedded once, and fresh databases on
+//! the test server.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlstrata::testing::Server;
 
 /// The example `migrations/` folder, embedded.
 pub static EXAMPLE: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+
+/// An empty database on the test server, dropped at the end of the test.
+pub struct Scratch {
+    /// Its name.
+    pub name: String,
+    /// A connection string for it.
+    pub url: String,
+}
+
+impl Scratch {
+    /// Creates an empty database with a unique name.
+    pub fn new() -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let server = Server::shared().unwrap_or_else(|e| panic!("{e}"));
+        let name = format!(
+            "sqlstrata_t_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls)
+            .expect("connect to the test server");
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create a scratch database");
+        Scratch {
+            url: server.url_for(&name),
+            name,
+        }
+    }
+
+    /// A new blocking connection.
+    pub fn connect(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls)
+            .expect("connect to the scratch database")
+    }
+
+    /// A new async connection (its driver is spawned on the current runtime).
+    pub async fn connect_async(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the scratch database");
+        tokio::spawn(connection);
+        client
+    }
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch::new()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Ok(server) = Server::shared()
+            && let Ok(mut admin) = postgres::Client::connect(server.admin_url(), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// The user tables of the public schema with their columns, as text: a
+/// catalog snapshot to compare before and after.
+pub fn schema_snapshot(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT c.relname || ':' || c.relkind::text || ':' || coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum), '')
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE n.nspname = 'public'
+             GROUP BY c.relname, c.relkind ORDER BY 1",
+            &[],
+        )
+        .expect("snapshot the catalog")
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect()
+}

@@ -1,6 +1,11 @@
 //! sqlstrata: PostgreSQL schema migrations checked at compile time and
 //! applied with batch tracking.
 //!
+//! [`migrations!`] embeds a folder of `NNN_name.sql` files, checked when the
+//! crate builds; a [`Migrator`] applies them to a real database (`up` makes
+//! one batch, `rollback` undoes the last one), sync or async, under an
+//! advisory lock, with every drift check made before anything runs.
+//!
 //! ```
 //! static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
 //! # fn main() {
@@ -13,8 +18,23 @@
 #![warn(missing_docs)]
 
 pub mod embedded;
+pub mod error;
+pub mod migrator;
+pub mod options;
+pub mod plan;
+pub mod report;
+mod run;
+mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod tracking;
 
 pub use embedded::{Migration, MigrationParts, Migrations, Statement};
+pub use error::{DbError, Error};
+pub use migrator::Migrator;
+pub use options::{Options, TrackingTable, TransactionMode};
+pub use plan::{Operation, State, StatusEntry};
+pub use report::{Done, Report};
 
 /// Embeds a folder of migrations, checked at compile time.
 ///

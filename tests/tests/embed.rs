@@ -35,8 +35,8 @@ fn statements_keep_their_original_text_and_lines() {
 fn flags_and_headers_are_embedded() {
     let concurrent = EXAMPLE.get(6).unwrap();
     assert!(concurrent.is_no_transaction());
-    assert!(!EXAMPLE.get(5).unwrap().is_no_transaction());
-    let irreversible = EXAMPLE.get(7).unwrap();
+    assert!(!EXAMPLE.get(7).unwrap().is_no_transaction());
+    let irreversible = EXAMPLE.get(5).unwrap();
     assert!(irreversible.is_irreversible());
     assert!(irreversible.down().is_none());
     assert_eq!(

@@ -1,4 +1,4 @@
--- Migration: 005_backfill_display_names
+-- Migration: 007_backfill_display_names
 -- Description: Add display_name and backfill it from name
 -- Created: 2026-01-22
 

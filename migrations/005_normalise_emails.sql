@@ -1,4 +1,4 @@
--- Migration: 007_normalise_emails
+-- Migration: 005_normalise_emails
 -- Description: Lower-case every stored email (data cannot be restored)
 -- Created: 2026-02-02
 -- sqlstrata: irreversible

@@ -1,0 +1,131 @@
+//! The library API: a [`Migrator`] over an embedded set, with one method per
+//! operation, sync (`postgres::Client`) and async (`tokio_postgres::Client`).
+
+use crate::embedded::Migrations;
+use crate::error::Error;
+use crate::options::Options;
+use crate::plan::Operation;
+use crate::report::Report;
+use crate::run::execute;
+use crate::session::{Async, Blocking, block_on};
+
+/// Applies, rolls back and reports on a migration set.
+///
+/// ```no_run
+/// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+/// let migrator = sqlstrata::Migrator::new(&MIGRATIONS);
+/// let report = migrator.up(&mut client)?;          // all pending, one batch
+/// println!("applied {:?} in batch {:?}", report.applied(), report.batch);
+/// for entry in migrator.status(&mut client)?.status {
+///     println!("{} {} {}", entry.version, entry.name, entry.state.as_str());
+/// }
+/// migrator.rollback(&mut client)?;                 // the last batch
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Migrator<'a> {
+    set: &'a Migrations,
+    options: Options,
+}
+
+impl<'a> Migrator<'a> {
+    /// A migrator with default [`Options`].
+    pub fn new(set: &'a Migrations) -> Self {
+        Migrator {
+            set,
+            options: Options::default(),
+        }
+    }
+
+    /// Replaces the options.
+    pub fn with_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Runs any operation on a blocking client.
+    pub fn run(
+        &self,
+        client: &mut postgres::Client,
+        operation: Operation,
+    ) -> Result<Report, Error> {
+        block_on(execute(
+            &mut Blocking(client),
+            self.set,
+            operation,
+            &self.options,
+        ))
+    }
+
+    /// Runs any operation on an async client.
+    pub async fn run_async(
+        &self,
+        client: &tokio_postgres::Client,
+        operation: Operation,
+    ) -> Result<Report, Error> {
+        execute(&mut Async(client), self.set, operation, &self.options).await
+    }
+
+    /// Applies every pending migration as one new batch.
+    pub fn up(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        self.run(client, Operation::Up { to: None })
+    }
+
+    /// Applies pending migrations up to `version`, inclusive.
+    pub fn up_to(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
+        self.run(client, Operation::Up { to: Some(version) })
+    }
+
+    /// Undoes the last batch, newest migration first, in one transaction.
+    pub fn rollback(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        self.run(client, Operation::Rollback { batches: 1 })
+    }
+
+    /// Undoes the last `count` migrations.
+    pub fn down(&self, client: &mut postgres::Client, count: usize) -> Result<Report, Error> {
+        self.run(client, Operation::Down { count })
+    }
+
+    /// Undoes every migration newer than `version`.
+    pub fn down_to(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
+        self.run(client, Operation::DownTo { version })
+    }
+
+    /// Undoes every migration.
+    pub fn reset(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        self.run(client, Operation::Reset)
+    }
+
+    /// Undoes every migration, then applies them all again.
+    pub fn refresh(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        let mut report = self.reset(client)?;
+        let up = self.up(client)?;
+        report.done.extend(up.done);
+        report.warnings.extend(up.warnings);
+        report.batch = up.batch;
+        Ok(report)
+    }
+
+    /// Every migration with its state. Creates nothing.
+    pub fn status(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        self.run(client, Operation::Status)
+    }
+
+    /// Records every migration up to `version` as applied without running it.
+    pub fn baseline(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
+        self.run(client, Operation::Baseline { version })
+    }
+
+    /// Accepts changed checksums and clears failed records, after review.
+    pub fn repair(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        self.run(client, Operation::Repair)
+    }
+}

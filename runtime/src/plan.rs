@@ -1,0 +1,590 @@
+//! The planner: a pure function of (embedded set, tracking rows, operation,
+//! options) to the steps a run carries out, with every drift check made
+//! before anything runs. No database here: both executors carry out what it
+//! decides, and its tests need no server.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::embedded::Migrations;
+use crate::error::Error;
+use crate::options::Options;
+use crate::tracking::AppliedRow;
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Apply every pending migration (up to `to`, inclusive) as one new batch.
+    Up {
+        /// The last version to apply.
+        to: Option<i64>,
+    },
+    /// Undo the last `batches` batches, newest first.
+    Rollback {
+        /// How many batches.
+        batches: u32,
+    },
+    /// Undo the last `count` applied migrations, newest first.
+    Down {
+        /// How many migrations.
+        count: usize,
+    },
+    /// Undo every applied migration newer than `version`.
+    DownTo {
+        /// The version to keep.
+        version: i64,
+    },
+    /// Undo everything.
+    Reset,
+    /// Record every migration up to `version` as applied without running it
+    /// (for a database that already has that schema).
+    Baseline {
+        /// The last version to record.
+        version: i64,
+    },
+    /// Accept the current checksums of changed migrations and clear
+    /// part-way failures, after a person reviewed them.
+    Repair,
+    /// Read the state; change nothing.
+    Status,
+}
+
+impl Operation {
+    /// Whether the operation changes nothing.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, Operation::Status)
+    }
+}
+
+/// One step of a plan. Indices point into the migration set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Run the UP section and record the migration.
+    Apply(usize),
+    /// Run the DOWN section and forget the migration.
+    Revert(usize),
+    /// Record the migration without running it.
+    Record(usize),
+    /// Accept the migration's current checksum.
+    AcceptChecksum(usize),
+    /// Forget the failed record of a version.
+    ClearFailed(i64),
+}
+
+/// What a run will do.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The batch number new records get.
+    pub batch: i32,
+    /// Things worth saying that are not errors.
+    pub warnings: Vec<String>,
+}
+
+/// The state of one migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Applied, and the file is unchanged.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Applied, but the file changed since.
+    Modified,
+    /// Applied, but not in this set.
+    Missing,
+    /// A `no-transaction` migration that failed part-way.
+    Failed,
+}
+
+impl State {
+    /// A lower-case name, as the JSON output and tables show it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::Failed => "failed",
+        }
+    }
+}
+
+/// One line of a status report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEntry {
+    /// The version.
+    pub version: i64,
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// The state.
+    pub state: State,
+    /// The batch, when applied.
+    pub batch: Option<i32>,
+    /// When it was applied.
+    pub applied_at: Option<String>,
+}
+
+/// Every migration known to the set or the database, in version order.
+pub fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
+    let applied: BTreeMap<i64, &AppliedRow> = rows.iter().map(|r| (r.version, r)).collect();
+    let mut versions: BTreeSet<i64> = set.iter().map(|m| m.version()).collect();
+    versions.extend(applied.keys());
+    versions
+        .into_iter()
+        .map(|v| {
+            let m = set.get(v);
+            let row = applied.get(&v);
+            let state = match (m, row) {
+                (_, Some(r)) if r.is_failed() => State::Failed,
+                (Some(m), Some(r)) if r.checksum != m.checksum_hex() => State::Modified,
+                (Some(_), Some(_)) => State::Applied,
+                (Some(_), None) => State::Pending,
+                (None, _) => State::Missing,
+            };
+            StatusEntry {
+                version: v,
+                name: m.map_or_else(
+                    || row.map(|r| r.name.clone()).unwrap_or_default(),
+                    |m| m.name().to_string(),
+                ),
+                description: m
+                    .and_then(|m| m.description().map(str::to_string))
+                    .or_else(|| row.and_then(|r| r.description.clone())),
+                state,
+                batch: row.map(|r| r.batch),
+                applied_at: row.map(|r| r.applied_at.clone()),
+            }
+        })
+        .collect()
+}
+
+/// Decides what `operation` does to a database whose tracking table holds
+/// `rows`, or why it must not run. Nothing has been changed when it errs.
+pub fn plan(
+    set: &Migrations,
+    rows: &[AppliedRow],
+    operation: &Operation,
+    options: &Options,
+) -> Result<Plan, Error> {
+    let mut plan = Plan {
+        steps: Vec::new(),
+        batch: rows.iter().map(|r| r.batch).max().unwrap_or(0) + 1,
+        warnings: Vec::new(),
+    };
+    let index = |v: i64| {
+        set.as_slice()
+            .binary_search_by_key(&v, |m| m.version())
+            .ok()
+    };
+    let file = |i: usize| set.as_slice()[i].file_name().to_string();
+
+    if let Operation::Repair = operation {
+        for row in rows {
+            if row.is_failed() {
+                plan.steps.push(Step::ClearFailed(row.version));
+            } else if let Some(i) = index(row.version)
+                && set.as_slice()[i].checksum_hex() != row.checksum
+            {
+                plan.steps.push(Step::AcceptChecksum(i));
+            }
+        }
+        return Ok(plan);
+    }
+    if operation.is_read_only() {
+        return Ok(plan);
+    }
+
+    // Drift, before anything runs.
+    if let Some(failed) = rows.iter().find(|r| r.is_failed()) {
+        return Err(Error::FailedMigration {
+            file: index(failed.version).map_or_else(|| format!("version {}", failed.version), file),
+            line: failed
+                .failed_line
+                .map_or(0, |l| u32::try_from(l).unwrap_or(0)),
+        });
+    }
+    for row in rows {
+        if let Some(i) = index(row.version) {
+            let m = &set.as_slice()[i];
+            if m.checksum_hex() != row.checksum {
+                return Err(Error::ChecksumMismatch {
+                    file: file(i),
+                    applied: row.checksum.clone(),
+                    embedded: m.checksum_hex(),
+                });
+            }
+        }
+    }
+    let newest_known = set.iter().map(|m| m.version()).max().unwrap_or(i64::MIN);
+    let missing: Vec<&AppliedRow> = rows.iter().filter(|r| index(r.version).is_none()).collect();
+    if let Some(old) = missing.iter().find(|r| r.version < newest_known) {
+        return Err(Error::MissingMigration {
+            version: old.version,
+            name: old.name.clone(),
+        });
+    }
+    let ahead = !missing.is_empty();
+
+    let applied: BTreeSet<i64> = rows.iter().map(|r| r.version).collect();
+    match *operation {
+        Operation::Up { to } => {
+            if let Some(t) = to
+                && index(t).is_none()
+            {
+                return Err(Error::UnknownVersion(t));
+            }
+            if ahead {
+                plan.warnings.push(format!(
+                    "the database has applied versions newer than any in this build ({}): it is ahead of this build, so nothing was applied",
+                    missing.iter().map(|r| r.version.to_string()).collect::<Vec<_>>().join(", ")
+                ));
+                return Ok(plan);
+            }
+            let newest_applied = rows.iter().map(|r| r.version).max();
+            for (i, m) in set.iter().enumerate() {
+                if applied.contains(&m.version()) || to.is_some_and(|t| m.version() > t) {
+                    continue;
+                }
+                if let Some(newest) = newest_applied
+                    && m.version() < newest
+                    && !options.out_of_order
+                {
+                    return Err(Error::OutOfOrder {
+                        file: file(i),
+                        newest,
+                    });
+                }
+                plan.steps.push(Step::Apply(i));
+            }
+        }
+        Operation::Baseline { version } => {
+            if index(version).is_none() {
+                return Err(Error::UnknownVersion(version));
+            }
+            for (i, m) in set.iter().enumerate() {
+                if m.version() <= version && !applied.contains(&m.version()) {
+                    plan.steps.push(Step::Record(i));
+                }
+            }
+        }
+        Operation::Rollback { batches } => {
+            let mut numbers: Vec<i32> = rows
+                .iter()
+                .map(|r| r.batch)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            numbers.reverse();
+            numbers.truncate(batches as usize);
+            let chosen: Vec<i64> = rows
+                .iter()
+                .filter(|r| numbers.contains(&r.batch))
+                .map(|r| r.version)
+                .collect();
+            plan.steps = revert_steps(set, &chosen)?;
+        }
+        Operation::Down { count } => {
+            let chosen: Vec<i64> = rows.iter().rev().take(count).map(|r| r.version).collect();
+            plan.steps = revert_steps(set, &chosen)?;
+        }
+        Operation::DownTo { version } => {
+            let chosen: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.version > version)
+                .map(|r| r.version)
+                .collect();
+            plan.steps = revert_steps(set, &chosen)?;
+        }
+        Operation::Reset => {
+            let chosen: Vec<i64> = rows.iter().map(|r| r.version).collect();
+            plan.steps = revert_steps(set, &chosen)?;
+        }
+        Operation::Repair | Operation::Status => {}
+    }
+    Ok(plan)
+}
+
+/// Revert steps for `versions`, newest first; fails before anything runs
+/// when one is irreversible or not in the set.
+fn revert_steps(set: &Migrations, versions: &[i64]) -> Result<Vec<Step>, Error> {
+    let mut versions = versions.to_vec();
+    versions.sort_unstable_by(|a, b| b.cmp(a));
+    versions
+        .into_iter()
+        .map(|v| {
+            let i = set
+                .as_slice()
+                .binary_search_by_key(&v, |m| m.version())
+                .map_err(|_| Error::UnknownVersion(v))?;
+            let m = &set.as_slice()[i];
+            if m.is_irreversible() {
+                return Err(Error::Irreversible {
+                    file: m.file_name().to_string(),
+                });
+            }
+            Ok(Step::Revert(i))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::{Migration, MigrationParts, Statement};
+
+    /// Versions with a DOWN section unless listed in `irreversible`.
+    fn set(versions: &[i64], irreversible: &[i64]) -> Migrations {
+        Migrations::new(
+            versions
+                .iter()
+                .map(|v| {
+                    Migration::new(MigrationParts {
+                        version: *v,
+                        name: format!("m{v}"),
+                        file_name: format!("{v:03}_m{v}.sql"),
+                        up: vec![Statement::new("SELECT 1", 1)],
+                        down: (!irreversible.contains(v))
+                            .then(|| vec![Statement::new("SELECT 1", 3)]),
+                        checksum: [*v as u8; 32],
+                        ..MigrationParts::default()
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// Rows for (version, batch), with the set's checksums unless `changed`.
+    fn rows(set: &Migrations, applied: &[(i64, i32)]) -> Vec<AppliedRow> {
+        applied
+            .iter()
+            .map(|(v, b)| AppliedRow {
+                version: *v,
+                name: format!("m{v}"),
+                description: None,
+                checksum: set
+                    .get(*v)
+                    .map_or_else(|| "gone".to_string(), |m| m.checksum_hex()),
+                batch: *b,
+                applied_at: String::new(),
+                duration_ms: 0,
+                failed_line: None,
+            })
+            .collect()
+    }
+
+    fn versions(set: &Migrations, steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|s| match s {
+                Step::Apply(i) => format!("+{}", set.as_slice()[*i].version()),
+                Step::Revert(i) => format!("-{}", set.as_slice()[*i].version()),
+                Step::Record(i) => format!("={}", set.as_slice()[*i].version()),
+                Step::AcceptChecksum(i) => format!("~{}", set.as_slice()[*i].version()),
+                Step::ClearFailed(v) => format!("!{v}"),
+            })
+            .collect()
+    }
+
+    /// (known versions, irreversible ones, applied (version, batch), operation, steps or error).
+    type Case = (
+        &'static [i64],
+        &'static [i64],
+        &'static [(i64, i32)],
+        Operation,
+        Result<&'static [&'static str], &'static str>,
+    );
+
+    #[test]
+    fn plans_as_a_table() {
+        let o = Options::default();
+        let cases: &[Case] = &[
+            (
+                &[1, 2, 3],
+                &[],
+                &[],
+                Operation::Up { to: None },
+                Ok(&["+1", "+2", "+3"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1)],
+                Operation::Up { to: Some(2) },
+                Ok(&["+2"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 1), (3, 1)],
+                Operation::Up { to: None },
+                Ok(&[]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 2), (3, 2)],
+                Operation::Rollback { batches: 1 },
+                Ok(&["-3", "-2"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 2), (3, 3)],
+                Operation::Rollback { batches: 2 },
+                Ok(&["-3", "-2"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 1), (3, 1)],
+                Operation::Down { count: 1 },
+                Ok(&["-3"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 1), (3, 1)],
+                Operation::DownTo { version: 1 },
+                Ok(&["-3", "-2"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 1)],
+                Operation::Reset,
+                Ok(&["-2", "-1"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[],
+                Operation::Baseline { version: 2 },
+                Ok(&["=1", "=2"]),
+            ),
+            (
+                &[1, 2, 3],
+                &[2],
+                &[(1, 1), (2, 1), (3, 1)],
+                Operation::Rollback { batches: 1 },
+                Err("Irreversible"),
+            ),
+            (
+                &[1, 2, 3],
+                &[2],
+                &[(1, 1), (2, 1), (3, 2)],
+                Operation::Rollback { batches: 1 },
+                Ok(&["-3"]),
+            ),
+            (
+                &[1, 3],
+                &[],
+                &[(1, 1), (2, 1)],
+                Operation::Up { to: None },
+                Err("MissingMigration"),
+            ),
+            (
+                &[1],
+                &[],
+                &[(1, 1), (2, 1)],
+                Operation::Up { to: None },
+                Ok(&[]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (3, 1)],
+                Operation::Up { to: None },
+                Err("OutOfOrder"),
+            ),
+            (
+                &[1, 2],
+                &[],
+                &[],
+                Operation::Up { to: Some(7) },
+                Err("UnknownVersion"),
+            ),
+            (&[1, 2], &[], &[(1, 1)], Operation::Status, Ok(&[])),
+        ];
+        for (known, irreversible, applied, op, want) in cases {
+            let s = set(known, irreversible);
+            let r = rows(&s, applied);
+            let got = plan(&s, &r, op, &o)
+                .map(|p| versions(&s, &p.steps))
+                .map_err(|e| format!("{e:?}"));
+            match (got, want) {
+                (Ok(steps), Ok(want)) => assert_eq!(steps, *want, "{op:?} on {applied:?}"),
+                (Err(e), Err(want)) => assert!(e.starts_with(want), "{op:?}: {e}"),
+                (got, want) => panic!("{op:?} on {applied:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn drift_and_failures_block_every_change_but_repair() {
+        let s = set(&[1, 2], &[]);
+        let mut r = rows(&s, &[(1, 1), (2, 1)]);
+        r[0].checksum = "changed".into();
+        assert!(matches!(
+            plan(&s, &r, &Operation::Up { to: None }, &Options::default()),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        assert!(matches!(
+            plan(
+                &s,
+                &r,
+                &Operation::Rollback { batches: 1 },
+                &Options::default()
+            ),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        let repair = plan(&s, &r, &Operation::Repair, &Options::default()).unwrap();
+        assert_eq!(versions(&s, &repair.steps), vec!["~1"]);
+        r[0].checksum = s.get(1).unwrap().checksum_hex();
+        r[1].failed_line = Some(4);
+        assert!(matches!(
+            plan(&s, &r, &Operation::Up { to: None }, &Options::default()),
+            Err(Error::FailedMigration { line: 4, .. })
+        ));
+        assert_eq!(
+            versions(
+                &s,
+                &plan(&s, &r, &Operation::Repair, &Options::default())
+                    .unwrap()
+                    .steps
+            ),
+            vec!["!2"]
+        );
+    }
+
+    #[test]
+    fn out_of_order_is_allowed_when_asked_and_batches_count_up() {
+        let s = set(&[1, 2, 3], &[]);
+        let r = rows(&s, &[(1, 1), (3, 4)]);
+        let p = plan(
+            &s,
+            &r,
+            &Operation::Up { to: None },
+            &Options::default().out_of_order(true),
+        )
+        .unwrap();
+        assert_eq!(
+            (versions(&s, &p.steps), p.batch),
+            (vec!["+2".to_string()], 5)
+        );
+    }
+
+    #[test]
+    fn status_names_every_state() {
+        let s = set(&[1, 2, 3, 4], &[]);
+        let mut r = rows(&s, &[(1, 1), (2, 1), (3, 1), (9, 1)]);
+        r[1].checksum = "x".into();
+        r[2].failed_line = Some(2);
+        let states: Vec<&str> = status(&s, &r).iter().map(|e| e.state.as_str()).collect();
+        assert_eq!(
+            states,
+            vec!["applied", "modified", "failed", "pending", "missing"]
+        );
+    }
+}

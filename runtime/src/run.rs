@@ -1,0 +1,371 @@
+//! Carrying out a plan: the lock, the tracking table, transactions. Written
+//! once over [`Session`]; the sync and async APIs both call [`execute`].
+
+use std::time::{Duration, Instant};
+
+use crate::embedded::{Migration, Migrations, Statement};
+use crate::error::{DbError, Error};
+use crate::options::{Options, TransactionMode};
+use crate::plan::{Operation, Plan, Step, plan, status};
+use crate::report::{Done, Report};
+use crate::session::Session;
+use crate::tracking::{self, AppliedRow};
+
+const UNDEFINED_TABLE: &str = "42P01";
+const UNDEFINED_COLUMN: &str = "42703";
+const UNDEFINED_SCHEMA: &str = "3F000";
+
+fn db(doing: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
+    move |e| Error::Database {
+        doing,
+        source: DbError::from_postgres(&e),
+    }
+}
+
+fn code(e: &tokio_postgres::Error) -> Option<&str> {
+    e.as_db_error().map(|d| d.code().code())
+}
+
+/// Runs `operation` of `set` through `session`.
+pub(crate) async fn execute<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    operation: Operation,
+    options: &Options,
+) -> Result<Report, Error> {
+    // The boot path: one round trip reads the table without the lock; when
+    // there is nothing to do and nothing drifted, that is all.
+    match session
+        .query(&tracking::select_sql(&options.tracking))
+        .await
+    {
+        Ok(cells) => {
+            let rows = parse_rows(&cells);
+            let p = plan(set, &rows, &operation, options)?;
+            if p.steps.is_empty() {
+                return Ok(report(set, &rows, &operation, p));
+            }
+        }
+        Err(e)
+            if matches!(
+                code(&e),
+                Some(UNDEFINED_TABLE | UNDEFINED_SCHEMA | UNDEFINED_COLUMN)
+            ) =>
+        {
+            if operation.is_read_only() {
+                return Ok(report(set, &[], &operation, Plan::default()));
+            }
+        }
+        Err(e) => return Err(db("reading the tracking table")(e)),
+    }
+
+    lock(session, options).await?;
+    let result = locked(session, set, operation, options).await;
+    // Released on every path; a broken connection releases it by itself.
+    let unlock = format!(
+        "SELECT pg_advisory_unlock({})",
+        tracking::lock_key(&options.tracking)
+    );
+    let _ = session.query(&unlock).await;
+    result
+}
+
+async fn lock<S: Session>(session: &mut S, options: &Options) -> Result<(), Error> {
+    let key = tracking::lock_key(&options.tracking);
+    let sql = format!("SELECT pg_try_advisory_lock({key})");
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let rows = session
+            .query(&sql)
+            .await
+            .map_err(db("taking the advisory lock"))?;
+        if rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|c| c.as_deref())
+            == Some("t")
+        {
+            return Ok(());
+        }
+        if start.elapsed() >= options.lock_timeout {
+            return Err(Error::LockTimeout {
+                table: options.tracking.qualified(),
+                waited_ms: start.elapsed().as_millis(),
+            });
+        }
+        session.sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+fn parse_rows(cells: &[Vec<Option<String>>]) -> Vec<AppliedRow> {
+    cells
+        .iter()
+        .filter_map(|c| tracking::parse_row(c))
+        .collect()
+}
+
+fn report(set: &Migrations, rows: &[AppliedRow], operation: &Operation, p: Plan) -> Report {
+    Report {
+        batch: None,
+        done: Vec::new(),
+        warnings: p.warnings,
+        status: if operation.is_read_only() {
+            status(set, rows)
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+async fn locked<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    operation: Operation,
+    options: &Options,
+) -> Result<Report, Error> {
+    let table = &options.tracking;
+    let columns = session
+        .query(&tracking::columns_sql(table))
+        .await
+        .map_err(db("inspecting the tracking table"))?;
+    let columns: Vec<String> = columns
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect();
+    if columns.is_empty() {
+        session
+            .query(&tracking::create_sql(table))
+            .await
+            .map_err(db("creating the tracking table"))?;
+    } else if columns != tracking::COLUMNS {
+        return Err(Error::ForeignTrackingTable {
+            table: table.qualified(),
+            columns: columns.join(", "),
+        });
+    }
+    let cells = session
+        .query(&tracking::select_sql(table))
+        .await
+        .map_err(db("reading the tracking table"))?;
+    let rows = parse_rows(&cells);
+    let p = plan(set, &rows, &operation, options)?;
+    let mut report = report(
+        set,
+        &rows,
+        &operation,
+        Plan {
+            warnings: p.warnings.clone(),
+            ..Plan::default()
+        },
+    );
+    let mut tx = Transaction { open: false };
+    let result = carry_out(session, set, &p, options, &mut tx, &mut report).await;
+    match result {
+        Ok(()) => {
+            if tx.open {
+                session.query("COMMIT").await.map_err(db("committing"))?;
+            }
+            if p.steps
+                .iter()
+                .any(|s| matches!(s, Step::Apply(_) | Step::Record(_)))
+            {
+                report.batch = Some(p.batch);
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            if tx.open {
+                let _ = session.query("ROLLBACK").await;
+            }
+            Err(e)
+        }
+    }
+}
+
+struct Transaction {
+    open: bool,
+}
+
+impl Transaction {
+    async fn begin<S: Session>(&mut self, session: &mut S) -> Result<(), Error> {
+        if !self.open {
+            session
+                .query("BEGIN")
+                .await
+                .map_err(db("starting a transaction"))?;
+            self.open = true;
+        }
+        Ok(())
+    }
+
+    async fn commit<S: Session>(&mut self, session: &mut S) -> Result<(), Error> {
+        if self.open {
+            session.query("COMMIT").await.map_err(db("committing"))?;
+            self.open = false;
+        }
+        Ok(())
+    }
+}
+
+async fn carry_out<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    p: &Plan,
+    options: &Options,
+    tx: &mut Transaction,
+    report: &mut Report,
+) -> Result<(), Error> {
+    let table = &options.tracking;
+    for step in &p.steps {
+        match *step {
+            Step::Apply(i) | Step::Revert(i) => {
+                let m = &set.as_slice()[i];
+                let (statements, record) = match step {
+                    Step::Apply(_) => (m.up(), tracking::insert_sql(table, m, p.batch, None, None)),
+                    _ => (
+                        m.down().unwrap_or(&[]),
+                        tracking::delete_sql(table, m.version()),
+                    ),
+                };
+                let start = Instant::now();
+                if m.is_no_transaction() {
+                    // Statements that cannot run in a transaction block run
+                    // one by one, each committed on its own: whatever ran
+                    // before is a commit point.
+                    tx.commit(session).await?;
+                    for (n, s) in statements.iter().enumerate() {
+                        if let Err(e) = session.query(s.sql()).await {
+                            if n > 0 && matches!(step, Step::Apply(_)) {
+                                let failed = tracking::insert_sql(
+                                    table,
+                                    m,
+                                    p.batch,
+                                    Some(elapsed_ms(start)),
+                                    Some(s.line()),
+                                );
+                                let _ = session.query(&failed).await;
+                            }
+                            return Err(statement_error(m, s, &e));
+                        }
+                    }
+                    let record = match step {
+                        Step::Apply(_) => {
+                            tracking::insert_sql(table, m, p.batch, Some(elapsed_ms(start)), None)
+                        }
+                        _ => record,
+                    };
+                    session
+                        .query(&record)
+                        .await
+                        .map_err(db("recording the migration"))?;
+                } else {
+                    tx.begin(session).await?;
+                    run_in_transaction(session, m, statements, &record).await?;
+                    if options.transaction == TransactionMode::PerMigration {
+                        tx.commit(session).await?;
+                    }
+                }
+                report.done.push(Done {
+                    version: m.version(),
+                    name: m.name().to_string(),
+                    reverted: matches!(step, Step::Revert(_)),
+                    duration: start.elapsed(),
+                });
+            }
+            Step::Record(i) => {
+                tx.begin(session).await?;
+                let m = &set.as_slice()[i];
+                session
+                    .query(&tracking::insert_sql(table, m, p.batch, Some(0), None))
+                    .await
+                    .map_err(db("recording a baseline"))?;
+                report.done.push(Done {
+                    version: m.version(),
+                    name: m.name().to_string(),
+                    reverted: false,
+                    duration: Duration::ZERO,
+                });
+            }
+            Step::AcceptChecksum(i) => {
+                tx.begin(session).await?;
+                let m = &set.as_slice()[i];
+                session
+                    .query(&tracking::set_checksum_sql(table, m))
+                    .await
+                    .map_err(db("accepting a checksum"))?;
+                report.done.push(Done {
+                    version: m.version(),
+                    name: m.name().to_string(),
+                    reverted: false,
+                    duration: Duration::ZERO,
+                });
+            }
+            Step::ClearFailed(version) => {
+                tx.begin(session).await?;
+                session
+                    .query(&tracking::delete_sql(table, version))
+                    .await
+                    .map_err(db("clearing a failed record"))?;
+                report.done.push(Done {
+                    version,
+                    name: String::new(),
+                    reverted: true,
+                    duration: Duration::ZERO,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One round trip for the whole migration and its tracking row. On failure
+/// the savepoint lets us replay the statements one by one to name the one
+/// that failed, and its line.
+async fn run_in_transaction<S: Session>(
+    session: &mut S,
+    m: &Migration,
+    statements: &[Statement],
+    record: &str,
+) -> Result<(), Error> {
+    let mut sql = String::from("SAVEPOINT sqlstrata_migration;\n");
+    for s in statements {
+        sql.push_str(s.sql());
+        sql.push_str(";\n");
+    }
+    sql.push_str(record);
+    let Err(first) = session.query(&sql).await else {
+        return Ok(());
+    };
+    if session
+        .query("ROLLBACK TO SAVEPOINT sqlstrata_migration")
+        .await
+        .is_ok()
+    {
+        for s in statements {
+            if let Err(e) = session.query(s.sql()).await {
+                return Err(statement_error(m, s, &e));
+            }
+        }
+    }
+    // The statements pass one by one: the tracking row failed, or the
+    // connection is gone.
+    Err(Error::Statement {
+        file: m.file_name().to_string(),
+        line: statements.first().map_or(0, Statement::line),
+        source: DbError::from_postgres(&first),
+    })
+}
+
+fn statement_error(m: &Migration, s: &Statement, e: &tokio_postgres::Error) -> Error {
+    Error::Statement {
+        file: m.file_name().to_string(),
+        line: s.line(),
+        source: DbError::from_postgres(e),
+    }
+}
+
+fn elapsed_ms(start: Instant) -> i64 {
+    i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,5 @@
+//! Testing support (feature `testing`): a PostgreSQL server with no setup.
+
+mod server;
+
+pub use server::{Server, ServerError};

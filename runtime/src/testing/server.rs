@@ -1,0 +1,272 @@
+//! A PostgreSQL server for tests: `DATABASE_URL` when it is set, otherwise a
+//! throwaway server started from the binaries on this machine (initdb into a
+//! temporary directory, unix socket only, durability off), shared by every
+//! test of the process and stopped when the process exits.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Why no server could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// No PostgreSQL binaries were found.
+    #[error(
+        "no PostgreSQL server binaries (initdb, pg_ctl) found on PATH, through pg_config --bindir, or under /usr/lib/postgresql/*/bin. \
+         Install them (Debian/Ubuntu: apt-get install -y postgresql) or set DATABASE_URL to a server where this user may create databases"
+    )]
+    NoBinaries,
+    /// A step of starting the server failed.
+    #[error("starting the test PostgreSQL server failed while {doing}: {detail}")]
+    Start {
+        /// The step.
+        doing: &'static str,
+        /// What it printed.
+        detail: String,
+    },
+}
+
+/// A server the tests can create databases on.
+#[derive(Debug)]
+pub struct Server {
+    /// Connection string of the maintenance database (`postgres`).
+    admin: String,
+    /// For a server we started: its connection base without `dbname`.
+    base: Option<String>,
+    /// The URL from DATABASE_URL, when used.
+    url: Option<String>,
+}
+
+impl Server {
+    /// The process-wide server, started on first use.
+    pub fn shared() -> Result<&'static Server, &'static ServerError> {
+        static SERVER: OnceLock<Result<Server, ServerError>> = OnceLock::new();
+        SERVER.get_or_init(Server::start).as_ref()
+    }
+
+    fn start() -> Result<Server, ServerError> {
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.is_empty()
+        {
+            return Ok(Server {
+                admin: url.clone(),
+                base: None,
+                url: Some(url),
+            });
+        }
+        let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
+        let root = if Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let unique = format!(
+            "sqlstrata-pg-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let dir = root.join(unique);
+        let data = dir.join("data");
+        std::fs::create_dir_all(&dir).map_err(|e| ServerError::Start {
+            doing: "creating the data directory",
+            detail: e.to_string(),
+        })?;
+        let as_root = is_root();
+        if as_root {
+            // initdb refuses to run as root: the server runs as `postgres`.
+            run(
+                Command::new("chown").args(["postgres:postgres"]).arg(&dir),
+                "handing the directory to the postgres user",
+            )?;
+        }
+        let user_cmd = |program: &Path| {
+            if as_root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]).arg(program);
+                c
+            } else {
+                Command::new(program)
+            }
+        };
+        run(
+            user_cmd(&bin.join("initdb")).arg("-D").arg(&data).args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ]),
+            "running initdb",
+        )?;
+        let options = format!(
+            "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB",
+            dir.display()
+        );
+        run(
+            user_cmd(&bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .args(["-o", &options, "-l"])
+                .arg(dir.join("log"))
+                .args(["-w", "-t", "60", "start"]),
+            "running pg_ctl start",
+        )?;
+        // A watchdog stops the server and removes its files once this
+        // process is gone, however it ends.
+        let stop = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {pg_ctl} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+            pid = std::process::id(),
+            pg_ctl = if as_root {
+                format!("runuser -u postgres -- '{}'", bin.join("pg_ctl").display())
+            } else {
+                format!("'{}'", bin.join("pg_ctl").display())
+            },
+            data = data.display(),
+            dir = dir.display(),
+        );
+        Command::new("sh")
+            .args(["-c", &stop])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| ServerError::Start {
+                doing: "starting the watchdog",
+                detail: e.to_string(),
+            })?;
+        let base = format!("host={} user=postgres", dir.display());
+        Ok(Server {
+            admin: format!("{base} dbname=postgres"),
+            base: Some(base),
+            url: None,
+        })
+    }
+
+    /// A connection string for the maintenance database.
+    pub fn admin_url(&self) -> &str {
+        &self.admin
+    }
+
+    /// A connection string for database `name` on this server.
+    pub fn url_for(&self, name: &str) -> String {
+        match (&self.base, &self.url) {
+            (Some(base), _) => format!("{base} dbname={name}"),
+            (None, Some(url)) => replace_dbname(url, name),
+            (None, None) => self.admin.clone(),
+        }
+    }
+}
+
+/// Swaps the database of a URL or key=value connection string.
+fn replace_dbname(url: &str, name: &str) -> String {
+    if url.contains("://") {
+        let (head, query) = match url.split_once('?') {
+            Some((h, q)) => (h, Some(q)),
+            None => (url, None),
+        };
+        let after_scheme = head.find("://").map_or(0, |i| i + 3);
+        let base = match head[after_scheme..].find('/') {
+            Some(slash) => &head[..after_scheme + slash],
+            None => head,
+        };
+        match query {
+            Some(q) => format!("{base}/{name}?{q}"),
+            None => format!("{base}/{name}"),
+        }
+    } else {
+        let kept: Vec<&str> = url
+            .split_whitespace()
+            .filter(|kv| !kv.starts_with("dbname="))
+            .collect();
+        format!("{} dbname={name}", kept.join(" "))
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn run(cmd: &mut Command, doing: &'static str) -> Result<(), ServerError> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| ServerError::Start {
+            doing,
+            detail: e.to_string(),
+        })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(ServerError::Start {
+            doing,
+            detail: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        })
+    }
+}
+
+/// The directory holding `initdb` and `pg_ctl`.
+fn find_bindir() -> Option<PathBuf> {
+    let has = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if has(&dir) {
+                // Follow a symlinked initdb to its real bin directory.
+                let real = std::fs::canonicalize(dir.join("initdb")).ok();
+                return Some(
+                    real.and_then(|r| r.parent().map(Path::to_path_buf))
+                        .unwrap_or(dir),
+                );
+            }
+        }
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if has(&dir) {
+            return Some(dir);
+        }
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|d| has(d))
+        .collect();
+    versions.sort_by_key(|d| {
+        d.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    versions.pop()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dbname_is_replaced_in_both_forms() {
+        assert_eq!(
+            replace_dbname("postgres://u:p@h:5432/app?sslmode=require", "t1"),
+            "postgres://u:p@h:5432/t1?sslmode=require"
+        );
+        assert_eq!(replace_dbname("postgres://h", "t1"), "postgres://h/t1");
+        assert_eq!(
+            replace_dbname("host=/tmp user=x dbname=app", "t1"),
+            "host=/tmp user=x dbname=t1"
+        );
+    }
+}

@@ -1,0 +1,537 @@
+//! The runtime end to end against a real PostgreSQL: the test server of
+//! `sqlstrata::testing` (DATABASE_URL, or a throwaway local server).
+
+use std::time::Duration;
+
+use sqlstrata::{
+    Error, Migration, MigrationParts, Migrations, Migrator, Options, State, Statement,
+    TransactionMode,
+};
+use sqlstrata_core::checksum::checksum;
+use sqlstrata_tests::{EXAMPLE, Scratch, schema_snapshot};
+
+/// One migration of a test set: version, UP statements, DOWN statements, no-transaction.
+type Spec<'a> = (i64, &'a [&'a str], Option<&'a [&'a str]>, bool);
+
+/// A set built at run time.
+fn set(migrations: &[Spec<'_>]) -> Migrations {
+    Migrations::new(
+        migrations
+            .iter()
+            .map(|(version, up, down, no_tx)| {
+                let statements = |list: &[&str]| -> Vec<Statement> {
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, s)| Statement::new(s.to_string(), i as u32 + 2))
+                        .collect()
+                };
+                Migration::new(MigrationParts {
+                    version: *version,
+                    name: format!("m{version}"),
+                    file_name: format!("{version:03}_m{version}.sql"),
+                    description: None,
+                    up: statements(up),
+                    down: down.map(statements),
+                    checksum: checksum(&up.join(";\n")),
+                    no_transaction: *no_tx,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn count(client: &mut postgres::Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn advisory_locks(client: &mut postgres::Client) -> i64 {
+    count(
+        client,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+}
+
+#[test]
+fn example_set_applies_lists_rolls_back_and_reapplies() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let m = Migrator::new(&EXAMPLE);
+
+    let first = m.up_to(&mut c, 5).unwrap();
+    assert_eq!(first.applied(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(first.batch, Some(1));
+    let second = m.up(&mut c).unwrap();
+    assert_eq!((second.applied(), second.batch), (vec![6, 7], Some(2)));
+    // CREATE INDEX CONCURRENTLY really ran, outside a transaction.
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_posts_status'"
+        ),
+        1
+    );
+
+    let status = m.status(&mut c).unwrap().status;
+    assert_eq!(status.len(), 7);
+    assert!(status.iter().all(|e| e.state == State::Applied));
+    assert_eq!(status[5].batch, Some(2));
+    assert_eq!(
+        status[0].description.as_deref(),
+        Some("Users and their email addresses")
+    );
+
+    let back = m.rollback(&mut c).unwrap();
+    assert_eq!(back.reverted(), vec![7, 6], "newest first");
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_posts_status'"
+        ),
+        0
+    );
+    let status = m.status(&mut c).unwrap().status;
+    assert_eq!(
+        status.iter().filter(|e| e.state == State::Pending).count(),
+        2
+    );
+
+    // Batch 1 holds the irreversible 005: rolling it back fails before anything changes.
+    let before = schema_snapshot(&mut c);
+    assert!(
+        matches!(m.rollback(&mut c), Err(Error::Irreversible { file }) if file == "005_normalise_emails.sql")
+    );
+    assert_eq!(schema_snapshot(&mut c), before);
+
+    assert_eq!(m.up(&mut c).unwrap().applied(), vec![6, 7]);
+    assert_eq!(advisory_locks(&mut c), 0, "the lock is released");
+}
+
+#[test]
+fn a_failing_batch_leaves_the_database_exactly_as_before() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    c.batch_execute("CREATE TABLE keep (id int)").unwrap();
+    let before = schema_snapshot(&mut c);
+    let broken = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)", "INSERT INTO b VALUES (1)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+        (
+            3,
+            &["ALTER TABLE keep ADD COLUMN c text"],
+            Some(&["ALTER TABLE keep DROP COLUMN c"]),
+            false,
+        ),
+        (
+            4,
+            &["CREATE TABLE d (id int)", "INSERT INTO nowhere VALUES (1)"],
+            Some(&["DROP TABLE d"]),
+            false,
+        ),
+        (
+            5,
+            &["CREATE TABLE e (id int)"],
+            Some(&["DROP TABLE e"]),
+            false,
+        ),
+    ]);
+    let err = Migrator::new(&broken).up(&mut c).unwrap_err();
+    match &err {
+        Error::Statement { file, line, source } => {
+            assert_eq!((file.as_str(), *line), ("004_m4.sql", 3));
+            assert_eq!(source.code, "42P01");
+            assert!(source.message.contains("nowhere"), "{source}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("004_m4.sql:3: relation \"nowhere\" does not exist (SQLSTATE 42P01)"),
+        "{err}"
+    );
+    // The tracking table was created under the lock, but it holds no rows.
+    let after: Vec<String> = schema_snapshot(&mut c)
+        .into_iter()
+        .filter(|t| !t.starts_with("schema_migrations"))
+        .collect();
+    assert_eq!(after, before);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), 0);
+    // The lock was released on the error path: the same connection runs again at once.
+    assert_eq!(advisory_locks(&mut c), 0);
+    let fixed = set(&[(
+        1,
+        &["CREATE TABLE a (id int)"],
+        Some(&["DROP TABLE a"]),
+        false,
+    )]);
+    assert_eq!(Migrator::new(&fixed).up(&mut c).unwrap().applied(), vec![1]);
+}
+
+#[test]
+fn per_migration_transactions_keep_what_succeeded() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let s = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+    ]);
+    let m = Migrator::new(&s)
+        .with_options(Options::default().transaction_mode(TransactionMode::PerMigration));
+    assert!(matches!(
+        m.up(&mut c),
+        Err(Error::Statement { line: 2, .. })
+    ));
+    assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'a'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_no_transaction_migration_that_fails_part_way_blocks_until_repaired() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let s = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &[
+                "CREATE INDEX CONCURRENTLY a_id ON a (id)",
+                "CREATE INDEX CONCURRENTLY b_id ON missing (id)",
+            ],
+            Some(&["DROP INDEX CONCURRENTLY a_id"]),
+            true,
+        ),
+    ]);
+    let m = Migrator::new(&s);
+    assert!(matches!(
+        m.up(&mut c),
+        Err(Error::Statement { line: 3, .. })
+    ));
+    // 001 committed before the no-transaction migration (a commit point), and the failure is recorded.
+    let status = m.status(&mut c).unwrap().status;
+    assert_eq!(status[0].state, State::Applied);
+    assert_eq!(status[1].state, State::Failed);
+    let err = m.up(&mut c).unwrap_err();
+    assert!(
+        matches!(&err, Error::FailedMigration { file, line: 3 } if file == "002_m2.sql"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("repair"));
+    // After fixing by hand, repair clears the record and the migration runs again.
+    c.batch_execute("DROP INDEX a_id").unwrap();
+    c.batch_execute("CREATE TABLE missing (id int)").unwrap();
+    assert_eq!(m.repair(&mut c).unwrap().done.len(), 1);
+    assert_eq!(m.up(&mut c).unwrap().applied(), vec![2]);
+}
+
+#[test]
+fn eight_runners_started_together_apply_each_migration_once() {
+    let db = Scratch::new();
+    let runners: Vec<_> = (0..8)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                Migrator::new(&EXAMPLE).up(&mut c)
+            })
+        })
+        .collect();
+    let reports: Vec<_> = runners
+        .into_iter()
+        .map(|r| r.join().unwrap().unwrap())
+        .collect();
+    let applied: usize = reports.iter().map(|r| r.applied().len()).sum();
+    assert_eq!(applied, EXAMPLE.len(), "each migration exactly once");
+    let mut c = db.connect();
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM schema_migrations"),
+        EXAMPLE.len() as i64
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(DISTINCT batch) FROM schema_migrations"
+        ),
+        1
+    );
+}
+
+#[test]
+fn the_lock_wait_is_bounded() {
+    let db = Scratch::new();
+    let mut holder = db.connect();
+    let key = sqlstrata::tracking::lock_key(&Options::default().tracking);
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_lock({key})"))
+        .unwrap();
+    let mut c = db.connect();
+    let m = Migrator::new(&EXAMPLE)
+        .with_options(Options::default().lock_timeout(Duration::from_millis(300)));
+    assert!(matches!(m.up(&mut c), Err(Error::LockTimeout { .. })));
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_unlock({key})"))
+        .unwrap();
+    assert_eq!(m.up(&mut c).unwrap().applied().len(), EXAMPLE.len());
+}
+
+#[test]
+fn drift_is_checked_before_anything_runs() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let v1 = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+    ]);
+    Migrator::new(&v1).up(&mut c).unwrap();
+
+    // A changed file: error naming it; repair accepts it after review.
+    let changed = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id bigint)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+        (3, &["CREATE TABLE c (id int)"], None, false),
+    ]);
+    assert!(
+        matches!(Migrator::new(&changed).up(&mut c), Err(Error::ChecksumMismatch { file, .. }) if file == "001_m1.sql")
+    );
+    assert_eq!(
+        Migrator::new(&changed).status(&mut c).unwrap().status[0].state,
+        State::Modified
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'c'"
+        ),
+        0
+    );
+
+    // A missing older version is an error.
+    let missing = set(&[
+        (
+            2,
+            &["CREATE TABLE b (id int)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+        (3, &["CREATE TABLE c (id int)"], None, false),
+    ]);
+    assert!(matches!(
+        Migrator::new(&missing).up(&mut c),
+        Err(Error::MissingMigration { version: 1, .. })
+    ));
+
+    // The database is ahead of this build: warn and do nothing.
+    let older_build = set(&[(
+        1,
+        &["CREATE TABLE a (id int)"],
+        Some(&["DROP TABLE a"]),
+        false,
+    )]);
+    let report = Migrator::new(&older_build).up(&mut c).unwrap();
+    assert!(report.applied().is_empty());
+    assert!(
+        report.warnings[0].contains("ahead"),
+        "{:?}",
+        report.warnings
+    );
+
+    // A pending version older than the newest applied: error unless allowed.
+    let gap = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+        (
+            0,
+            &["CREATE TABLE z (id int)"],
+            Some(&["DROP TABLE z"]),
+            false,
+        ),
+    ]);
+    assert!(matches!(
+        Migrator::new(&gap).up(&mut c),
+        Err(Error::OutOfOrder { newest: 2, .. })
+    ));
+    let allowed = Migrator::new(&gap).with_options(Options::default().out_of_order(true));
+    assert_eq!(allowed.up(&mut c).unwrap().applied(), vec![0]);
+}
+
+#[test]
+fn a_foreign_table_of_the_same_name_is_an_error_and_untouched() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    c.batch_execute("CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY, description text); INSERT INTO schema_migrations VALUES ('001', 'rails')").unwrap();
+    let err = Migrator::new(&EXAMPLE).up(&mut c).unwrap_err();
+    assert!(
+        matches!(&err, Error::ForeignTrackingTable { columns, .. } if columns == "version, description"),
+        "{err:?}"
+    );
+    assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'users'"
+        ),
+        0
+    );
+    // Another table name works beside it.
+    let other = Migrator::new(&EXAMPLE)
+        .with_options(Options::default().table(Some("sqlstrata"), "applied"));
+    assert_eq!(other.up(&mut c).unwrap().applied().len(), EXAMPLE.len());
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM sqlstrata.applied"),
+        EXAMPLE.len() as i64
+    );
+}
+
+#[test]
+fn baseline_records_without_running_and_down_targets() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let m = Migrator::new(&EXAMPLE);
+    c.batch_execute(
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, created_at timestamptz)",
+    )
+    .unwrap();
+    assert_eq!(m.baseline(&mut c, 1).unwrap().applied(), vec![1]);
+    assert_eq!(m.up_to(&mut c, 4).unwrap().applied(), vec![2, 3, 4]);
+    assert_eq!(m.down(&mut c, 2).unwrap().reverted(), vec![4, 3]);
+    assert_eq!(m.down_to(&mut c, 1).unwrap().reverted(), vec![2]);
+    assert_eq!(
+        m.status(&mut c)
+            .unwrap()
+            .status
+            .iter()
+            .filter(|e| e.state == State::Applied)
+            .count(),
+        1
+    );
+    assert!(matches!(
+        m.up_to(&mut c, 99),
+        Err(Error::UnknownVersion(99))
+    ));
+}
+
+#[test]
+fn reset_and_refresh() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let s = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+    ]);
+    let m = Migrator::new(&s);
+    m.up_to(&mut c, 1).unwrap();
+    m.up(&mut c).unwrap();
+    let refreshed = m.refresh(&mut c).unwrap();
+    assert_eq!(refreshed.reverted(), vec![2, 1]);
+    assert_eq!(refreshed.applied(), vec![1, 2]);
+    assert_eq!(refreshed.batch, Some(1));
+    assert_eq!(m.reset(&mut c).unwrap().reverted(), vec![2, 1]);
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_tables WHERE tablename IN ('a', 'b')"
+        ),
+        0
+    );
+}
+
+#[test]
+fn async_client_end_to_end() {
+    // The scratch database is made and dropped with a blocking client, outside the runtime.
+    let db = Scratch::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = db.connect_async().await;
+        let m = Migrator::new(&EXAMPLE);
+        let up = m
+            .run_async(&c, sqlstrata::Operation::Up { to: None })
+            .await
+            .unwrap();
+        assert_eq!(up.applied().len(), EXAMPLE.len());
+        let status = m.run_async(&c, sqlstrata::Operation::Status).await.unwrap();
+        assert!(status.status.iter().all(|e| e.state == State::Applied));
+        let again = m
+            .run_async(&c, sqlstrata::Operation::Up { to: None })
+            .await
+            .unwrap();
+        assert!(again.done.is_empty());
+        let err = m
+            .run_async(&c, sqlstrata::Operation::Rollback { batches: 1 })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Irreversible { .. }));
+        drop(c);
+    });
+}
