@@ -203,4 +203,19 @@ mod tests {
         );
         assert_eq!(redact("postgres://db/x"), "postgres://db/x");
     }
+
+    #[test]
+    fn errors_from_the_connection_are_redacted() {
+        let e = Error::Database {
+            doing: "connecting",
+            source: Box::new(DbError {
+                code: String::new(),
+                message: redact("error connecting to postgres://app:s3cret@db/x"),
+                detail: None,
+                hint: None,
+            }),
+        };
+        assert!(!e.to_string().contains("s3cret"));
+        assert!(!format!("{e:?}").contains("s3cret"));
+    }
 }

@@ -66,6 +66,16 @@ impl<'a> Migrator<'a> {
     }
 
     /// Runs any operation on an async client.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # async fn boot() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (client, connection) = tokio_postgres::connect("host=/run/postgresql user=app", tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let migrator = sqlstrata::Migrator::new(&MIGRATIONS);
+    /// migrator.run_async(&client, sqlstrata::Operation::Up { to: None }).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn run_async(
         &self,
         client: &tokio_postgres::Client,
@@ -75,36 +85,94 @@ impl<'a> Migrator<'a> {
     }
 
     /// Applies every pending migration as one new batch.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).up(&mut client)?;
+    /// assert!(report.batch.is_some() || report.applied().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn up(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         self.run(client, Operation::Up { to: None })
     }
 
     /// Applies pending migrations up to `version`, inclusive.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).up_to(&mut client, 4)?;
+    /// # Ok(()) }
+    /// ```
     pub fn up_to(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
         self.run(client, Operation::Up { to: Some(version) })
     }
 
     /// Undoes the last batch, newest migration first, in one transaction.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).rollback(&mut client)?;
+    /// println!("reverted {:?}", report.reverted());
+    /// # Ok(()) }
+    /// ```
     pub fn rollback(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         self.run(client, Operation::Rollback { batches: 1 })
     }
 
     /// Undoes the last `count` migrations.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).down(&mut client, 2)?;
+    /// # Ok(()) }
+    /// ```
     pub fn down(&self, client: &mut postgres::Client, count: usize) -> Result<Report, Error> {
         self.run(client, Operation::Down { count })
     }
 
     /// Undoes every migration newer than `version`.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).down_to(&mut client, 3)?;
+    /// # Ok(()) }
+    /// ```
     pub fn down_to(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
         self.run(client, Operation::DownTo { version })
     }
 
     /// Undoes every migration.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).reset(&mut client)?;
+    /// # Ok(()) }
+    /// ```
     pub fn reset(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         self.run(client, Operation::Reset)
     }
 
     /// Undoes every migration, then applies them all again.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).refresh(&mut client)?;
+    /// # Ok(()) }
+    /// ```
     pub fn refresh(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         let mut report = self.reset(client)?;
         let up = self.up(client)?;
@@ -115,16 +183,43 @@ impl<'a> Migrator<'a> {
     }
 
     /// Every migration with its state. Creates nothing.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).status(&mut client)?;
+    /// for e in &report.status {
+    ///     println!("{:03} {:<30} {}", e.version, e.name, e.state.as_str());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         self.run(client, Operation::Status)
     }
 
     /// Records every migration up to `version` as applied without running it.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).baseline(&mut client, 3)?;
+    /// # Ok(()) }
+    /// ```
     pub fn baseline(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
         self.run(client, Operation::Baseline { version })
     }
 
     /// Accepts changed checksums and clears failed records, after review.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut client = postgres::Client::connect("host=/run/postgresql user=app", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).repair(&mut client)?;
+    /// # Ok(()) }
+    /// ```
     pub fn repair(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         self.run(client, Operation::Repair)
     }

@@ -160,7 +160,10 @@ async fn locked<S: Session>(
             ..Plan::default()
         },
     );
-    let mut tx = Transaction { open: false };
+    let mut tx = Transaction {
+        open: false,
+        ran: Vec::new(),
+    };
     let result = carry_out(session, set, &p, options, &mut tx, &mut report).await;
     match result {
         Ok(()) => {
@@ -186,6 +189,9 @@ async fn locked<S: Session>(
 
 struct Transaction {
     open: bool,
+    /// The sections run in the open transaction so far, to replay them when
+    /// a later one fails and we look for the failing statement.
+    ran: Vec<Vec<Statement>>,
 }
 
 impl Transaction {
@@ -204,6 +210,7 @@ impl Transaction {
         if self.open {
             session.query("COMMIT").await.map_err(db("committing"))?;
             self.open = false;
+            self.ran.clear();
         }
         Ok(())
     }
@@ -262,7 +269,7 @@ async fn carry_out<S: Session>(
                         .map_err(db("recording the migration"))?;
                 } else {
                     tx.begin(session).await?;
-                    run_in_transaction(session, m, statements, &record).await?;
+                    run_in_transaction(session, tx, m, statements, &record).await?;
                     if options.transaction == TransactionMode::PerMigration {
                         tx.commit(session).await?;
                     }
@@ -320,42 +327,55 @@ async fn carry_out<S: Session>(
     Ok(())
 }
 
-/// One round trip for the whole migration and its tracking row. On failure
-/// the savepoint lets us replay the statements one by one to name the one
-/// that failed, and its line.
+/// One round trip for the whole migration and its tracking row. When it
+/// fails, the transaction is rolled back and replayed in a new one (what ran
+/// before in it, then this migration's statements one by one) to name the
+/// statement that failed and its line; that one is rolled back too. Failure
+/// is rare, so the happy path carries no savepoint.
 async fn run_in_transaction<S: Session>(
     session: &mut S,
+    tx: &mut Transaction,
     m: &Migration,
     statements: &[Statement],
     record: &str,
 ) -> Result<(), Error> {
-    let mut sql = String::from("SAVEPOINT sqlstrata_migration;\n");
+    let mut sql = String::new();
     for s in statements {
         sql.push_str(s.sql());
         sql.push_str(";\n");
     }
     sql.push_str(record);
     let Err(first) = session.query(&sql).await else {
+        tx.ran.push(statements.to_vec());
         return Ok(());
     };
-    if session
-        .query("ROLLBACK TO SAVEPOINT sqlstrata_migration")
-        .await
-        .is_ok()
-    {
-        for s in statements {
-            if let Err(e) = session.query(s.sql()).await {
-                return Err(statement_error(m, s, &e));
+    let ran = std::mem::take(&mut tx.ran);
+    tx.open = false;
+    let _ = session.query("ROLLBACK").await;
+    let mut found = None;
+    if session.query("BEGIN").await.is_ok() {
+        let mut replayed = true;
+        for section in &ran {
+            let joined: Vec<&str> = section.iter().map(Statement::sql).collect();
+            replayed &= session.query(&joined.join(";\n")).await.is_ok();
+        }
+        if replayed {
+            for s in statements {
+                if let Err(e) = session.query(s.sql()).await {
+                    found = Some(statement_error(m, s, &e));
+                    break;
+                }
             }
         }
+        let _ = session.query("ROLLBACK").await;
     }
-    // The statements pass one by one: the tracking row failed, or the
-    // connection is gone.
-    Err(Error::Statement {
+    // Found, or else the statements pass one by one: the tracking row
+    // failed, or the connection is gone.
+    Err(found.unwrap_or_else(|| Error::Statement {
         file: m.file_name().to_string(),
         line: statements.first().map_or(0, Statement::line),
         source: DbError::from_postgres(&first),
-    })
+    }))
 }
 
 fn statement_error(m: &Migration, s: &Statement, e: &tokio_postgres::Error) -> Error {

@@ -28,7 +28,6 @@ pub enum ServerError {
 }
 
 /// A server the tests can create databases on.
-#[derive(Debug)]
 pub struct Server {
     /// Connection string of the maintenance database (`postgres`).
     admin: String,
@@ -36,6 +35,18 @@ pub struct Server {
     base: Option<String>,
     /// The URL from DATABASE_URL, when used.
     url: Option<String>,
+    /// For a server we started: the directory of its unix socket.
+    socket_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: never print it.
+        f.debug_struct("Server")
+            .field("admin", &crate::error::redact(&self.admin))
+            .field("socket_dir", &self.socket_dir)
+            .finish()
+    }
 }
 
 impl Server {
@@ -53,6 +64,7 @@ impl Server {
                 admin: url.clone(),
                 base: None,
                 url: Some(url),
+                socket_dir: None,
             });
         }
         let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
@@ -144,7 +156,13 @@ impl Server {
             admin: format!("{base} dbname=postgres"),
             base: Some(base),
             url: None,
+            socket_dir: Some(dir),
         })
+    }
+
+    /// For a server started here: the directory holding its unix socket.
+    pub fn socket_dir(&self) -> Option<&Path> {
+        self.socket_dir.as_deref()
     }
 
     /// A connection string for the maintenance database.
@@ -256,6 +274,19 @@ fn find_bindir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_password() {
+        let server = Server {
+            admin: "postgres://app:s3cret@db:5432/postgres".into(),
+            base: None,
+            url: Some("postgres://app:s3cret@db:5432/postgres".into()),
+            socket_dir: None,
+        };
+        let shown = format!("{server:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("app:***@db"), "{shown}");
+    }
 
     #[test]
     fn dbname_is_replaced_in_both_forms() {

@@ -1,0 +1,115 @@
+//! Runtime speed on a real PostgreSQL (the throwaway test server, or
+//! DATABASE_URL):
+//!
+//! (a) applying 1000 generated migrations (each a CREATE TABLE and a CREATE
+//!     INDEX) to an empty database, against a hand-written floor in the same
+//!     run: all 1000 in one transaction, one round trip per migration
+//!     (statements and tracking insert in one simple query);
+//! (b) `up` when nothing is pending, the cost every application pays at
+//!     boot: round trips (counted by a proxy on the unix socket) and median
+//!     latency.
+//!
+//! cargo run --release -p sqlstrata-bench --bin apply
+
+use std::time::{Duration, Instant};
+
+use sqlstrata::testing::Server;
+use sqlstrata::{Migration, MigrationParts, Migrations, Migrator, Statement};
+use sqlstrata_bench::proxy::Proxy;
+
+const N: usize = 1000;
+const RUNS: usize = 9;
+
+fn generated() -> Migrations {
+    Migrations::new(
+        (1..=N as i64)
+            .map(|i| {
+                Migration::new(MigrationParts {
+                    version: i,
+                    name: format!("table_{i}"),
+                    file_name: format!("{i:04}_table_{i}.sql"),
+                    description: None,
+                    up: vec![
+                        Statement::new(format!("CREATE TABLE t_{i} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())"), 5),
+                        Statement::new(format!("CREATE INDEX idx_t_{i}_created ON t_{i} (created_at)"), 6),
+                    ],
+                    down: Some(vec![Statement::new(format!("DROP TABLE t_{i}"), 9)]),
+                    checksum: sqlstrata_core::checksum::checksum(&format!("t_{i}")),
+                    no_transaction: false,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn fresh(server: &Server, admin: &mut postgres::Client, name: &str) -> postgres::Client {
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
+    postgres::Client::connect(&server.url_for(name), postgres::NoTls).expect("connect")
+}
+
+fn floor(client: &mut postgres::Client, set: &Migrations) {
+    client
+        .batch_execute("CREATE TABLE floor_migrations (version BIGINT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now()); BEGIN")
+        .expect("floor setup");
+    for m in set {
+        let mut sql = String::new();
+        for s in m.up() {
+            sql.push_str(s.sql());
+            sql.push_str(";\n");
+        }
+        sql.push_str(&format!("INSERT INTO floor_migrations (version, checksum) VALUES ({}, '{}')", m.version(), m.checksum_hex()));
+        client.simple_query(&sql).expect("floor migration");
+    }
+    client.batch_execute("COMMIT").expect("floor commit");
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let server = Server::shared().unwrap_or_else(|e| panic!("{e}"));
+    let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).expect("admin");
+    let set = generated();
+
+    let (mut floors, mut ours) = (Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        // Alternate the order so neither always runs on a warmer server.
+        for which in if run % 2 == 0 { [0, 1] } else { [1, 0] } {
+            let mut c = fresh(server, &mut admin, "bench_apply");
+            let start = Instant::now();
+            if which == 0 {
+                floor(&mut c, &set);
+                floors.push(start.elapsed());
+            } else {
+                let r = Migrator::new(&set).up(&mut c).expect("up");
+                assert_eq!(r.applied().len(), N);
+                ours.push(start.elapsed());
+            }
+        }
+    }
+    let (f, o) = (median(floors), median(ours));
+    println!("(a) apply {N} migrations: floor median {:.0} ms, sqlstrata median {:.0} ms, ratio {:.3} ({RUNS} runs each)", f.as_secs_f64() * 1e3, o.as_secs_f64() * 1e3, o.as_secs_f64() / f.as_secs_f64());
+
+    // (b) Nothing pending, through the counting proxy.
+    let dir = server.socket_dir().expect("the throwaway server (unset DATABASE_URL) for the proxy");
+    let proxy = Proxy::start(&dir.join(".s.PGSQL.5432")).expect("proxy");
+    let url = format!("host={} user=postgres dbname=bench_apply", proxy.dir.display());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect through the proxy");
+    let m = Migrator::new(&set);
+    let mut times = Vec::new();
+    let before = proxy.count();
+    let runs = 200;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let r = m.up(&mut c).expect("up");
+        times.push(start.elapsed());
+        assert!(r.done.is_empty());
+    }
+    let trips = (proxy.count() - before) as f64 / runs as f64;
+    println!("(b) up with nothing pending ({N} applied): {trips} round trips per run, median {:.2} ms over {runs} runs", median(times).as_secs_f64() * 1e3);
+    drop(c);
+    admin.batch_execute("DROP DATABASE IF EXISTS bench_apply WITH (FORCE)").expect("drop");
+}
