@@ -69,7 +69,9 @@ pub mod proxy {
             let target = server_socket.to_path_buf();
             std::thread::spawn(move || {
                 for client in listener.incoming().flatten() {
-                    let Ok(server) = UnixStream::connect(&target) else { continue };
+                    let Ok(server) = UnixStream::connect(&target) else {
+                        continue;
+                    };
                     let counter = counter.clone();
                     let (c2, s2) = (client.try_clone(), server.try_clone());
                     if let (Ok(c2), Ok(s2)) = (c2, s2) {
@@ -99,7 +101,10 @@ pub mod proxy {
         }
         let n = u32::from_be_bytes(len) as usize;
         let mut body = vec![0u8; n.saturating_sub(4)];
-        if from.read_exact(&mut body).is_err() || to.write_all(&len).is_err() || to.write_all(&body).is_err() {
+        if from.read_exact(&mut body).is_err()
+            || to.write_all(&len).is_err()
+            || to.write_all(&body).is_err()
+        {
             return;
         }
         loop {
@@ -112,7 +117,10 @@ pub mod proxy {
             }
             let n = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
             let mut body = vec![0u8; n.saturating_sub(4)];
-            if from.read_exact(&mut body).is_err() || to.write_all(&head).is_err() || to.write_all(&body).is_err() {
+            if from.read_exact(&mut body).is_err()
+                || to.write_all(&head).is_err()
+                || to.write_all(&body).is_err()
+            {
                 return;
             }
         }

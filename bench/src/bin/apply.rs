@@ -43,8 +43,12 @@ fn generated() -> Migrations {
 }
 
 fn fresh(server: &Server, admin: &mut postgres::Client, name: &str) -> postgres::Client {
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .expect("drop");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create");
     postgres::Client::connect(&server.url_for(name), postgres::NoTls).expect("connect")
 }
 
@@ -58,7 +62,11 @@ fn floor(client: &mut postgres::Client, set: &Migrations) {
             sql.push_str(s.sql());
             sql.push_str(";\n");
         }
-        sql.push_str(&format!("INSERT INTO floor_migrations (version, checksum) VALUES ({}, '{}')", m.version(), m.checksum_hex()));
+        sql.push_str(&format!(
+            "INSERT INTO floor_migrations (version, checksum) VALUES ({}, '{}')",
+            m.version(),
+            m.checksum_hex()
+        ));
         client.simple_query(&sql).expect("floor migration");
     }
     client.batch_execute("COMMIT").expect("floor commit");
@@ -91,13 +99,24 @@ fn main() {
         }
     }
     let (f, o) = (median(floors), median(ours));
-    println!("(a) apply {N} migrations: floor median {:.0} ms, sqlstrata median {:.0} ms, ratio {:.3} ({RUNS} runs each)", f.as_secs_f64() * 1e3, o.as_secs_f64() * 1e3, o.as_secs_f64() / f.as_secs_f64());
+    println!(
+        "(a) apply {N} migrations: floor median {:.0} ms, sqlstrata median {:.0} ms, ratio {:.3} ({RUNS} runs each)",
+        f.as_secs_f64() * 1e3,
+        o.as_secs_f64() * 1e3,
+        o.as_secs_f64() / f.as_secs_f64()
+    );
 
     // (b) Nothing pending, through the counting proxy.
-    let dir = server.socket_dir().expect("the throwaway server (unset DATABASE_URL) for the proxy");
+    let dir = server
+        .socket_dir()
+        .expect("the throwaway server (unset DATABASE_URL) for the proxy");
     let proxy = Proxy::start(&dir.join(".s.PGSQL.5432")).expect("proxy");
-    let url = format!("host={} user=postgres dbname=bench_apply", proxy.dir.display());
-    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect through the proxy");
+    let url = format!(
+        "host={} user=postgres dbname=bench_apply",
+        proxy.dir.display()
+    );
+    let mut c =
+        postgres::Client::connect(&url, postgres::NoTls).expect("connect through the proxy");
     let m = Migrator::new(&set);
     let mut times = Vec::new();
     let before = proxy.count();
@@ -109,7 +128,12 @@ fn main() {
         assert!(r.done.is_empty());
     }
     let trips = (proxy.count() - before) as f64 / runs as f64;
-    println!("(b) up with nothing pending ({N} applied): {trips} round trips per run, median {:.2} ms over {runs} runs", median(times).as_secs_f64() * 1e3);
+    println!(
+        "(b) up with nothing pending ({N} applied): {trips} round trips per run, median {:.2} ms over {runs} runs",
+        median(times).as_secs_f64() * 1e3
+    );
     drop(c);
-    admin.batch_execute("DROP DATABASE IF EXISTS bench_apply WITH (FORCE)").expect("drop");
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS bench_apply WITH (FORCE)")
+        .expect("drop");
 }
