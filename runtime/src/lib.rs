@@ -24,6 +24,7 @@ pub mod options;
 pub mod plan;
 pub mod report;
 mod run;
+pub mod script;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -5,8 +5,9 @@ use crate::embedded::Migrations;
 use crate::error::Error;
 use crate::options::Options;
 use crate::plan::Operation;
+use crate::report::Done;
 use crate::report::Report;
-use crate::run::execute;
+use crate::run::{dry_run, execute};
 use crate::session::{Async, Blocking, block_on};
 
 /// Applies, rolls back and reports on a migration set.
@@ -25,11 +26,26 @@ use crate::session::{Async, Blocking, block_on};
 /// migrator.rollback(&mut client)?;                 // the last batch
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Migrator<'a> {
     set: &'a Migrations,
     options: Options,
+    progress: Option<std::sync::Arc<ProgressFn>>,
 }
+
+impl std::fmt::Debug for Migrator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("migrations", &self.set.len())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// What [`Migrator::on_progress`] calls.
+type ProgressFn = dyn Fn(&Done) + Send + Sync;
+
+fn silent(_: &Done) {}
 
 impl<'a> Migrator<'a> {
     /// A migrator with default [`Options`].
@@ -37,7 +53,29 @@ impl<'a> Migrator<'a> {
         Migrator {
             set,
             options: Options::default(),
+            progress: None,
         }
+    }
+
+    /// Calls `f` with each migration as it finishes (the CLI prints a line).
+    pub fn on_progress(mut self, f: impl Fn(&Done) + Send + Sync + 'static) -> Self {
+        self.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// The SQL `operation` would run, in order, with the transaction
+    /// boundaries, without running it or taking the lock.
+    pub fn dry_run(
+        &self,
+        client: &mut postgres::Client,
+        operation: Operation,
+    ) -> Result<String, Error> {
+        block_on(dry_run(
+            &mut Blocking(client),
+            self.set,
+            operation,
+            &self.options,
+        ))
     }
 
     /// Replaces the options.
@@ -57,11 +95,13 @@ impl<'a> Migrator<'a> {
         client: &mut postgres::Client,
         operation: Operation,
     ) -> Result<Report, Error> {
+        let progress = self.progress.as_deref().unwrap_or(&silent);
         block_on(execute(
             &mut Blocking(client),
             self.set,
             operation,
             &self.options,
+            progress,
         ))
     }
 
@@ -81,7 +121,15 @@ impl<'a> Migrator<'a> {
         client: &tokio_postgres::Client,
         operation: Operation,
     ) -> Result<Report, Error> {
-        execute(&mut Async(client), self.set, operation, &self.options).await
+        let progress = self.progress.as_deref().unwrap_or(&silent);
+        execute(
+            &mut Async(client),
+            self.set,
+            operation,
+            &self.options,
+            progress,
+        )
+        .await
     }
 
     /// Applies every pending migration as one new batch.

@@ -3,9 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use crate::script::{Segment, segments, step_sql};
+
 use crate::embedded::{Migration, Migrations, Statement};
 use crate::error::{DbError, Error};
-use crate::options::{Options, TransactionMode};
+use crate::options::Options;
 use crate::plan::{Operation, Plan, Step, plan, status};
 use crate::report::{Done, Report};
 use crate::session::Session;
@@ -32,6 +34,7 @@ pub(crate) async fn execute<S: Session>(
     set: &Migrations,
     operation: Operation,
     options: &Options,
+    progress: Progress<'_>,
 ) -> Result<Report, Error> {
     // The boot path: one round trip reads the table without the lock; when
     // there is nothing to do and nothing drifted, that is all.
@@ -60,7 +63,7 @@ pub(crate) async fn execute<S: Session>(
     }
 
     lock(session, options).await?;
-    let result = locked(session, set, operation, options).await;
+    let result = locked(session, set, operation, options, progress).await;
     // Released on every path; a broken connection releases it by itself.
     let unlock = format!(
         "SELECT pg_advisory_unlock({})",
@@ -68,6 +71,31 @@ pub(crate) async fn execute<S: Session>(
     );
     let _ = session.query(&unlock).await;
     result
+}
+
+/// The SQL `operation` would run, without running it: the tracking table is
+/// read without the lock and nothing is created.
+pub(crate) async fn dry_run<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    operation: Operation,
+    options: &Options,
+) -> Result<String, Error> {
+    let rows = match session
+        .query(&tracking::select_sql(&options.tracking))
+        .await
+    {
+        Ok(cells) => parse_rows(&cells),
+        Err(e) if matches!(code(&e), Some(UNDEFINED_TABLE | UNDEFINED_SCHEMA)) => Vec::new(),
+        Err(e) => return Err(db("reading the tracking table")(e)),
+    };
+    let p = plan(set, &rows, &operation, options)?;
+    let mut script = String::new();
+    for w in &p.warnings {
+        script.push_str(&format!("-- warning: {w}\n"));
+    }
+    script.push_str(&crate::script::render(set, &p, options));
+    Ok(script)
 }
 
 async fn lock<S: Session>(session: &mut S, options: &Options) -> Result<(), Error> {
@@ -124,6 +152,7 @@ async fn locked<S: Session>(
     set: &Migrations,
     operation: Operation,
     options: &Options,
+    progress: Progress<'_>,
 ) -> Result<Report, Error> {
     let table = &options.tracking;
     let columns = session
@@ -164,12 +193,9 @@ async fn locked<S: Session>(
         open: false,
         ran: Vec::new(),
     };
-    let result = carry_out(session, set, &p, options, &mut tx, &mut report).await;
+    let result = carry_out(session, set, &p, options, &mut tx, &mut report, progress).await;
     match result {
         Ok(()) => {
-            if tx.open {
-                session.query("COMMIT").await.map_err(db("committing"))?;
-            }
             if p.steps
                 .iter()
                 .any(|s| matches!(s, Step::Apply(_) | Step::Record(_)))
@@ -223,108 +249,94 @@ async fn carry_out<S: Session>(
     options: &Options,
     tx: &mut Transaction,
     report: &mut Report,
+    progress: Progress<'_>,
 ) -> Result<(), Error> {
-    let table = &options.tracking;
-    for step in &p.steps {
-        match *step {
-            Step::Apply(i) | Step::Revert(i) => {
-                let m = &set.as_slice()[i];
-                let (statements, record) = match step {
-                    Step::Apply(_) => (m.up(), tracking::insert_sql(table, m, p.batch, None, None)),
-                    _ => (
-                        m.down().unwrap_or(&[]),
-                        tracking::delete_sql(table, m.version()),
-                    ),
-                };
-                let start = Instant::now();
-                if m.is_no_transaction() {
-                    // Statements that cannot run in a transaction block run
-                    // one by one, each committed on its own: whatever ran
-                    // before is a commit point.
-                    tx.commit(session).await?;
-                    for (n, s) in statements.iter().enumerate() {
-                        if let Err(e) = session.query(s.sql()).await {
-                            if n > 0 && matches!(step, Step::Apply(_)) {
-                                let failed = tracking::insert_sql(
-                                    table,
-                                    m,
-                                    p.batch,
-                                    Some(elapsed_ms(start)),
-                                    Some(s.line()),
-                                );
-                                let _ = session.query(&failed).await;
-                            }
-                            return Err(statement_error(m, s, &e));
+    for segment in segments(set, p, options) {
+        match segment {
+            Segment::Transaction(steps) => {
+                tx.begin(session).await?;
+                for step in steps {
+                    let start = Instant::now();
+                    let (statements, record) = step_sql(set, p, step, options, None);
+                    match step {
+                        Step::Apply(i) | Step::Revert(i) => {
+                            run_in_transaction(
+                                session,
+                                tx,
+                                &set.as_slice()[i],
+                                statements,
+                                &record,
+                            )
+                            .await?;
+                        }
+                        _ => {
+                            session
+                                .query(&record)
+                                .await
+                                .map_err(db("updating the tracking table"))?;
                         }
                     }
-                    let record = match step {
-                        Step::Apply(_) => {
-                            tracking::insert_sql(table, m, p.batch, Some(elapsed_ms(start)), None)
+                    done(set, step, start, report, progress);
+                }
+                tx.commit(session).await?;
+            }
+            Segment::Autocommit(step) => {
+                // Statements that cannot run in a transaction block run one
+                // by one, each committed on its own. A failure after the
+                // first has changed the database: it is recorded as failed,
+                // with the line, and blocks later runs until repaired.
+                let (Step::Apply(i) | Step::Revert(i)) = step else {
+                    continue;
+                };
+                let m = &set.as_slice()[i];
+                let start = Instant::now();
+                let (statements, _) = step_sql(set, p, step, options, None);
+                for (n, s) in statements.iter().enumerate() {
+                    if let Err(e) = session.query(s.sql()).await {
+                        if n > 0 && matches!(step, Step::Apply(_)) {
+                            let failed = tracking::insert_sql(
+                                &options.tracking,
+                                m,
+                                p.batch,
+                                Some(elapsed_ms(start)),
+                                Some(s.line()),
+                            );
+                            let _ = session.query(&failed).await;
                         }
-                        _ => record,
-                    };
-                    session
-                        .query(&record)
-                        .await
-                        .map_err(db("recording the migration"))?;
-                } else {
-                    tx.begin(session).await?;
-                    run_in_transaction(session, tx, m, statements, &record).await?;
-                    if options.transaction == TransactionMode::PerMigration {
-                        tx.commit(session).await?;
+                        return Err(statement_error(m, s, &e));
                     }
                 }
-                report.done.push(Done {
-                    version: m.version(),
-                    name: m.name().to_string(),
-                    reverted: matches!(step, Step::Revert(_)),
-                    duration: start.elapsed(),
-                });
-            }
-            Step::Record(i) => {
-                tx.begin(session).await?;
-                let m = &set.as_slice()[i];
+                let (_, record) = step_sql(set, p, step, options, Some(elapsed_ms(start)));
                 session
-                    .query(&tracking::insert_sql(table, m, p.batch, Some(0), None))
+                    .query(&record)
                     .await
-                    .map_err(db("recording a baseline"))?;
-                report.done.push(Done {
-                    version: m.version(),
-                    name: m.name().to_string(),
-                    reverted: false,
-                    duration: Duration::ZERO,
-                });
-            }
-            Step::AcceptChecksum(i) => {
-                tx.begin(session).await?;
-                let m = &set.as_slice()[i];
-                session
-                    .query(&tracking::set_checksum_sql(table, m))
-                    .await
-                    .map_err(db("accepting a checksum"))?;
-                report.done.push(Done {
-                    version: m.version(),
-                    name: m.name().to_string(),
-                    reverted: false,
-                    duration: Duration::ZERO,
-                });
-            }
-            Step::ClearFailed(version) => {
-                tx.begin(session).await?;
-                session
-                    .query(&tracking::delete_sql(table, version))
-                    .await
-                    .map_err(db("clearing a failed record"))?;
-                report.done.push(Done {
-                    version,
-                    name: String::new(),
-                    reverted: true,
-                    duration: Duration::ZERO,
-                });
+                    .map_err(db("recording the migration"))?;
+                done(set, step, start, report, progress);
             }
         }
     }
     Ok(())
+}
+
+/// Called with each migration as it finishes.
+pub(crate) type Progress<'a> = &'a (dyn Fn(&Done) + Send + Sync);
+
+fn done(set: &Migrations, step: Step, start: Instant, report: &mut Report, progress: Progress<'_>) {
+    let (version, name) = match step {
+        Step::Apply(i) | Step::Revert(i) | Step::Record(i) | Step::AcceptChecksum(i) => {
+            let m = &set.as_slice()[i];
+            (m.version(), m.name().to_string())
+        }
+        Step::ClearFailed(v) => (v, String::new()),
+    };
+    let d = Done {
+        version,
+        name,
+        reverted: matches!(step, Step::Revert(_) | Step::ClearFailed(_)),
+        duration: start.elapsed(),
+    };
+    progress(&d);
+    report.done.push(d);
 }
 
 /// One round trip for the whole migration and its tracking row. When it
