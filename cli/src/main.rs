@@ -1,0 +1,129 @@
+//! `sqlstrata`: the migration commands over a folder read at run time, with
+//! exactly the diagnostics of the `migrations!()` macro.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sqlstrata::cli::{DbCommand, GlobalArgs};
+use sqlstrata::{Migration, MigrationParts, Migrations, Statement};
+use sqlstrata_core::{Folder, Severity, SourceStatement, read_folder};
+
+mod scaffold;
+
+/// PostgreSQL schema migrations, checked before they run.
+#[derive(Debug, Parser)]
+#[command(name = "sqlstrata", version, about)]
+struct Cli {
+    /// The migrations folder.
+    #[arg(long, global = true, default_value = "migrations")]
+    dir: PathBuf,
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the folder with a first migration, and the tracking table when a database is configured.
+    Init,
+    /// Create the next migration file, NAME in snake_case.
+    Create {
+        /// The migration's name, e.g. add_user_avatar.
+        name: String,
+    },
+    /// Check every file of the folder (no database): the compiler's diagnostics; exit 1 on errors.
+    Check,
+    #[command(flatten)]
+    Db(DbCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Init => scaffold::init(&cli.dir, &cli.global),
+        Command::Create { name } => scaffold::create(&cli.dir, name),
+        Command::Check => check(&cli.dir),
+        Command::Db(command) => match load(&cli.dir) {
+            Some(set) => sqlstrata::cli::execute(&set, &cli.global, command),
+            None => ExitCode::FAILURE,
+        },
+    }
+}
+
+fn display(dir: &Path) -> String {
+    dir.display().to_string()
+}
+
+fn print_diagnostics(folder: &Folder) {
+    for d in &folder.diagnostics {
+        let label = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        eprintln!("{label}: {d}\n");
+    }
+}
+
+/// `check`: every diagnostic, and what was and was not validated.
+fn check(dir: &Path) -> ExitCode {
+    let folder = read_folder(dir, &display(dir));
+    print_diagnostics(&folder);
+    let statements: usize = folder
+        .migrations
+        .iter()
+        .map(|m| m.up.len() + m.down.as_ref().map_or(0, Vec::len))
+        .sum();
+    let not_validated: usize = folder
+        .migrations
+        .iter()
+        .map(|m| m.not_validated().count())
+        .sum();
+    let errors = folder.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = folder.diagnostics.len() - errors;
+    println!(
+        "{}: {} migration(s), {statements} statement(s), {not_validated} not validated by sqlparser (checked lexically or `unchecked`); {errors} error(s), {warnings} warning(s)",
+        display(dir),
+        folder.migrations.len()
+    );
+    if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn statements(list: &[SourceStatement]) -> Vec<Statement> {
+    list.iter()
+        .map(|s| Statement::new(s.sql.clone(), u32::try_from(s.line).unwrap_or(u32::MAX)))
+        .collect()
+}
+
+/// Reads the folder into a set, or prints why not.
+fn load(dir: &Path) -> Option<Migrations> {
+    let folder = read_folder(dir, &display(dir));
+    if folder.has_errors() {
+        print_diagnostics(&folder);
+        eprintln!("error: {} has errors; nothing was run", display(dir));
+        return None;
+    }
+    Some(Migrations::new(
+        folder
+            .migrations
+            .into_iter()
+            .map(|m| {
+                Migration::new(MigrationParts {
+                    version: m.version,
+                    name: m.name,
+                    file_name: m.file_name,
+                    description: m.description,
+                    up: statements(&m.up),
+                    down: m.down.as_deref().map(statements),
+                    checksum: m.checksum,
+                    no_transaction: m.no_transaction,
+                })
+            })
+            .collect(),
+    ))
+}

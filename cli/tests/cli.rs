@@ -1,0 +1,368 @@
+//! The real `sqlstrata` binary against a real PostgreSQL, every command and
+//! the failure exits.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sqlstrata_tests::Scratch;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sqlstrata"));
+    c.env_remove("DATABASE_URL")
+        .env_remove("PGHOST")
+        .env_remove("PGDATABASE")
+        .env_remove("PGUSER")
+        .env_remove("PGPORT")
+        .env_remove("PGPASSWORD")
+        .env_remove("PGSSLMODE");
+    c
+}
+
+/// A working directory with a copy of the example migrations.
+fn workdir(tag: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("migrations")).unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for e in fs::read_dir(example).unwrap().flatten() {
+        fs::copy(e.path(), dir.join("migrations").join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+fn run(dir: &Path, url: &str, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn every_database_command_end_to_end() {
+    let db = Scratch::new();
+    let dir = workdir("flow");
+    let url = db.url.as_str();
+
+    let o = run(&dir, url, &["status", "--pending"]);
+    let (out, _) = text(&o);
+    assert_eq!(code(&o), 3, "pending exits 3: {out}");
+    assert!(out.contains("⏳ 001_create_users"), "{out}");
+    assert!(out.contains("7 migrations: 0 applied, 7 pending"), "{out}");
+    assert!(!out.contains('\x1b'), "no colors off a terminal");
+
+    let o = run(&dir, url, &["up", "--to", "5"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .starts_with("✓ applied  001_create_users ("),
+        "{out}"
+    );
+    assert!(out.contains("batch 1: 5 migration(s)"), "{out}");
+
+    let o = run(&dir, url, &["up"]);
+    assert!(text(&o).0.contains("batch 2: 2 migration(s)"));
+    assert_eq!(code(&run(&dir, url, &["status", "--pending"])), 0);
+
+    let o = run(&dir, url, &["status", "--json"]);
+    let (json, _) = text(&o);
+    assert!(json.starts_with("{\"migrations\":[{\"version\":1,\"name\":\"create_users\",\"file\":\"001_create_users.sql\",\"state\":\"applied\",\"batch\":1,"), "{json}");
+    assert!(
+        json.trim_end().ends_with(
+            "\"totals\":{\"applied\":7,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0}}"
+        ),
+        "{json}"
+    );
+
+    let o = run(&dir, url, &["rollback"]);
+    let (out, _) = text(&o);
+    assert_eq!(
+        out.lines()
+            .take(2)
+            .map(|l| l.split(" (").next().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        vec![
+            "↩ reverted 007_backfill_display_names",
+            "↩ reverted 006_index_posts_status_concurrently"
+        ]
+    );
+
+    let o = run(&dir, url, &["down", "--to", "3"]);
+    assert_eq!(code(&o), 1, "crossing the irreversible 005 fails");
+    assert!(
+        text(&o)
+            .1
+            .contains("error: cannot roll back 005_normalise_emails.sql: it is irreversible"),
+        "{}",
+        text(&o).1
+    );
+
+    // reset/refresh want --yes when stdin is not a terminal.
+    let o = bin()
+        .current_dir(&dir)
+        .args(["--database-url", url, "reset"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).1.contains("pass --yes"), "{}", text(&o).1);
+
+    // A fresh database: baseline, then up, down N, refresh, reset.
+    let db2 = Scratch::new();
+    let url2 = db2.url.as_str();
+    let o = run(&dir, url2, &["baseline", "4"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    let o = run(&dir, url2, &["status", "--json"]);
+    assert!(
+        text(&o).0.contains("\"applied\":4,\"pending\":3"),
+        "{}",
+        text(&o).0
+    );
+    // The baseline recorded 001-004 without running them: 005 needs `users`.
+    let o = run(&dir, url2, &["up"]);
+    assert_eq!(code(&o), 1);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains(
+            "error: 005_normalise_emails.sql:7: relation \"users\" does not exist (SQLSTATE 42P01)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn reset_refresh_down_and_repair() {
+    let db = Scratch::new();
+    let dir = workdir("reset");
+    // Drop the irreversible migration so everything can be undone.
+    fs::remove_file(dir.join("migrations/005_normalise_emails.sql")).unwrap();
+    let url = db.url.as_str();
+    assert_eq!(code(&run(&dir, url, &["up"])), 0);
+    let o = run(&dir, url, &["down", "2"]);
+    assert_eq!(text(&o).0.lines().count(), 2, "{}", text(&o).0);
+    assert_eq!(code(&run(&dir, url, &["refresh", "--yes"])), 0);
+    let o = run(&dir, url, &["status", "--json"]);
+    assert!(text(&o).0.contains("\"applied\":6,\"pending\":0"));
+
+    // A changed file is drift: up refuses, repair accepts.
+    let f = dir.join("migrations/004_add_user_avatar.sql");
+    let changed = fs::read_to_string(&f)
+        .unwrap()
+        .replace("avatar_url TEXT;", "avatar_url VARCHAR(500);");
+    fs::write(&f, changed).unwrap();
+    let o = run(&dir, url, &["up"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o)
+            .1
+            .contains("004_add_user_avatar.sql was changed after it was applied"),
+        "{}",
+        text(&o).1
+    );
+    let o = run(&dir, url, &["status"]);
+    assert!(
+        text(&o).0.contains("✗ 004_add_user_avatar"),
+        "{}",
+        text(&o).0
+    );
+    assert_eq!(code(&run(&dir, url, &["repair"])), 0);
+    assert_eq!(code(&run(&dir, url, &["up"])), 0);
+
+    assert_eq!(code(&run(&dir, url, &["reset", "--yes"])), 0);
+    let o = run(&dir, url, &["status", "--json"]);
+    assert!(text(&o).0.contains("\"applied\":0,\"pending\":6"));
+}
+
+#[test]
+fn dry_run_prints_the_sql_and_touches_nothing() {
+    let db = Scratch::new();
+    let dir = workdir("dry");
+    let o = run(&dir, &db.url, &["up", "--dry-run"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "BEGIN;");
+    assert_eq!(lines[1], "-- 001_create_users.sql (up)");
+    assert_eq!(lines[2], "CREATE TABLE users (");
+    assert!(out.contains("COMMIT;\n-- 006_index_posts_status_concurrently.sql (up, outside a transaction)\nCREATE INDEX CONCURRENTLY"), "{out}");
+    let mut c = db.connect();
+    let tables: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        tables, 0,
+        "a dry run creates nothing, not even the tracking table"
+    );
+}
+
+#[test]
+fn check_needs_no_database() {
+    let dir = workdir("check");
+    let o = bin().current_dir(&dir).arg("check").output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        out.starts_with("migrations: 7 migration(s), 24 statement(s), 1 not validated"),
+        "{out}"
+    );
+
+    fs::write(
+        dir.join("migrations/008_broken.sql"),
+        "-- UP\nCREATE TABLE t (\n  a int\n  b int\n);\n-- DOWN\nDROP TABLE t;\n",
+    )
+    .unwrap();
+    fs::write(dir.join("migrations/9_bad_name.sql"), "SELECT 1;").unwrap();
+    let o = bin().current_dir(&dir).arg("check").output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1);
+    assert!(err.contains("error: migrations/008_broken.sql:4:3: invalid SQL: Expected: ',' or ')' after column definition, found: b\n  |\n4 |   b int\n  |   ^"), "{err}");
+    assert!(
+        err.contains("error: migrations/9_bad_name.sql: bad migration file name"),
+        "{err}"
+    );
+    // The same folder cannot be run.
+    let o = bin()
+        .current_dir(&dir)
+        .args(["--database-url", "host=/nonexistent", "up"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).1.contains("has errors; nothing was run"));
+}
+
+#[test]
+fn create_and_init() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-create-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("m")).unwrap();
+    fs::write(dir.join("m/0007_first.sql"), "SELECT 1;").unwrap();
+    let o = bin()
+        .current_dir(&dir)
+        .args(["--dir", "m", "create", "add_users"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    let created = fs::read_to_string(dir.join("m/0008_add_users.sql")).unwrap();
+    assert!(
+        created
+            .starts_with("-- Migration: 0008_add_users\n-- Description: add users\n-- Created: 20"),
+        "{created}"
+    );
+    assert!(created.contains("\n-- UP\n") && created.contains("\n-- DOWN\n"));
+    let o = bin()
+        .current_dir(&dir)
+        .args(["--dir", "m", "create", "Add-Users"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).1.contains("is not snake_case"), "{}", text(&o).1);
+
+    let db = Scratch::new();
+    let o = bin()
+        .current_dir(&dir)
+        .args(["--dir", "fresh", "--database-url", &db.url, "init"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    assert!(dir.join("fresh/001_initial_schema.sql").is_file());
+    let mut c = db.connect();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn configuration_sources_and_no_password_in_output() {
+    let db = Scratch::new();
+    let dir = workdir("config");
+    // .env in the working directory.
+    fs::write(dir.join(".env"), format!("DATABASE_URL=\"{}\"\n", db.url)).unwrap();
+    let o = bin()
+        .current_dir(&dir)
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    fs::remove_file(dir.join(".env")).unwrap();
+    // DATABASE_URL.
+    let o = bin()
+        .current_dir(&dir)
+        .env("DATABASE_URL", &db.url)
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    // Nothing configured.
+    let o = bin().current_dir(&dir).arg("status").output().unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).1.contains("no database given"), "{}", text(&o).1);
+    // A failed connection names the target without its password.
+    let o = bin()
+        .current_dir(&dir)
+        .args([
+            "--database-url",
+            "postgres://app:hunter2@127.0.0.1:1/x?connect_timeout=2",
+            "status",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1);
+    assert!(
+        err.contains("cannot connect to postgres://app:***@127.0.0.1:1/x"),
+        "{err}"
+    );
+    assert!(!out.contains("hunter2") && !err.contains("hunter2"));
+}
+
+#[test]
+fn a_failing_migration_exits_1_with_file_line_and_sqlstate() {
+    let db = Scratch::new();
+    let dir = workdir("fail");
+    fs::write(dir.join("migrations/008_bad.sql"), "-- UP\nCREATE TABLE ok (id int);\n\nINSERT INTO missing_table VALUES (1);\n-- DOWN\nDROP TABLE ok;\n").unwrap();
+    let o = run(&dir, &db.url, &["up"]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1);
+    assert!(
+        err.contains(
+            "error: 008_bad.sql:4: relation \"missing_table\" does not exist (SQLSTATE 42P01)"
+        ),
+        "{err}"
+    );
+    let o = run(&dir, &db.url, &["status", "--json"]);
+    // 001-005 committed before 006, the no-transaction commit point; 007 and
+    // 008 shared the transaction that failed.
+    assert!(
+        text(&o).0.contains("\"applied\":6,\"pending\":2"),
+        "{}",
+        text(&o).0
+    );
+}

@@ -1,0 +1,280 @@
+//! The commands of the `sqlstrata` CLI over a migration set (feature `cli`).
+//!
+//! An application binary can carry its migrations and their CLI, so that
+//! `myapp migrate status` works in a container with no folder:
+//!
+//! ```no_run
+//! static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let mut args = std::env::args_os();
+//!     let program = args.next().unwrap_or_default();
+//!     match args.next() {
+//!         // `myapp migrate <command>`: the sqlstrata commands.
+//!         Some(word) if word == "migrate" => sqlstrata::cli::run_from(std::iter::once(program).chain(args), &MIGRATIONS),
+//!         _ => std::process::ExitCode::SUCCESS, // the application itself
+//!     }
+//! }
+//! ```
+//!
+//! Exit codes: 0 success; 1 failure (a statement failed, drift, the lock,
+//! the connection, a refused confirmation); 2 bad usage; 3 `status
+//! --pending` found pending migrations.
+
+pub mod config;
+pub mod connect;
+pub mod output;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::embedded::Migrations;
+use crate::migrator::Migrator;
+use crate::options::{Options, TransactionMode};
+use crate::plan::{Operation, State};
+use config::resolve;
+use output::Style;
+
+/// Exit code: `status --pending` found pending migrations.
+pub const EXIT_PENDING: u8 = 3;
+
+/// Options every database command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The database (a URL or libpq key=value string); default: DATABASE_URL, .env, PG* variables.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The tracking table.
+    #[arg(long, global = true, default_value = "schema_migrations")]
+    pub table: String,
+    /// The schema of the tracking table (default: the connection's current schema).
+    #[arg(long, global = true)]
+    pub schema: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print the SQL that would run, in order, with the transaction boundaries; change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Answer yes to confirmations (required for reset and refresh when not on a terminal).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// One transaction per migration instead of one for the whole batch.
+    #[arg(long, global = true)]
+    pub per_migration: bool,
+    /// Apply pending migrations older than the newest applied one.
+    #[arg(long, global = true)]
+    pub out_of_order: bool,
+    /// Seconds to wait for another runner's lock.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
+    pub lock_timeout: u64,
+}
+
+impl GlobalArgs {
+    fn options(&self) -> Options {
+        Options::default()
+            .table(self.schema.as_deref(), &self.table)
+            .transaction_mode(if self.per_migration {
+                TransactionMode::PerMigration
+            } else {
+                TransactionMode::Batch
+            })
+            .out_of_order(self.out_of_order)
+            .lock_timeout(Duration::from_secs(self.lock_timeout))
+    }
+}
+
+/// The commands that talk to the database.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DbCommand {
+    /// Apply every pending migration as one new batch.
+    Up {
+        /// The last version to apply.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+    },
+    /// Undo the last batch (or the last N batches), newest first.
+    Rollback {
+        /// How many batches.
+        #[arg(long, default_value_t = 1)]
+        batches: u32,
+    },
+    /// Undo the last N migrations (default 1), or everything newer than --to.
+    Down {
+        /// How many migrations.
+        count: Option<usize>,
+        /// The version to keep.
+        #[arg(long, value_name = "VERSION", conflicts_with = "count")]
+        to: Option<i64>,
+    },
+    /// Undo every migration.
+    Reset,
+    /// Undo every migration, then apply them all.
+    Refresh,
+    /// Show every migration and its state.
+    Status {
+        /// Exit with code 3 when anything is pending (for deploy scripts).
+        #[arg(long)]
+        pending: bool,
+    },
+    /// Accept changed checksums and clear failed records, after review.
+    Repair,
+    /// Record every migration up to VERSION as applied without running it.
+    Baseline {
+        /// The last version to record.
+        version: i64,
+    },
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Database migrations embedded in this binary (sqlstrata)")]
+struct Embedded {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: DbCommand,
+}
+
+/// Runs the commands over `set` with this process's arguments.
+pub fn run(set: &Migrations) -> ExitCode {
+    run_from(std::env::args_os(), set)
+}
+
+/// Runs the commands over `set` with `args` (the first is the program name).
+pub fn run_from<I, T>(args: I, set: &Migrations) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Embedded::try_parse_from(args) {
+        Ok(cli) => execute(set, &cli.global, &cli.command),
+        Err(e) => {
+            let _ = e.print();
+            ExitCode::from(if e.use_stderr() { 2 } else { 0 })
+        }
+    }
+}
+
+/// Carries out one database command; prints to stdout, errors to stderr.
+pub fn execute(set: &Migrations, global: &GlobalArgs, command: &DbCommand) -> ExitCode {
+    match try_execute(set, global, command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn operation(command: &DbCommand) -> Operation {
+    match *command {
+        DbCommand::Up { to } => Operation::Up { to },
+        DbCommand::Rollback { batches } => Operation::Rollback { batches },
+        DbCommand::Down {
+            to: Some(version), ..
+        } => Operation::DownTo { version },
+        DbCommand::Down { count, .. } => Operation::Down {
+            count: count.unwrap_or(1),
+        },
+        DbCommand::Reset | DbCommand::Refresh => Operation::Reset,
+        DbCommand::Status { .. } => Operation::Status,
+        DbCommand::Repair => Operation::Repair,
+        DbCommand::Baseline { version } => Operation::Baseline { version },
+    }
+}
+
+fn confirm(what: &str, global: &GlobalArgs) -> Result<(), String> {
+    if global.yes || global.dry_run {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "{what} undoes every migration; pass --yes to confirm (stdin is not a terminal)"
+        ));
+    }
+    print!("{what} undoes every migration in this database. Type `yes` to continue: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(format!("{what} cancelled"))
+    }
+}
+
+fn try_execute(
+    set: &Migrations,
+    global: &GlobalArgs,
+    command: &DbCommand,
+) -> Result<ExitCode, String> {
+    match command {
+        DbCommand::Reset => confirm("reset", global)?,
+        DbCommand::Refresh => confirm("refresh", global)?,
+        _ => {}
+    }
+    let connection = resolve(
+        global.database_url.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &std::env::current_dir().unwrap_or_default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
+    let style = Style::detect();
+    let json = global.json;
+    let progress_set = set.clone();
+    let migrator = Migrator::new(set)
+        .with_options(global.options())
+        .on_progress(move |d| {
+            if !json {
+                println!("{}", output::done_line(&progress_set, d, style));
+            }
+        });
+    let op = operation(command);
+
+    if global.dry_run && !op.is_read_only() {
+        let mut script = migrator
+            .dry_run(&mut client, op)
+            .map_err(|e| e.to_string())?;
+        if let DbCommand::Refresh = command {
+            script.push_str("-- then, on the emptied database: up\n");
+        }
+        print!("{script}");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let report = match command {
+        DbCommand::Refresh => migrator.refresh(&mut client),
+        _ => migrator.run(&mut client, op),
+    }
+    .map_err(|e| e.to_string())?;
+
+    if let DbCommand::Status { pending } = command {
+        if json {
+            println!("{}", output::status_json(set, &report));
+        } else {
+            print!(
+                "{}",
+                output::status_table(set, &report, &global.options().tracking.qualified(), style)
+            );
+        }
+        if *pending && report.status.iter().any(|e| e.state == State::Pending) {
+            return Ok(ExitCode::from(EXIT_PENDING));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    if json {
+        println!("{}", output::report_json(&report));
+    } else if report.done.is_empty() {
+        println!("nothing to do");
+    } else if let Some(batch) = report.batch {
+        println!("batch {batch}: {} migration(s)", report.applied().len());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,196 @@
+//! What the CLI prints: a status table in the spirit of the hand-written
+//! runners it replaces, JSON for machines, one line per migration as it
+//! finishes. Colors only on a terminal, never with `NO_COLOR`.
+
+use std::io::IsTerminal;
+
+use crate::embedded::Migrations;
+use crate::plan::State;
+use crate::report::{Done, Report};
+
+/// Whether to color.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    color: bool,
+}
+
+impl Style {
+    /// Colors when stdout is a terminal and `NO_COLOR` is not set.
+    pub fn detect() -> Style {
+        Style {
+            color: std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    /// No colors.
+    pub fn plain() -> Style {
+        Style { color: false }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn file_label(set: &Migrations, version: i64, name: &str) -> String {
+    set.get(version)
+        .map(|m| m.file_name().trim_end_matches(".sql").to_string())
+        .unwrap_or_else(|| format!("{version:03}_{name}"))
+}
+
+/// One line for a migration that finished.
+pub fn done_line(set: &Migrations, d: &Done, style: Style) -> String {
+    let label = file_label(set, d.version, &d.name);
+    let ms = d.duration.as_secs_f64() * 1e3;
+    if d.reverted {
+        format!("{} reverted {label} ({ms:.1} ms)", style.paint("33", "↩"))
+    } else {
+        format!("{} applied  {label} ({ms:.1} ms)", style.paint("32", "✓"))
+    }
+}
+
+/// The status table and its totals.
+pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style) -> String {
+    let mut out = format!("Migration status ({table})\n\n");
+    let width = report
+        .status
+        .iter()
+        .map(|e| file_label(set, e.version, &e.name).chars().count())
+        .max()
+        .unwrap_or(10)
+        .max(9);
+    out.push_str(&format!(
+        "    {:<width$}  {:<8}  {:>5}  {:<19}  {}\n",
+        "migration", "state", "batch", "applied at", "description"
+    ));
+    let mut totals = [0usize; 5];
+    for e in &report.status {
+        let (mark, code) = match e.state {
+            State::Applied => ("✓", "32"),
+            State::Pending => ("⏳", "36"),
+            State::Modified | State::Missing | State::Failed => ("✗", "31"),
+        };
+        totals[e.state as usize] += 1;
+        let applied_at = e
+            .applied_at
+            .as_deref()
+            .map_or("-".to_string(), |t| t.chars().take(19).collect());
+        out.push_str(&format!(
+            "  {} {:<width$}  {}  {:>5}  {:<19}  {}\n",
+            style.paint(code, mark),
+            file_label(set, e.version, &e.name),
+            style.paint(code, &format!("{:<8}", e.state.as_str())),
+            e.batch.map_or("-".to_string(), |b| b.to_string()),
+            applied_at,
+            e.description.as_deref().unwrap_or("")
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} migrations: {} applied, {} pending, {} modified, {} missing, {} failed\n",
+        report.status.len(),
+        totals[State::Applied as usize],
+        totals[State::Pending as usize],
+        totals[State::Modified as usize],
+        totals[State::Missing as usize],
+        totals[State::Failed as usize],
+    ));
+    out
+}
+
+/// A JSON string literal.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_opt(s: Option<&str>) -> String {
+    s.map_or("null".to_string(), json_string)
+}
+
+/// The status as JSON: `{"migrations": [...], "totals": {...}}`.
+pub fn status_json(set: &Migrations, report: &Report) -> String {
+    let entries: Vec<String> = report
+        .status
+        .iter()
+        .map(|e| {
+            format!(
+                "{{\"version\":{},\"name\":{},\"file\":{},\"state\":\"{}\",\"batch\":{},\"applied_at\":{},\"description\":{}}}",
+                e.version,
+                json_string(&e.name),
+                json_opt(set.get(e.version).map(|m| m.file_name())),
+                e.state.as_str(),
+                e.batch.map_or("null".to_string(), |b| b.to_string()),
+                json_opt(e.applied_at.as_deref()),
+                json_opt(e.description.as_deref()),
+            )
+        })
+        .collect();
+    let count = |s: State| report.status.iter().filter(|e| e.state == s).count();
+    format!(
+        "{{\"migrations\":[{}],\"totals\":{{\"applied\":{},\"pending\":{},\"modified\":{},\"missing\":{},\"failed\":{}}}}}",
+        entries.join(","),
+        count(State::Applied),
+        count(State::Pending),
+        count(State::Modified),
+        count(State::Missing),
+        count(State::Failed)
+    )
+}
+
+/// A report of what a changing command did, as JSON.
+pub fn report_json(report: &Report) -> String {
+    let done: Vec<String> = report
+        .done
+        .iter()
+        .map(|d| {
+            format!(
+                "{{\"version\":{},\"name\":{},\"action\":\"{}\",\"duration_ms\":{:.3}}}",
+                d.version,
+                json_string(&d.name),
+                if d.reverted { "reverted" } else { "applied" },
+                d.duration.as_secs_f64() * 1e3
+            )
+        })
+        .collect();
+    let warnings: Vec<String> = report.warnings.iter().map(|w| json_string(w)).collect();
+    format!(
+        "{{\"batch\":{},\"done\":[{}],\"warnings\":[{}]}}",
+        report.batch.map_or("null".to_string(), |b| b.to_string()),
+        done.join(","),
+        warnings.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
+
+    #[test]
+    fn plain_style_has_no_escape_codes() {
+        assert_eq!(Style::plain().paint("32", "x"), "x");
+        assert_eq!(Style { color: true }.paint("32", "x"), "\x1b[32mx\x1b[0m");
+    }
+}
