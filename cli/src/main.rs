@@ -58,6 +58,12 @@ fn display(dir: &Path) -> String {
 
 fn print_diagnostics(folder: &Folder) {
     for d in &folder.diagnostics {
+        let mut d = d.clone();
+        if d.rule == "folder" {
+            d.help = Some(
+                "the path is relative to the working directory; choose another with --dir".into(),
+            );
+        }
         let label = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -34,15 +34,12 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(err) => {
-            folder.diagnostics.push(
-                Diagnostic::file(
-                    Severity::Error,
-                    "folder",
-                    display,
-                    format!("cannot read the migrations folder: {err}"),
-                )
-                .with_help("the path is relative to the directory of the crate's Cargo.toml (CARGO_MANIFEST_DIR)"),
-            );
+            folder.diagnostics.push(Diagnostic::file(
+                Severity::Error,
+                "folder",
+                display,
+                format!("cannot read the migrations folder: {err}"),
+            ));
             return folder;
         }
     };

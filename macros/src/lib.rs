@@ -63,7 +63,13 @@ fn expand(args: &Args) -> TokenStream2 {
         }
     };
     let dir = root.join(&args.path);
-    let folder = read_folder(&dir, &args.path);
+    let mut folder = read_folder(&dir, &args.path);
+    for d in folder.diagnostics.iter_mut().filter(|d| d.rule == "folder") {
+        d.help = Some(
+            "the path is relative to the directory of the crate's Cargo.toml (CARGO_MANIFEST_DIR)"
+                .into(),
+        );
+    }
     let tracked = track(&folder);
     let warnings = folder
         .diagnostics

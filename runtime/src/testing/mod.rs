@@ -2,4 +2,4 @@
 
 mod server;
 
-pub use server::{Server, ServerError};
+pub use server::{LocalServer, Server, ServerError};

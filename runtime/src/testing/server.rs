@@ -37,6 +37,19 @@ pub struct Server {
     url: Option<String>,
     /// For a server we started: the directory of its unix socket.
     socket_dir: Option<PathBuf>,
+    /// The port (of the socket file name, and of TCP when listening).
+    port: u16,
+}
+
+/// How to start a private server with [`Server::start_local`].
+#[derive(Debug, Clone, Default)]
+pub struct LocalServer {
+    /// `postgresql.conf` settings, as `-c key=value`.
+    pub settings: Vec<(String, String)>,
+    /// Files written into the data directory before start (mode 0600).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// A TCP port on 127.0.0.1; 0 for the unix socket only.
+    pub port: u16,
 }
 
 impl std::fmt::Debug for Server {
@@ -65,8 +78,17 @@ impl Server {
                 base: None,
                 url: Some(url),
                 socket_dir: None,
+                port: 5432,
             });
         }
+        Server::start_local(&LocalServer::default())
+    }
+
+    /// Starts a server of this process's own (not the shared one), with
+    /// extra settings and files in its data directory: for tests that need
+    /// a differently configured server (TLS, for one). Stopped when the
+    /// process exits.
+    pub fn start_local(local: &LocalServer) -> Result<Server, ServerError> {
         let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
         let root = if Path::new("/dev/shm").is_dir() {
             PathBuf::from("/dev/shm")
@@ -115,10 +137,36 @@ impl Server {
             ]),
             "running initdb",
         )?;
-        let options = format!(
-            "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB",
+        for (name, content) in &local.files {
+            let path = data.join(name);
+            std::fs::write(&path, content).map_err(|e| ServerError::Start {
+                doing: "writing a file into the data directory",
+                detail: e.to_string(),
+            })?;
+            run(
+                Command::new("chmod").arg("600").arg(&path),
+                "protecting a data file",
+            )?;
+            if as_root {
+                run(
+                    Command::new("chown").arg("postgres:postgres").arg(&path),
+                    "handing a data file to the postgres user",
+                )?;
+            }
+        }
+        let port = if local.port == 0 { 5432 } else { local.port };
+        let listen = if local.port == 0 {
+            "''".to_string()
+        } else {
+            "127.0.0.1".to_string()
+        };
+        let mut options = format!(
+            "-k {} -p {port} -c listen_addresses={listen} -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB",
             dir.display()
         );
+        for (key, value) in &local.settings {
+            options.push_str(&format!(" -c {key}={value}"));
+        }
         run(
             user_cmd(&bin.join("pg_ctl"))
                 .arg("-D")
@@ -151,13 +199,19 @@ impl Server {
                 doing: "starting the watchdog",
                 detail: e.to_string(),
             })?;
-        let base = format!("host={} user=postgres", dir.display());
+        let base = format!("host={} port={port} user=postgres", dir.display());
         Ok(Server {
             admin: format!("{base} dbname=postgres"),
             base: Some(base),
             url: None,
             socket_dir: Some(dir),
+            port,
         })
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// For a server started here: the directory holding its unix socket.
@@ -282,6 +336,7 @@ mod tests {
             base: None,
             url: Some("postgres://app:s3cret@db:5432/postgres".into()),
             socket_dir: None,
+            port: 5432,
         };
         let shown = format!("{server:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
