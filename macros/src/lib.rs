@@ -173,3 +173,114 @@ fn migration(index: usize, m: &SourceMigration, sections: &mut Vec<TokenStream2>
         )
     }
 }
+
+/// `#[sqlstrata::test]`: a test that gets a fresh, migrated database. See
+/// the `sqlstrata` crate's `testing` module.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    match test_expand(args.into(), item.into()) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let set: syn::Path = if args.is_empty() {
+        syn::parse_quote!(crate::MIGRATIONS)
+    } else {
+        let meta: syn::MetaNameValue = syn::parse2(args)?;
+        if !meta.path.is_ident("migrations") {
+            return Err(syn::Error::new_spanned(
+                &meta.path,
+                "expected `migrations = path::TO::SET`",
+            ));
+        }
+        match meta.value {
+            syn::Expr::Path(p) => p.path,
+            other => {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    "expected a path to a `static` migration set",
+                ));
+            }
+        }
+    };
+    let mut function: syn::ItemFn = syn::parse2(item)?;
+    let is_async = function.sig.asyncness.take().is_some();
+    let inputs = std::mem::take(&mut function.sig.inputs);
+    if inputs.len() > 1 {
+        return Err(syn::Error::new_spanned(
+            &inputs,
+            "a #[sqlstrata::test] takes at most one parameter: a TestDb or a Client",
+        ));
+    }
+    let db = syn::Ident::new("__sqlstrata_db", Span::mixed_site());
+    let bind = match inputs.first() {
+        None => quote! {},
+        Some(syn::FnArg::Typed(pat)) => {
+            let name = &pat.pat;
+            let ty = &pat.ty;
+            let last = match ty.as_ref() {
+                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            match (last.as_deref(), is_async) {
+                (Some("TestDb"), _) => quote! { let #name: #ty = #db; },
+                (Some("Client"), false) => quote! {
+                    let #name: #ty = #db.connect().unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
+                },
+                (Some("Client"), true) => quote! {
+                    let #name: #ty = #db.connect_async().await.unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
+                },
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        ty,
+                        "expected `sqlstrata::testing::TestDb`, `postgres::Client` (sync) or `tokio_postgres::Client` (async)",
+                    ));
+                }
+            }
+        }
+        Some(other) => return Err(syn::Error::new_spanned(other, "expected a typed parameter")),
+    };
+    let create = if inputs.is_empty() {
+        quote! {}
+    } else if is_async {
+        quote! {
+            let #db = ::sqlstrata::testing::TestDb::new_async(&#set).await.unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
+        }
+    } else {
+        quote! {
+            let #db = ::sqlstrata::testing::TestDb::new(&#set).unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
+        }
+    };
+    let body = &function.block;
+    let new_body: syn::Block = if is_async {
+        syn::parse_quote! {{
+            ::sqlstrata::__private::tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("sqlstrata::test: cannot build a tokio runtime")
+                .block_on(async move {
+                    #create
+                    #bind
+                    #body
+                })
+        }}
+    } else {
+        syn::parse_quote! {{
+            #create
+            #bind
+            #body
+        }}
+    };
+    *function.block = new_body;
+    let attrs = &function.attrs;
+    let vis = &function.vis;
+    let sig = &function.sig;
+    let block = &function.block;
+    Ok(quote! {
+        #[::core::prelude::v1::test]
+        #(#attrs)*
+        #vis #sig #block
+    })
+}

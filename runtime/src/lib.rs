@@ -54,3 +54,28 @@ pub use report::{Done, Report};
 /// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
 /// ```
 pub use sqlstrata_macros::migrations;
+
+/// A test that gets a fresh database with every migration applied (feature
+/// `testing`). The parameter is a `sqlstrata::testing::TestDb`, a
+/// `postgres::Client` (sync tests) or a `tokio_postgres::Client` (async
+/// tests); the set is `crate::MIGRATIONS` unless given as
+/// `#[sqlstrata::test(migrations = path::TO::SET)]`.
+///
+/// ```no_run
+/// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+///
+/// #[sqlstrata::test(migrations = MIGRATIONS)]
+/// async fn posts_start_empty(client: tokio_postgres::Client) {
+///     let row = client.query_one("SELECT count(*) FROM posts", &[]).await.unwrap();
+///     assert_eq!(row.get::<_, i64>(0), 0);
+/// }
+/// # fn main() {}
+/// ```
+#[cfg(feature = "testing")]
+pub use sqlstrata_macros::test;
+
+#[doc(hidden)]
+#[cfg(feature = "testing")]
+pub mod __private {
+    pub use tokio;
+}

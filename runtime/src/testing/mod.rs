@@ -1,5 +1,19 @@
-//! Testing support (feature `testing`): a PostgreSQL server with no setup.
+//! Testing support (feature `testing`): a PostgreSQL server with no setup,
+//! and fresh, migrated, throwaway databases cloned from a template.
+//!
+//! ```no_run
+//! static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+//!
+//! #[sqlstrata::test(migrations = MIGRATIONS)]
+//! fn users_start_empty(mut client: postgres::Client) {
+//!     let n: i64 = client.query_one("SELECT count(*) FROM users", &[]).unwrap().get(0);
+//!     assert_eq!(n, 0);
+//! }
+//! # fn main() {}
+//! ```
 
 mod server;
+mod testdb;
 
 pub use server::{LocalServer, Server, ServerError};
+pub use testdb::{CloneStrategy, TestDb, TestDbError};

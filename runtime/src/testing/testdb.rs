@@ -1,0 +1,501 @@
+//! Fresh, migrated, throwaway databases for tests.
+//!
+//! A migration set is applied once into a template database named from the
+//! set's fingerprint; every test database is a `CREATE DATABASE ...
+//! TEMPLATE` clone of it, so its cost depends on the size of the schema, not
+//! on how many migrations built it. A small pool of clones is prepared in the
+//! background so that a test waits only when the pool is empty.
+//!
+//! All administration happens on one keeper thread that holds the admin
+//! connection. That connection also holds a session advisory lock keyed on
+//! this process's owner id, which is part of every database name it makes:
+//! a later run that can take that lock knows the owner is gone and drops its
+//! leftovers, without touching anything sqlstrata did not create.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::OnceLock;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::server::Server;
+use crate::embedded::Migrations;
+use crate::error::{DbError, Error};
+use crate::migrator::Migrator;
+
+/// The advisory-lock namespace of owner ids (`'S' 'Q'`).
+const OWNER_NS: i32 = 0x5351;
+/// The advisory-lock namespace of template builds.
+const TEMPLATE_NS: i32 = 0x5352;
+
+/// Why a test database could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TestDbError {
+    /// No server.
+    #[error("{0}")]
+    Server(String),
+    /// An administrative statement failed.
+    #[error("test database: {doing}: {source}")]
+    Database {
+        /// What was being done.
+        doing: String,
+        /// What PostgreSQL said.
+        source: Box<DbError>,
+    },
+    /// The migrations failed while building the template.
+    #[error("applying the migrations to the template database failed: {0}")]
+    Migrations(Error),
+    /// The keeper thread is gone.
+    #[error("the test database keeper thread stopped")]
+    KeeperGone,
+}
+
+fn admin_error(doing: impl Into<String>) -> impl FnOnce(postgres::Error) -> TestDbError {
+    let doing = doing.into();
+    move |e| TestDbError::Database {
+        doing,
+        source: DbError::from_postgres(&e),
+    }
+}
+
+/// How test databases are cloned from the template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloneStrategy {
+    /// `STRATEGY FILE_COPY`: copy the files and checkpoint (PostgreSQL 15+).
+    FileCopy,
+    /// `STRATEGY WAL_LOG`: copy block by block through the WAL (the
+    /// PostgreSQL 15+ default).
+    WalLog,
+    /// No `STRATEGY` clause (PostgreSQL before 15).
+    ServerDefault,
+}
+
+impl CloneStrategy {
+    fn clause(self) -> &'static str {
+        match self {
+            CloneStrategy::FileCopy => " STRATEGY FILE_COPY",
+            CloneStrategy::WalLog => " STRATEGY WAL_LOG",
+            CloneStrategy::ServerDefault => "",
+        }
+    }
+}
+
+enum Request {
+    Create {
+        set: Migrations,
+        reply: Reply<Result<String, TestDbError>>,
+    },
+    Drop {
+        name: String,
+        keep: bool,
+        reply: Sender<Option<String>>,
+    },
+}
+
+/// Where an answer goes: a blocking caller or an async one.
+enum Reply<T> {
+    Blocking(Sender<T>),
+    Async(tokio::sync::oneshot::Sender<T>),
+}
+
+impl<T> Reply<T> {
+    fn send(self, value: T) {
+        match self {
+            Reply::Blocking(s) => {
+                let _ = s.send(value);
+            }
+            Reply::Async(s) => {
+                let _ = s.send(value);
+            }
+        }
+    }
+}
+
+struct Keeper {
+    requests: Sender<Request>,
+    server: &'static Server,
+}
+
+fn keeper() -> Result<&'static Keeper, TestDbError> {
+    static KEEPER: OnceLock<Result<Keeper, String>> = OnceLock::new();
+    KEEPER
+        .get_or_init(start_keeper)
+        .as_ref()
+        .map_err(|e| TestDbError::Server(e.clone()))
+}
+
+fn start_keeper() -> Result<Keeper, String> {
+    let server = Server::shared().map_err(|e| e.to_string())?;
+    let mut admin =
+        postgres::Client::connect(server.admin_url(), postgres::NoTls).map_err(|e| {
+            format!(
+                "cannot connect to the test server: {}",
+                DbError::from_postgres(&e)
+            )
+        })?;
+    let owner = owner_id();
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_lock({OWNER_NS}, {owner})"))
+        .map_err(|e| format!("cannot take the owner lock: {}", DbError::from_postgres(&e)))?;
+    let version: i32 = admin
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .map(|r| r.get(0))
+        .map_err(|e| {
+            format!(
+                "cannot read the server version: {}",
+                DbError::from_postgres(&e)
+            )
+        })?;
+    let strategy = match std::env::var("SQLSTRATA_CLONE_STRATEGY").as_deref() {
+        _ if version < 150000 => CloneStrategy::ServerDefault,
+        Ok("WAL_LOG") | Ok("wal_log") => CloneStrategy::WalLog,
+        _ => CloneStrategy::FileCopy,
+    };
+    let pool_size = std::env::var("SQLSTRATA_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let (tx, rx) = mpsc::channel();
+    let mut worker = Worker {
+        admin,
+        owner,
+        strategy,
+        pool_size,
+        templates: HashMap::new(),
+        pools: HashMap::new(),
+        next: 0,
+    };
+    worker.sweep();
+    std::thread::Builder::new()
+        .name("sqlstrata-testdb".into())
+        .spawn(move || worker.run(rx))
+        .map_err(|e| format!("cannot start the keeper thread: {e}"))?;
+    Ok(Keeper {
+        requests: tx,
+        server,
+    })
+}
+
+/// A positive 31-bit id for this process, unique enough among concurrent runs.
+fn owner_id() -> i32 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mixed = nanos ^ std::process::id().rotate_left(16);
+    (mixed & 0x7fff_ffff) as i32
+}
+
+struct Worker {
+    admin: postgres::Client,
+    owner: i32,
+    strategy: CloneStrategy,
+    pool_size: usize,
+    /// Fingerprint -> template name, for templates ready in this process.
+    templates: HashMap<String, String>,
+    /// Template name -> ready clones nobody claimed yet.
+    pools: HashMap<String, VecDeque<String>>,
+    next: u64,
+}
+
+impl Worker {
+    fn run(mut self, rx: Receiver<Request>) {
+        loop {
+            let short = self.pools.values().any(|p| p.len() < self.pool_size);
+            let request = if short {
+                match rx.recv_timeout(Duration::ZERO) {
+                    Ok(r) => Some(r),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(r) => Some(r),
+                    Err(_) => return,
+                }
+            };
+            match request {
+                Some(Request::Create { set, reply }) => {
+                    let result = self.create(&set);
+                    reply.send(result);
+                }
+                Some(Request::Drop { name, keep, reply }) => {
+                    let kept = self.drop_database(&name, keep);
+                    let _ = reply.send(kept);
+                }
+                None => self.refill(),
+            }
+        }
+    }
+
+    fn fresh_name(&mut self, kind: &str) -> String {
+        self.next += 1;
+        format!("sqlstrata_{kind}_{}_{}", self.owner, self.next)
+    }
+
+    /// Drops what crashed or finished runs left: databases of owners whose
+    /// lock can be taken (so nobody holds it: the owner is gone).
+    fn sweep(&mut self) {
+        let Ok(rows) = self.admin.query(
+            "SELECT datname FROM pg_database WHERE datname ~ '^sqlstrata_(test|pool)_[0-9]+_[0-9]+$'",
+            &[],
+        ) else {
+            return;
+        };
+        for row in rows {
+            let name: String = row.get(0);
+            let Some(owner) = name.split('_').nth(2).and_then(|o| o.parse::<i32>().ok()) else {
+                continue;
+            };
+            if owner == self.owner {
+                continue;
+            }
+            let free: bool = self
+                .admin
+                .query_one(
+                    &format!("SELECT pg_try_advisory_lock({OWNER_NS}, {owner})"),
+                    &[],
+                )
+                .map(|r| r.get(0))
+                .unwrap_or(false);
+            if free {
+                let _ = self
+                    .admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                let _ = self
+                    .admin
+                    .batch_execute(&format!("SELECT pg_advisory_unlock({OWNER_NS}, {owner})"));
+            }
+        }
+    }
+
+    fn create(&mut self, set: &Migrations) -> Result<String, TestDbError> {
+        let template = self.template(set)?;
+        if let Some(ready) = self.pools.get_mut(&template).and_then(VecDeque::pop_front) {
+            return Ok(ready);
+        }
+        self.pools.entry(template.clone()).or_default();
+        let name = self.fresh_name("test");
+        self.clone_into(&template, &name)?;
+        Ok(name)
+    }
+
+    fn refill(&mut self) {
+        let Some(template) = self
+            .pools
+            .iter()
+            .find(|(_, p)| p.len() < self.pool_size)
+            .map(|(t, _)| t.clone())
+        else {
+            return;
+        };
+        let name = self.fresh_name("pool");
+        match self.clone_into(&template, &name) {
+            Ok(()) => self.pools.entry(template).or_default().push_back(name),
+            // Stop refilling this template; requests still clone on demand.
+            Err(_) => {
+                self.pools.remove(&template);
+            }
+        }
+    }
+
+    fn clone_into(&mut self, template: &str, name: &str) -> Result<(), TestDbError> {
+        self.admin
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"{}",
+                self.strategy.clause()
+            ))
+            .map_err(admin_error(format!("cloning {template}")))
+    }
+
+    /// The template of `set`: built once, under an advisory lock so that
+    /// parallel test binaries cooperate, and marked as a template only after
+    /// every migration succeeded.
+    fn template(&mut self, set: &Migrations) -> Result<String, TestDbError> {
+        let fingerprint = set.fingerprint();
+        if let Some(t) = self.templates.get(&fingerprint) {
+            return Ok(t.clone());
+        }
+        let name = format!("sqlstrata_tpl_{}", &fingerprint[..24]);
+        let key = i32::from_str_radix(&fingerprint[..7], 16).unwrap_or(0);
+        self.admin
+            .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_NS}, {key})"))
+            .map_err(admin_error("locking the template build"))?;
+        let built = self.build_template(set, &name);
+        let _ = self
+            .admin
+            .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_NS}, {key})"));
+        built?;
+        self.templates.insert(fingerprint, name.clone());
+        Ok(name)
+    }
+
+    fn build_template(&mut self, set: &Migrations, name: &str) -> Result<(), TestDbError> {
+        let state: Option<bool> = self
+            .admin
+            .query_opt(
+                "SELECT datistemplate FROM pg_database WHERE datname = $1",
+                &[&name],
+            )
+            .map_err(admin_error("looking for the template"))?
+            .map(|r| r.get(0));
+        match state {
+            Some(true) => return Ok(()),
+            // Half-built by a run that failed or crashed: start again.
+            Some(false) => self
+                .admin
+                .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+                .map_err(admin_error("dropping a half-built template"))?,
+            None => {}
+        }
+        self.admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .map_err(admin_error("creating the template"))?;
+        let server = Server::shared().map_err(|e| TestDbError::Server(e.to_string()))?;
+        let mut client = postgres::Client::connect(&server.url_for(name), postgres::NoTls)
+            .map_err(admin_error("connecting to the template"))?;
+        Migrator::new(set)
+            .up(&mut client)
+            .map_err(TestDbError::Migrations)?;
+        drop(client);
+        self.admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true"
+            ))
+            .map_err(admin_error("marking the template"))
+    }
+
+    /// Drops a test database, or with `keep` renames it out of the sweep's
+    /// reach and returns the name it is kept under.
+    fn drop_database(&mut self, name: &str, keep: bool) -> Option<String> {
+        if keep {
+            let kept = kept_name(name);
+            let renamed = self
+                .admin
+                .batch_execute(&format!("ALTER DATABASE \"{name}\" RENAME TO \"{kept}\""))
+                .is_ok();
+            return Some(if renamed { kept } else { name.to_string() });
+        }
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        None
+    }
+}
+
+/// `sqlstrata_test_1_2` and `sqlstrata_pool_1_2` are kept as `sqlstrata_kept_1_2`.
+pub(crate) fn kept_name(name: &str) -> String {
+    let rest = name.splitn(3, '_').nth(2).unwrap_or(name);
+    format!("sqlstrata_kept_{rest}")
+}
+
+/// A fresh database with every migration of a set applied, dropped when it
+/// goes out of scope.
+///
+/// ```no_run
+/// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let db = sqlstrata::testing::TestDb::new(&MIGRATIONS)?;
+/// let mut client = db.connect()?;
+/// client.batch_execute("INSERT INTO users (email, name) VALUES ('a@example.com', 'A')")?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct TestDb {
+    name: String,
+    url: String,
+    keep_on_failure: bool,
+}
+
+impl TestDb {
+    /// A database with every migration of `set` applied.
+    pub fn new(set: &Migrations) -> Result<TestDb, TestDbError> {
+        let keeper = keeper()?;
+        let (tx, rx) = mpsc::channel();
+        keeper
+            .requests
+            .send(Request::Create {
+                set: set.clone(),
+                reply: Reply::Blocking(tx),
+            })
+            .map_err(|_| TestDbError::KeeperGone)?;
+        let name = rx.recv().map_err(|_| TestDbError::KeeperGone)??;
+        Ok(TestDb::named(keeper, name))
+    }
+
+    /// The same, for async tests: waits without blocking the runtime.
+    pub async fn new_async(set: &Migrations) -> Result<TestDb, TestDbError> {
+        let keeper = keeper()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        keeper
+            .requests
+            .send(Request::Create {
+                set: set.clone(),
+                reply: Reply::Async(tx),
+            })
+            .map_err(|_| TestDbError::KeeperGone)?;
+        let name = rx.await.map_err(|_| TestDbError::KeeperGone)??;
+        Ok(TestDb::named(keeper, name))
+    }
+
+    fn named(keeper: &Keeper, name: String) -> TestDb {
+        TestDb {
+            url: keeper.server.url_for(&name),
+            name,
+            keep_on_failure: std::env::var_os("SQLSTRATA_KEEP_FAILED").is_some_and(|v| v != "0"),
+        }
+    }
+
+    /// Keep the database when the test fails (panics), and print its name;
+    /// also set by `SQLSTRATA_KEEP_FAILED=1`.
+    pub fn keep_on_failure(mut self) -> Self {
+        self.keep_on_failure = true;
+        self
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A connection string for it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A blocking connection (not from inside an async runtime: use
+    /// [`TestDb::connect_async`] there).
+    pub fn connect(&self) -> Result<postgres::Client, TestDbError> {
+        postgres::Client::connect(&self.url, postgres::NoTls)
+            .map_err(admin_error(format!("connecting to {}", self.name)))
+    }
+
+    /// An async connection; its driver task is spawned on the current tokio runtime.
+    pub async fn connect_async(&self) -> Result<tokio_postgres::Client, TestDbError> {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .map_err(admin_error(format!("connecting to {}", self.name)))?;
+        tokio::spawn(connection);
+        Ok(client)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let keep = self.keep_on_failure && std::thread::panicking();
+        let Ok(keeper) = keeper() else { return };
+        let (tx, rx) = mpsc::channel();
+        let request = Request::Drop {
+            name: self.name.clone(),
+            keep,
+            reply: tx,
+        };
+        if keeper.requests.send(request).is_ok()
+            && let Ok(Some(kept)) = rx.recv()
+        {
+            eprintln!(
+                "sqlstrata: kept the failed test's database `{kept}` for inspection: {}",
+                keeper.server.url_for(&kept)
+            );
+        }
+    }
+}

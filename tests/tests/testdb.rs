@@ -1,0 +1,200 @@
+//! Test databases: fresh, migrated, isolated, cloned from a template, dropped
+//! after the test (also after a panic), kept on request.
+
+use sqlstrata::testing::{Server, TestDb};
+use sqlstrata::{Migration, MigrationParts, Migrations, Statement};
+use sqlstrata_core::checksum::checksum;
+
+pub static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+
+fn admin() -> postgres::Client {
+    let server = Server::shared().unwrap();
+    postgres::Client::connect(server.admin_url(), postgres::NoTls).unwrap()
+}
+
+fn exists(name: &str) -> bool {
+    admin()
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .unwrap()
+        .is_some()
+}
+
+fn one_table_set(table: &str) -> Migrations {
+    Migrations::new(vec![Migration::new(MigrationParts {
+        version: 1,
+        name: "one".into(),
+        file_name: "001_one.sql".into(),
+        up: vec![Statement::new(format!("CREATE TABLE {table} (id int)"), 2)],
+        down: Some(vec![Statement::new(format!("DROP TABLE {table}"), 4)]),
+        checksum: checksum(table),
+        ..MigrationParts::default()
+    })])
+}
+
+macro_rules! isolated {
+    ($($name:ident),*) => {$(
+        #[sqlstrata::test]
+        fn $name(mut client: postgres::Client) {
+            client
+                .execute("INSERT INTO users (email, name, display_name) VALUES ($1, 'x', 'x')", &[&stringify!($name)])
+                .unwrap();
+            let emails: Vec<String> = client
+                .query("SELECT email FROM users", &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            assert_eq!(emails, vec![stringify!($name).to_string()], "each test sees only its own data");
+        }
+    )*};
+}
+
+isolated!(
+    t01, t02, t03, t04, t05, t06, t07, t08, t09, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19,
+    t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32
+);
+
+#[test]
+fn thirty_two_at_once_each_see_only_their_own_data() {
+    let threads: Vec<_> = (0..32)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let db = TestDb::new(&MIGRATIONS).unwrap();
+                let mut c = db.connect().unwrap();
+                c.execute(
+                    "INSERT INTO users (email, name, display_name) VALUES ($1, 'x', 'x')",
+                    &[&format!("u{i}")],
+                )
+                .unwrap();
+                let n: i64 = c
+                    .query_one("SELECT count(*) FROM users", &[])
+                    .unwrap()
+                    .get(0);
+                let applied: i64 = c
+                    .query_one("SELECT count(*) FROM schema_migrations", &[])
+                    .unwrap()
+                    .get(0);
+                (db.name().to_string(), n, applied)
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut names: Vec<&String> = results.iter().map(|r| &r.0).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 32, "32 distinct databases");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.1 == 1 && r.2 == MIGRATIONS.len() as i64)
+    );
+    // Dropped when they went out of scope.
+    assert!(results.iter().all(|r| !exists(&r.0)));
+}
+
+#[sqlstrata::test]
+fn the_test_db_itself(db: TestDb) {
+    assert!(db.name().starts_with("sqlstrata_"));
+    let mut c = db.connect().unwrap();
+    let template: bool = c
+        .query_one(
+            "SELECT datistemplate FROM pg_database WHERE datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!template);
+}
+
+#[sqlstrata::test(migrations = MIGRATIONS)]
+async fn async_tests_get_a_tokio_client(client: tokio_postgres::Client) {
+    let row = client
+        .query_one("SELECT count(*) FROM posts", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 0);
+    let applied = client
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .await
+        .unwrap();
+    assert_eq!(applied.get::<_, i64>(0), 7);
+}
+
+#[test]
+fn a_changed_set_builds_a_new_template() {
+    let a = one_table_set("alpha");
+    let b = one_table_set("beta");
+    assert_ne!(a.fingerprint(), b.fingerprint());
+    let da = TestDb::new(&a).unwrap();
+    let db = TestDb::new(&b).unwrap();
+    let table = |d: &TestDb| -> String {
+        d.connect()
+            .unwrap()
+            .query_one("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(table(&da), "alpha");
+    assert_eq!(table(&db), "beta");
+    let templates: Vec<String> = admin()
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datistemplate AND datname = ANY($1)",
+            &[&vec![
+                format!("sqlstrata_tpl_{}", &a.fingerprint()[..24]),
+                format!("sqlstrata_tpl_{}", &b.fingerprint()[..24]),
+            ]],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(templates.len(), 2, "one template per set: {templates:?}");
+}
+
+#[test]
+fn a_failing_set_is_never_marked_as_a_template() {
+    let broken = one_table_set("gamma (");
+    let err = TestDb::new(&broken).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("applying the migrations to the template database failed"),
+        "{err}"
+    );
+    let name = format!("sqlstrata_tpl_{}", &broken.fingerprint()[..24]);
+    let row = admin()
+        .query_opt(
+            "SELECT datistemplate FROM pg_database WHERE datname = $1",
+            &[&name],
+        )
+        .unwrap();
+    assert_eq!(row.map(|r| r.get::<_, bool>(0)), Some(false));
+    // Asking again rebuilds it (and fails the same way) instead of reusing it.
+    assert!(TestDb::new(&broken).is_err());
+}
+
+#[test]
+fn a_panicking_test_still_drops_its_database_unless_asked_to_keep_it() {
+    let name = std::panic::catch_unwind(|| {
+        let db = TestDb::new(&MIGRATIONS).unwrap();
+        let name = db.name().to_string();
+        std::panic::panic_any(name);
+    })
+    .unwrap_err()
+    .downcast::<String>()
+    .unwrap();
+    assert!(!exists(&name), "{name} was dropped during unwinding");
+
+    let kept = std::panic::catch_unwind(|| {
+        let db = TestDb::new(&MIGRATIONS).unwrap().keep_on_failure();
+        std::panic::panic_any(db.name().to_string());
+    })
+    .unwrap_err()
+    .downcast::<String>()
+    .unwrap();
+    assert!(!exists(&kept));
+    let kept = format!("sqlstrata_kept_{}", kept.splitn(3, '_').nth(2).unwrap());
+    assert!(exists(&kept), "{kept} is kept for inspection");
+    admin()
+        .batch_execute(&format!("DROP DATABASE \"{kept}\" WITH (FORCE)"))
+        .unwrap();
+}
