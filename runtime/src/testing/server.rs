@@ -50,6 +50,9 @@ pub struct LocalServer {
     pub files: Vec<(String, Vec<u8>)>,
     /// A TCP port on 127.0.0.1; 0 for the unix socket only.
     pub port: u16,
+    /// Default durability (fsync, full-page writes, synchronous commit, data
+    /// on disk) instead of the test tuning: for benchmarks that compare.
+    pub durable: bool,
 }
 
 impl std::fmt::Debug for Server {
@@ -90,7 +93,7 @@ impl Server {
     /// process exits.
     pub fn start_local(local: &LocalServer) -> Result<Server, ServerError> {
         let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
-        let root = if Path::new("/dev/shm").is_dir() {
+        let root = if !local.durable && Path::new("/dev/shm").is_dir() {
             PathBuf::from("/dev/shm")
         } else {
             std::env::temp_dir()
@@ -160,8 +163,14 @@ impl Server {
         } else {
             "127.0.0.1".to_string()
         };
+        let tuning = if local.durable {
+            ""
+        } else {
+            // Test data is thrown away: durability buys nothing here.
+            " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        };
         let mut options = format!(
-            "-k {} -p {port} -c listen_addresses={listen} -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB",
+            "-k {} -p {port} -c listen_addresses={listen}{tuning} -c max_connections=200 -c shared_buffers=128MB",
             dir.display()
         );
         for (key, value) in &local.settings {

@@ -145,10 +145,18 @@ fn start_keeper() -> Result<Keeper, String> {
                 DbError::from_postgres(&e)
             )
         })?;
+    let fsync: String = admin
+        .query_one("SELECT current_setting('fsync')", &[])
+        .map(|r| r.get(0))
+        .map_err(|e| format!("cannot read the server settings: {}", DbError::from_postgres(&e)))?;
+    // FILE_COPY costs two checkpoints, cheap without fsync and the faster
+    // there; with fsync on, WAL_LOG is (BENCHMARKS.md).
     let strategy = match std::env::var("SQLSTRATA_CLONE_STRATEGY").as_deref() {
         _ if version < 150000 => CloneStrategy::ServerDefault,
         Ok("WAL_LOG") | Ok("wal_log") => CloneStrategy::WalLog,
-        _ => CloneStrategy::FileCopy,
+        Ok("FILE_COPY") | Ok("file_copy") => CloneStrategy::FileCopy,
+        _ if fsync == "off" => CloneStrategy::FileCopy,
+        _ => CloneStrategy::WalLog,
     };
     let pool_size = std::env::var("SQLSTRATA_POOL_SIZE")
         .ok()
