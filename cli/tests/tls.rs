@@ -125,6 +125,7 @@ fn sslmode_require_verify_ca_and_verify_full() {
             ),
         ],
         port,
+        ..LocalServer::default()
     })
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(server.port(), port);

@@ -45,7 +45,9 @@ struct Bench<'a> {
 
 impl Bench<'_> {
     fn exec(&mut self, sql: &str) {
-        self.admin.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.admin
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     fn replay(&mut self, set: &Migrations, runs: usize) -> f64 {
@@ -54,7 +56,11 @@ impl Bench<'_> {
                 self.exec("DROP DATABASE IF EXISTS bench_replay WITH (FORCE)");
                 let start = Instant::now();
                 self.exec("CREATE DATABASE bench_replay");
-                let mut c = postgres::Client::connect(&self.server.url_for("bench_replay"), postgres::NoTls).unwrap();
+                let mut c = postgres::Client::connect(
+                    &self.server.url_for("bench_replay"),
+                    postgres::NoTls,
+                )
+                .unwrap();
                 Migrator::new(set).up(&mut c).unwrap();
                 start.elapsed()
             })
@@ -66,7 +72,8 @@ impl Bench<'_> {
     fn template(&mut self, set: &Migrations) {
         self.exec("DROP DATABASE IF EXISTS bench_tpl WITH (FORCE)");
         self.exec("CREATE DATABASE bench_tpl");
-        let mut c = postgres::Client::connect(&self.server.url_for("bench_tpl"), postgres::NoTls).unwrap();
+        let mut c =
+            postgres::Client::connect(&self.server.url_for("bench_tpl"), postgres::NoTls).unwrap();
         Migrator::new(set).up(&mut c).unwrap();
         drop(c);
         self.exec("ALTER DATABASE bench_tpl WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
@@ -77,7 +84,9 @@ impl Bench<'_> {
             .map(|_| {
                 self.exec("DROP DATABASE IF EXISTS bench_clone WITH (FORCE)");
                 let start = Instant::now();
-                self.exec(&format!("CREATE DATABASE bench_clone TEMPLATE bench_tpl STRATEGY {strategy}"));
+                self.exec(&format!(
+                    "CREATE DATABASE bench_clone TEMPLATE bench_tpl STRATEGY {strategy}"
+                ));
                 start.elapsed()
             })
             .collect();
@@ -96,11 +105,20 @@ fn main() {
     let sizes: Vec<usize> = std::env::var("SIZES")
         .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect())
         .unwrap_or_else(|_| vec![10, 100, 1000]);
-    println!("| server | migrations | replay | clone FILE_COPY | clone WAL_LOG | TestDb warm pool |");
+    println!(
+        "| server | migrations | replay | clone FILE_COPY | clone WAL_LOG | TestDb warm pool |"
+    );
     println!("| --- | --- | --- | --- | --- | --- |");
     let shared = Server::shared().unwrap_or_else(|e| panic!("{e}"));
-    let durable = Server::start_local(&LocalServer { durable: true, ..LocalServer::default() }).unwrap_or_else(|e| panic!("{e}"));
-    let mut servers = vec![("test-tuned (fsync off, tmpfs)", shared), ("default durability (disk)", &durable)];
+    let durable = Server::start_local(&LocalServer {
+        durable: true,
+        ..LocalServer::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut servers = vec![
+        ("test-tuned (fsync off, tmpfs)", shared),
+        ("default durability (disk)", &durable),
+    ];
     if std::env::var("DURABLE").as_deref() == Ok("0") {
         servers.truncate(1);
     }
@@ -121,7 +139,11 @@ fn main() {
                 drop(TestDb::new(&set).unwrap());
                 let times = (0..9)
                     .map(|_| {
-                        std::thread::sleep(Duration::from_millis(if n >= 1000 { 3000 } else { 500 }));
+                        std::thread::sleep(Duration::from_millis(if n >= 1000 {
+                            3000
+                        } else {
+                            500
+                        }));
                         let start = Instant::now();
                         let db = TestDb::new(&set).unwrap();
                         let t = start.elapsed();
@@ -133,7 +155,9 @@ fn main() {
             } else {
                 "-".to_string()
             };
-            println!("| {label} | {n} | {replay:.0} ms | {file_copy:.1} ms | {wal_log:.1} ms | {pool} |");
+            println!(
+                "| {label} | {n} | {replay:.0} ms | {file_copy:.1} ms | {wal_log:.1} ms | {pool} |"
+            );
         }
     }
 }

@@ -148,7 +148,12 @@ fn start_keeper() -> Result<Keeper, String> {
     let fsync: String = admin
         .query_one("SELECT current_setting('fsync')", &[])
         .map(|r| r.get(0))
-        .map_err(|e| format!("cannot read the server settings: {}", DbError::from_postgres(&e)))?;
+        .map_err(|e| {
+            format!(
+                "cannot read the server settings: {}",
+                DbError::from_postgres(&e)
+            )
+        })?;
     // FILE_COPY costs two checkpoints, cheap without fsync and the faster
     // there; with fsync on, WAL_LOG is (BENCHMARKS.md).
     let strategy = match std::env::var("SQLSTRATA_CLONE_STRATEGY").as_deref() {
