@@ -14,33 +14,11 @@
 use std::time::{Duration, Instant};
 
 use sqlstrata::testing::Server;
-use sqlstrata::{Migration, MigrationParts, Migrations, Migrator, Statement};
+use sqlstrata::{Migrations, Migrator};
 use sqlstrata_bench::proxy::Proxy;
 
 const N: usize = 1000;
 const RUNS: usize = 9;
-
-fn generated() -> Migrations {
-    Migrations::new(
-        (1..=N as i64)
-            .map(|i| {
-                Migration::new(MigrationParts {
-                    version: i,
-                    name: format!("table_{i}"),
-                    file_name: format!("{i:04}_table_{i}.sql"),
-                    description: None,
-                    up: vec![
-                        Statement::new(format!("CREATE TABLE t_{i} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())"), 5),
-                        Statement::new(format!("CREATE INDEX idx_t_{i}_created ON t_{i} (created_at)"), 6),
-                    ],
-                    down: Some(vec![Statement::new(format!("DROP TABLE t_{i}"), 9)]),
-                    checksum: sqlstrata_core::checksum::checksum(&format!("t_{i}")),
-                    no_transaction: false,
-                })
-            })
-            .collect(),
-    )
-}
 
 fn fresh(server: &Server, admin: &mut postgres::Client, name: &str) -> postgres::Client {
     admin
@@ -80,7 +58,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn main() {
     let server = Server::shared().unwrap_or_else(|e| panic!("{e}"));
     let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).expect("admin");
-    let set = generated();
+    let set = sqlstrata_bench::generated(N, "apply");
 
     let (mut floors, mut ours) = (Vec::new(), Vec::new());
     for run in 0..RUNS {

@@ -10,28 +10,7 @@
 use std::time::{Duration, Instant};
 
 use sqlstrata::testing::{LocalServer, Server, TestDb};
-use sqlstrata::{Migration, MigrationParts, Migrations, Migrator, Statement};
-
-fn generated(n: usize, salt: &str) -> Migrations {
-    Migrations::new(
-        (1..=n as i64)
-            .map(|i| {
-                Migration::new(MigrationParts {
-                    version: i,
-                    name: format!("table_{i}"),
-                    file_name: format!("{i:04}_table_{i}.sql"),
-                    up: vec![
-                        Statement::new(format!("CREATE TABLE t_{i} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())"), 5),
-                        Statement::new(format!("CREATE INDEX idx_t_{i}_created ON t_{i} (created_at)"), 6),
-                    ],
-                    down: Some(vec![Statement::new(format!("DROP TABLE t_{i}"), 9)]),
-                    checksum: sqlstrata_core::checksum::checksum(&format!("{salt}{n}t_{i}")),
-                    ..MigrationParts::default()
-                })
-            })
-            .collect(),
-    )
-}
+use sqlstrata::{Migrations, Migrator};
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
@@ -126,7 +105,7 @@ fn main() {
         let admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).unwrap();
         let mut b = Bench { server, admin };
         for &n in &sizes {
-            let set = generated(n, label);
+            let set = sqlstrata_bench::generated(n, label);
             let replay_runs = if n >= 1000 { 5 } else { 9 };
             let replay = b.replay(&set, replay_runs);
             b.template(&set);
