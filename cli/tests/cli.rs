@@ -366,3 +366,41 @@ fn a_failing_migration_exits_1_with_file_line_and_sqlstate() {
         text(&o).0
     );
 }
+
+#[test]
+fn verify_proves_each_down_undoes_its_up() {
+    let db = Scratch::new();
+    let dir = workdir("verify");
+    let o = run(&dir, &db.url, &["verify"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(out.contains("verified 6 migration(s): 0 DOWN section(s) do not undo their UP; 1 irreversible migration(s) not verifiable"), "{out}");
+
+    fs::write(
+        dir.join("migrations/008_tags.sql"),
+        "-- UP\nCREATE TABLE tags (id int);\nCREATE INDEX tags_id ON tags (id);\nCREATE VIEW tag_ids AS SELECT id FROM tags;\n-- DOWN\nDROP VIEW tag_ids;\nDROP INDEX tags_id;\n",
+    )
+    .unwrap();
+    let o = run(&dir, &db.url, &["verify"]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1);
+    assert!(err.starts_with("008_tags.sql: the DOWN section does not undo the UP section\n  + column public.tags.id integer    (left behind by DOWN)\n  + table public.tags    (left behind by DOWN)\n"), "{err}");
+    // The scratch database is gone, the configured one untouched.
+    let mut c = db.connect();
+    let left: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'sqlstrata_verify_%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    let tables: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0);
+}

@@ -31,6 +31,7 @@ mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tracking;
+pub mod verify;
 
 pub use embedded::{Migration, MigrationParts, Migrations, Statement};
 pub use error::{DbError, Error};

@@ -89,6 +89,43 @@ impl<'a> Migrator<'a> {
         &self.options
     }
 
+    /// Proves each DOWN undoes its UP: on the **empty** database behind
+    /// `client`, applies each migration, undoes it and applies it again,
+    /// comparing catalog snapshots. Leaves every migration applied.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut scratch = postgres::Client::connect("host=/run/postgresql dbname=scratch", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).verify(&mut scratch)?;
+    /// for finding in &report.findings {
+    ///     eprint!("{finding}");
+    /// }
+    /// assert!(report.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn verify(
+        &self,
+        client: &mut postgres::Client,
+    ) -> Result<crate::verify::VerifyReport, Error> {
+        let progress = self.progress.as_deref().unwrap_or(&silent);
+        block_on(crate::verify::run(
+            &mut Blocking(client),
+            self.set,
+            &self.options,
+            progress,
+        ))
+    }
+
+    /// [`Migrator::verify`] on an async client.
+    pub async fn verify_async(
+        &self,
+        client: &tokio_postgres::Client,
+    ) -> Result<crate::verify::VerifyReport, Error> {
+        let progress = self.progress.as_deref().unwrap_or(&silent);
+        crate::verify::run(&mut Async(client), self.set, &self.options, progress).await
+    }
+
     /// Runs any operation on a blocking client.
     pub fn run(
         &self,

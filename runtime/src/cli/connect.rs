@@ -43,6 +43,18 @@ pub enum ConnectError {
 
 /// Connects a blocking client.
 pub fn connect(connection: &Connection) -> Result<postgres::Client, ConnectError> {
+    connect_with(connection, None)
+}
+
+/// Connects a blocking client to another database of the same server.
+pub fn connect_to(connection: &Connection, dbname: &str) -> Result<postgres::Client, ConnectError> {
+    connect_with(connection, Some(dbname))
+}
+
+fn connect_with(
+    connection: &Connection,
+    dbname: Option<&str>,
+) -> Result<postgres::Client, ConnectError> {
     let mut config: postgres::Config =
         connection
             .config
@@ -51,6 +63,9 @@ pub fn connect(connection: &Connection) -> Result<postgres::Client, ConnectError
                 config: redact(&connection.config),
                 reason: redact(&e.to_string()),
             })?;
+    if let Some(name) = dbname {
+        config.dbname(name);
+    }
     let failed = |e: postgres::Error| ConnectError::Connect {
         target: connection.to_string(),
         reason: redact(&describe(&e)),

@@ -127,6 +127,10 @@ pub enum DbCommand {
         /// The last version to record.
         version: i64,
     },
+    /// Prove each DOWN undoes its UP: UP, DOWN, UP of every migration on a
+    /// scratch database (created beside the configured one, then dropped),
+    /// comparing catalog snapshots. Exit 1 when one does not.
+    Verify,
 }
 
 #[derive(Debug, Parser)]
@@ -183,6 +187,7 @@ fn operation(command: &DbCommand) -> Operation {
         DbCommand::Status { .. } => Operation::Status,
         DbCommand::Repair => Operation::Repair,
         DbCommand::Baseline { version } => Operation::Baseline { version },
+        DbCommand::Verify => Operation::Status,
     }
 }
 
@@ -206,6 +211,49 @@ fn confirm(what: &str, global: &GlobalArgs) -> Result<(), String> {
     }
 }
 
+/// `verify`: on a scratch database next to the configured one.
+fn verify(
+    set: &Migrations,
+    global: &GlobalArgs,
+    connection: &config::Connection,
+    admin: &mut postgres::Client,
+) -> Result<ExitCode, String> {
+    let scratch = format!("sqlstrata_verify_{}", std::process::id());
+    let create = format!("CREATE DATABASE \"{scratch}\"");
+    admin.batch_execute(&create).map_err(|e| {
+        format!(
+            "cannot create the scratch database {scratch} (verify needs CREATEDB): {}",
+            crate::error::DbError::from_postgres(&e)
+        )
+    })?;
+    let result = connect::connect_to(connection, &scratch)
+        .map_err(|e| e.to_string())
+        .and_then(|mut c| {
+            Migrator::new(set)
+                .with_options(global.options())
+                .verify(&mut c)
+                .map_err(|e| e.to_string())
+        });
+    let _ = admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)"
+    ));
+    let report = result?;
+    for finding in &report.findings {
+        eprint!("{finding}");
+    }
+    println!(
+        "verified {} migration(s): {} DOWN section(s) do not undo their UP; {} irreversible migration(s) not verifiable",
+        report.verified.len(),
+        report.findings.len(),
+        report.irreversible.len()
+    );
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 fn try_execute(
     set: &Migrations,
     global: &GlobalArgs,
@@ -224,6 +272,9 @@ fn try_execute(
     .map_err(|e| e.to_string())?;
     let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
     let style = Style::detect();
+    if let DbCommand::Verify = command {
+        return verify(set, global, &connection, &mut client);
+    }
     let json = global.json;
     let progress_set = set.clone();
     let migrator = Migrator::new(set)
