@@ -9,6 +9,40 @@ use sqlstrata::testing::Server;
 /// The example `migrations/` folder, embedded.
 pub static EXAMPLE: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
 
+/// One migration of a set built at run time: version, UP statements, DOWN
+/// statements (`None`: irreversible), no-transaction.
+pub type Spec<'a> = (i64, &'a [&'a str], Option<&'a [&'a str]>, bool);
+
+/// A set built at run time, as the CLI builds one from a folder. Files are
+/// `NNN_mN.sql`; statement `i` is on line `i + 2`; the checksum is of the UP
+/// statements.
+pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
+    use sqlstrata::{Migration, MigrationParts, Statement};
+    let statements = |list: &[&str]| -> Vec<Statement> {
+        list.iter()
+            .enumerate()
+            .map(|(i, s)| Statement::new(s.to_string(), i as u32 + 2))
+            .collect()
+    };
+    sqlstrata::Migrations::new(
+        migrations
+            .iter()
+            .map(|(version, up, down, no_tx)| {
+                Migration::new(MigrationParts {
+                    version: *version,
+                    name: format!("m{version}"),
+                    file_name: format!("{version:03}_m{version}.sql"),
+                    description: None,
+                    up: statements(up),
+                    down: down.map(statements),
+                    checksum: sqlstrata_core::checksum::checksum(&up.join(";\n")),
+                    no_transaction: *no_tx,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// An empty database on the test server, dropped at the end of the test.
 pub struct Scratch {
     /// Its name.

@@ -3,41 +3,11 @@
 
 use std::time::Duration;
 
-use sqlstrata::{
-    Error, Migration, MigrationParts, Migrations, Migrator, Options, State, Statement,
-    TransactionMode,
-};
-use sqlstrata_core::checksum::checksum;
-use sqlstrata_tests::{EXAMPLE, Scratch, schema_snapshot};
+use sqlstrata::{Error, Migrations, Migrator, Options, State, TransactionMode};
+use sqlstrata_tests::{EXAMPLE, Scratch, Spec, schema_snapshot, set_of};
 
-/// One migration of a test set: version, UP statements, DOWN statements, no-transaction.
-type Spec<'a> = (i64, &'a [&'a str], Option<&'a [&'a str]>, bool);
-
-/// A set built at run time.
 fn set(migrations: &[Spec<'_>]) -> Migrations {
-    Migrations::new(
-        migrations
-            .iter()
-            .map(|(version, up, down, no_tx)| {
-                let statements = |list: &[&str]| -> Vec<Statement> {
-                    list.iter()
-                        .enumerate()
-                        .map(|(i, s)| Statement::new(s.to_string(), i as u32 + 2))
-                        .collect()
-                };
-                Migration::new(MigrationParts {
-                    version: *version,
-                    name: format!("m{version}"),
-                    file_name: format!("{version:03}_m{version}.sql"),
-                    description: None,
-                    up: statements(up),
-                    down: down.map(statements),
-                    checksum: checksum(&up.join(";\n")),
-                    no_transaction: *no_tx,
-                })
-            })
-            .collect(),
-    )
+    set_of(migrations)
 }
 
 fn count(client: &mut postgres::Client, sql: &str) -> i64 {

@@ -1,9 +1,9 @@
 //! Test databases: fresh, migrated, isolated, cloned from a template, dropped
 //! after the test (also after a panic), kept on request.
 
+use sqlstrata::Migrations;
 use sqlstrata::testing::{Server, TestDb};
-use sqlstrata::{Migration, MigrationParts, Migrations, Statement};
-use sqlstrata_core::checksum::checksum;
+use sqlstrata_tests::set_of;
 
 pub static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
 
@@ -20,15 +20,9 @@ fn exists(name: &str) -> bool {
 }
 
 fn one_table_set(table: &str) -> Migrations {
-    Migrations::new(vec![Migration::new(MigrationParts {
-        version: 1,
-        name: "one".into(),
-        file_name: "001_one.sql".into(),
-        up: vec![Statement::new(format!("CREATE TABLE {table} (id int)"), 2)],
-        down: Some(vec![Statement::new(format!("DROP TABLE {table}"), 4)]),
-        checksum: checksum(table),
-        ..MigrationParts::default()
-    })])
+    let up = format!("CREATE TABLE {table} (id int)");
+    let down = format!("DROP TABLE {table}");
+    set_of(&[(1, &[up.as_str()], Some(&[down.as_str()]), false)])
 }
 
 macro_rules! isolated {

@@ -1,32 +1,16 @@
 //! The verifier proves each DOWN undoes its UP, and shows a readable diff
 //! when one does not.
 
-use sqlstrata::{Migration, MigrationParts, Migrations, Migrator, Statement};
-use sqlstrata_core::checksum::checksum;
-use sqlstrata_tests::{EXAMPLE, Scratch};
+use sqlstrata::{Migrations, Migrator};
+use sqlstrata_tests::{EXAMPLE, Scratch, Spec, set_of};
 
+/// Reversible, transactional migrations: (version, UP, DOWN).
 fn set(migrations: &[(i64, &[&str], &[&str])]) -> Migrations {
-    Migrations::new(
-        migrations
-            .iter()
-            .map(|(v, up, down)| {
-                let statements = |list: &[&str]| {
-                    list.iter()
-                        .map(|s| Statement::new(s.to_string(), 2))
-                        .collect()
-                };
-                Migration::new(MigrationParts {
-                    version: *v,
-                    name: format!("m{v}"),
-                    file_name: format!("{v:03}_m{v}.sql"),
-                    up: statements(up),
-                    down: Some(statements(down)),
-                    checksum: checksum(&up.join(";")),
-                    ..MigrationParts::default()
-                })
-            })
-            .collect(),
-    )
+    let specs: Vec<Spec<'_>> = migrations
+        .iter()
+        .map(|(v, up, down)| (*v, *up, Some(*down), false))
+        .collect();
+    set_of(&specs)
 }
 
 #[test]
