@@ -173,8 +173,9 @@ pub fn execute(set: &Migrations, global: &GlobalArgs, command: &DbCommand) -> Ex
     }
 }
 
-fn operation(command: &DbCommand) -> Operation {
-    match *command {
+/// The runtime operation of a command; `None` for `verify`, which is not one.
+fn operation(command: &DbCommand) -> Option<Operation> {
+    Some(match *command {
         DbCommand::Up { to } => Operation::Up { to },
         DbCommand::Rollback { batches } => Operation::Rollback { batches },
         DbCommand::Down {
@@ -187,8 +188,8 @@ fn operation(command: &DbCommand) -> Operation {
         DbCommand::Status { .. } => Operation::Status,
         DbCommand::Repair => Operation::Repair,
         DbCommand::Baseline { version } => Operation::Baseline { version },
-        DbCommand::Verify => Operation::Status,
-    }
+        DbCommand::Verify => return None,
+    })
 }
 
 fn confirm(what: &str, global: &GlobalArgs) -> Result<(), String> {
@@ -272,9 +273,9 @@ fn try_execute(
     .map_err(|e| e.to_string())?;
     let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
     let style = Style::detect();
-    if let DbCommand::Verify = command {
+    let Some(op) = operation(command) else {
         return verify(set, global, &connection, &mut client);
-    }
+    };
     let json = global.json;
     let progress_set = set.clone();
     let migrator = Migrator::new(set)
@@ -284,7 +285,6 @@ fn try_execute(
                 println!("{}", output::done_line(&progress_set, d, style));
             }
         });
-    let op = operation(command);
 
     if global.dry_run && !op.is_read_only() {
         let mut script = migrator

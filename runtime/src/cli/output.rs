@@ -17,9 +17,17 @@ pub struct Style {
 impl Style {
     /// Colors when stdout is a terminal and `NO_COLOR` is not set.
     pub fn detect() -> Style {
+        Style::decide(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+
+    /// Colors on a terminal unless `NO_COLOR` is set to anything non-empty
+    /// (<https://no-color.org>).
+    pub fn decide(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> Style {
         Style {
-            color: std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: terminal && no_color.is_none_or(|v| v.is_empty()),
         }
     }
 
@@ -186,6 +194,18 @@ mod tests {
     #[test]
     fn json_strings_are_escaped() {
         assert_eq!(json_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
+
+    #[test]
+    fn colors_only_on_a_terminal_and_never_with_no_color() {
+        use std::ffi::OsStr;
+        assert_eq!(Style::decide(true, None), Style { color: true });
+        assert_eq!(Style::decide(false, None), Style::plain());
+        assert_eq!(Style::decide(true, Some(OsStr::new("1"))), Style::plain());
+        assert_eq!(
+            Style::decide(true, Some(OsStr::new(""))),
+            Style { color: true }
+        );
     }
 
     #[test]
