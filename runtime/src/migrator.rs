@@ -57,6 +57,11 @@ impl<'a> Migrator<'a> {
         }
     }
 
+    /// The progress callback, or one that says nothing.
+    fn progress(&self) -> &ProgressFn {
+        self.progress.as_deref().unwrap_or(&silent)
+    }
+
     /// Calls `f` with each migration as it finishes (the CLI prints a line).
     pub fn on_progress(mut self, f: impl Fn(&Done) + Send + Sync + 'static) -> Self {
         self.progress = Some(std::sync::Arc::new(f));
@@ -108,7 +113,7 @@ impl<'a> Migrator<'a> {
         &self,
         client: &mut postgres::Client,
     ) -> Result<crate::verify::VerifyReport, Error> {
-        let progress = self.progress.as_deref().unwrap_or(&silent);
+        let progress = self.progress();
         block_on(crate::verify::run(
             &mut Blocking(client),
             self.set,
@@ -122,7 +127,7 @@ impl<'a> Migrator<'a> {
         &self,
         client: &tokio_postgres::Client,
     ) -> Result<crate::verify::VerifyReport, Error> {
-        let progress = self.progress.as_deref().unwrap_or(&silent);
+        let progress = self.progress();
         crate::verify::run(&mut Async(client), self.set, &self.options, progress).await
     }
 
@@ -132,7 +137,7 @@ impl<'a> Migrator<'a> {
         client: &mut postgres::Client,
         operation: Operation,
     ) -> Result<Report, Error> {
-        let progress = self.progress.as_deref().unwrap_or(&silent);
+        let progress = self.progress();
         block_on(execute(
             &mut Blocking(client),
             self.set,
@@ -158,7 +163,7 @@ impl<'a> Migrator<'a> {
         client: &tokio_postgres::Client,
         operation: Operation,
     ) -> Result<Report, Error> {
-        let progress = self.progress.as_deref().unwrap_or(&silent);
+        let progress = self.progress();
         execute(
             &mut Async(client),
             self.set,

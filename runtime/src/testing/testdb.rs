@@ -136,18 +136,12 @@ fn start_keeper() -> Result<Keeper, String> {
     admin
         .batch_execute(&format!("SELECT pg_advisory_lock({OWNER_NS}, {owner})"))
         .map_err(|e| format!("cannot take the owner lock: {}", DbError::from_postgres(&e)))?;
-    let version: i32 = admin
-        .query_one("SELECT current_setting('server_version_num')::int", &[])
-        .map(|r| r.get(0))
-        .map_err(|e| {
-            format!(
-                "cannot read the server version: {}",
-                DbError::from_postgres(&e)
-            )
-        })?;
-    let fsync: String = admin
-        .query_one("SELECT current_setting('fsync')", &[])
-        .map(|r| r.get(0))
+    let (version, fsync): (i32, String) = admin
+        .query_one(
+            "SELECT current_setting('server_version_num')::int, current_setting('fsync')",
+            &[],
+        )
+        .map(|r| (r.get(0), r.get(1)))
         .map_err(|e| {
             format!(
                 "cannot read the server settings: {}",
