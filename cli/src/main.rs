@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sqlstrata::cli::{DbCommand, GlobalArgs};
 use sqlstrata::{Migration, MigrationParts, Migrations, Statement};
-use sqlstrata_core::{Folder, Severity, SourceStatement, read_folder};
+use sqlstrata_core::{Checked, Folder, Severity, SourceStatement, read_folder};
 
 mod scaffold;
 
@@ -72,24 +72,30 @@ fn print_diagnostics(folder: &Folder) {
     }
 }
 
-/// `check`: every diagnostic, and what was and was not validated.
+/// `check`: every diagnostic, and how the statements were checked.
 fn check(dir: &Path) -> ExitCode {
     let folder = read_folder(dir, &display(dir));
     print_diagnostics(&folder);
     let statements: usize = folder
         .migrations
         .iter()
-        .map(|m| m.up.len() + m.down.as_ref().map_or(0, Vec::len))
+        .map(|m| m.statements().count())
         .sum();
-    let not_validated: usize = folder
+    let beyond: usize = folder
         .migrations
         .iter()
-        .map(|m| m.not_validated().count())
+        .map(|m| m.beyond_sqlparser().count())
         .sum();
+    let unchecked: usize = folder
+        .migrations
+        .iter()
+        .flat_map(|m| m.statements())
+        .filter(|s| s.checked == Checked::Unchecked)
+        .count();
     let errors = folder.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = folder.diagnostics.len() - errors;
     println!(
-        "{}: {} migration(s), {statements} statement(s), {not_validated} not validated by sqlparser (checked lexically or `unchecked`); {errors} error(s), {warnings} warning(s)",
+        "{}: {} migration(s), {statements} statement(s), {beyond} beyond sqlparser, checked by PostgreSQL's grammar, {unchecked} unchecked; {errors} error(s), {warnings} warning(s)",
         display(dir),
         folder.migrations.len()
     );

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// The lints a migration can allow with `-- sqlstrata: allow(NAME)`.
-pub const LINTS: &[&str] = &["missing-down", "not-null-without-default"];
+pub const LINTS: &[&str] = &["missing-down", "not-null-without-default", "empty-up"];
 
 /// One directive.
 #[derive(Debug, Clone, PartialEq, Eq)]

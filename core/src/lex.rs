@@ -1,10 +1,10 @@
-//! A PostgreSQL-aware lexer that knows just enough to split statements and
-//! check them lexically: strings (`'..'`, `E'..'`), quoted identifiers,
-//! dollar quotes, line and nested block comments.
+//! Tokens of PostgreSQL's lexer (squawk-lexer, a port of the server's
+//! `scan.l`) with their 1-based line and column: strings (`'..'`, `E'..'`),
+//! quoted identifiers, dollar quotes, line and nested block comments.
 //!
-//! It never interprets SQL; it only finds where each token starts and ends, so
-//! that a `;` inside a string, identifier, dollar quote or comment does not
-//! split a statement, and so that every token knows its 1-based line.
+//! Markers, headers, directives and statement boundaries are all found on
+//! these tokens, so a `;` or a comment is what PostgreSQL says it is: a lone
+//! carriage return ends a `--` comment here exactly as it does on the server.
 
 use std::fmt;
 
@@ -89,249 +89,107 @@ impl std::error::Error for LexError {}
 
 /// Tokenizes `input` completely. The tokens cover the input without gaps, so
 /// concatenating their texts gives back `input`.
+///
+/// The tokens are squawk-lexer's, a port of PostgreSQL's own lexer
+/// (`scan.l`): a `--` comment ends at a newline *or* a carriage return,
+/// block comments nest, `$tag$` quotes and `E'...'` escapes are PostgreSQL's.
+/// Whatever we judge is therefore split where the server splits it.
 pub fn tokenize(input: &str) -> Result<Vec<Token>, LexError> {
-    Lexer::new(input).run()
+    use squawk_lexer::{LiteralKind as L, TokenKind as K};
+    let mut tokens = Vec::new();
+    let mut place = Place::default();
+    let mut start = 0usize;
+    for tok in squawk_lexer::tokenize(input) {
+        let end = start + tok.len as usize;
+        let (line, column) = place.at(input, start);
+        let open = |what: &str| LexError {
+            what: what.to_string(),
+            offset: start,
+            line,
+            column,
+        };
+        let kind = match tok.kind {
+            K::Whitespace => TokenKind::Whitespace,
+            K::LineComment => TokenKind::LineComment,
+            K::BlockComment { terminated } => {
+                if !terminated {
+                    return Err(open("block comment"));
+                }
+                TokenKind::BlockComment
+            }
+            K::Ident => TokenKind::Word,
+            K::QuotedIdent { terminated, .. } => {
+                if !terminated {
+                    return Err(open("quoted identifier"));
+                }
+                TokenKind::QuotedIdent
+            }
+            K::Literal { kind } => match kind {
+                L::Int { .. } | L::Numeric { .. } => TokenKind::Number,
+                L::DollarQuotedString { terminated } => {
+                    if !terminated {
+                        let tag_end = input[start + 1..end]
+                            .find('$')
+                            .map_or(end, |i| start + i + 2);
+                        return Err(open(&format!(
+                            "dollar-quoted string `{}`",
+                            &input[start..tag_end]
+                        )));
+                    }
+                    TokenKind::DollarString
+                }
+                L::Str { terminated }
+                | L::NationalStr { terminated }
+                | L::ByteStr { terminated }
+                | L::BitStr { terminated }
+                | L::UnicodeEscStr { terminated }
+                | L::EscStr { terminated } => {
+                    if !terminated {
+                        return Err(open("string literal"));
+                    }
+                    TokenKind::String
+                }
+            },
+            K::PositionalParam { .. } => TokenKind::Param,
+            K::Eof => break,
+            _ => TokenKind::Punct(input[start..end].chars().next().unwrap_or(' ')),
+        };
+        tokens.push(Token {
+            kind,
+            start,
+            end,
+            line,
+            column,
+        });
+        start = end;
+    }
+    Ok(tokens)
 }
 
-struct Lexer<'a> {
-    input: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
+/// Turns byte offsets into 1-based lines and character columns, moving
+/// forward only, so that tokenizing stays linear however long a line is.
+#[derive(Default)]
+struct Place {
+    offset: usize,
     line: usize,
-    line_start: usize,
+    /// Characters between the start of the line and `offset`.
+    column: usize,
 }
 
-fn is_ident_start(c: char) -> bool {
-    c.is_alphabetic() || c == '_'
-}
-
-fn is_ident_continue(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$'
-}
-
-impl<'a> Lexer<'a> {
-    fn new(input: &'a str) -> Self {
-        Lexer {
-            input,
-            bytes: input.as_bytes(),
-            pos: 0,
-            line: 1,
-            line_start: 0,
-        }
-    }
-
-    fn column_of(&self, offset: usize) -> usize {
-        self.input[self.line_start..offset].chars().count() + 1
-    }
-
-    fn peek_char(&self, at: usize) -> Option<char> {
-        self.input.get(at..).and_then(|s| s.chars().next())
-    }
-
-    /// Moves to `to`, counting the newlines passed.
-    fn advance_to(&mut self, to: usize) {
-        for (i, b) in self.bytes[self.pos..to].iter().enumerate() {
+impl Place {
+    fn at(&mut self, input: &str, offset: usize) -> (usize, usize) {
+        for b in &input.as_bytes()[self.offset..offset] {
             if *b == b'\n' {
                 self.line += 1;
-                self.line_start = self.pos + i + 1;
+                self.column = 0;
+            } else if b & 0xC0 != 0x80 {
+                // Not a UTF-8 continuation byte: a new character.
+                self.column += 1;
             }
         }
-        self.pos = to;
+        self.offset = offset;
+        (self.line + 1, self.column + 1)
     }
-
-    fn run(mut self) -> Result<Vec<Token>, LexError> {
-        let mut tokens = Vec::new();
-        while self.pos < self.bytes.len() {
-            let start = self.pos;
-            let line = self.line;
-            let column = self.column_of(start);
-            let open = |what: String| LexError {
-                what,
-                offset: start,
-                line,
-                column,
-            };
-            let (kind, end) = self.scan(start).map_err(open)?;
-            self.advance_to(end);
-            tokens.push(Token {
-                kind,
-                start,
-                end,
-                line,
-                column,
-            });
-        }
-        Ok(tokens)
-    }
-
-    /// Finds the token starting at `start`: its kind and end, or what was left open.
-    fn scan(&self, start: usize) -> Result<(TokenKind, usize), String> {
-        let b = self.bytes;
-        let c = match self.peek_char(start) {
-            Some(c) => c,
-            None => return Ok((TokenKind::Whitespace, b.len())),
-        };
-        let next = b.get(start + 1).copied();
-        match c {
-            c if c.is_whitespace() => {
-                let mut end = start;
-                while let Some(ch) = self.peek_char(end) {
-                    if !ch.is_whitespace() {
-                        break;
-                    }
-                    end += ch.len_utf8();
-                }
-                Ok((TokenKind::Whitespace, end))
-            }
-            '-' if next == Some(b'-') => {
-                let end = memchr(b'\n', &b[start..]).map_or(b.len(), |i| start + i);
-                // A `\r` before the newline belongs to the line ending, not the comment.
-                let end = if end > start + 2 && b[end - 1] == b'\r' && end < b.len() {
-                    end - 1
-                } else {
-                    end
-                };
-                Ok((TokenKind::LineComment, end))
-            }
-            '/' if next == Some(b'*') => self
-                .block_comment_end(start)
-                .map(|end| (TokenKind::BlockComment, end))
-                .ok_or_else(|| "block comment".to_string()),
-            '\'' => self
-                .quoted_end(start, b'\'', false)
-                .map(|end| (TokenKind::String, end))
-                .ok_or_else(|| "string literal".to_string()),
-            '"' => self
-                .quoted_end(start, b'"', false)
-                .map(|end| (TokenKind::QuotedIdent, end))
-                .ok_or_else(|| "quoted identifier".to_string()),
-            'E' | 'e' if next == Some(b'\'') => self
-                .quoted_end(start + 1, b'\'', true)
-                .map(|end| (TokenKind::String, end))
-                .ok_or_else(|| "string literal".to_string()),
-            'B' | 'b' | 'X' | 'x' | 'N' | 'n' if next == Some(b'\'') => self
-                .quoted_end(start + 1, b'\'', false)
-                .map(|end| (TokenKind::String, end))
-                .ok_or_else(|| "string literal".to_string()),
-            'U' | 'u' if next == Some(b'&') && matches!(b.get(start + 2), Some(b'\'' | b'"')) => {
-                let quote = b[start + 2];
-                let (kind, what) = if quote == b'\'' {
-                    (TokenKind::String, "string literal")
-                } else {
-                    (TokenKind::QuotedIdent, "quoted identifier")
-                };
-                self.quoted_end(start + 2, quote, false)
-                    .map(|end| (kind, end))
-                    .ok_or_else(|| what.to_string())
-            }
-            '$' => Ok(self.dollar(start)?),
-            c if is_ident_start(c) => {
-                let mut end = start;
-                while let Some(ch) = self.peek_char(end) {
-                    if !is_ident_continue(ch) {
-                        break;
-                    }
-                    end += ch.len_utf8();
-                }
-                Ok((TokenKind::Word, end))
-            }
-            '0'..='9' => {
-                let mut end = start;
-                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                    end += 1;
-                }
-                if end < b.len() && b[end] == b'.' && b.get(end + 1) != Some(&b'.') {
-                    end += 1;
-                    while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                        end += 1;
-                    }
-                }
-                Ok((TokenKind::Number, end))
-            }
-            c => Ok((TokenKind::Punct(c), start + c.len_utf8())),
-        }
-    }
-
-    /// End of a quoted token whose opening quote is at `open`. A doubled quote
-    /// is an escaped quote; with `backslash`, `\x` escapes any character.
-    fn quoted_end(&self, open: usize, quote: u8, backslash: bool) -> Option<usize> {
-        let b = self.bytes;
-        let mut i = open + 1;
-        while i < b.len() {
-            let c = b[i];
-            if backslash && c == b'\\' {
-                i += 2;
-                continue;
-            }
-            if c == quote {
-                if b.get(i + 1) == Some(&quote) {
-                    i += 2;
-                    continue;
-                }
-                return Some(i + 1);
-            }
-            i += 1;
-        }
-        None
-    }
-
-    fn block_comment_end(&self, start: usize) -> Option<usize> {
-        let b = self.bytes;
-        let mut depth = 0usize;
-        let mut i = start;
-        while i + 1 < b.len() {
-            if b[i] == b'/' && b[i + 1] == b'*' {
-                depth += 1;
-                i += 2;
-            } else if b[i] == b'*' && b[i + 1] == b'/' {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return Some(i);
-                }
-            } else {
-                i += 1;
-            }
-        }
-        None
-    }
-
-    /// `$1`, `$tag$ ... $tag$`, `$$ ... $$`, or a lone `$`.
-    fn dollar(&self, start: usize) -> Result<(TokenKind, usize), String> {
-        let b = self.bytes;
-        let mut i = start + 1;
-        if i < b.len() && b[i].is_ascii_digit() {
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            return Ok((TokenKind::Param, i));
-        }
-        // A tag is an identifier without `$`.
-        while let Some(ch) = self.peek_char(i) {
-            let ok = if i == start + 1 {
-                is_ident_start(ch)
-            } else {
-                ch.is_alphanumeric() || ch == '_'
-            };
-            if !ok {
-                break;
-            }
-            i += ch.len_utf8();
-        }
-        if b.get(i) != Some(&b'$') {
-            return Ok((TokenKind::Punct('$'), start + 1));
-        }
-        let tag = &self.input[start..=i];
-        let body = i + 1;
-        match self.input[body..].find(tag) {
-            Some(at) => Ok((TokenKind::DollarString, body + at + tag.len())),
-            None => Err(format!("dollar-quoted string `{tag}`")),
-        }
-    }
-}
-
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|b| *b == needle)
 }
 
 /// The upper-cased words at the start of `tokens`, skipping trivia, up to `n`.

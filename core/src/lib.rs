@@ -28,6 +28,7 @@ pub mod checksum;
 pub mod diagnostic;
 pub mod directives;
 pub mod folder;
+pub mod grammar;
 pub mod lex;
 pub mod migration;
 pub mod naming;

@@ -9,17 +9,18 @@ use crate::lex::{Token, TokenKind, leading_words, tokenize};
 use crate::naming::FileName;
 use crate::rules;
 use crate::sections::{Headers, find_sections, read_header};
-use crate::split::{Statement, statements};
+use crate::split::{Section, Statement, section};
 use crate::validate::{Validation, validate};
 
 /// How a statement was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Checked {
-    /// sqlparser parsed all of it.
+    /// PostgreSQL's grammar accepts it, and sqlparser parsed it too (its tree
+    /// fed our rules).
     Parsed,
-    /// A kind sqlparser does not support; checked lexically only.
-    NotValidated(&'static str),
-    /// `-- sqlstrata: unchecked` stood above it.
+    /// PostgreSQL's grammar accepts it; sqlparser does not know the form.
+    GrammarOnly,
+    /// `-- sqlstrata: unchecked` stood above it: no parser judged it.
     Unchecked,
 }
 
@@ -63,13 +64,31 @@ impl SourceMigration {
         self.down.is_none()
     }
 
-    /// The statements that were not validated by sqlparser.
-    pub fn not_validated(&self) -> impl Iterator<Item = &SourceStatement> {
-        self.up
-            .iter()
-            .chain(self.down.iter().flatten())
-            .filter(|s| s.checked != Checked::Parsed)
+    /// Every statement, UP then DOWN.
+    pub fn statements(&self) -> impl Iterator<Item = &SourceStatement> {
+        self.up.iter().chain(self.down.iter().flatten())
     }
+
+    /// The statements checked by PostgreSQL's grammar that sqlparser cannot
+    /// parse.
+    pub fn beyond_sqlparser(&self) -> impl Iterator<Item = &SourceStatement> {
+        self.statements()
+            .filter(|s| s.checked == Checked::GrammarOnly)
+    }
+}
+
+/// The first `;` of `tokens` outside parentheses and brackets.
+fn top_level_semicolon(tokens: &[Token]) -> Option<Token> {
+    let mut depth = 0i32;
+    for tok in tokens {
+        match tok.kind {
+            TokenKind::Punct('(' | '[') => depth += 1,
+            TokenKind::Punct(')' | ']') => depth -= 1,
+            TokenKind::Punct(';') if depth <= 0 => return Some(*tok),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// What is in force for one statement.
@@ -177,8 +196,11 @@ impl<'a> Reader<'a> {
             );
         }
 
-        let up = statements(src, &tokens[sections.up.clone()]);
-        let down = sections.down.clone().map(|r| statements(src, &tokens[r]));
+        self.lone_carriage_returns(&tokens);
+        let up_section = section(src, &tokens[sections.up.clone()]);
+        let down_section = sections.down.clone().map(|r| section(src, &tokens[r]));
+        let up = &up_section.statements;
+        let down = down_section.as_ref().map(|s| &s.statements);
 
         // Headers stand before the first statement.
         let header_end = match (&sections.has_markers, up.first()) {
@@ -222,32 +244,24 @@ impl<'a> Reader<'a> {
             self.diagnostics.push(d);
         }
 
-        let (file, per_statement) = self.directives(&tokens, header_end, &up, down.as_deref());
+        let (file, per_statement) = self.directives(&tokens, header_end, up, down.map(|d| &d[..]));
 
-        if up.is_empty() {
-            let tok = if sections.has_markers {
-                tokens[sections.head.end]
+        if up.is_empty() && !file.allow.contains(&"empty-up") {
+            let (line, column) = if sections.has_markers {
+                let tok = tokens[sections.head.end];
+                (tok.line, tok.column)
             } else {
-                Token {
-                    kind: TokenKind::Whitespace,
-                    start: 0,
-                    end: 0,
-                    line: 1,
-                    column: 1,
-                }
+                (1, 1)
             };
-            self.error(
-                "empty-up",
-                &tok,
-                "the UP section has no statements".into(),
-                Some(
-                    "a migration must change something; delete the file if it is not needed".into(),
-                ),
-            );
+            let d = self
+                .at(Severity::Warning, "empty-up", line, column,
+                    "the UP section has no statements: this migration changes nothing".into())
+                .with_help("keep it if its version must line up with another database, and put `-- sqlstrata: allow(empty-up)` in the header; otherwise delete the file");
+            self.diagnostics.push(d);
         }
 
-        let up_checked = self.check_statements(&up, &per_statement, 0, &file);
-        let down_checked = down
+        let up_checked = self.check_statements(&up_section, &per_statement, 0, &file);
+        let down_checked = down_section
             .as_ref()
             .map(|d| self.check_statements(d, &per_statement, up.len(), &file));
 
@@ -298,6 +312,25 @@ impl<'a> Reader<'a> {
             checksum: checksum(up_text),
             no_transaction: file.no_transaction,
         })
+    }
+
+    /// A `--` comment that ends at a carriage return not followed by a
+    /// newline: PostgreSQL ends the comment there and runs what follows on
+    /// the same displayed line, which editors and reviews show as comment.
+    fn lone_carriage_returns(&mut self, tokens: &[Token]) {
+        let src = self.src;
+        for pair in tokens.windows(2) {
+            if pair[0].kind == TokenKind::LineComment
+                && src[pair[1].start..].starts_with('\r')
+                && !src[pair[1].start..].starts_with("\r\n")
+            {
+                let d = self
+                    .at(Severity::Error, "carriage-return", pair[0].line, pair[0].column,
+                        "this `--` comment ends at a carriage return that is not followed by a newline: PostgreSQL runs what follows it as SQL, though editors show it as part of the comment".into())
+                    .with_help("use `\\n` or `\\r\\n` line endings");
+                self.diagnostics.push(d);
+            }
+        }
     }
 
     /// Reads every `-- sqlstrata:` comment and decides what it applies to:
@@ -380,12 +413,13 @@ impl<'a> Reader<'a> {
 
     fn check_statements(
         &mut self,
-        statements: &[Statement<'_>],
+        section: &Section<'_>,
         per_statement: &[StatementDirectives],
         first_index: usize,
         file: &FileDirectives,
     ) -> Vec<SourceStatement> {
         let src = self.src;
+        let statements = &section.statements;
         let mut out = Vec::with_capacity(statements.len());
         for (n, stmt) in statements.iter().enumerate() {
             let directives = &per_statement[first_index + n];
@@ -415,9 +449,17 @@ impl<'a> Reader<'a> {
                 }
             }
             let checked = if directives.unchecked {
+                if let Some(semi) = top_level_semicolon(stmt.tokens) {
+                    self.error(
+                        "unchecked",
+                        &semi,
+                        "`;` outside parentheses in an `unchecked` statement".into(),
+                        Some("PostgreSQL would run what follows it as another statement that nothing checked; split the statement, and mark only the one that needs it".into()),
+                    );
+                }
                 Checked::Unchecked
             } else {
-                match validate(src, stmt.tokens, stmt.text) {
+                match validate(stmt, src) {
                     Ok(Validation::Parsed(ast)) => {
                         if let Some(column) = rules::not_null_without_default(&ast)
                             && !allowed("not-null-without-default")
@@ -430,16 +472,10 @@ impl<'a> Reader<'a> {
                         }
                         Checked::Parsed
                     }
-                    Ok(Validation::NotValidated(kind)) => Checked::NotValidated(kind),
+                    Ok(Validation::GrammarOnly) => Checked::GrammarOnly,
                     Err(rejection) => {
-                        let line = stmt.line + rejection.line - 1;
-                        let column = if rejection.line == 1 {
-                            stmt.column + rejection.column - 1
-                        } else {
-                            rejection.column
-                        };
                         let d = self
-                            .at(Severity::Error, "syntax", line, column, format!("invalid SQL: {}", rejection.message))
+                            .at(Severity::Error, "syntax", rejection.line, rejection.column, format!("invalid SQL: {}", rejection.message))
                             .with_help("fix the statement; if PostgreSQL accepts it as written, put `-- sqlstrata: unchecked` on the line above it");
                         self.diagnostics.push(d);
                         Checked::Parsed

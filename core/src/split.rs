@@ -1,11 +1,18 @@
-//! Splitting SQL text into statements on top-level semicolons.
+//! Splitting a section into statements where PostgreSQL's grammar ends them.
 //!
-//! A `;` inside a string, quoted identifier, dollar quote or comment does not
-//! split, and neither does one inside a SQL-standard function body
-//! (`BEGIN ATOMIC ... END`), which PostgreSQL parses as part of its
-//! `CREATE FUNCTION`. Every statement keeps its original text and the 1-based
-//! line and column where it starts: the runtime executes that text as written.
+//! The section is parsed once with squawk-syntax (PostgreSQL's grammar in
+//! Rust); a statement ends at a `;` the grammar puts at the top level. So a
+//! `;` inside a string, quoted identifier, dollar quote or comment does not
+//! split, and neither does one inside parentheses (`CREATE RULE ... DO ALSO
+//! (INSERT ...; INSERT ...)`) or a SQL-standard function body (`BEGIN ATOMIC
+//! ... END`, where `SELECT 1 AS case;` is a column label, not a `CASE`).
+//! Every statement keeps its original text and the 1-based line and column
+//! where it starts: the runtime executes that text as written, and the server
+//! draws the same boundaries in it.
 
+use squawk_syntax::{Parse, SourceFile, SyntaxKind, SyntaxNode};
+
+use crate::grammar;
 use crate::lex::{LexError, Token, TokenKind, tokenize};
 
 /// A contiguous part of the input that ends after a top-level `;` (or at the
@@ -18,8 +25,18 @@ pub struct Piece {
     pub end: usize,
 }
 
-/// One statement found in a piece: its text without leading trivia and
-/// without the terminating `;`.
+/// What PostgreSQL's grammar says is wrong in a statement: the first error it
+/// reported inside the statement's piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrammarError {
+    /// squawk's message, e.g. `expected COMMA`.
+    pub message: String,
+    /// Byte offset in the input where the grammar stopped.
+    pub offset: usize,
+}
+
+/// One statement: its text without leading trivia and without the
+/// terminating `;`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement<'a> {
     /// The statement's original text.
@@ -35,13 +52,30 @@ pub struct Statement<'a> {
     pub leading: &'a [Token],
     /// The statement's tokens, trivia included.
     pub tokens: &'a [Token],
+    /// The grammar's first complaint about it, if any.
+    pub error: Option<GrammarError>,
+    /// How many statements the grammar found in this text: more than one
+    /// means a `;` between them was lost.
+    pub grammar_statements: usize,
+}
+
+/// A section split by the grammar, with the grammar's parse of it (for the
+/// lints).
+pub struct Section<'a> {
+    /// The statements, in order.
+    pub statements: Vec<Statement<'a>>,
+    /// squawk's parse of the section's text.
+    pub parse: Option<Parse<SourceFile>>,
+    /// Byte offset of the section's text in the input.
+    pub base: usize,
 }
 
 /// Splits `input` into pieces. Fails only when a string, quoted identifier,
 /// dollar quote or block comment is left open.
 pub fn split_pieces(input: &str) -> Result<Vec<Piece>, LexError> {
     let tokens = tokenize(input)?;
-    Ok(piece_ranges(input, &tokens)
+    let (ranges, _) = piece_ranges(input, &tokens);
+    Ok(ranges
         .into_iter()
         .map(|r| Piece {
             start: tokens[r.start].start,
@@ -50,69 +84,227 @@ pub fn split_pieces(input: &str) -> Result<Vec<Piece>, LexError> {
         .collect())
 }
 
-/// Splits `input` into its statements.
+/// Splits `input` into its statements: (text, line).
 pub fn split(input: &str) -> Result<Vec<(String, usize)>, LexError> {
     let tokens = tokenize(input)?;
-    Ok(statements(input, &tokens)
+    Ok(section(input, &tokens)
+        .statements
         .into_iter()
         .map(|s| (s.text.to_string(), s.line))
         .collect())
 }
 
-/// Token index ranges of the pieces of `tokens`: each ends after a top-level
-/// `;` or at the last token.
-pub(crate) fn piece_ranges(input: &str, tokens: &[Token]) -> Vec<std::ops::Range<usize>> {
+/// The grammar's parse of `tokens` (a tokenized part of `input`), and the
+/// token index ranges of its pieces: each ends after a top-level `;` or at
+/// the last token.
+fn piece_ranges(
+    input: &str,
+    tokens: &[Token],
+) -> (
+    Vec<std::ops::Range<usize>>,
+    Option<(grammar::Parsed, usize)>,
+) {
+    let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
+        return (Vec::new(), None);
+    };
+    let base = first.start;
+    let parsed = grammar::parse(&input[base..last.end]);
+    let root = parsed.parse.syntax_node();
+    let mut boundaries = top_level_semicolons(&root).map(|o| o + base).peekable();
     let mut ranges = Vec::new();
     let mut start = 0;
-    let mut atomic_depth = 0usize;
-    let mut previous_word: Option<&str> = None;
     for (i, tok) in tokens.iter().enumerate() {
-        match tok.kind {
-            TokenKind::Word => {
-                let word = tok.text(input);
-                let opens_body = previous_word.is_some_and(|w| w.eq_ignore_ascii_case("BEGIN"))
-                    && word.eq_ignore_ascii_case("ATOMIC");
-                // Inside a body, CASE ... END pairs also end with END.
-                let opens_case = atomic_depth > 0 && word.eq_ignore_ascii_case("CASE");
-                if opens_body || opens_case {
-                    atomic_depth += 1;
-                } else if atomic_depth > 0 && word.eq_ignore_ascii_case("END") {
-                    atomic_depth -= 1;
-                }
-                previous_word = Some(word);
-            }
-            TokenKind::Punct(';') if atomic_depth == 0 => {
-                ranges.push(start..i + 1);
-                start = i + 1;
-                previous_word = None;
-            }
-            k if k.is_trivia() => {}
-            _ => previous_word = None,
+        while boundaries.next_if(|b| *b < tok.start).is_some() {}
+        if tok.kind == TokenKind::Punct(';') && boundaries.next_if_eq(&tok.start).is_some() {
+            ranges.push(start..i + 1);
+            start = i + 1;
         }
     }
     if start < tokens.len() {
         ranges.push(start..tokens.len());
     }
-    ranges
+    (ranges, Some((parsed, base)))
 }
 
-/// The statements in `tokens` (a tokenized part of `input`), in order.
-/// Pieces that hold only trivia and `;` are not statements.
-pub fn statements<'a>(input: &'a str, tokens: &'a [Token]) -> Vec<Statement<'a>> {
-    piece_ranges(input, tokens)
+/// Offsets (in the parsed text) of the `;` that end statements: those the
+/// grammar puts directly in the file or directly in a statement, not in a
+/// rule's action list or a function body.
+fn top_level_semicolons(root: &SyntaxNode) -> impl Iterator<Item = usize> + '_ {
+    root.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == SyntaxKind::SEMICOLON)
+        .filter(move |t| {
+            t.parent()
+                .is_some_and(|p| &p == root || p.parent().as_ref() == Some(root))
+        })
+        .map(|t| usize::from(t.text_range().start()))
+}
+
+/// The statements in `tokens` (a tokenized part of `input`), in order, with
+/// the grammar's parse. Pieces that hold only trivia and `;` are not
+/// statements.
+pub fn section<'a>(input: &'a str, tokens: &'a [Token]) -> Section<'a> {
+    let (ranges, parse) = piece_ranges(input, tokens);
+    let Some((grammar::Parsed { parse, errors }, base)) = parse else {
+        return Section {
+            statements: Vec::new(),
+            parse: None,
+            base: 0,
+        };
+    };
+    let mut errors = errors
         .into_iter()
-        .filter_map(|r| statement_in(input, &tokens[r]))
-        .collect()
+        .map(|(offset, message)| (offset + base, message))
+        .peekable();
+    let starts: Vec<usize> = parse
+        .syntax_node()
+        .children()
+        .filter(|n| n.kind() != SyntaxKind::EMPTY_STMT && n.kind() != SyntaxKind::ERROR)
+        .map(|n| usize::from(n.text_range().start()) + base)
+        .collect();
+    let end = tokens.last().map_or(0, |t| t.end);
+    let mut statements = Vec::new();
+    for r in ranges {
+        let piece = &tokens[r];
+        let piece_start = piece.first().map_or(end, |t| t.start);
+        let piece_end = piece.last().map_or(end, |t| t.end);
+        let is_last = piece_end == end;
+        let mut first_error = None;
+        while let Some((offset, _)) = errors.peek() {
+            let inside = *offset < piece_end || (is_last && *offset <= piece_end);
+            if !inside {
+                break;
+            }
+            let (offset, message) = errors.next().unwrap_or_default();
+            if first_error.is_none() {
+                first_error = Some(
+                    unknown_statement(input, piece, offset, &message)
+                        .unwrap_or(GrammarError { message, offset }),
+                );
+            }
+        }
+        if let Some(mut statement) = statement_in(input, piece) {
+            statement.grammar_statements = starts
+                .iter()
+                .filter(|s| (piece_start..piece_end).contains(s))
+                .count();
+            statement.error = first_error;
+            statements.push(statement);
+        }
+    }
+    Section {
+        statements,
+        parse: Some(parse),
+        base,
+    }
+}
+
+/// The grammar says "expected command" where it cannot tell which statement
+/// the first words begin (`DROP TABEL t`, `SELEC 1`, `TRIGGER t ...`).
+/// PostgreSQL points at the first word it could not take: the first one when
+/// no statement begins with it, else the second (`DROP TABEL`).
+fn unknown_statement(
+    input: &str,
+    piece: &[Token],
+    offset: usize,
+    message: &str,
+) -> Option<GrammarError> {
+    if !message.starts_with("expected command") {
+        return None;
+    }
+    let words: Vec<&Token> = piece
+        .iter()
+        .filter(|t| !t.kind.is_trivia() && t.kind != TokenKind::Punct(';'))
+        .take(2)
+        .collect();
+    if words.first()?.start != offset {
+        return None;
+    }
+    let first = words[0].text(input).to_ascii_uppercase();
+    let culprit = if STATEMENT_STARTS.contains(&first.as_str()) {
+        words.len() - 1
+    } else {
+        0
+    };
+    let said: Vec<&str> = words[..=culprit].iter().map(|t| t.text(input)).collect();
+    Some(GrammarError {
+        message: format!(
+            "`{}` does not begin a statement PostgreSQL knows",
+            said.join(" ")
+        ),
+        offset: words[culprit].start,
+    })
+}
+
+/// The words a PostgreSQL statement can begin with.
+const STATEMENT_STARTS: &[&str] = &[
+    "ABORT",
+    "ALTER",
+    "ANALYSE",
+    "ANALYZE",
+    "BEGIN",
+    "CALL",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTER",
+    "COMMENT",
+    "COMMIT",
+    "COPY",
+    "CREATE",
+    "DEALLOCATE",
+    "DECLARE",
+    "DELETE",
+    "DISCARD",
+    "DO",
+    "DROP",
+    "END",
+    "EXECUTE",
+    "EXPLAIN",
+    "FETCH",
+    "GRANT",
+    "IMPORT",
+    "INSERT",
+    "LISTEN",
+    "LOAD",
+    "LOCK",
+    "MERGE",
+    "MOVE",
+    "NOTIFY",
+    "PREPARE",
+    "REASSIGN",
+    "REFRESH",
+    "REINDEX",
+    "RELEASE",
+    "RESET",
+    "REVOKE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "SECURITY",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "START",
+    "TABLE",
+    "TRUNCATE",
+    "UNLISTEN",
+    "UPDATE",
+    "VACUUM",
+    "VALUES",
+    "WITH",
+];
+
+/// The statements in `tokens` (a tokenized part of `input`), in order.
+pub fn statements<'a>(input: &'a str, tokens: &'a [Token]) -> Vec<Statement<'a>> {
+    section(input, tokens).statements
 }
 
 fn statement_in<'a>(input: &'a str, tokens: &'a [Token]) -> Option<Statement<'a>> {
     let first = tokens
         .iter()
         .position(|t| !t.kind.is_trivia() && t.kind != TokenKind::Punct(';'))?;
-    let mut last = tokens.len() - 1;
-    while tokens[last].kind.is_trivia() || tokens[last].kind == TokenKind::Punct(';') {
-        last -= 1;
-    }
+    let last = tokens
+        .iter()
+        .rposition(|t| !t.kind.is_trivia() && t.kind != TokenKind::Punct(';'))?;
     let head = tokens[first];
     Some(Statement {
         text: &input[head.start..tokens[last].end],
@@ -121,6 +313,8 @@ fn statement_in<'a>(input: &'a str, tokens: &'a [Token]) -> Option<Statement<'a>
         column: head.column,
         leading: &tokens[..first],
         tokens: &tokens[first..=last],
+        error: None,
+        grammar_statements: 1,
     })
 }
 
@@ -167,6 +361,38 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[0].0.ends_with("SELECT 2; END"));
         assert_eq!(got[1].1, 2);
+    }
+
+    #[test]
+    fn boundaries_follow_the_grammar() {
+        // A rule's actions in parentheses, a function body that labels a
+        // column `case` or `end`: one statement each.
+        let sql = "CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO c VALUES (2));\n\
+                   CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1 AS case; SELECT 2 AS end; END;\n\
+                   SELECT 3;";
+        let got = texts(sql);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].0.ends_with("VALUES (2))"));
+        assert!(got[1].0.ends_with("SELECT 2 AS end; END"));
+        assert_eq!(got[2], ("SELECT 3".to_string(), 3));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_comment_as_on_the_server() {
+        // What looks like one commented line is two statements to PostgreSQL.
+        let got = texts("SELECT 1 -- x\r; DROP TABLE victim; SELECT 2");
+        let texts: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(texts, vec!["SELECT 1", "DROP TABLE victim", "SELECT 2"]);
+    }
+
+    #[test]
+    fn a_lost_semicolon_leaves_one_text_with_two_statements() {
+        let tokens = tokenize("ALTER INDEX a RENAME TO b\nCREATE TABLE t (x int);").unwrap();
+        let sql = "ALTER INDEX a RENAME TO b\nCREATE TABLE t (x int);";
+        let stmts = statements(sql, &tokens);
+        assert_eq!(stmts.len(), 1);
+        assert_eq!(stmts[0].grammar_statements, 2);
+        assert!(stmts[0].error.is_some());
     }
 
     #[test]

@@ -59,9 +59,14 @@ fn each_rule_of_a_file() {
         (
             "001_a.sql",
             "-- UP\n-- nothing\n-- DOWN\nSELECT 1;\n",
-            &[("empty-up", Error, Some((1, 1)))],
+            &[("empty-up", Warning, Some((1, 1)))],
         ),
-        ("001_a.sql", "", &[("empty-up", Error, Some((1, 1)))]),
+        ("001_a.sql", "", &[("empty-up", Warning, Some((1, 1)))]),
+        (
+            "001_a.sql",
+            "-- sqlstrata: allow(empty-up)\n-- UP\n-- nothing\n-- DOWN\n",
+            &[],
+        ),
         (
             "001_a.sql",
             "-- Migration: 001_b\n-- UP\nSELECT 1;\n-- DOWN\nSELECT 1;\n",
@@ -174,13 +179,17 @@ fn a_migration_holds_what_the_runtime_needs() {
     assert!(m.no_transaction);
     let lines: Vec<usize> = m.up.iter().map(|s| s.line).collect();
     assert_eq!(lines, vec![7, 8, 9]);
-    assert_eq!(m.up[2].checked, Checked::NotValidated("DO"));
+    assert_eq!(
+        m.up[2].checked,
+        Checked::GrammarOnly,
+        "sqlparser cannot parse DO"
+    );
     assert_eq!(
         m.down.as_ref().unwrap()[1].sql,
         "ALTER TABLE users DROP COLUMN avatar_url"
     );
     assert_eq!(
-        m.not_validated().count(),
+        m.beyond_sqlparser().count(),
         2,
         "DO and DROP INDEX CONCURRENTLY"
     );

@@ -1,3 +1,5 @@
+#![deny(deprecated)]
+
 static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("ui/fail/empty_up");
 
 fn main() {

@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE t (a int); -- harmless DROP TABLE victim;
+-- DOWN
+DROP TABLE t;

@@ -1,0 +1,6 @@
+-- UP
+SELECT FROM WHERE;
+DROP INDEX i ON t;
+CREATE TABLE t (a int b int);
+-- DOWN
+SELECT 1;

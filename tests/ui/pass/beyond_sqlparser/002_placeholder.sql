@@ -1,0 +1,5 @@
+-- Description: keeps version 2 in line with the other databases
+-- sqlstrata: allow(empty-up)
+-- UP
+-- nothing here on purpose
+-- DOWN
