@@ -5,6 +5,34 @@
 
 use std::fmt;
 
+/// The name of every rule a diagnostic can carry.
+pub const RULE_NAMES: &[&str] = &[
+    "folder",
+    "file-name",
+    "duplicate-version",
+    "encoding",
+    "io",
+    "unterminated",
+    "markers",
+    "sql-before-up",
+    "header",
+    "directive",
+    "carriage-return",
+    "syntax",
+    "unchecked",
+    "transaction-control",
+    "needs-no-transaction",
+    "irreversible",
+    "empty-up",
+    "missing-down",
+    "not-null-without-default",
+];
+
+/// The `'static` name of a rule, from its text (a cached diagnostic's).
+pub fn rule_name(name: &str) -> Option<&'static str> {
+    RULE_NAMES.iter().find(|r| **r == name).copied()
+}
+
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -42,6 +70,26 @@ impl Diagnostic {
             file: file.to_string(),
             position: None,
             source_line: None,
+            message,
+            help: None,
+        }
+    }
+
+    /// A diagnostic at a place whose line's text is known.
+    pub fn at_line(
+        severity: Severity,
+        rule: &'static str,
+        file: &str,
+        source_line: Option<&str>,
+        (line, column): (usize, usize),
+        message: String,
+    ) -> Self {
+        Diagnostic {
+            severity,
+            rule,
+            file: file.to_string(),
+            position: Some((line, column)),
+            source_line: source_line.map(|l| l.trim_end_matches('\r').to_string()),
             message,
             help: None,
         }

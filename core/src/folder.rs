@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::cache::{Cache, Checked1};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migration::{SourceMigration, read_migration};
-use crate::naming::{PATTERN, parse_file_name};
+use crate::naming::{FileName, PATTERN, parse_file_name};
 
 /// A folder read and checked.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +31,18 @@ impl Folder {
 /// diagnostics (for example `migrations`, as the user wrote it). Files that
 /// do not end in `.sql` are ignored; a `.sql` file is never skipped silently.
 pub fn read_folder(dir: &Path, display: &str) -> Folder {
+    read(dir, display, Cache::none())
+}
+
+/// [`read_folder`], keeping each file's result in the user's cache between
+/// calls (see the `cache` module): what `migrations!()` uses, because it runs
+/// at every rebuild of its crate. The results are the same as
+/// [`read_folder`]'s, byte for byte.
+pub fn read_folder_cached(dir: &Path, display: &str) -> Folder {
+    read(dir, display, Cache::open(dir))
+}
+
+fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
     let mut folder = Folder::default();
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
@@ -51,14 +64,20 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
         .collect();
     names.sort();
 
+    // Names first (cheap, in order); then the files, read and checked in
+    // parallel: the grammar's parse is most of the macro's time.
     let mut by_version: BTreeMap<i64, String> = BTreeMap::new();
+    let mut work: Vec<(usize, String, PathBuf, FileName)> = Vec::new();
+    let mut name_errors: Vec<(usize, Diagnostic)> = Vec::new();
     for (file_name, path) in names {
         let shown = format!("{}/{file_name}", display.trim_end_matches('/'));
         folder.files.push(path.clone());
+        let at = folder.files.len();
         let parsed = match parse_file_name(&file_name) {
             Ok(p) if file_name.ends_with(".sql") => p,
             Ok(_) => {
-                folder.diagnostics.push(
+                name_errors.push((
+                    at,
                     Diagnostic::file(
                         Severity::Error,
                         "file-name",
@@ -66,11 +85,12 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
                         "the extension must be `.sql` in lower case".into(),
                     )
                     .with_help(format!("rename it to match {PATTERN}")),
-                );
+                ));
                 continue;
             }
             Err(e) => {
-                folder.diagnostics.push(
+                name_errors.push((
+                    at,
                     Diagnostic::file(
                         Severity::Error,
                         "file-name",
@@ -78,12 +98,13 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
                         format!("bad migration file name: {e}"),
                     )
                     .with_help(format!("rename it to match {PATTERN}")),
-                );
+                ));
                 continue;
             }
         };
         if let Some(other) = by_version.get(&parsed.version) {
-            folder.diagnostics.push(
+            name_errors.push((
+                at,
                 Diagnostic::file(
                     Severity::Error,
                     "duplicate-version",
@@ -94,35 +115,89 @@ pub fn read_folder(dir: &Path, display: &str) -> Folder {
                     ),
                 )
                 .with_help("give one of them the next free version"),
-            );
+            ));
             continue;
         }
         by_version.insert(parsed.version, file_name.clone());
-        let source = match fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(s)) => s,
-            Ok(Err(_)) => {
-                folder.diagnostics.push(Diagnostic::file(
-                    Severity::Error,
-                    "encoding",
-                    &shown,
-                    "the file is not valid UTF-8".into(),
-                ));
-                continue;
+        work.push((at, file_name, path, parsed));
+    }
+    let checked: Vec<(usize, [u8; 32], Checked1, bool)> =
+        in_parallel(&work, |(at, file_name, path, parsed)| {
+            let shown = format!("{}/{file_name}", display.trim_end_matches('/'));
+            let bytes = match fs::read(path) {
+                Ok(b) => b,
+                Err(err) => {
+                    let d = Diagnostic::file(
+                        Severity::Error,
+                        "io",
+                        &shown,
+                        format!("cannot read the file: {err}"),
+                    );
+                    return (*at, [0; 32], (None, vec![d]), false);
+                }
+            };
+            let key = Cache::key("", &shown, &bytes);
+            if let Some(hit) = cache.get(&key) {
+                return (*at, key, hit, true);
             }
-            Err(err) => {
-                folder.diagnostics.push(Diagnostic::file(
-                    Severity::Error,
-                    "io",
-                    &shown,
-                    format!("cannot read the file: {err}"),
-                ));
-                continue;
-            }
-        };
-        let (migration, diagnostics) = read_migration(&shown, &parsed, &file_name, &source);
-        folder.diagnostics.extend(diagnostics);
+            let result = match String::from_utf8(bytes) {
+                Ok(source) => read_migration(&shown, parsed, file_name, &source),
+                Err(_) => (
+                    None,
+                    vec![Diagnostic::file(
+                        Severity::Error,
+                        "encoding",
+                        &shown,
+                        "the file is not valid UTF-8".into(),
+                    )],
+                ),
+            };
+            (*at, key, result, true)
+        });
+    cache.store(
+        &checked
+            .iter()
+            .filter(|(_, _, _, keep)| *keep)
+            .map(|(_, key, result, _)| (*key, result))
+            .collect::<Vec<_>>(),
+    );
+    let read = checked
+        .into_iter()
+        .map(|(at, _, (migration, diagnostics), _)| (at, migration, diagnostics));
+    // Diagnostics in file order, whichever thread found them.
+    let mut all: Vec<(usize, Diagnostic)> = name_errors;
+    for (at, migration, diagnostics) in read {
+        all.extend(diagnostics.into_iter().map(|d| (at, d)));
         folder.migrations.extend(migration);
     }
+    all.sort_by_key(|(at, _)| *at);
+    folder.diagnostics = all.into_iter().map(|(_, d)| d).collect();
     folder.migrations.sort_by_key(|m| m.version);
     folder
+}
+
+/// `f` over `items` on up to `available_parallelism` threads, results in
+/// the order of `items`.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len() / 8)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }

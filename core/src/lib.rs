@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+mod cache;
 pub mod checksum;
 pub mod diagnostic;
 pub mod directives;
@@ -38,5 +39,5 @@ pub mod split;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use folder::{Folder, read_folder};
+pub use folder::{Folder, read_folder, read_folder_cached};
 pub use migration::{Checked, SourceMigration, SourceStatement};

@@ -114,9 +114,11 @@ pub fn read_migration(
     file_name: &str,
     source: &str,
 ) -> (Option<SourceMigration>, Vec<Diagnostic>) {
+    let src = source.strip_prefix('\u{feff}').unwrap_or(source);
     let mut reader = Reader {
         display,
-        src: source.strip_prefix('\u{feff}').unwrap_or(source),
+        src,
+        lines: src.split('\n').collect(),
         diagnostics: Vec::new(),
     };
     let migration = reader.read(name, file_name);
@@ -127,6 +129,8 @@ pub fn read_migration(
 struct Reader<'a> {
     display: &'a str,
     src: &'a str,
+    /// The file's lines, for the line a diagnostic shows.
+    lines: Vec<&'a str>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -139,13 +143,12 @@ impl<'a> Reader<'a> {
         column: usize,
         message: String,
     ) -> Diagnostic {
-        Diagnostic::at(
+        Diagnostic::at_line(
             severity,
             rule,
             self.display,
-            self.src,
-            line,
-            column,
+            self.lines.get(line.wrapping_sub(1)).copied(),
+            (line, column),
             message,
         )
     }

@@ -64,17 +64,16 @@ pub struct Statement<'a> {
 pub struct Section<'a> {
     /// The statements, in order.
     pub statements: Vec<Statement<'a>>,
-    /// squawk's parse of the section's text.
-    pub parse: Option<Parse<SourceFile>>,
-    /// Byte offset of the section's text in the input.
-    pub base: usize,
+    /// squawk's parses of the section's text (one, unless the section is
+    /// very long), each with the byte offset in the input where it starts.
+    pub parses: Vec<(Parse<SourceFile>, usize)>,
 }
 
 /// Splits `input` into pieces. Fails only when a string, quoted identifier,
 /// dollar quote or block comment is left open.
 pub fn split_pieces(input: &str) -> Result<Vec<Piece>, LexError> {
     let tokens = tokenize(input)?;
-    let (ranges, _) = piece_ranges(input, &tokens);
+    let ranges = ranges_of(&tokens, &parse_chunks(input, &tokens, CHUNK));
     Ok(ranges
         .into_iter()
         .map(|r| Piece {
@@ -94,23 +93,91 @@ pub fn split(input: &str) -> Result<Vec<(String, usize)>, LexError> {
         .collect())
 }
 
-/// The grammar's parse of `tokens` (a tokenized part of `input`), and the
-/// token index ranges of its pieces: each ends after a top-level `;` or at
-/// the last token.
-fn piece_ranges(
-    input: &str,
-    tokens: &[Token],
-) -> (
-    Vec<std::ops::Range<usize>>,
-    Option<(grammar::Parsed, usize)>,
-) {
-    let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
-        return (Vec::new(), None);
-    };
+/// Statements per parse in a very long section. squawk's tree builder slows
+/// down on one huge tree; a long section is parsed in chunks that each end
+/// at a `;` the grammar confirms is top-level, where statements are
+/// independent, so the result is the same as one parse.
+const CHUNK: usize = 4096;
+
+/// One parse of a run of whole statements: the grammar's verdict, where its
+/// text starts in the input, its top-level `;` and the statements it found
+/// (absolute offsets).
+struct Chunk {
+    parsed: grammar::Parsed,
+    base: usize,
+    semicolons: Vec<usize>,
+    starts: Vec<usize>,
+}
+
+fn parse_chunk(input: &str, tokens: &[Token]) -> Option<Chunk> {
+    let (first, last) = (tokens.first()?, tokens.last()?);
     let base = first.start;
     let parsed = grammar::parse(&input[base..last.end]);
     let root = parsed.parse.syntax_node();
-    let mut boundaries = top_level_semicolons(&root).map(|o| o + base).peekable();
+    let semicolons = top_level_semicolons(&root).map(|o| o + base).collect();
+    let starts = root
+        .children()
+        .filter(|n| n.kind() != SyntaxKind::EMPTY_STMT && n.kind() != SyntaxKind::ERROR)
+        .map(|n| usize::from(n.text_range().start()) + base)
+        .collect();
+    Some(Chunk {
+        parsed,
+        base,
+        semicolons,
+        starts,
+    })
+}
+
+/// The grammar's parses of `tokens` (a tokenized part of `input`).
+fn parse_chunks(input: &str, tokens: &[Token], chunk: usize) -> Vec<Chunk> {
+    // Candidate ends: `;` outside brackets. Only the grammar says which of
+    // them end statements (not those in a `BEGIN ATOMIC` body).
+    let mut depth = 0i64;
+    let candidates: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            match t.kind {
+                TokenKind::Punct('(' | '[') => depth += 1,
+                TokenKind::Punct(')' | ']') => depth -= 1,
+                TokenKind::Punct(';') if depth <= 0 => return Some(i),
+                _ => {}
+            }
+            None
+        })
+        .collect();
+    let mut chunks = Vec::new();
+    let mut from = 0; // token index where the next chunk starts
+    let mut next = 0; // index into `candidates` past `from`
+    while from < tokens.len() {
+        let mut take = chunk;
+        loop {
+            let Some(&end) = candidates.get(next + take) else {
+                chunks.extend(parse_chunk(input, &tokens[from..]));
+                return chunks;
+            };
+            let chunk = parse_chunk(input, &tokens[from..=end]);
+            if let Some(chunk) = chunk
+                && chunk.semicolons.last() == Some(&tokens[end].start)
+            {
+                chunks.push(chunk);
+                from = end + 1;
+                next += take + 1;
+                break;
+            }
+            take *= 2;
+        }
+    }
+    chunks
+}
+
+/// The token index ranges of the pieces of `tokens`: each ends after a
+/// top-level `;` (as the grammar's `chunks` say) or at the last token.
+fn ranges_of(tokens: &[Token], chunks: &[Chunk]) -> Vec<std::ops::Range<usize>> {
+    let mut boundaries = chunks
+        .iter()
+        .flat_map(|c| c.semicolons.iter().copied())
+        .peekable();
     let mut ranges = Vec::new();
     let mut start = 0;
     for (i, tok) in tokens.iter().enumerate() {
@@ -123,7 +190,7 @@ fn piece_ranges(
     if start < tokens.len() {
         ranges.push(start..tokens.len());
     }
-    (ranges, Some((parsed, base)))
+    ranges
 }
 
 /// Offsets (in the parsed text) of the `;` that end statements: those the
@@ -144,24 +211,24 @@ fn top_level_semicolons(root: &SyntaxNode) -> impl Iterator<Item = usize> + '_ {
 /// the grammar's parse. Pieces that hold only trivia and `;` are not
 /// statements.
 pub fn section<'a>(input: &'a str, tokens: &'a [Token]) -> Section<'a> {
-    let (ranges, parse) = piece_ranges(input, tokens);
-    let Some((grammar::Parsed { parse, errors }, base)) = parse else {
-        return Section {
-            statements: Vec::new(),
-            parse: None,
-            base: 0,
-        };
-    };
-    let mut errors = errors
+    section_in_chunks(input, tokens, CHUNK)
+}
+
+fn section_in_chunks<'a>(input: &'a str, tokens: &'a [Token], chunk: usize) -> Section<'a> {
+    let chunks = parse_chunks(input, tokens, chunk);
+    let ranges = ranges_of(tokens, &chunks);
+    let mut errors = chunks
+        .iter()
+        .flat_map(|c| c.parsed.errors.iter().map(|(o, m)| (o + c.base, m.clone())))
+        .collect::<Vec<_>>()
         .into_iter()
-        .map(|(offset, message)| (offset + base, message))
         .peekable();
-    let starts: Vec<usize> = parse
-        .syntax_node()
-        .children()
-        .filter(|n| n.kind() != SyntaxKind::EMPTY_STMT && n.kind() != SyntaxKind::ERROR)
-        .map(|n| usize::from(n.text_range().start()) + base)
-        .collect();
+    let mut starts = chunks
+        .iter()
+        .flat_map(|c| c.starts.iter().copied())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .peekable();
     let end = tokens.last().map_or(0, |t| t.end);
     let mut statements = Vec::new();
     for r in ranges {
@@ -183,19 +250,24 @@ pub fn section<'a>(input: &'a str, tokens: &'a [Token]) -> Section<'a> {
                 );
             }
         }
+        // The grammar's statements that start in this piece (both lists run
+        // forward together, so splitting stays linear).
+        let mut in_piece = 0;
+        while let Some(start) = starts.next_if(|s| *s < piece_end) {
+            in_piece += usize::from(start >= piece_start);
+        }
         if let Some(mut statement) = statement_in(input, piece) {
-            statement.grammar_statements = starts
-                .iter()
-                .filter(|s| (piece_start..piece_end).contains(s))
-                .count();
+            statement.grammar_statements = in_piece;
             statement.error = first_error;
             statements.push(statement);
         }
     }
     Section {
         statements,
-        parse: Some(parse),
-        base,
+        parses: chunks
+            .into_iter()
+            .map(|c| (c.parsed.parse, c.base))
+            .collect(),
     }
 }
 
@@ -393,6 +465,24 @@ mod tests {
         assert_eq!(stmts.len(), 1);
         assert_eq!(stmts[0].grammar_statements, 2);
         assert!(stmts[0].error.is_some());
+    }
+
+    #[test]
+    fn a_long_section_parsed_in_chunks_splits_as_one_parse() {
+        // Bodies whose inner `;` are candidate ends, errors, a lost `;`:
+        // chunks of 1 or 2 statements must find what one parse finds.
+        let sql = "SELECT 1;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2 AS end; END;\n\
+                   SELEC 2;\nCREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO c VALUES (2));\n\
+                   SELECT 3\nSELECT 4;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 5; END;\nSELECT 6";
+        let tokens = tokenize(sql).unwrap();
+        let whole = section_in_chunks(sql, &tokens, usize::MAX);
+        assert_eq!(whole.parses.len(), 1);
+        assert_eq!(whole.statements.len(), 7);
+        for chunk in [1, 2, 3] {
+            let chunked = section_in_chunks(sql, &tokens, chunk);
+            assert!(chunked.parses.len() > 1, "{chunk}");
+            assert_eq!(chunked.statements, whole.statements, "chunks of {chunk}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
-use sqlstrata_core::{Diagnostic, Folder, SourceMigration, SourceStatement, read_folder};
+use sqlstrata_core::{Diagnostic, Folder, SourceMigration, SourceStatement, read_folder_cached};
 use syn::LitStr;
 use syn::parse::{Parse, ParseStream};
 
@@ -63,7 +63,7 @@ fn expand(args: &Args) -> TokenStream2 {
         }
     };
     let dir = root.join(&args.path);
-    let mut folder = read_folder(&dir, &args.path);
+    let mut folder = read_folder_cached(&dir, &args.path);
     for d in folder.diagnostics.iter_mut().filter(|d| d.rule == "folder") {
         d.help = Some(
             "the path is relative to the directory of the crate's Cargo.toml (CARGO_MANIFEST_DIR)"
