@@ -35,8 +35,9 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
                     description: None,
                     up: statements(up),
                     down: down.map(statements),
-                    checksum: sqlstrata_core::checksum::checksum(&up.join(";\n")),
+                    checksum: sqlstrata_core::checksum::checksum(up, *no_tx),
                     no_transaction: *no_tx,
+                    enum_values: Vec::new(),
                 })
             })
             .collect(),

@@ -43,7 +43,10 @@ pub fn generated(n: usize, salt: &str) -> sqlstrata::Migrations {
                     version: i as i64,
                     name: format!("table_{i}"),
                     file_name: format!("{i:04}_table_{i}.sql"),
-                    checksum: sqlstrata_core::checksum::checksum(&format!("{salt}{n}{table}")),
+                    checksum: sqlstrata_core::checksum::checksum(
+                        &[format!("{salt}{n}{table}")],
+                        false,
+                    ),
                     up: vec![Statement::new(table, 5), Statement::new(index, 10)],
                     down: Some(vec![Statement::new(down, 13)]),
                     ..MigrationParts::default()

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sqlstrata::Migrations;
 use sqlstrata::cli::{DbCommand, GlobalArgs};
-use sqlstrata::{Migration, MigrationParts, Migrations, Statement};
-use sqlstrata_core::{Checked, Folder, Severity, SourceStatement, read_folder};
+use sqlstrata_core::{Checked, Folder, Severity, read_folder};
 
 mod scaffold;
 
@@ -90,7 +90,7 @@ fn check(dir: &Path) -> ExitCode {
         .migrations
         .iter()
         .flat_map(|m| m.statements())
-        .filter(|s| s.checked == Checked::Unchecked)
+        .filter(|(_, checked)| *checked == Checked::Unchecked)
         .count();
     let errors = folder.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = folder.diagnostics.len() - errors;
@@ -106,12 +106,6 @@ fn check(dir: &Path) -> ExitCode {
     }
 }
 
-fn statements(list: &[SourceStatement]) -> Vec<Statement> {
-    list.iter()
-        .map(|s| Statement::new(s.sql.clone(), u32::try_from(s.line).unwrap_or(u32::MAX)))
-        .collect()
-}
-
 /// Reads the folder into a set, or prints why not.
 fn load(dir: &Path) -> Option<Migrations> {
     let folder = read_folder(dir, &display(dir));
@@ -121,21 +115,6 @@ fn load(dir: &Path) -> Option<Migrations> {
         return None;
     }
     Some(Migrations::new(
-        folder
-            .migrations
-            .into_iter()
-            .map(|m| {
-                Migration::new(MigrationParts {
-                    version: m.version,
-                    name: m.name,
-                    file_name: m.file_name,
-                    description: m.description,
-                    up: statements(&m.up),
-                    down: m.down.as_deref().map(statements),
-                    checksum: m.checksum,
-                    no_transaction: m.no_transaction,
-                })
-            })
-            .collect(),
+        folder.migrations.into_iter().map(|m| m.migration).collect(),
     ))
 }

@@ -87,7 +87,7 @@ fn every_database_command_end_to_end() {
     assert!(json.starts_with("{\"migrations\":[{\"version\":1,\"name\":\"create_users\",\"file\":\"001_create_users.sql\",\"state\":\"applied\",\"batch\":1,"), "{json}");
     assert!(
         json.trim_end().ends_with(
-            "\"totals\":{\"applied\":7,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0}}"
+            "\"totals\":{\"applied\":7,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0,\"interrupted\":0,\"running\":0}}"
         ),
         "{json}"
     );
@@ -157,8 +157,25 @@ fn reset_refresh_down_and_repair() {
     let url = db.url.as_str();
     assert_eq!(code(&run(&dir, url, &["up"])), 0);
     let o = run(&dir, url, &["down", "2"]);
-    assert_eq!(text(&o).0.lines().count(), 2, "{}", text(&o).0);
-    assert_eq!(code(&run(&dir, url, &["refresh", "--yes"])), 0);
+    let lines: Vec<String> = text(&o).0.lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].starts_with("↩ reverted 007_backfill_display_names ("),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("↩ reverted 006_index_posts_status_concurrently ("),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], "reverted 2 migration(s)");
+    let o = run(&dir, url, &["refresh", "--yes"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    let out = text(&o).0;
+    // Undone newest first, then applied again as batch 1, in one run.
+    let reverted: Vec<&str> = out.lines().filter(|l| l.contains("reverted 0")).collect();
+    assert_eq!(reverted.len(), 4, "{out}");
+    assert!(reverted[0].contains("004_add_user_avatar"), "{out}");
+    assert!(out.trim_end().ends_with("batch 1: 6 migration(s)"), "{out}");
     let o = run(&dir, url, &["status", "--json"]);
     assert!(text(&o).0.contains("\"applied\":6,\"pending\":0"));
 
@@ -199,10 +216,18 @@ fn dry_run_prints_the_sql_and_touches_nothing() {
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "BEGIN;");
-    assert_eq!(lines[1], "-- 001_create_users.sql (up)");
-    assert_eq!(lines[2], "CREATE TABLE users (");
-    assert!(out.contains("COMMIT;\n-- 006_index_posts_status_concurrently.sql (up, outside a transaction)\nCREATE INDEX CONCURRENTLY"), "{out}");
+    assert_eq!(
+        lines[0],
+        "-- the tracking table \"public\".\"schema_migrations\" would be created first"
+    );
+    assert_eq!(lines[1], "BEGIN;");
+    assert_eq!(lines[2], "-- 001_create_users.sql (up)");
+    assert_eq!(lines[3], "CREATE TABLE users (");
+    assert!(out.contains("COMMIT;\n-- 006_index_posts_status_concurrently.sql (up, outside a transaction)\nINSERT INTO \"public\".\"schema_migrations\""), "{out}");
+    assert!(
+        out.contains("'applying');\nCREATE INDEX CONCURRENTLY"),
+        "{out}"
+    );
     let mut c = db.connect();
     let tables: i64 = c
         .query_one(

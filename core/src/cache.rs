@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migration::{Checked, SourceMigration, SourceStatement};
+use sqlstrata_model::{Migration, MigrationParts, Statement};
+
+use crate::migration::{Checked, SourceMigration};
 
 /// The format of a cache file; bump when the encoding changes.
 const FORMAT: &[u8] = b"sqlstrata-cache 1\n";
@@ -196,16 +198,11 @@ impl Writer {
             None => self.0.push(0),
         }
     }
-    fn statements(&mut self, list: &[SourceStatement]) {
+    fn statements(&mut self, list: &[Statement]) {
         self.u64(list.len() as u64);
         for s in list {
-            self.str(&s.sql);
-            self.u64(s.line as u64);
-            self.0.push(match s.checked {
-                Checked::Parsed => 0,
-                Checked::GrammarOnly => 1,
-                Checked::Unchecked => 2,
-            });
+            self.str(s.sql());
+            self.u64(u64::from(s.line()));
         }
     }
 }
@@ -240,20 +237,12 @@ impl Reader<'_> {
             _ => None,
         }
     }
-    fn statements(&mut self) -> Option<Vec<SourceStatement>> {
+    fn statements(&mut self) -> Option<Vec<Statement>> {
         let n = self.usize()?;
         let mut out = Vec::with_capacity(n.min(1 << 16));
         for _ in 0..n {
-            out.push(SourceStatement {
-                sql: self.str()?,
-                line: self.usize()?,
-                checked: match self.u8()? {
-                    0 => Checked::Parsed,
-                    1 => Checked::GrammarOnly,
-                    2 => Checked::Unchecked,
-                    _ => return None,
-                },
-            });
+            let sql = self.str()?;
+            out.push(Statement::new(sql, u32::try_from(self.u64()?).ok()?));
         }
         Some(out)
     }
@@ -263,23 +252,37 @@ fn encode_result((migration, diagnostics): &Checked1) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     match migration {
         None => w.0.push(0),
-        Some(m) => {
+        Some(source) => {
+            let m = &source.migration;
             w.0.push(1);
-            w.u64(m.version as u64);
-            w.str(&m.name);
-            w.str(&m.file_name);
-            w.opt(m.description.as_deref());
-            w.opt(m.created.as_deref());
-            w.statements(&m.up);
-            match &m.down {
+            w.u64(m.version() as u64);
+            w.str(m.name());
+            w.str(m.file_name());
+            w.opt(m.description());
+            w.opt(source.created.as_deref());
+            w.statements(m.up());
+            match m.down() {
                 Some(d) => {
                     w.0.push(1);
                     w.statements(d);
                 }
                 None => w.0.push(0),
             }
-            w.0.extend_from_slice(&m.checksum);
-            w.0.push(u8::from(m.no_transaction));
+            w.0.extend_from_slice(m.checksum());
+            w.0.push(u8::from(m.is_no_transaction()));
+            let values: Vec<&str> = m.enum_values().collect();
+            w.u64(values.len() as u64);
+            for v in values {
+                w.str(v);
+            }
+            w.u64(source.checked.len() as u64);
+            for c in &source.checked {
+                w.0.push(match c {
+                    Checked::Parsed => 0,
+                    Checked::GrammarOnly => 1,
+                    Checked::Unchecked => 2,
+                });
+            }
         }
     }
     w.u64(diagnostics.len() as u64);
@@ -309,21 +312,49 @@ fn decode_result(bytes: &[u8]) -> Option<Checked1> {
     let mut r = Reader(bytes);
     let migration = match r.u8()? {
         0 => None,
-        1 => Some(SourceMigration {
-            version: r.u64()? as i64,
-            name: r.str()?,
-            file_name: r.str()?,
-            description: r.opt()?,
-            created: r.opt()?,
-            up: r.statements()?,
-            down: match r.u8()? {
+        1 => {
+            let version = r.u64()? as i64;
+            let name = r.str()?;
+            let file_name = r.str()?;
+            let description = r.opt()?;
+            let created = r.opt()?;
+            let up = r.statements()?;
+            let down = match r.u8()? {
                 0 => None,
                 1 => Some(r.statements()?),
                 _ => return None,
-            },
-            checksum: r.bytes(32)?.try_into().ok()?,
-            no_transaction: r.u8()? == 1,
-        }),
+            };
+            let checksum = r.bytes(32)?.try_into().ok()?;
+            let no_transaction = r.u8()? == 1;
+            let mut enum_values = Vec::new();
+            for _ in 0..r.usize()? {
+                enum_values.push(r.str()?);
+            }
+            let mut checked = Vec::new();
+            for _ in 0..r.usize()? {
+                checked.push(match r.u8()? {
+                    0 => Checked::Parsed,
+                    1 => Checked::GrammarOnly,
+                    2 => Checked::Unchecked,
+                    _ => return None,
+                });
+            }
+            Some(SourceMigration {
+                migration: Migration::new(MigrationParts {
+                    version,
+                    name,
+                    file_name,
+                    description,
+                    up,
+                    down,
+                    checksum,
+                    no_transaction,
+                    enum_values,
+                }),
+                created,
+                checked,
+            })
+        }
         _ => return None,
     };
     let n = r.usize()?;
@@ -365,6 +396,7 @@ mod tests {
             "-- Description: d\n-- UP\nCREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b int NOT NULL;\n-- DOWN\nDROP TABLE a;\n",
             "-- UP\nSELEC 1;\n",
             "-- sqlstrata: no-transaction\n-- UP\nVACUUM a;\n",
+            "-- UP\nALTER TYPE mood ADD VALUE 'ok';\n-- sqlstrata: unchecked\nFROB;\n-- DOWN\nSELECT 1;\n",
         ] {
             let result = read_migration("m/002_a.sql", &name, "002_a.sql", sql);
             assert_eq!(

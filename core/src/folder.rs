@@ -16,7 +16,8 @@ pub struct Folder {
     pub migrations: Vec<SourceMigration>,
     /// Every problem found, errors and warnings, in file order.
     pub diagnostics: Vec<Diagnostic>,
-    /// Every `.sql` file that was read (so a build can track them).
+    /// Every `.sql` file that was read (so a build can track them): regular
+    /// files, or symbolic links to them.
     pub files: Vec<PathBuf>,
 }
 
@@ -56,12 +57,49 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
             return folder;
         }
     };
-    let mut names: Vec<(String, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
-        .filter(|(name, _)| name.to_ascii_lowercase().ends_with(".sql"))
-        .collect();
+    // Every entry whose name ends in `.sql` (in any case) is a migration or an
+    // error; none is skipped. Symlinks are followed to the file they name.
+    let mut names: Vec<(String, PathBuf, Option<String>)> = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                folder.diagnostics.push(Diagnostic::file(
+                    Severity::Error,
+                    "folder",
+                    display,
+                    format!("cannot list the migrations folder: {err}"),
+                ));
+                continue;
+            }
+        };
+        let raw = entry.file_name();
+        if !raw
+            .as_encoded_bytes()
+            .to_ascii_lowercase()
+            .ends_with(b".sql")
+        {
+            continue;
+        }
+        let path = entry.path();
+        let shown = raw.to_string_lossy().into_owned();
+        let problem = if raw.to_str().is_none() {
+            Some("the file name is not valid UTF-8; rename it".to_string())
+        } else {
+            match fs::metadata(&path) {
+                Ok(m) if m.is_file() => None,
+                Ok(m) if m.is_dir() => {
+                    Some("a directory named like a migration file; rename or move it".to_string())
+                }
+                Ok(_) => Some("not a regular file".to_string()),
+                Err(err) if entry.file_type().is_ok_and(|t| t.is_symlink()) => Some(format!(
+                    "a symbolic link whose target cannot be read ({err}); fix or remove the link"
+                )),
+                Err(err) => Some(format!("cannot read it: {err}")),
+            }
+        };
+        names.push((shown, path, problem));
+    }
     names.sort();
 
     // Names first (cheap, in order); then the files, read and checked in
@@ -69,25 +107,32 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
     let mut by_version: BTreeMap<i64, String> = BTreeMap::new();
     let mut work: Vec<(usize, String, PathBuf, FileName)> = Vec::new();
     let mut name_errors: Vec<(usize, Diagnostic)> = Vec::new();
-    for (file_name, path) in names {
+    for (position, (file_name, path, problem)) in names.into_iter().enumerate() {
         let shown = format!("{}/{file_name}", display.trim_end_matches('/'));
+        let at = position + 1;
+        if let Some(problem) = problem {
+            name_errors.push((
+                at,
+                Diagnostic::file(Severity::Error, "file-name", &shown, problem),
+            ));
+            continue;
+        }
+        if !file_name.ends_with(".sql") {
+            name_errors.push((
+                at,
+                Diagnostic::file(
+                    Severity::Error,
+                    "file-name",
+                    &shown,
+                    "the extension must be `.sql` in lower case".into(),
+                )
+                .with_help(format!("rename it to match {PATTERN}")),
+            ));
+            continue;
+        }
         folder.files.push(path.clone());
-        let at = folder.files.len();
         let parsed = match parse_file_name(&file_name) {
-            Ok(p) if file_name.ends_with(".sql") => p,
-            Ok(_) => {
-                name_errors.push((
-                    at,
-                    Diagnostic::file(
-                        Severity::Error,
-                        "file-name",
-                        &shown,
-                        "the extension must be `.sql` in lower case".into(),
-                    )
-                    .with_help(format!("rename it to match {PATTERN}")),
-                ));
-                continue;
-            }
+            Ok(p) => p,
             Err(e) => {
                 name_errors.push((
                     at,
@@ -172,7 +217,7 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
     }
     all.sort_by_key(|(at, _)| *at);
     folder.diagnostics = all.into_iter().map(|(_, d)| d).collect();
-    folder.migrations.sort_by_key(|m| m.version);
+    folder.migrations.sort_by_key(SourceMigration::version);
     folder
 }
 

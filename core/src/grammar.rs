@@ -30,6 +30,16 @@ pub fn parse(text: &str) -> Parsed {
     Parsed { parse, errors }
 }
 
+/// The labels `ALTER TYPE ... ADD VALUE` statements in `root` add, as the
+/// SQL literals they are written as (`'x'`).
+pub fn enum_values_added(root: &SyntaxNode) -> Vec<String> {
+    root.descendants()
+        .filter(|n| n.kind() == SyntaxKind::ADD_VALUE)
+        .filter_map(|n| n.children().find(|c| c.kind() == SyntaxKind::LITERAL))
+        .map(|literal| literal.text().to_string())
+        .collect()
+}
+
 /// What may follow `IS` and `IS NOT` as a word (`IS DISTINCT FROM`, `IS
 /// JSON` and `IS NORMALIZED` are nodes of their own in squawk's tree).
 const AFTER_IS: &[SyntaxKind] = &[
@@ -319,6 +329,17 @@ mod tests {
 
     fn errors(sql: &str) -> Vec<String> {
         parse(sql).errors.into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn added_enum_labels_are_found() {
+        let p = parse(
+            "ALTER TYPE s.mood ADD VALUE IF NOT EXISTS 'happy''ish' BEFORE 'sad'; ALTER TYPE m ADD VALUE 'x'; ALTER TYPE m RENAME VALUE 'a' TO 'b'",
+        );
+        assert_eq!(
+            enum_values_added(&p.parse.syntax_node()),
+            vec!["'happy''ish'".to_string(), "'x'".to_string()]
+        );
     }
 
     #[test]

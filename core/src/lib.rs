@@ -14,7 +14,7 @@
 //! let sql = "-- UP\nALTER TABLE users ADD COLUMN avatar_url TEXT;\n-- DOWN\nALTER TABLE users DROP COLUMN avatar_url;\n";
 //! let (migration, diagnostics) = read_migration("migrations/002_add_avatar.sql", &name, "002_add_avatar.sql", sql);
 //! assert!(diagnostics.is_empty());
-//! assert_eq!(migration.unwrap().up[0].line, 2);
+//! assert_eq!(migration.unwrap().migration.up()[0].line(), 2);
 //!
 //! let bad = "-- UP\nALTER TABLE users ADD COLUM avatar_url TEXT;\n";
 //! let (migration, diagnostics) = read_migration("migrations/002_add_avatar.sql", &name, "002_add_avatar.sql", bad);
@@ -40,4 +40,5 @@ pub mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use folder::{Folder, read_folder, read_folder_cached};
-pub use migration::{Checked, SourceMigration, SourceStatement};
+pub use migration::{Checked, SourceMigration};
+pub use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement, applied_digest};

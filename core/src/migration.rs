@@ -2,14 +2,16 @@
 
 use std::ops::Range;
 
-use crate::checksum::checksum;
+use sqlstrata_model::{Migration, MigrationParts, Statement, checksum};
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::directives::{self, Directive};
+use crate::grammar;
 use crate::lex::{Token, TokenKind, leading_words, tokenize};
 use crate::naming::FileName;
 use crate::rules;
 use crate::sections::{Headers, find_sections, read_header};
-use crate::split::{Section, Statement, section};
+use crate::split::{self, Section, section};
 use crate::validate::{Validation, validate};
 
 /// How a statement was checked.
@@ -24,56 +26,39 @@ pub enum Checked {
     Unchecked,
 }
 
-/// One statement of a section.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceStatement {
-    /// The original text, without the terminating `;`.
-    pub sql: String,
-    /// 1-based line in the file where it starts.
-    pub line: usize,
-    /// How it was checked.
-    pub checked: Checked,
-}
-
-/// A migration read from its file.
+/// A migration read from its file: the one model of a migration (what the
+/// macro embeds and the runtime runs) and what only its source knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceMigration {
-    /// The numeric version.
-    pub version: i64,
-    /// The snake_case name.
-    pub name: String,
-    /// The file name, e.g. `003_add_index.sql`.
-    pub file_name: String,
-    /// `-- Description:`.
-    pub description: Option<String>,
+    /// The migration as the runtime runs it.
+    pub migration: Migration,
     /// `-- Created:`.
     pub created: Option<String>,
-    /// The UP statements.
-    pub up: Vec<SourceStatement>,
-    /// The DOWN statements; `None` when the migration is irreversible.
-    pub down: Option<Vec<SourceStatement>>,
-    /// SHA-256 of the normalised UP section.
-    pub checksum: [u8; 32],
-    /// `-- sqlstrata: no-transaction`.
-    pub no_transaction: bool,
+    /// How each statement was checked: the UP statements', then the DOWN's.
+    pub checked: Vec<Checked>,
 }
 
 impl SourceMigration {
-    /// Whether the migration cannot be rolled back.
-    pub fn irreversible(&self) -> bool {
-        self.down.is_none()
+    /// The numeric version.
+    pub fn version(&self) -> i64 {
+        self.migration.version()
     }
 
-    /// Every statement, UP then DOWN.
-    pub fn statements(&self) -> impl Iterator<Item = &SourceStatement> {
-        self.up.iter().chain(self.down.iter().flatten())
+    /// Every statement, UP then DOWN, with how it was checked.
+    pub fn statements(&self) -> impl Iterator<Item = (&Statement, Checked)> {
+        self.migration
+            .up()
+            .iter()
+            .chain(self.migration.down().into_iter().flatten())
+            .zip(self.checked.iter().copied())
     }
 
     /// The statements checked by PostgreSQL's grammar that sqlparser cannot
     /// parse.
-    pub fn beyond_sqlparser(&self) -> impl Iterator<Item = &SourceStatement> {
+    pub fn beyond_sqlparser(&self) -> impl Iterator<Item = &Statement> {
         self.statements()
-            .filter(|s| s.checked == Checked::GrammarOnly)
+            .filter(|(_, c)| *c == Checked::GrammarOnly)
+            .map(|(s, _)| s)
     }
 }
 
@@ -291,29 +276,38 @@ impl<'a> Reader<'a> {
             self.diagnostics.push(d);
         }
 
-        let up_text = match (sections.has_markers, sections.up.is_empty()) {
-            (false, _) => src,
-            (true, true) => "",
-            (true, false) => {
-                let first = tokens[sections.up.start].start;
-                let last = tokens[sections.up.end - 1].end;
-                &src[first..last]
+        let (up, mut checked): (Vec<Statement>, Vec<Checked>) = up_checked.into_iter().unzip();
+        let down = match down_checked {
+            Some(d) if !file.irreversible => {
+                let (down, down_checked): (Vec<Statement>, Vec<Checked>) = d.into_iter().unzip();
+                checked.extend(down_checked);
+                Some(down)
             }
+            _ => None,
         };
+        let checksum = checksum(
+            &up.iter().map(Statement::sql).collect::<Vec<_>>(),
+            file.no_transaction,
+        );
+        let enum_values = up_section
+            .parses
+            .iter()
+            .flat_map(|(parse, _)| grammar::enum_values_added(&parse.syntax_node()))
+            .collect();
         Some(SourceMigration {
-            version: name.version,
-            name: name.name.clone(),
-            file_name: file_name.to_string(),
-            description: headers.description,
+            migration: Migration::new(MigrationParts {
+                version: name.version,
+                name: name.name.clone(),
+                file_name: file_name.to_string(),
+                description: headers.description,
+                up,
+                down,
+                checksum,
+                no_transaction: file.no_transaction,
+                enum_values,
+            }),
             created: headers.created,
-            up: up_checked,
-            down: if file.irreversible {
-                None
-            } else {
-                down_checked
-            },
-            checksum: checksum(up_text),
-            no_transaction: file.no_transaction,
+            checked,
         })
     }
 
@@ -345,11 +339,11 @@ impl<'a> Reader<'a> {
         &mut self,
         tokens: &[Token],
         header_end: usize,
-        up: &[Statement<'_>],
-        down: Option<&[Statement<'_>]>,
+        up: &[split::Statement<'_>],
+        down: Option<&[split::Statement<'_>]>,
     ) -> (FileDirectives, Vec<StatementDirectives>) {
         let src = self.src;
-        let all: Vec<&Statement<'_>> = up.iter().chain(down.into_iter().flatten()).collect();
+        let all: Vec<&split::Statement<'_>> = up.iter().chain(down.into_iter().flatten()).collect();
         let leading: Vec<Range<usize>> = all
             .iter()
             .map(|s| {
@@ -420,7 +414,7 @@ impl<'a> Reader<'a> {
         per_statement: &[StatementDirectives],
         first_index: usize,
         file: &FileDirectives,
-    ) -> Vec<SourceStatement> {
+    ) -> Vec<(Statement, Checked)> {
         let src = self.src;
         let statements = &section.statements;
         let mut out = Vec::with_capacity(statements.len());
@@ -430,26 +424,35 @@ impl<'a> Reader<'a> {
                 |lint: &str| directives.allow.contains(&lint) || file.allow.contains(&lint);
             let words = leading_words(src, stmt.tokens, 3);
             let head = stmt.tokens[0];
-            if !file.no_transaction {
-                if let Some(control) = rules::transaction_control(&words) {
-                    self.error(
-                        "transaction-control",
-                        &head,
-                        format!("`{control}` in a migration that runs in a transaction"),
-                        Some(
-                            "sqlstrata runs each migration inside a transaction it owns; remove this statement \
-                             (or, to run the migration without one, put `-- sqlstrata: no-transaction` above `-- UP`)"
-                                .into(),
-                        ),
-                    );
-                } else if let Some(kind) = rules::needs_no_transaction(src, stmt.tokens) {
-                    self.error(
-                        "needs-no-transaction",
-                        &head,
-                        format!("`{kind}` cannot run inside a transaction block"),
-                        Some("put `-- sqlstrata: no-transaction` above `-- UP`: the migration then runs statement by statement outside a transaction".into()),
-                    );
-                }
+            if let Some(control) = rules::transaction_control(&words) {
+                let help = if file.no_transaction {
+                    "a `no-transaction` migration runs each statement on its own, committed as it finishes, \
+                     and sqlstrata records the migration around them; a transaction opened or closed here \
+                     would hide the statements from that record. Remove this statement"
+                } else {
+                    "sqlstrata runs each migration inside a transaction it owns; remove this statement \
+                     (or, to run the migration without one, put `-- sqlstrata: no-transaction` above `-- UP`)"
+                };
+                let mode = if file.no_transaction {
+                    "a `no-transaction` migration"
+                } else {
+                    "a migration that runs in a transaction"
+                };
+                self.error(
+                    "transaction-control",
+                    &head,
+                    format!("`{control}` in {mode}"),
+                    Some(help.into()),
+                );
+            } else if !file.no_transaction
+                && let Some(kind) = rules::needs_no_transaction(src, stmt.tokens)
+            {
+                self.error(
+                    "needs-no-transaction",
+                    &head,
+                    format!("`{kind}` cannot run inside a transaction block"),
+                    Some("put `-- sqlstrata: no-transaction` above `-- UP`: the migration then runs statement by statement outside a transaction".into()),
+                );
             }
             let checked = if directives.unchecked {
                 if let Some(semi) = top_level_semicolon(stmt.tokens) {
@@ -485,11 +488,13 @@ impl<'a> Reader<'a> {
                     }
                 }
             };
-            out.push(SourceStatement {
-                sql: stmt.text.to_string(),
-                line: stmt.line,
+            out.push((
+                Statement::new(
+                    stmt.text.to_string(),
+                    u32::try_from(stmt.line).unwrap_or(u32::MAX),
+                ),
                 checked,
-            });
+            ));
         }
         out
     }

@@ -100,7 +100,15 @@ fn each_rule_of_a_file() {
         (
             "001_a.sql",
             "-- sqlstrata: no-transaction\n-- UP\nCOMMIT;\n-- DOWN\nSELECT 1;\n",
-            &[],
+            &[("transaction-control", Error, Some((3, 1)))],
+        ),
+        (
+            "001_a.sql",
+            "-- sqlstrata: no-transaction\n-- UP\nSELECT 1;\n-- DOWN\nBEGIN;\nSELECT 1;\nEND;\n",
+            &[
+                ("transaction-control", Error, Some((5, 1))),
+                ("transaction-control", Error, Some((7, 1))),
+            ],
         ),
         (
             "001_a.sql",
@@ -172,22 +180,24 @@ fn a_migration_holds_what_the_runtime_needs() {
     let name = parse_file_name("002_add_avatar.sql").unwrap();
     let (m, d) = read_migration("m/002_add_avatar.sql", &name, "002_add_avatar.sql", sql);
     assert_eq!(d, vec![]);
-    let m = m.unwrap();
-    assert_eq!((m.version, m.name.as_str()), (2, "add_avatar"));
-    assert_eq!(m.description.as_deref(), Some("Add avatar"));
-    assert_eq!(m.created.as_deref(), Some("2026-01-20"));
-    assert!(m.no_transaction);
-    let lines: Vec<usize> = m.up.iter().map(|s| s.line).collect();
+    let source = m.unwrap();
+    let m = &source.migration;
+    assert_eq!((m.version(), m.name()), (2, "add_avatar"));
+    assert_eq!(m.description(), Some("Add avatar"));
+    assert_eq!(source.created.as_deref(), Some("2026-01-20"));
+    assert!(m.is_no_transaction());
+    let lines: Vec<u32> = m.up().iter().map(|s| s.line()).collect();
     assert_eq!(lines, vec![7, 8, 9]);
     assert_eq!(
-        m.up[2].checked,
+        source.checked[2],
         Checked::GrammarOnly,
         "sqlparser cannot parse DO"
     );
     assert_eq!(
-        m.down.as_ref().unwrap()[1].sql,
+        m.down().unwrap()[1].sql(),
         "ALTER TABLE users DROP COLUMN avatar_url"
     );
+    let m = &source;
     assert_eq!(
         m.beyond_sqlparser().count(),
         2,
@@ -196,23 +206,45 @@ fn a_migration_holds_what_the_runtime_needs() {
 }
 
 #[test]
-fn checksums_ignore_line_endings_bom_and_the_down_section() {
+fn checksums_are_of_what_runs() {
     let name = parse_file_name("001_a.sql").unwrap();
     let read = |sql: &str| {
         read_migration("a", &name, "001_a.sql", sql)
             .0
             .unwrap()
-            .checksum
+            .migration
+            .checksum()
+            .to_owned()
     };
-    let lf = read("-- UP\nCREATE TABLE a (id int);\n-- DOWN\nDROP TABLE a;\n");
-    let crlf = read("\u{feff}-- UP\r\nCREATE TABLE a (id int);\r\n-- DOWN\r\nDROP TABLE a;\r\n");
-    let other_down =
-        read("-- UP\nCREATE TABLE a (id int);\n\n-- DOWN\nDROP TABLE IF EXISTS a CASCADE;\n");
-    let other_up = read("-- UP\nCREATE TABLE a (id bigint);\n-- DOWN\nDROP TABLE a;\n");
-    assert_eq!(lf, crlf);
-    assert_eq!(lf, other_down);
-    assert_ne!(lf, other_up);
-    assert_eq!(lf, checksum("CREATE TABLE a (id int);"));
+    // CRLF inside a multi-line statement, not only where trimming removes it.
+    let lf = read("-- UP\nCREATE TABLE a (\n  id int,\n  b text\n);\n-- DOWN\nDROP TABLE a;\n");
+    let crlf = read(
+        "\u{feff}-- UP\r\nCREATE TABLE a (\r\n  id int,\r\n  b text\r\n);\r\n-- DOWN\r\nDROP TABLE a;\r\n",
+    );
+    assert_eq!(lf, crlf, "a Windows checkout is not a changed migration");
+    assert_eq!(
+        lf,
+        checksum(&["CREATE TABLE a (\n  id int,\n  b text\n)"], false),
+        "the checksum is of the statements"
+    );
+    // What does not run does not count.
+    for same in [
+        "-- Description: now described\n-- UP\nCREATE TABLE a (\n  id int,\n  b text\n);\n-- DOWN\nDROP TABLE a;\n",
+        "-- UP\n-- a comment\nCREATE TABLE a (\n  id int,\n  b text\n);\n\n\n-- DOWN\nDROP TABLE IF EXISTS a CASCADE;\n",
+        "CREATE TABLE a (\n  id int,\n  b text\n);\n",
+        "-- sqlstrata: allow(missing-down)\n-- UP\nCREATE TABLE a (\n  id int,\n  b text\n);\n",
+    ] {
+        assert_eq!(read(same), lf, "{same:?}");
+    }
+    // What runs does: the statements, their text, the transaction mode.
+    for changed in [
+        "-- UP\nCREATE TABLE a (\n  id bigint,\n  b text\n);\n-- DOWN\nDROP TABLE a;\n",
+        "-- UP\nCREATE TABLE a (\n  id int,\n  b text\n);\nSELECT 1;\n-- DOWN\nDROP TABLE a;\n",
+        "-- UP\nCREATE TABLE a (\n  id int, b text\n);\n-- DOWN\nDROP TABLE a;\n",
+        "-- sqlstrata: no-transaction\n-- UP\nCREATE TABLE a (\n  id int,\n  b text\n);\n-- DOWN\nDROP TABLE a;\n",
+    ] {
+        assert_ne!(read(changed), lf, "{changed:?}");
+    }
 }
 
 #[test]
@@ -226,6 +258,7 @@ fn folder_rules() {
         "0001_b.sql",
         "008_gap.sql",
         "1_short.sql",
+        "01_two_digits.sql",
         "016-dashes.sql",
         "002_Upper.sql",
         "003_x.SQL",
@@ -234,30 +267,84 @@ fn folder_rules() {
     }
     fs::write(dir.join("README.md"), "not sql").unwrap();
     fs::create_dir_all(dir.join("009_a_folder.sql")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let elsewhere = dir.join("elsewhere.txt");
+        fs::write(&elsewhere, ok).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.join("010_linked.sql")).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("011_dangling.sql")).unwrap();
+        let bad = std::ffi::OsStr::from_bytes(b"012_caf\xe9.sql");
+        fs::write(dir.join(bad), ok).unwrap();
+    }
     let folder = read_folder(&dir, "m");
-    let versions: Vec<i64> = folder.migrations.iter().map(|m| m.version).collect();
-    assert_eq!(versions, vec![1, 8]);
-    let mut found: Vec<(String, &str)> = folder
+    let versions: Vec<i64> = folder.migrations.iter().map(|m| m.version()).collect();
+    assert_eq!(versions, vec![1, 8, 10], "a symlink to a file is followed");
+    let found: Vec<(String, &str, String)> = folder
         .diagnostics
         .iter()
-        .map(|d| (d.file.clone(), d.rule))
+        .map(|d| (d.file.clone(), d.rule, d.message.clone()))
         .collect();
-    found.sort();
-    assert_eq!(
-        found,
-        vec![
-            ("m/001_a.sql".to_string(), "duplicate-version"),
-            ("m/002_Upper.sql".to_string(), "file-name"),
-            ("m/003_x.SQL".to_string(), "file-name"),
-            ("m/016-dashes.sql".to_string(), "file-name"),
-            ("m/1_short.sql".to_string(), "file-name"),
-        ]
-    );
+    let want: Vec<(String, &str, &str)> = vec![
+        (
+            "m/001_a.sql".into(),
+            "duplicate-version",
+            "version 1 is used twice",
+        ),
+        (
+            "m/002_Upper.sql".into(),
+            "file-name",
+            "the name `Upper` is not snake_case",
+        ),
+        (
+            "m/003_x.SQL".into(),
+            "file-name",
+            "the extension must be `.sql` in lower case",
+        ),
+        (
+            "m/009_a_folder.sql".into(),
+            "file-name",
+            "a directory named like a migration file",
+        ),
+        (
+            "m/011_dangling.sql".into(),
+            "file-name",
+            "a symbolic link whose target cannot be read",
+        ),
+        (
+            "m/012_caf\u{fffd}.sql".into(),
+            "file-name",
+            "the file name is not valid UTF-8",
+        ),
+        (
+            "m/016-dashes.sql".into(),
+            "file-name",
+            "bad migration file name",
+        ),
+        (
+            "m/01_two_digits.sql".into(),
+            "file-name",
+            "the version `01` has fewer than three digits",
+        ),
+        (
+            "m/1_short.sql".into(),
+            "file-name",
+            "the version `1` has fewer than three digits",
+        ),
+    ];
+    assert_eq!(found.len(), want.len(), "{found:#?}");
+    for ((file, rule, message), (wfile, wrule, wmessage)) in found.iter().zip(&want) {
+        assert_eq!((file, rule), (wfile, wrule), "{found:#?}");
+        assert!(
+            message.contains(wmessage),
+            "{file}: {message:?} should say {wmessage:?}"
+        );
+    }
     assert!(folder.has_errors());
     assert_eq!(
         folder.files.len(),
-        7,
-        "every .sql file is read, none skipped"
+        8,
+        "every regular .sql file (or link to one) is tracked for rebuilds"
     );
     let _ = fs::remove_dir_all(&dir);
     assert!(

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
-use sqlstrata_core::{Diagnostic, Folder, SourceMigration, SourceStatement, read_folder_cached};
+use sqlstrata_core::{
+    Diagnostic, Folder, Migration, Statement, applied_digest, read_folder_cached,
+};
 use syn::LitStr;
 use syn::parse::{Parse, ParseStream};
 
@@ -85,14 +87,15 @@ fn expand(args: &Args) -> TokenStream2 {
         return quote! {{
             #tracked
             #(#errors)*
-            ::sqlstrata::Migrations::__static(&[])
+            ::sqlstrata::Migrations::__static(&[], [0; 32])
         }};
     }
     // Each array is its own `const` item: a `&[...]` of a type with a
     // destructor is extended to `'static` only at the top of a const.
+    let set: Vec<Migration> = folder.migrations.into_iter().map(|m| m.migration).collect();
+    let digest = applied_digest(&set);
     let mut sections = Vec::new();
-    let migrations: Vec<TokenStream2> = folder
-        .migrations
+    let migrations: Vec<TokenStream2> = set
         .iter()
         .enumerate()
         .map(|(i, m)| migration(i, m, &mut sections))
@@ -102,7 +105,7 @@ fn expand(args: &Args) -> TokenStream2 {
         #(#warnings)*
         #(#sections)*
         const MIGRATIONS: &[::sqlstrata::Migration] = &[#(#migrations),*];
-        ::sqlstrata::Migrations::__static(MIGRATIONS)
+        ::sqlstrata::Migrations::__static(MIGRATIONS, [#(#digest),*])
     }}
 }
 
@@ -133,14 +136,10 @@ fn warning(d: &Diagnostic, span: Span) -> TokenStream2 {
 }
 
 /// Emits `const NAME: &[Statement] = &[...];` into `sections`, returns `NAME`.
-fn statements(
-    name: String,
-    list: &[SourceStatement],
-    sections: &mut Vec<TokenStream2>,
-) -> TokenStream2 {
+fn statements(name: String, list: &[Statement], sections: &mut Vec<TokenStream2>) -> TokenStream2 {
     let items = list.iter().map(|s| {
-        let sql = &s.sql;
-        let line = u32::try_from(s.line).unwrap_or(u32::MAX);
+        let sql = s.sql();
+        let line = s.line();
         quote! { ::sqlstrata::Statement::__static(#sql, #line) }
     });
     let ident = syn::Ident::new(&name, Span::call_site());
@@ -148,28 +147,30 @@ fn statements(
     quote! { #ident }
 }
 
-fn migration(index: usize, m: &SourceMigration, sections: &mut Vec<TokenStream2>) -> TokenStream2 {
-    let version = m.version;
-    let name = &m.name;
-    let file_name = &m.file_name;
-    let description = match &m.description {
+fn migration(index: usize, m: &Migration, sections: &mut Vec<TokenStream2>) -> TokenStream2 {
+    let version = m.version();
+    let name = m.name();
+    let file_name = m.file_name();
+    let description = match m.description() {
         Some(d) => quote! { ::core::option::Option::Some(#d) },
         None => quote! { ::core::option::Option::None },
     };
-    let up = statements(format!("UP_{index}"), &m.up, sections);
-    let down = match &m.down {
+    let up = statements(format!("UP_{index}"), m.up(), sections);
+    let down = match m.down() {
         Some(d) => {
             let d = statements(format!("DOWN_{index}"), d, sections);
             quote! { ::core::option::Option::Some(#d) }
         }
         None => quote! { ::core::option::Option::None },
     };
-    let checksum = m.checksum.iter();
-    let no_transaction = m.no_transaction;
+    let checksum = m.checksum().iter();
+    let no_transaction = m.is_no_transaction();
+    let enum_values = m.enum_values();
     quote! {
         ::sqlstrata::Migration::__static(
             #version, #name, #file_name, #description, #up, #down,
             [#(#checksum),*], #no_transaction,
+            &[#(::sqlstrata::__private::Cow::Borrowed(#enum_values)),*],
         )
     }
 }

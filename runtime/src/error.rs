@@ -1,11 +1,14 @@
 //! The runtime's errors: what went wrong, named for the person who reads it.
 
 use std::fmt;
+use std::time::Duration;
+
+use crate::redact::redact;
 
 /// PostgreSQL's own account of a failed statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbError {
-    /// SQLSTATE, e.g. `42P07`.
+    /// SQLSTATE, e.g. `42P07`; empty when the connection failed, not a statement.
     pub code: String,
     /// The primary message.
     pub message: String,
@@ -26,12 +29,28 @@ impl DbError {
             },
             None => DbError {
                 code: String::new(),
-                message: redact(&err.to_string()),
+                message: redact(&describe(err)),
                 detail: None,
                 hint: None,
             },
         })
     }
+}
+
+/// An error and its causes, where the useful part often is (the connection
+/// closed, a refused certificate).
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
 }
 
 impl std::error::Error for DbError {}
@@ -54,25 +73,38 @@ impl fmt::Display for DbError {
 }
 
 /// Everything that can go wrong when running migrations.
+///
+/// Each variant's message holds what PostgreSQL said (its `DbError`), so the
+/// database error is part of the `Display`, not a separate `source()`: an
+/// error report prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A statement of a migration failed.
-    #[error("{file}:{line}: {source}")]
+    #[error("{file}:{line}: {db}")]
     Statement {
         /// The migration file, e.g. `003_add_index.sql`.
         file: String,
         /// The statement's line in that file.
         line: u32,
         /// What PostgreSQL said.
-        source: Box<DbError>,
+        db: Box<DbError>,
+    },
+    /// Every statement of a migration ran, but its row in the tracking table
+    /// could not be written; nothing of it was committed.
+    #[error("{file}: its statements ran, but recording it in the tracking table failed: {db}")]
+    Recording {
+        /// The migration file.
+        file: String,
+        /// What PostgreSQL said.
+        db: Box<DbError>,
     },
     /// Talking to the database failed outside a migration's statements.
-    #[error("database error while {doing}: {source}")]
+    #[error("database error while {doing}: {db}")]
     Database {
         /// What sqlstrata was doing.
         doing: &'static str,
         /// What PostgreSQL (or the connection) said.
-        source: Box<DbError>,
+        db: Box<DbError>,
     },
     /// An applied migration's file changed since it was applied.
     #[error(
@@ -107,15 +139,18 @@ pub enum Error {
         /// The newest applied version.
         newest: i64,
     },
-    /// A `no-transaction` migration failed part-way earlier.
-    #[error(
-        "{file} failed part-way in an earlier run (statements before line {line} were applied); fix the database by hand, then run `repair` to clear the failed record"
-    )]
+    /// A `no-transaction` migration failed part-way, or was interrupted, in
+    /// an earlier run: the database is between two states that only a person
+    /// can sort out.
+    #[error("{}", failed_message(file, *line, *down))]
     FailedMigration {
         /// The migration file.
         file: String,
-        /// The line of the statement that failed.
-        line: u32,
+        /// The line of the statement that failed; `None` when the run was
+        /// interrupted (the process or its connection died).
+        line: Option<u32>,
+        /// Whether it was the DOWN section (a rollback) that did not finish.
+        down: bool,
     },
     /// A rollback would cross a migration without DOWN section.
     #[error("cannot roll back {file}: it is irreversible (no DOWN section); nothing was changed")]
@@ -133,82 +168,213 @@ pub enum Error {
         /// The columns it has.
         columns: String,
     },
+    /// The tracking table's name cannot be used.
+    #[error("cannot use {table} as the tracking table: {reason}")]
+    InvalidTrackingTable {
+        /// The name as given.
+        table: String,
+        /// Why not.
+        reason: String,
+    },
+    /// No schema was given and the database has several sqlstrata histories
+    /// of that name, none in the current schema.
+    #[error(
+        "the database has several sqlstrata tracking tables named `{table}` (in schemas {}) and none in the current schema; say which with the schema option (--schema)",
+        schemas.join(", ")
+    )]
+    AmbiguousTrackingTable {
+        /// The table name.
+        table: String,
+        /// The schemas that hold one.
+        schemas: Vec<String>,
+    },
+    /// No schema was given, none exists yet, and the connection has no
+    /// current schema to create the table in.
+    #[error(
+        "no schema to create the tracking table `{table}` in: the connection's search_path names no existing schema; give one with the schema option (--schema)"
+    )]
+    NoSchema {
+        /// The table name.
+        table: String,
+    },
     /// The lock was not granted in time.
-    #[error("another migration run holds the lock on {table}; gave up after {waited_ms} ms")]
+    #[error(
+        "another migration run holds the lock on {table}{}; gave up after {:.1} s",
+        holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(),
+        waited.as_secs_f64()
+    )]
     LockTimeout {
         /// The qualified tracking table name.
         table: String,
         /// How long it waited.
-        waited_ms: u128,
+        waited: Duration,
+        /// Who holds it, when the server says.
+        holder: Option<String>,
+    },
+    /// This role may not use advisory locks.
+    #[error(
+        "cannot take an advisory lock: {db}. Use the lease lock instead (--lock lease, SQLSTRATA_LOCK=lease, Options::lock_mode(LockMode::Lease)): it needs only a table"
+    )]
+    AdvisoryLocksUnavailable {
+        /// What PostgreSQL said.
+        db: Box<DbError>,
     },
     /// A target version that is not in the set.
     #[error("version {0} is not in the migration set")]
     UnknownVersion(i64),
+    /// `verify` needs an empty database and this one is not.
+    #[error(
+        "verify needs an empty database (it applies, undoes and applies every migration), and this one already has {}",
+        objects.join(", ")
+    )]
+    NotEmpty {
+        /// Some of what it has.
+        objects: Vec<String>,
+    },
 }
 
-/// Removes a password from anything that looks like a connection string.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    // URL form: scheme://user:password@host
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || c == '/')
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match (authority.rfind('@'), authority.find(':')) {
-            (Some(at), Some(colon)) if colon < at => {
-                out.push_str(&authority[..colon]);
-                out.push_str(":***");
-                out.push_str(&authority[at..]);
+fn failed_message(file: &str, line: Option<u32>, down: bool) -> String {
+    let (what, before, fix) = if down {
+        (
+            format!("rolling back {file}"),
+            "its DOWN statements",
+            "restore what they undid (or finish undoing it and delete the row), then run `repair`, which records the migration as applied again",
+        )
+    } else {
+        (
+            file.to_string(),
+            "its statements",
+            "undo what they applied by hand, then run `repair`, which forgets the attempt so the migration runs again",
+        )
+    };
+    match line {
+        Some(line) => format!(
+            "{what} failed part-way in an earlier run (outside a transaction, {before} before line {line} were applied); {fix}"
+        ),
+        None => format!(
+            "{what} was interrupted in an earlier run (the process or its connection died while {before} ran one by one outside a transaction; some may have been applied); {fix}"
+        ),
+    }
+}
+
+impl Error {
+    /// PostgreSQL's SQLSTATE, when the error comes from the server: match on
+    /// `40P01` (deadlock), `55P03` (lock not available), `57014` (canceled).
+    ///
+    /// ```
+    /// # fn check(e: sqlstrata::Error) {
+    /// if e.sql_state() == Some("55P03") {
+    ///     // a lock timeout inside a migration: retry later
+    /// }
+    /// # }
+    /// ```
+    pub fn sql_state(&self) -> Option<&str> {
+        match self {
+            Error::Statement { db, .. }
+            | Error::Recording { db, .. }
+            | Error::Database { db, .. }
+            | Error::AdvisoryLocksUnavailable { db } => {
+                Some(db.code.as_str()).filter(|c| !c.is_empty())
             }
-            _ => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    // key=value form: password=secret
-    let mut result = String::with_capacity(out.len());
-    let mut words = out.split(' ').peekable();
-    while let Some(w) = words.next() {
-        if let Some((k, _)) = w.split_once('=')
-            && k.eq_ignore_ascii_case("password")
-        {
-            result.push_str("password=***");
-        } else {
-            result.push_str(w);
-        }
-        if words.peek().is_some() {
-            result.push(' ');
+            _ => None,
         }
     }
-    result
+
+    /// The migration file the error is about, if any.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Error::Statement { file, .. }
+            | Error::Recording { file, .. }
+            | Error::ChecksumMismatch { file, .. }
+            | Error::OutOfOrder { file, .. }
+            | Error::FailedMigration { file, .. }
+            | Error::Irreversible { file } => Some(file),
+            _ => None,
+        }
+    }
+
+    /// The line of the statement that failed, if the error names one.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            Error::Statement { line, .. } => Some(*line),
+            Error::FailedMigration { line, .. } => *line,
+            _ => None,
+        }
+    }
+
+    /// PostgreSQL's account, when the error comes from the server.
+    pub fn db_error(&self) -> Option<&DbError> {
+        match self {
+            Error::Statement { db, .. }
+            | Error::Recording { db, .. }
+            | Error::Database { db, .. }
+            | Error::AdvisoryLocksUnavailable { db } => Some(db),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn db(code: &str) -> Box<DbError> {
+        Box::new(DbError {
+            code: code.into(),
+            message: "relation \"nowhere\" does not exist".into(),
+            detail: None,
+            hint: Some("create it".into()),
+        })
+    }
+
     #[test]
-    fn passwords_are_redacted() {
+    fn the_database_error_is_shown_once() {
+        let e = Error::Statement {
+            file: "004_m4.sql".into(),
+            line: 3,
+            db: db("42P01"),
+        };
+        let text = e.to_string();
         assert_eq!(
-            redact("postgres://app:s3cret@db:5432/x failed"),
-            "postgres://app:***@db:5432/x failed"
+            text,
+            "004_m4.sql:3: relation \"nowhere\" does not exist (SQLSTATE 42P01)\n  hint: create it"
+        );
+        assert!(
+            std::error::Error::source(&e).is_none(),
+            "not printed twice by a report"
         );
         assert_eq!(
-            redact("host=db user=app password=s3cret dbname=x"),
-            "host=db user=app password=*** dbname=x"
+            (e.sql_state(), e.file(), e.line()),
+            (Some("42P01"), Some("004_m4.sql"), Some(3))
         );
-        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+    }
+
+    #[test]
+    fn a_failure_says_what_to_do() {
+        let up = Error::FailedMigration {
+            file: "002_x.sql".into(),
+            line: None,
+            down: false,
+        };
+        assert!(up.to_string().contains("interrupted"));
+        assert!(up.to_string().contains("repair"));
+        let down = Error::FailedMigration {
+            file: "002_x.sql".into(),
+            line: Some(4),
+            down: true,
+        };
+        assert!(
+            down.to_string()
+                .starts_with("rolling back 002_x.sql failed part-way")
+        );
+        assert_eq!(down.line(), Some(4));
     }
 
     #[test]
     fn errors_from_the_connection_are_redacted() {
         let e = Error::Database {
             doing: "connecting",
-            source: Box::new(DbError {
+            db: Box::new(DbError {
                 code: String::new(),
                 message: redact("error connecting to postgres://app:s3cret@db/x"),
                 detail: None,
@@ -217,5 +383,6 @@ mod tests {
         };
         assert!(!e.to_string().contains("s3cret"));
         assert!(!format!("{e:?}").contains("s3cret"));
+        assert_eq!(e.sql_state(), None);
     }
 }

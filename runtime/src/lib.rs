@@ -19,11 +19,13 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod embedded;
 pub mod error;
+pub mod identity;
+mod lock;
 pub mod migrator;
 pub mod options;
 pub mod plan;
+pub mod redact;
 pub mod report;
 mod run;
 pub mod script;
@@ -33,12 +35,12 @@ pub mod testing;
 pub mod tracking;
 pub mod verify;
 
-pub use embedded::{Migration, MigrationParts, Migrations, Statement};
 pub use error::{DbError, Error};
 pub use migrator::Migrator;
 pub use options::{Options, TrackingTable, TransactionMode};
 pub use plan::{Operation, State, StatusEntry};
-pub use report::{Done, Report};
+pub use report::{Action, Done, Report};
+pub use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement};
 
 /// Embeds a folder of migrations, checked at compile time.
 ///
@@ -76,7 +78,8 @@ pub use sqlstrata_macros::migrations;
 pub use sqlstrata_macros::test;
 
 #[doc(hidden)]
-#[cfg(feature = "testing")]
 pub mod __private {
+    pub use std::borrow::Cow;
+    #[cfg(feature = "testing")]
     pub use tokio;
 }

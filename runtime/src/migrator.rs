@@ -1,12 +1,11 @@
 //! The library API: a [`Migrator`] over an embedded set, with one method per
 //! operation, sync (`postgres::Client`) and async (`tokio_postgres::Client`).
 
-use crate::embedded::Migrations;
+use crate::Migrations;
 use crate::error::Error;
 use crate::options::Options;
 use crate::plan::Operation;
-use crate::report::Done;
-use crate::report::Report;
+use crate::report::{Done, Report};
 use crate::run::{dry_run, execute};
 use crate::session::{Async, Blocking, block_on};
 
@@ -76,7 +75,7 @@ impl<'a> Migrator<'a> {
         operation: Operation,
     ) -> Result<String, Error> {
         block_on(dry_run(
-            &mut Blocking(client),
+            &mut Blocking::new(client),
             self.set,
             operation,
             &self.options,
@@ -115,7 +114,7 @@ impl<'a> Migrator<'a> {
     ) -> Result<crate::verify::VerifyReport, Error> {
         let progress = self.progress();
         block_on(crate::verify::run(
-            &mut Blocking(client),
+            &mut Blocking::new(client),
             self.set,
             &self.options,
             progress,
@@ -128,7 +127,7 @@ impl<'a> Migrator<'a> {
         client: &tokio_postgres::Client,
     ) -> Result<crate::verify::VerifyReport, Error> {
         let progress = self.progress();
-        crate::verify::run(&mut Async(client), self.set, &self.options, progress).await
+        crate::verify::run(&mut Async::new(client), self.set, &self.options, progress).await
     }
 
     /// Runs any operation on a blocking client.
@@ -139,7 +138,7 @@ impl<'a> Migrator<'a> {
     ) -> Result<Report, Error> {
         let progress = self.progress();
         block_on(execute(
-            &mut Blocking(client),
+            &mut Blocking::new(client),
             self.set,
             operation,
             &self.options,
@@ -165,7 +164,7 @@ impl<'a> Migrator<'a> {
     ) -> Result<Report, Error> {
         let progress = self.progress();
         execute(
-            &mut Async(client),
+            &mut Async::new(client),
             self.set,
             operation,
             &self.options,
@@ -174,6 +173,46 @@ impl<'a> Migrator<'a> {
         .await
     }
 
+    /// The SQL `operation` would run on an async client; see [`Migrator::dry_run`].
+    pub async fn dry_run_async(
+        &self,
+        client: &tokio_postgres::Client,
+        operation: Operation,
+    ) -> Result<String, Error> {
+        dry_run(&mut Async::new(client), self.set, operation, &self.options).await
+    }
+}
+
+/// Every operation as a sync method (`postgres::Client`) and an async one
+/// (`tokio_postgres::Client`), from one list: neither can gain an operation
+/// the other lacks.
+macro_rules! operations {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident, $name_async:ident ($($arg:ident: $ty:ty),*) => $op:expr;
+    )*) => {
+        impl Migrator<'_> {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self, client: &mut postgres::Client $(, $arg: $ty)*) -> Result<Report, Error> {
+                    self.run(client, $op)
+                }
+
+                #[doc = concat!("[`Migrator::", stringify!($name), "`] on an async client.")]
+                pub async fn $name_async(&self, client: &tokio_postgres::Client $(, $arg: $ty)*) -> Result<Report, Error> {
+                    self.run_async(client, $op).await
+                }
+            )*
+        }
+
+        /// The names of the operations, sync then async, for the test that
+        /// both sides have them all.
+        #[cfg(test)]
+        pub(crate) const OPERATIONS: &[(&str, &str)] = &[$((stringify!($name), stringify!($name_async))),*];
+    };
+}
+
+operations! {
     /// Applies every pending migration as one new batch.
     ///
     /// ```no_run
@@ -184,9 +223,7 @@ impl<'a> Migrator<'a> {
     /// assert!(report.batch.is_some() || report.applied().is_empty());
     /// # Ok(()) }
     /// ```
-    pub fn up(&self, client: &mut postgres::Client) -> Result<Report, Error> {
-        self.run(client, Operation::Up { to: None })
-    }
+    up, up_async() => Operation::Up { to: None };
 
     /// Applies pending migrations up to `version`, inclusive.
     ///
@@ -197,9 +234,7 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).up_to(&mut client, 4)?;
     /// # Ok(()) }
     /// ```
-    pub fn up_to(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
-        self.run(client, Operation::Up { to: Some(version) })
-    }
+    up_to, up_to_async(version: i64) => Operation::Up { to: Some(version) };
 
     /// Undoes the last batch, newest migration first, in one transaction.
     ///
@@ -211,9 +246,7 @@ impl<'a> Migrator<'a> {
     /// println!("reverted {:?}", report.reverted());
     /// # Ok(()) }
     /// ```
-    pub fn rollback(&self, client: &mut postgres::Client) -> Result<Report, Error> {
-        self.run(client, Operation::Rollback { batches: 1 })
-    }
+    rollback, rollback_async() => Operation::Rollback { batches: 1 };
 
     /// Undoes the last `count` migrations.
     ///
@@ -224,9 +257,7 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).down(&mut client, 2)?;
     /// # Ok(()) }
     /// ```
-    pub fn down(&self, client: &mut postgres::Client, count: usize) -> Result<Report, Error> {
-        self.run(client, Operation::Down { count })
-    }
+    down, down_async(count: usize) => Operation::Down { count };
 
     /// Undoes every migration newer than `version`.
     ///
@@ -237,9 +268,7 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).down_to(&mut client, 3)?;
     /// # Ok(()) }
     /// ```
-    pub fn down_to(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
-        self.run(client, Operation::DownTo { version })
-    }
+    down_to, down_to_async(version: i64) => Operation::DownTo { version };
 
     /// Undoes every migration.
     ///
@@ -250,11 +279,10 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).reset(&mut client)?;
     /// # Ok(()) }
     /// ```
-    pub fn reset(&self, client: &mut postgres::Client) -> Result<Report, Error> {
-        self.run(client, Operation::Reset)
-    }
+    reset, reset_async() => Operation::Reset;
 
-    /// Undoes every migration, then applies them all again.
+    /// Undoes every migration, then applies them all again: one run under
+    /// one lock.
     ///
     /// ```no_run
     /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
@@ -263,14 +291,7 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).refresh(&mut client)?;
     /// # Ok(()) }
     /// ```
-    pub fn refresh(&self, client: &mut postgres::Client) -> Result<Report, Error> {
-        let mut report = self.reset(client)?;
-        let up = self.up(client)?;
-        report.done.extend(up.done);
-        report.warnings.extend(up.warnings);
-        report.batch = up.batch;
-        Ok(report)
-    }
+    refresh, refresh_async() => Operation::Refresh;
 
     /// Every migration with its state. Creates nothing.
     ///
@@ -284,9 +305,7 @@ impl<'a> Migrator<'a> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn status(&self, client: &mut postgres::Client) -> Result<Report, Error> {
-        self.run(client, Operation::Status)
-    }
+    status, status_async() => Operation::Status;
 
     /// Records every migration up to `version` as applied without running it.
     ///
@@ -297,11 +316,11 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).baseline(&mut client, 3)?;
     /// # Ok(()) }
     /// ```
-    pub fn baseline(&self, client: &mut postgres::Client, version: i64) -> Result<Report, Error> {
-        self.run(client, Operation::Baseline { version })
-    }
+    baseline, baseline_async(version: i64) => Operation::Baseline { version };
 
-    /// Accepts changed checksums and clears failed records, after review.
+    /// Accepts changed checksums and clears the records of `no-transaction`
+    /// migrations that failed or were interrupted, after review: a failed UP
+    /// is pending again, a failed DOWN applied again.
     ///
     /// ```no_run
     /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
@@ -310,7 +329,52 @@ impl<'a> Migrator<'a> {
     /// let report = sqlstrata::Migrator::new(&MIGRATIONS).repair(&mut client)?;
     /// # Ok(()) }
     /// ```
-    pub fn repair(&self, client: &mut postgres::Client) -> Result<Report, Error> {
-        self.run(client, Operation::Repair)
+    repair, repair_async() => Operation::Repair;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OPERATIONS;
+    use crate::plan::Operation;
+
+    /// The method of each operation: a new operation does not compile
+    /// here until it has one.
+    fn method(op: Operation) -> &'static str {
+        match op {
+            Operation::Up { to: None } => "up",
+            Operation::Up { to: Some(_) } => "up_to",
+            Operation::Rollback { .. } => "rollback",
+            Operation::Down { .. } => "down",
+            Operation::DownTo { .. } => "down_to",
+            Operation::Reset => "reset",
+            Operation::Refresh => "refresh",
+            Operation::Status => "status",
+            Operation::Baseline { .. } => "baseline",
+            Operation::Repair => "repair",
+        }
+    }
+
+    #[test]
+    fn sync_and_async_have_every_operation() {
+        for (sync, asynchronous) in OPERATIONS {
+            assert_eq!(format!("{sync}_async"), *asynchronous);
+        }
+        for op in [
+            Operation::Up { to: None },
+            Operation::Up { to: Some(1) },
+            Operation::Rollback { batches: 1 },
+            Operation::Down { count: 1 },
+            Operation::DownTo { version: 1 },
+            Operation::Reset,
+            Operation::Refresh,
+            Operation::Status,
+            Operation::Baseline { version: 1 },
+            Operation::Repair,
+        ] {
+            assert!(
+                OPERATIONS.iter().any(|(sync, _)| *sync == method(op)),
+                "{op:?} has no method"
+            );
+        }
     }
 }

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::embedded::Migrations;
+use crate::Migrations;
 use crate::error::Error;
 use crate::options::Options;
-use crate::tracking::AppliedRow;
+use crate::tracking::{AppliedRow, RowState};
 
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,9 @@ pub enum Operation {
     },
     /// Undo everything.
     Reset,
+    /// Undo everything, then apply every migration as batch 1: one run,
+    /// one lock, one transaction unless a migration needs none.
+    Refresh,
     /// Record every migration up to `version` as applied without running it
     /// (for a database that already has that schema).
     Baseline {
@@ -66,8 +69,12 @@ pub enum Step {
     Record(usize),
     /// Accept the migration's current checksum.
     AcceptChecksum(usize),
-    /// Forget the failed record of a version.
+    /// Forget the record of a version whose UP failed part-way or was
+    /// interrupted: it is pending again.
     ClearFailed(i64),
+    /// The DOWN of a version failed part-way or was interrupted: record it
+    /// as applied again.
+    RestoreApplied(i64),
 }
 
 /// What a run will do.
@@ -92,8 +99,14 @@ pub enum State {
     Modified,
     /// Applied, but not in this set.
     Missing,
-    /// A `no-transaction` migration that failed part-way.
+    /// A `no-transaction` migration whose UP or DOWN failed part-way.
     Failed,
+    /// A `no-transaction` migration whose run stopped without a word (the
+    /// process or its connection died); `status` says `running` instead
+    /// while a run holds the lock.
+    Interrupted,
+    /// A `no-transaction` migration being applied or rolled back now.
+    Running,
 }
 
 impl State {
@@ -105,6 +118,8 @@ impl State {
             State::Modified => "modified",
             State::Missing => "missing",
             State::Failed => "failed",
+            State::Interrupted => "interrupted",
+            State::Running => "running",
         }
     }
 }
@@ -124,6 +139,8 @@ pub struct StatusEntry {
     pub batch: Option<i32>,
     /// When it was applied.
     pub applied_at: Option<String>,
+    /// For a failed `no-transaction` migration: the line that failed.
+    pub failed_line: Option<i32>,
 }
 
 /// Every migration known to the set or the database, in version order.
@@ -137,7 +154,10 @@ pub fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
             let m = set.get(v);
             let row = applied.get(&v);
             let state = match (m, row) {
-                (_, Some(r)) if r.is_failed() => State::Failed,
+                (_, Some(r)) if matches!(r.state, RowState::Failed | RowState::FailedDown) => {
+                    State::Failed
+                }
+                (_, Some(r)) if !r.state.is_applied() => State::Interrupted,
                 (Some(m), Some(r)) if r.checksum != m.checksum_hex() => State::Modified,
                 (Some(_), Some(_)) => State::Applied,
                 (Some(_), None) => State::Pending,
@@ -155,6 +175,7 @@ pub fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
                 state,
                 batch: row.map(|r| r.batch),
                 applied_at: row.map(|r| r.applied_at.clone()),
+                failed_line: row.and_then(|r| r.failed_line),
             }
         })
         .collect()
@@ -182,10 +203,18 @@ pub fn plan(
 
     if let Operation::Repair = operation {
         for row in rows {
-            if row.is_failed() {
-                plan.steps.push(Step::ClearFailed(row.version));
-            } else if let Some(i) = index(row.version)
+            match row.state {
+                RowState::Failed | RowState::Applying => {
+                    plan.steps.push(Step::ClearFailed(row.version))
+                }
+                RowState::FailedDown | RowState::Reverting => {
+                    plan.steps.push(Step::RestoreApplied(row.version))
+                }
+                RowState::Applied => {}
+            }
+            if let Some(i) = index(row.version)
                 && set.as_slice()[i].checksum_hex() != row.checksum
+                && !matches!(row.state, RowState::Failed | RowState::Applying)
             {
                 plan.steps.push(Step::AcceptChecksum(i));
             }
@@ -197,12 +226,11 @@ pub fn plan(
     }
 
     // Drift, before anything runs.
-    if let Some(failed) = rows.iter().find(|r| r.is_failed()) {
+    if let Some(failed) = rows.iter().find(|r| !r.state.is_applied()) {
         return Err(Error::FailedMigration {
             file: index(failed.version).map_or_else(|| format!("version {}", failed.version), file),
-            line: failed
-                .failed_line
-                .map_or(0, |l| u32::try_from(l).unwrap_or(0)),
+            line: failed.failed_line.and_then(|l| u32::try_from(l).ok()),
+            down: failed.state.was_reverting(),
         });
     }
     for row in rows {
@@ -301,6 +329,12 @@ pub fn plan(
             let chosen: Vec<i64> = rows.iter().map(|r| r.version).collect();
             plan.steps = revert_steps(set, &chosen)?;
         }
+        Operation::Refresh => {
+            let chosen: Vec<i64> = rows.iter().map(|r| r.version).collect();
+            plan.steps = revert_steps(set, &chosen)?;
+            plan.steps.extend((0..set.len()).map(Step::Apply));
+            plan.batch = 1;
+        }
         Operation::Repair | Operation::Status => {}
     }
     Ok(plan)
@@ -332,7 +366,7 @@ fn revert_steps(set: &Migrations, versions: &[i64]) -> Result<Vec<Step>, Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embedded::{Migration, MigrationParts, Statement};
+    use crate::{Migration, MigrationParts, Statement};
 
     /// Versions with a DOWN section unless listed in `irreversible`.
     fn set(versions: &[i64], irreversible: &[i64]) -> Migrations {
@@ -369,6 +403,7 @@ mod tests {
                 batch: *b,
                 applied_at: String::new(),
                 duration_ms: 0,
+                state: RowState::Applied,
                 failed_line: None,
             })
             .collect()
@@ -383,6 +418,7 @@ mod tests {
                 Step::Record(i) => format!("={}", set.as_slice()[*i].version()),
                 Step::AcceptChecksum(i) => format!("~{}", set.as_slice()[*i].version()),
                 Step::ClearFailed(v) => format!("!{v}"),
+                Step::RestoreApplied(v) => format!("^{v}"),
             })
             .collect()
     }
@@ -506,6 +542,41 @@ mod tests {
                 Err("UnknownVersion"),
             ),
             (&[1, 2], &[], &[(1, 1)], Operation::Status, Ok(&[])),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 2)],
+                Operation::Refresh,
+                Ok(&["-2", "-1", "+1", "+2", "+3"]),
+            ),
+            (
+                &[1, 2],
+                &[1],
+                &[(1, 1), (2, 2)],
+                Operation::Refresh,
+                Err("Irreversible"),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 1), (3, 1)],
+                Operation::DownTo { version: 3 },
+                Ok(&[]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 2), (3, 3)],
+                Operation::Rollback { batches: 0 },
+                Ok(&[]),
+            ),
+            (
+                &[1, 2, 3],
+                &[],
+                &[(1, 1), (2, 1), (3, 1)],
+                Operation::Baseline { version: 3 },
+                Ok(&[]),
+            ),
         ];
         for (known, irreversible, applied, op, want) in cases {
             let s = set(known, irreversible);
@@ -526,36 +597,48 @@ mod tests {
         let s = set(&[1, 2], &[]);
         let mut r = rows(&s, &[(1, 1), (2, 1)]);
         r[0].checksum = "changed".into();
-        assert!(matches!(
-            plan(&s, &r, &Operation::Up { to: None }, &Options::default()),
-            Err(Error::ChecksumMismatch { .. })
-        ));
-        assert!(matches!(
-            plan(
-                &s,
-                &r,
-                &Operation::Rollback { batches: 1 },
-                &Options::default()
-            ),
-            Err(Error::ChecksumMismatch { .. })
-        ));
+        for op in [
+            Operation::Up { to: None },
+            Operation::Rollback { batches: 1 },
+            Operation::Reset,
+            Operation::Refresh,
+            Operation::Baseline { version: 2 },
+        ] {
+            assert!(
+                matches!(
+                    plan(&s, &r, &op, &Options::default()),
+                    Err(Error::ChecksumMismatch { .. })
+                ),
+                "{op:?}"
+            );
+        }
         let repair = plan(&s, &r, &Operation::Repair, &Options::default()).unwrap();
         assert_eq!(versions(&s, &repair.steps), vec!["~1"]);
         r[0].checksum = s.get(1).unwrap().checksum_hex();
-        r[1].failed_line = Some(4);
-        assert!(matches!(
-            plan(&s, &r, &Operation::Up { to: None }, &Options::default()),
-            Err(Error::FailedMigration { line: 4, .. })
-        ));
-        assert_eq!(
-            versions(
-                &s,
-                &plan(&s, &r, &Operation::Repair, &Options::default())
-                    .unwrap()
-                    .steps
-            ),
-            vec!["!2"]
-        );
+        for (state, line, want_down, repaired) in [
+            (RowState::Failed, Some(4), false, "!2"),
+            (RowState::Applying, None, false, "!2"),
+            (RowState::FailedDown, Some(3), true, "^2"),
+            (RowState::Reverting, None, true, "^2"),
+        ] {
+            r[1].state = state;
+            r[1].failed_line = line;
+            let err = plan(&s, &r, &Operation::Up { to: None }, &Options::default()).unwrap_err();
+            assert!(
+                matches!(&err, Error::FailedMigration { line: l, down, .. } if l.map(|l| l as i32) == line && *down == want_down),
+                "{state:?}: {err:?}"
+            );
+            assert_eq!(
+                versions(
+                    &s,
+                    &plan(&s, &r, &Operation::Repair, &Options::default())
+                        .unwrap()
+                        .steps
+                ),
+                vec![repaired],
+                "{state:?}"
+            );
+        }
     }
 
     #[test]
@@ -578,13 +661,23 @@ mod tests {
     #[test]
     fn status_names_every_state() {
         let s = set(&[1, 2, 3, 4], &[]);
-        let mut r = rows(&s, &[(1, 1), (2, 1), (3, 1), (9, 1)]);
+        let mut r = rows(&s, &[(1, 1), (2, 1), (3, 1), (4, 1), (9, 1)]);
         r[1].checksum = "x".into();
+        r[2].state = RowState::Failed;
         r[2].failed_line = Some(2);
+        r[3].state = RowState::Reverting;
+        let s = set(&[1, 2, 3, 4, 5], &[]);
         let states: Vec<&str> = status(&s, &r).iter().map(|e| e.state.as_str()).collect();
         assert_eq!(
             states,
-            vec!["applied", "modified", "failed", "pending", "missing"]
+            vec![
+                "applied",
+                "modified",
+                "failed",
+                "interrupted",
+                "pending",
+                "missing"
+            ]
         );
     }
 }

@@ -1,31 +1,48 @@
-//! Carrying out a plan: the lock, the tracking table, transactions. Written
-//! once over [`Session`]; the sync and async APIs both call [`execute`].
+//! Carrying out a plan: the tracking table's identity, the lock, the table,
+//! transactions. Written once over [`Session`]; the sync and async APIs both
+//! call [`execute`].
+//!
+//! The promises it keeps, each tested end to end against PostgreSQL:
+//! - one history: the table is resolved on the server ([`crate::identity`])
+//!   and that identity is used to create, read, write and lock it;
+//! - each migration applied exactly once by N runners started together: the
+//!   table is created and read only under the lock;
+//! - no statement executed twice: a failing statement is named from the
+//!   first (and only) execution ([`Session::batch`]);
+//! - what is reported as done is committed;
+//! - a `no-transaction` migration records its attempt before its first
+//!   statement, so a run that dies leaves it marked for `repair`;
+//! - an abandoned run (dropped, or unwinding) rolls back and unlocks.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::script::{Segment, segments, step_sql};
+use sqlstrata_model::{Migration, Migrations, Statement, to_hex};
 
-use crate::embedded::{Migration, Migrations, Statement};
 use crate::error::{DbError, Error};
+use crate::identity::{self, Candidates, Identity, Resolution};
+use crate::lock;
 use crate::options::Options;
-use crate::plan::{Operation, Plan, Step, plan, status};
-use crate::report::{Done, Report};
+use crate::plan::{Operation, Plan, State, Step, plan, status};
+use crate::report::{Action, Done, Report};
+use crate::script::{Segment, autocommit_sql, render, segments, step_sql};
 use crate::session::Session;
-use crate::tracking::{self, AppliedRow};
+use crate::tracking::{self, AppliedRow, Boot, RowState};
 
-const UNDEFINED_TABLE: &str = "42P01";
-const UNDEFINED_COLUMN: &str = "42703";
-const UNDEFINED_SCHEMA: &str = "3F000";
+/// Called with each migration once what was done to it is committed.
+pub(crate) type Progress<'a> = &'a (dyn Fn(&Done) + Send + Sync);
+
+/// What a transaction-pooling proxy does to a session lock, said when it
+/// happens.
+const LOCK_MOVED: &str = "the advisory lock was not held by this connection when the run ended: \
+    a transaction-pooling proxy (PgBouncer in `pool_mode = transaction`) sent the run's statements to \
+    another server connection, so the lock may still be held on the connection that took it and block \
+    the next run until the proxy closes it. Use the lease lock behind such a proxy (--lock lease)";
 
 fn db(doing: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
     move |e| Error::Database {
         doing,
-        source: DbError::from_postgres(&e),
+        db: DbError::from_postgres(&e),
     }
-}
-
-fn code(e: &tokio_postgres::Error) -> Option<&str> {
-    e.as_db_error().map(|d| d.code().code())
 }
 
 /// Runs `operation` of `set` through `session`.
@@ -36,41 +53,95 @@ pub(crate) async fn execute<S: Session>(
     options: &Options,
     progress: Progress<'_>,
 ) -> Result<Report, Error> {
-    // The boot path: one round trip reads the table without the lock; when
-    // there is nothing to do and nothing drifted, that is all.
-    match session
-        .query(&tracking::select_sql(&options.tracking))
-        .await
-    {
-        Ok(cells) => {
-            let rows = parse_rows(&cells);
-            let p = plan(set, &rows, &operation, options)?;
-            if p.steps.is_empty() {
-                return Ok(report(set, &rows, &operation, p));
-            }
-        }
-        Err(e)
-            if matches!(
-                code(&e),
-                Some(UNDEFINED_TABLE | UNDEFINED_SCHEMA | UNDEFINED_COLUMN)
-            ) =>
-        {
-            if operation.is_read_only() {
-                return Ok(report(set, &[], &operation, Plan::default()));
-            }
-        }
-        Err(e) => return Err(db("reading the tracking table")(e)),
+    identity::check_name(&options.tracking)?;
+    // The boot: one round trip, one row, whatever the number of migrations.
+    if operation == (Operation::Up { to: None }) && boot_is_noop(session, set, options).await {
+        return Ok(Report::default());
     }
+    // Where the history is, and what it says, read without the lock: a
+    // read-only operation ends here, and so does one with nothing to do or
+    // drift to report (before anything runs).
+    let resolution = resolve(session, options).await?;
+    let rows = match &resolution {
+        Resolution::Existing(id) => read(session, id).await?,
+        Resolution::Create(_) => Vec::new(),
+    };
+    if operation.is_read_only() {
+        return status_report(session, set, &rows, resolution.identity()).await;
+    }
+    let preview = plan(set, &rows, &operation, options)?;
+    if preview.steps.is_empty() && matches!(resolution, Resolution::Existing(_)) {
+        return Ok(Report {
+            warnings: preview.warnings,
+            ..Report::default()
+        });
+    }
+    locked(session, set, operation, options, progress).await
+}
 
-    lock(session, options).await?;
-    let result = locked(session, set, operation, options, progress).await;
-    // Released on every path; a broken connection releases it by itself.
-    let unlock = format!(
-        "SELECT pg_advisory_unlock({})",
-        tracking::lock_key(&options.tracking)
-    );
-    let _ = session.query(&unlock).await;
-    result
+/// Whether the boot query says every migration of `set` is applied, nothing
+/// else is, and the table it read is the one the identity rule picks.
+async fn boot_is_noop<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> bool {
+    let Ok(rows) = session.query(&tracking::boot_sql(&options.tracking)).await else {
+        return false;
+    };
+    let Some(boot) = rows.first().and_then(|r| Boot::parse(r)) else {
+        return false;
+    };
+    boot.identity(&options.tracking).is_some()
+        && usize::try_from(boot.rows).ok() == Some(set.len())
+        && boot.digest == to_hex(set.applied_digest())
+}
+
+/// The tracking table's identity, resolved on the server.
+async fn resolve<S: Session>(session: &mut S, options: &Options) -> Result<Resolution, Error> {
+    let rows = session
+        .query(&identity::candidates_sql(&options.tracking))
+        .await
+        .map_err(db("finding the tracking table"))?;
+    let candidates = Candidates::from_rows(&rows).ok_or_else(|| Error::Database {
+        doing: "finding the tracking table",
+        db: Box::new(DbError {
+            code: String::new(),
+            message: "the server returned no row".into(),
+            detail: None,
+            hint: None,
+        }),
+    })?;
+    identity::decide(&options.tracking, &candidates)
+}
+
+async fn read<S: Session>(session: &mut S, id: &Identity) -> Result<Vec<AppliedRow>, Error> {
+    let cells = session
+        .query(&tracking::select_sql(id))
+        .await
+        .map_err(db("reading the tracking table"))?;
+    Ok(cells
+        .iter()
+        .filter_map(|c| tracking::parse_row(c))
+        .collect())
+}
+
+async fn status_report<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    rows: &[AppliedRow],
+    id: &Identity,
+) -> Result<Report, Error> {
+    let mut entries = status(set, rows);
+    // An unfinished `no-transaction` migration: still running while a run
+    // holds the lock, interrupted otherwise.
+    if entries.iter().any(|e| e.state == State::Interrupted)
+        && lock::is_held(session, id.lock_key()).await
+    {
+        for e in entries.iter_mut().filter(|e| e.state == State::Interrupted) {
+            e.state = State::Running;
+        }
+    }
+    Ok(Report {
+        status: entries,
+        ..Report::default()
+    })
 }
 
 /// The SQL `operation` would run, without running it: the tracking table is
@@ -81,72 +152,30 @@ pub(crate) async fn dry_run<S: Session>(
     operation: Operation,
     options: &Options,
 ) -> Result<String, Error> {
-    let rows = match session
-        .query(&tracking::select_sql(&options.tracking))
-        .await
-    {
-        Ok(cells) => parse_rows(&cells),
-        Err(e) if matches!(code(&e), Some(UNDEFINED_TABLE | UNDEFINED_SCHEMA)) => Vec::new(),
-        Err(e) => return Err(db("reading the tracking table")(e)),
+    identity::check_name(&options.tracking)?;
+    let resolution = resolve(session, options).await?;
+    let rows = match &resolution {
+        Resolution::Existing(id) => read(session, id).await?,
+        Resolution::Create(_) => Vec::new(),
     };
     let p = plan(set, &rows, &operation, options)?;
     let mut script = String::new();
+    if let Resolution::Create(id) = &resolution {
+        script.push_str(&format!(
+            "-- the tracking table {} would be created first\n",
+            id.qualified()
+        ));
+    }
     for w in &p.warnings {
         script.push_str(&format!("-- warning: {w}\n"));
     }
-    script.push_str(&crate::script::render(set, &p, options));
+    script.push_str(&render(set, &p, options, resolution.identity()));
     Ok(script)
 }
 
-async fn lock<S: Session>(session: &mut S, options: &Options) -> Result<(), Error> {
-    let key = tracking::lock_key(&options.tracking);
-    let sql = format!("SELECT pg_try_advisory_lock({key})");
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(5);
-    loop {
-        let rows = session
-            .query(&sql)
-            .await
-            .map_err(db("taking the advisory lock"))?;
-        if rows
-            .first()
-            .and_then(|r| r.first())
-            .and_then(|c| c.as_deref())
-            == Some("t")
-        {
-            return Ok(());
-        }
-        if start.elapsed() >= options.lock_timeout {
-            return Err(Error::LockTimeout {
-                table: options.tracking.qualified(),
-                waited_ms: start.elapsed().as_millis(),
-            });
-        }
-        session.sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(200));
-    }
-}
-
-fn parse_rows(cells: &[Vec<Option<String>>]) -> Vec<AppliedRow> {
-    cells
-        .iter()
-        .filter_map(|c| tracking::parse_row(c))
-        .collect()
-}
-
-fn report(set: &Migrations, rows: &[AppliedRow], operation: &Operation, p: Plan) -> Report {
-    Report {
-        batch: None,
-        done: Vec::new(),
-        warnings: p.warnings,
-        status: if operation.is_read_only() {
-            status(set, rows)
-        } else {
-            Vec::new()
-        },
-    }
-}
-
+/// Everything again under the lock, then the work. The identity is resolved
+/// again once the lock is held: when another runner created the table
+/// meanwhile somewhere else, the run starts over with that table.
 async fn locked<S: Session>(
     session: &mut S,
     set: &Migrations,
@@ -154,92 +183,94 @@ async fn locked<S: Session>(
     options: &Options,
     progress: Progress<'_>,
 ) -> Result<Report, Error> {
-    let table = &options.tracking;
-    let columns = session
-        .query(&tracking::columns_sql(table))
-        .await
-        .map_err(db("inspecting the tracking table"))?;
-    let columns: Vec<String> = columns
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect();
-    if columns.is_empty() {
-        session
-            .query(&tracking::create_sql(table))
-            .await
-            .map_err(db("creating the tracking table"))?;
-    } else if columns != tracking::COLUMNS {
-        return Err(Error::ForeignTrackingTable {
-            table: table.qualified(),
-            columns: columns.join(", "),
-        });
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let id = resolve(session, options).await?.identity().clone();
+        let key = id.lock_key();
+        let waited = lock::acquire(session, key, options.lock_timeout, &id.qualified()).await?;
+        session.on_abandon(Some(lock::abandon_sql(key)));
+        let result = under_lock(session, set, operation, options, progress, &id).await;
+        let released = lock::release(session, key).await;
+        session.on_abandon(None);
+        match result {
+            Ok(Some(mut report)) => {
+                report.lock_wait = waited;
+                if !released {
+                    report.warnings.push(LOCK_MOVED.to_string());
+                }
+                return Ok(report);
+            }
+            Ok(None) if attempts < 5 => continue,
+            Ok(None) => {
+                return Err(Error::Database {
+                    doing: "finding the tracking table",
+                    db: Box::new(DbError {
+                        code: String::new(),
+                        message: "the tracking table kept moving between schemas while this run waited for it"
+                            .into(),
+                        detail: None,
+                        hint: None,
+                    }),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
-    let cells = session
-        .query(&tracking::select_sql(table))
-        .await
-        .map_err(db("reading the tracking table"))?;
-    let rows = parse_rows(&cells);
+}
+
+/// `None` when the identity changed while the lock was taken.
+async fn under_lock<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    operation: Operation,
+    options: &Options,
+    progress: Progress<'_>,
+    id: &Identity,
+) -> Result<Option<Report>, Error> {
+    match resolve(session, options).await? {
+        r if r.identity() != id => return Ok(None),
+        Resolution::Existing(_) => {}
+        Resolution::Create(_) => {
+            // Runners whose search_paths differ would create the table in
+            // different schemas: creating takes a key of the name alone.
+            let create_key = id.creation_key();
+            lock::acquire(session, create_key, options.lock_timeout, &id.qualified()).await?;
+            session.on_abandon(Some(format!(
+                "{}; SELECT pg_advisory_unlock({create_key})",
+                lock::abandon_sql(id.lock_key())
+            )));
+            let created = match resolve(session, options).await {
+                Ok(Resolution::Create(again)) if &again == id => session
+                    .query(&tracking::create_sql(id))
+                    .await
+                    .map(|_| true)
+                    .map_err(db("creating the tracking table")),
+                Ok(_) => Ok(false),
+                Err(e) => Err(e),
+            };
+            lock::release(session, create_key).await;
+            session.on_abandon(Some(lock::abandon_sql(id.lock_key())));
+            if !created? {
+                return Ok(None);
+            }
+        }
+    }
+    let rows = read(session, id).await?;
     let p = plan(set, &rows, &operation, options)?;
-    let mut report = report(
-        set,
-        &rows,
-        &operation,
-        Plan {
-            warnings: p.warnings.clone(),
-            ..Plan::default()
-        },
-    );
-    let mut tx = Transaction {
-        open: false,
-        ran: Vec::new(),
+    let mut report = Report {
+        warnings: p.warnings.clone(),
+        ..Report::default()
     };
-    let result = carry_out(session, set, &p, options, &mut tx, &mut report, progress).await;
-    match result {
-        Ok(()) => {
-            if p.steps
-                .iter()
-                .any(|s| matches!(s, Step::Apply(_) | Step::Record(_)))
-            {
-                report.batch = Some(p.batch);
-            }
-            Ok(report)
-        }
-        Err(e) => {
-            if tx.open {
-                let _ = session.query("ROLLBACK").await;
-            }
-            Err(e)
-        }
+    carry_out(session, set, &p, options, id, &mut report, progress).await?;
+    if report
+        .done
+        .iter()
+        .any(|d| matches!(d.action, Action::Applied | Action::Recorded))
+    {
+        report.batch = Some(p.batch);
     }
-}
-
-struct Transaction {
-    open: bool,
-    /// The sections run in the open transaction so far, to replay them when
-    /// a later one fails and we look for the failing statement.
-    ran: Vec<Vec<Statement>>,
-}
-
-impl Transaction {
-    async fn begin<S: Session>(&mut self, session: &mut S) -> Result<(), Error> {
-        if !self.open {
-            session
-                .query("BEGIN")
-                .await
-                .map_err(db("starting a transaction"))?;
-            self.open = true;
-        }
-        Ok(())
-    }
-
-    async fn commit<S: Session>(&mut self, session: &mut S) -> Result<(), Error> {
-        if self.open {
-            session.query("COMMIT").await.map_err(db("committing"))?;
-            self.open = false;
-            self.ran.clear();
-        }
-        Ok(())
-    }
+    Ok(Some(report))
 }
 
 async fn carry_out<S: Session>(
@@ -247,157 +278,166 @@ async fn carry_out<S: Session>(
     set: &Migrations,
     p: &Plan,
     options: &Options,
-    tx: &mut Transaction,
+    id: &Identity,
     report: &mut Report,
     progress: Progress<'_>,
 ) -> Result<(), Error> {
     for segment in segments(set, p, options) {
         match segment {
             Segment::Transaction(steps) => {
-                tx.begin(session).await?;
+                session
+                    .query("BEGIN")
+                    .await
+                    .map_err(db("starting a transaction"))?;
+                let mut finished = Vec::with_capacity(steps.len());
                 for step in steps {
                     let start = Instant::now();
-                    let (statements, record) = step_sql(set, p, step, options, None);
-                    match step {
-                        Step::Apply(i) | Step::Revert(i) => {
-                            run_in_transaction(
-                                session,
-                                tx,
-                                &set.as_slice()[i],
-                                statements,
-                                &record,
-                            )
-                            .await?;
-                        }
-                        _ => {
-                            session
-                                .query(&record)
-                                .await
-                                .map_err(db("updating the tracking table"))?;
-                        }
+                    let (statements, record) = step_sql(set, p, step, id, None);
+                    let mut batch: Vec<&str> = statements.iter().map(Statement::sql).collect();
+                    batch.push(&record);
+                    if let Err((failed, e)) = session.batch(&batch).await {
+                        let _ = session.query("ROLLBACK").await;
+                        return Err(step_error(set, step, statements, failed, &e));
                     }
-                    done(set, step, start, report, progress);
+                    finished.push(done(set, step, start));
                 }
-                tx.commit(session).await?;
+                session.query("COMMIT").await.map_err(db("committing"))?;
+                // Reported once committed, not before.
+                for d in finished {
+                    progress(&d);
+                    report.done.push(d);
+                }
             }
             Segment::Autocommit(step) => {
-                // Statements that cannot run in a transaction block run one
-                // by one, each committed on its own. A failure after the
-                // first has changed the database: it is recorded as failed,
-                // with the line, and blocks later runs until repaired.
-                let (Step::Apply(i) | Step::Revert(i)) = step else {
-                    continue;
-                };
-                let m = &set.as_slice()[i];
-                let start = Instant::now();
-                let (statements, _) = step_sql(set, p, step, options, None);
-                for (n, s) in statements.iter().enumerate() {
-                    if let Err(e) = session.query(s.sql()).await {
-                        if n > 0 && matches!(step, Step::Apply(_)) {
-                            let failed = tracking::insert_sql(
-                                &options.tracking,
-                                m,
-                                p.batch,
-                                Some(elapsed_ms(start)),
-                                Some(s.line()),
-                            );
-                            let _ = session.query(&failed).await;
-                        }
-                        return Err(statement_error(m, s, &e));
-                    }
-                }
-                let (_, record) = step_sql(set, p, step, options, Some(elapsed_ms(start)));
-                session
-                    .query(&record)
-                    .await
-                    .map_err(db("recording the migration"))?;
-                done(set, step, start, report, progress);
+                autocommit(session, set, p, id, step, report, progress).await?;
             }
         }
     }
     Ok(())
 }
 
-/// Called with each migration as it finishes.
-pub(crate) type Progress<'a> = &'a (dyn Fn(&Done) + Send + Sync);
-
-fn done(set: &Migrations, step: Step, start: Instant, report: &mut Report, progress: Progress<'_>) {
-    let (version, name) = match step {
-        Step::Apply(i) | Step::Revert(i) | Step::Record(i) | Step::AcceptChecksum(i) => {
-            let m = &set.as_slice()[i];
-            (m.version(), m.name().to_string())
-        }
-        Step::ClearFailed(v) => (v, String::new()),
-    };
-    let d = Done {
-        version,
-        name,
-        reverted: matches!(step, Step::Revert(_) | Step::ClearFailed(_)),
-        duration: start.elapsed(),
-    };
-    progress(&d);
-    report.done.push(d);
-}
-
-/// One round trip for the whole migration and its tracking row. When it
-/// fails, the transaction is rolled back and replayed in a new one (what ran
-/// before in it, then this migration's statements one by one) to name the
-/// statement that failed and its line; that one is rolled back too. Failure
-/// is rare, so the happy path carries no savepoint.
-async fn run_in_transaction<S: Session>(
+/// A `no-transaction` migration: its statements one by one, each committed
+/// on its own (that is what `CREATE INDEX CONCURRENTLY` and its kind need).
+/// The attempt is recorded and committed before the first statement, so
+/// whatever happens next (a failing statement, a killed process, a dropped
+/// connection) the migration is never silently run again: only `repair`
+/// clears the record.
+async fn autocommit<S: Session>(
     session: &mut S,
-    tx: &mut Transaction,
-    m: &Migration,
-    statements: &[Statement],
-    record: &str,
+    set: &Migrations,
+    p: &Plan,
+    id: &Identity,
+    step: Step,
+    report: &mut Report,
+    progress: Progress<'_>,
 ) -> Result<(), Error> {
-    let mut sql = String::new();
-    for s in statements {
-        sql.push_str(s.sql());
-        sql.push_str(";\n");
-    }
-    sql.push_str(record);
-    let Err(first) = session.query(&sql).await else {
-        tx.ran.push(statements.to_vec());
+    let (Step::Apply(i) | Step::Revert(i)) = step else {
         return Ok(());
     };
-    let ran = std::mem::take(&mut tx.ran);
-    tx.open = false;
-    let _ = session.query("ROLLBACK").await;
-    let mut found = None;
-    if session.query("BEGIN").await.is_ok() {
-        let mut replayed = true;
-        for section in &ran {
-            let joined: Vec<&str> = section.iter().map(Statement::sql).collect();
-            replayed &= session.query(&joined.join(";\n")).await.is_ok();
+    let m = &set.as_slice()[i];
+    let start = Instant::now();
+    let (statements, _) = step_sql(set, p, step, id, None);
+    let Some((attempt, _)) = autocommit_sql(set, p, step, id, None) else {
+        return Ok(());
+    };
+    session
+        .query(&attempt)
+        .await
+        .map_err(db("recording the attempt in the tracking table"))?;
+    for s in statements {
+        if let Err(e) = session.query(s.sql()).await {
+            let failed = if matches!(step, Step::Apply(_)) {
+                RowState::Failed
+            } else {
+                RowState::FailedDown
+            };
+            // Best effort: if the connection is gone, the attempt's row
+            // already says the migration did not finish.
+            let _ = session
+                .query(&tracking::set_state_sql(
+                    id,
+                    m.version(),
+                    failed,
+                    Some(s.line()),
+                    None,
+                ))
+                .await;
+            return Err(statement_error(m, s, &e));
         }
-        if replayed {
-            for s in statements {
-                if let Err(e) = session.query(s.sql()).await {
-                    found = Some(statement_error(m, s, &e));
-                    break;
-                }
+    }
+    let elapsed = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let Some((_, outcome)) = autocommit_sql(set, p, step, id, Some(elapsed)) else {
+        return Ok(());
+    };
+    session
+        .query(&outcome)
+        .await
+        .map_err(|e| Error::Recording {
+            file: m.file_name().to_string(),
+            db: DbError::from_postgres(&e),
+        })?;
+    let d = done(set, step, start);
+    progress(&d);
+    report.done.push(d);
+    Ok(())
+}
+
+/// The error of a step whose batch failed at statement `failed`: one of the
+/// migration's statements, or the tracking SQL after them.
+fn step_error(
+    set: &Migrations,
+    step: Step,
+    statements: &[Statement],
+    failed: usize,
+    e: &tokio_postgres::Error,
+) -> Error {
+    match step {
+        Step::Apply(i) | Step::Revert(i) => {
+            let m = &set.as_slice()[i];
+            match statements.get(failed) {
+                Some(s) => statement_error(m, s, e),
+                None => Error::Recording {
+                    file: m.file_name().to_string(),
+                    db: DbError::from_postgres(e),
+                },
             }
         }
-        let _ = session.query("ROLLBACK").await;
+        _ => Error::Database {
+            doing: "updating the tracking table",
+            db: DbError::from_postgres(e),
+        },
     }
-    // Found, or else the statements pass one by one: the tracking row
-    // failed, or the connection is gone.
-    Err(found.unwrap_or_else(|| Error::Statement {
-        file: m.file_name().to_string(),
-        line: statements.first().map_or(0, Statement::line),
-        source: DbError::from_postgres(&first),
-    }))
+}
+
+fn done(set: &Migrations, step: Step, start: Instant) -> Done {
+    let (version, name, action) = match step {
+        Step::Apply(i) => named(set, i, Action::Applied),
+        Step::Revert(i) => named(set, i, Action::Reverted),
+        Step::Record(i) => named(set, i, Action::Recorded),
+        Step::AcceptChecksum(i) => named(set, i, Action::ChecksumAccepted),
+        Step::ClearFailed(v) | Step::RestoreApplied(v) => (
+            v,
+            set.get(v).map(|m| m.name().to_string()).unwrap_or_default(),
+            Action::FailureCleared,
+        ),
+    };
+    Done {
+        version,
+        name,
+        action,
+        duration: start.elapsed(),
+    }
+}
+
+fn named(set: &Migrations, i: usize, action: Action) -> (i64, String, Action) {
+    let m: &Migration = &set.as_slice()[i];
+    (m.version(), m.name().to_string(), action)
 }
 
 fn statement_error(m: &Migration, s: &Statement, e: &tokio_postgres::Error) -> Error {
     Error::Statement {
         file: m.file_name().to_string(),
         line: s.line(),
-        source: DbError::from_postgres(e),
+        db: DbError::from_postgres(e),
     }
-}
-
-fn elapsed_ms(start: Instant) -> i64 {
-    i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX)
 }

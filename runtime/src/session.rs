@@ -1,25 +1,40 @@
-//! The one thing the executors differ in: how a simple query reaches the
-//! server. The run itself ([`crate::run`]) is written once, as an async
-//! function over this trait; the blocking client's futures are always ready,
-//! so the sync API polls them to completion without a runtime.
+//! The one thing the executors differ in: how SQL reaches the server. The
+//! run itself ([`crate::run`]) is written once, as an async function over
+//! this trait; the blocking client's futures are always ready, so the sync
+//! API polls them to completion without a runtime.
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use tokio_postgres::SimpleQueryMessage;
 
 /// Rows of a simple query, each cell as text.
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
-/// A connection the run can send simple queries through.
+/// A statement of a batch failed: its index, and the error.
+pub(crate) type BatchError = (usize, tokio_postgres::Error);
+
+/// A connection the run can send SQL through.
 pub(crate) trait Session {
-    /// Runs `sql` (one or more statements) and returns the rows of the last
+    /// Runs `sql` (one or more statements) and returns the rows of every
     /// statement that returned any.
     fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, tokio_postgres::Error>>;
+
+    /// Runs `statements` in order, each exactly once, and on failure says
+    /// which one failed: nothing after it ran, nothing is run again to find
+    /// it.
+    fn batch(&mut self, statements: &[&str]) -> impl Future<Output = Result<(), BatchError>>;
+
     /// Waits (between lock attempts).
     fn sleep(&mut self, duration: Duration) -> impl Future<Output = ()>;
+
+    /// SQL to send if the run is abandoned before it clears this (an async
+    /// run dropped by a timeout, a sync run unwinding from a panic): roll
+    /// back the open transaction, release the lock. `None` clears it.
+    fn on_abandon(&mut self, sql: Option<String>);
 }
 
 fn rows(messages: Vec<SimpleQueryMessage>) -> Rows {
@@ -35,29 +50,123 @@ fn rows(messages: Vec<SimpleQueryMessage>) -> Rows {
 }
 
 /// The blocking client.
-pub(crate) struct Blocking<'a>(pub &'a mut postgres::Client);
+pub(crate) struct Blocking<'a> {
+    client: &'a mut postgres::Client,
+    abandon: Option<String>,
+}
+
+impl<'a> Blocking<'a> {
+    pub(crate) fn new(client: &'a mut postgres::Client) -> Self {
+        Blocking {
+            client,
+            abandon: None,
+        }
+    }
+}
 
 impl Session for Blocking<'_> {
     fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, tokio_postgres::Error>> {
-        std::future::ready(self.0.simple_query(sql).map(rows))
+        std::future::ready(self.client.simple_query(sql).map(rows))
+    }
+
+    /// The blocking client hides the server's per-statement answers of a
+    /// multi-statement query when one fails, so the statements go one per
+    /// round trip: exact, at the cost of a round trip per statement.
+    fn batch(&mut self, statements: &[&str]) -> impl Future<Output = Result<(), BatchError>> {
+        let mut result = Ok(());
+        for (i, s) in statements.iter().enumerate() {
+            if let Err(e) = self.client.simple_query(s) {
+                result = Err((i, e));
+                break;
+            }
+        }
+        std::future::ready(result)
     }
 
     fn sleep(&mut self, duration: Duration) -> impl Future<Output = ()> {
         std::thread::sleep(duration);
         std::future::ready(())
     }
+
+    fn on_abandon(&mut self, sql: Option<String>) {
+        self.abandon = sql;
+    }
+}
+
+impl Drop for Blocking<'_> {
+    fn drop(&mut self) {
+        // Only a run that unwinds gets here with something to undo.
+        if let Some(sql) = self.abandon.take() {
+            let _ = self.client.simple_query(&sql);
+        }
+    }
 }
 
 /// The async client.
-pub(crate) struct Async<'a>(pub &'a tokio_postgres::Client);
+pub(crate) struct Async<'a> {
+    client: &'a tokio_postgres::Client,
+    abandon: Option<String>,
+}
+
+impl<'a> Async<'a> {
+    pub(crate) fn new(client: &'a tokio_postgres::Client) -> Self {
+        Async {
+            client,
+            abandon: None,
+        }
+    }
+}
 
 impl Session for Async<'_> {
     async fn query(&mut self, sql: &str) -> Result<Rows, tokio_postgres::Error> {
-        self.0.simple_query(sql).await.map(rows)
+        self.client.simple_query(sql).await.map(rows)
+    }
+
+    /// One round trip: the statements go as one simple query, and the server
+    /// answers each with its own CommandComplete before an ErrorResponse, so
+    /// counting them names the statement that failed.
+    async fn batch(&mut self, statements: &[&str]) -> Result<(), BatchError> {
+        let sql = statements.join(";\n");
+        let stream = self
+            .client
+            .simple_query_raw(&sql)
+            .await
+            .map_err(|e| (0, e))?;
+        let mut stream = pin!(stream);
+        let mut done = 0;
+        while let Some(message) = stream.next().await {
+            match message {
+                Ok(SimpleQueryMessage::CommandComplete(_)) => done += 1,
+                Ok(_) => {}
+                Err(e) => return Err((done.min(statements.len().saturating_sub(1)), e)),
+            }
+        }
+        Ok(())
     }
 
     async fn sleep(&mut self, duration: Duration) {
         tokio::time::sleep(duration).await;
+    }
+
+    fn on_abandon(&mut self, sql: Option<String>) {
+        self.abandon = sql;
+    }
+}
+
+impl Drop for Async<'_> {
+    /// The run was dropped part-way (a timeout, an aborted task): queue the
+    /// clean-up on the connection without waiting for it. tokio-postgres
+    /// sends a request when its future is first polled, and the connection
+    /// task runs requests in order, so it runs as soon as the statement in
+    /// flight finishes; its answer is discarded.
+    fn drop(&mut self) {
+        if let Some(sql) = self.abandon.take() {
+            let future = self.client.simple_query(&sql);
+            let mut future = pin!(future);
+            let _ = future
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()));
+        }
     }
 }
 

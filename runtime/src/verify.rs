@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::embedded::Migrations;
+use crate::Migrations;
 use crate::error::{DbError, Error};
 use crate::options::{Options, quote_literal};
 use crate::plan::Operation;
@@ -173,11 +173,11 @@ async fn snapshot<S: Session>(session: &mut S, options: &Options) -> Result<Snap
             .replace("{user_schema}", user_schema)
             .replace("{not_tracking}", &not_tracking);
         let rows = session.query(&sql).await.map_err(|e| {
-            let mut source = DbError::from_postgres(&e);
-            source.message = format!("{what}: {}", source.message);
+            let mut db = DbError::from_postgres(&e);
+            db.message = format!("{what}: {}", db.message);
             Error::Database {
                 doing: "taking a catalog snapshot",
-                source,
+                db,
             }
         })?;
         lines.extend(
@@ -203,6 +203,13 @@ pub(crate) async fn run<S: Session>(
     progress: Progress<'_>,
 ) -> Result<VerifyReport, Error> {
     let mut report = VerifyReport::default();
+    // DOWN sections run here: never on a database that holds anything else.
+    let before_all = snapshot(session, options).await?;
+    if !before_all.0.is_empty() {
+        return Err(Error::NotEmpty {
+            objects: before_all.0.into_iter().take(5).collect(),
+        });
+    }
     for m in set {
         let up = Operation::Up {
             to: Some(m.version()),

@@ -50,18 +50,29 @@ fn flags_and_headers_are_embedded() {
 }
 
 #[test]
-fn checksums_match_core_at_run_time() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../migrations/004_add_user_avatar.sql"
-    ))
-    .unwrap();
-    let up = text
-        .split("-- UP\n")
-        .nth(1)
-        .unwrap()
-        .split("-- DOWN")
-        .next()
-        .unwrap();
-    assert_eq!(EXAMPLE.get(4).unwrap().checksum(), &checksum(up));
+fn checksums_are_of_what_runs_and_match_at_run_time() {
+    // The macro's checksum is the model's formula over the UP statements,
+    // the same that the CLI computes when it reads the folder at run time.
+    let m = EXAMPLE.get(4).unwrap();
+    assert_eq!(
+        m.checksum(),
+        &checksum(
+            &[
+                "ALTER TABLE users ADD COLUMN avatar_url TEXT",
+                "CREATE INDEX idx_users_avatar ON users (avatar_url) WHERE avatar_url IS NOT NULL",
+            ],
+            false
+        )
+    );
+    let folder = sqlstrata_core::read_folder(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations")),
+        "migrations",
+    );
+    let at_run_time =
+        sqlstrata::Migrations::new(folder.migrations.into_iter().map(|m| m.migration).collect());
+    assert_eq!(
+        at_run_time, EXAMPLE,
+        "the embedded set is what the CLI reads"
+    );
+    assert_eq!(at_run_time.applied_digest(), EXAMPLE.applied_digest());
 }

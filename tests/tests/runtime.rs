@@ -116,10 +116,10 @@ fn a_failing_batch_leaves_the_database_exactly_as_before() {
     ]);
     let err = Migrator::new(&broken).up(&mut c).unwrap_err();
     match &err {
-        Error::Statement { file, line, source } => {
+        Error::Statement { file, line, db } => {
             assert_eq!((file.as_str(), *line), ("004_m4.sql", 3));
-            assert_eq!(source.code, "42P01");
-            assert!(source.message.contains("nowhere"), "{source}");
+            assert_eq!(db.code, "42P01");
+            assert!(db.message.contains("nowhere"), "{db}");
         }
         other => panic!("{other:?}"),
     }
@@ -212,7 +212,7 @@ fn a_no_transaction_migration_that_fails_part_way_blocks_until_repaired() {
     assert_eq!(status[1].state, State::Failed);
     let err = m.up(&mut c).unwrap_err();
     assert!(
-        matches!(&err, Error::FailedMigration { file, line: 3 } if file == "002_m2.sql"),
+        matches!(&err, Error::FailedMigration { file, line: Some(3), down: false } if file == "002_m2.sql"),
         "{err:?}"
     );
     assert!(err.to_string().contains("repair"));
@@ -259,7 +259,12 @@ fn eight_runners_started_together_apply_each_migration_once() {
 fn the_lock_wait_is_bounded() {
     let db = Scratch::new();
     let mut holder = db.connect();
-    let key = sqlstrata::tracking::lock_key(&Options::default().tracking);
+    let key = sqlstrata::identity::Identity {
+        database: db.name.clone(),
+        schema: "public".into(),
+        table: "schema_migrations".into(),
+    }
+    .lock_key();
     holder
         .batch_execute(&format!("SELECT pg_advisory_lock({key})"))
         .unwrap();

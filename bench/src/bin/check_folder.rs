@@ -33,7 +33,11 @@ fn main() {
     }
     let folder = read_folder(&dir, "migrations");
     assert!(!folder.has_errors(), "{:?}", folder.diagnostics.first());
-    let statements: usize = folder.migrations.iter().map(|m| m.statements().count()).sum();
+    let statements: usize = folder
+        .migrations
+        .iter()
+        .map(|m| m.statements().count())
+        .sum();
     let bytes: u64 = folder
         .files
         .iter()

@@ -48,10 +48,24 @@ pub struct Connection {
     pub source: &'static str,
 }
 
+impl Connection {
+    /// The password this connection string carries (and `PGPASSWORD`), to be
+    /// removed from anything printed.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(config) = self.config.parse::<postgres::Config>()
+            && let Some(pw) = config.get_password()
+        {
+            out.push(String::from_utf8_lossy(pw).into_owned());
+        }
+        out
+    }
+}
+
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connection")
-            .field("config", &crate::error::redact(&self.config))
+            .field("config", &crate::redact::redact(&self.config))
             .field("ssl", &self.ssl)
             .field("root_cert", &self.root_cert)
             .field("source", &self.source)
@@ -64,7 +78,7 @@ impl fmt::Display for Connection {
         write!(
             f,
             "{} (from {})",
-            crate::error::redact(&self.config),
+            crate::redact::redact(&self.config),
             self.source
         )
     }

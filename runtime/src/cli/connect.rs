@@ -15,7 +15,7 @@ use tokio_postgres::config::SslMode as DriverSslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::config::{Connection, SslMode};
-use crate::error::redact;
+use crate::redact::redact;
 
 /// Why a connection could not be made. Never holds a password.
 #[derive(Debug, thiserror::Error)]

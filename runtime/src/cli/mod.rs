@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::embedded::Migrations;
+use crate::Migrations;
 use crate::migrator::Migrator;
 use crate::options::{Options, TransactionMode};
 use crate::plan::{Operation, State};
@@ -162,15 +162,26 @@ where
     }
 }
 
-/// Carries out one database command; prints to stdout, errors to stderr.
+/// Carries out one database command; prints to stdout, errors to stderr,
+/// every word through the [`output::Printer`] that removes passwords.
 pub fn execute(set: &Migrations, global: &GlobalArgs, command: &DbCommand) -> ExitCode {
-    match try_execute(set, global, command) {
+    let mut printer = output::Printer::new(env_secrets(), global.json);
+    match try_execute(set, global, command, &mut printer) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            printer.error(&message);
             ExitCode::FAILURE
         }
     }
+}
+
+/// The passwords the environment holds, to be removed wherever they show.
+fn env_secrets() -> Vec<String> {
+    ["PGPASSWORD", "DB_PASSWORD"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// The runtime operation of a command; `None` for `verify`, which is not one.
@@ -184,7 +195,8 @@ fn operation(command: &DbCommand) -> Option<Operation> {
         DbCommand::Down { count, .. } => Operation::Down {
             count: count.unwrap_or(1),
         },
-        DbCommand::Reset | DbCommand::Refresh => Operation::Reset,
+        DbCommand::Reset => Operation::Reset,
+        DbCommand::Refresh => Operation::Refresh,
         DbCommand::Status { .. } => Operation::Status,
         DbCommand::Repair => Operation::Repair,
         DbCommand::Baseline { version } => Operation::Baseline { version },
@@ -218,6 +230,7 @@ fn verify(
     global: &GlobalArgs,
     connection: &config::Connection,
     admin: &mut postgres::Client,
+    printer: &output::Printer,
 ) -> Result<ExitCode, String> {
     let scratch = format!("sqlstrata_verify_{}", std::process::id());
     let create = format!("CREATE DATABASE \"{scratch}\"");
@@ -240,14 +253,14 @@ fn verify(
     ));
     let report = result?;
     for finding in &report.findings {
-        eprint!("{finding}");
+        printer.err(finding.to_string().trim_end());
     }
-    println!(
+    printer.out(&format!(
         "verified {} migration(s): {} DOWN section(s) do not undo their UP; {} irreversible migration(s) not verifiable",
         report.verified.len(),
         report.findings.len(),
         report.irreversible.len()
-    );
+    ));
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
@@ -259,6 +272,7 @@ fn try_execute(
     set: &Migrations,
     global: &GlobalArgs,
     command: &DbCommand,
+    printer: &mut output::Printer,
 ) -> Result<ExitCode, String> {
     match command {
         DbCommand::Reset => confirm("reset", global)?,
@@ -271,46 +285,43 @@ fn try_execute(
         &std::env::current_dir().unwrap_or_default(),
     )
     .map_err(|e| e.to_string())?;
+    printer.learn(connection.secrets());
     let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
     let style = Style::detect();
     let Some(op) = operation(command) else {
-        return verify(set, global, &connection, &mut client);
+        return verify(set, global, &connection, &mut client, printer);
     };
     let json = global.json;
     let progress_set = set.clone();
+    let progress_printer = printer.clone();
     let migrator = Migrator::new(set)
         .with_options(global.options())
         .on_progress(move |d| {
             if !json {
-                println!("{}", output::done_line(&progress_set, d, style));
+                progress_printer.out(&output::done_line(&progress_set, d, style));
             }
         });
 
     if global.dry_run && !op.is_read_only() {
-        let mut script = migrator
+        let script = migrator
             .dry_run(&mut client, op)
             .map_err(|e| e.to_string())?;
-        if let DbCommand::Refresh = command {
-            script.push_str("-- then, on the emptied database: up\n");
-        }
-        print!("{script}");
+        printer.out_raw(&script);
         return Ok(ExitCode::SUCCESS);
     }
 
-    let report = match command {
-        DbCommand::Refresh => migrator.refresh(&mut client),
-        _ => migrator.run(&mut client, op),
-    }
-    .map_err(|e| e.to_string())?;
+    let report = migrator.run(&mut client, op).map_err(|e| e.to_string())?;
 
     if let DbCommand::Status { pending } = command {
         if json {
-            println!("{}", output::status_json(set, &report));
+            printer.out(&output::status_json(set, &report));
         } else {
-            print!(
-                "{}",
-                output::status_table(set, &report, &global.options().tracking.qualified(), style)
-            );
+            printer.out_raw(&output::status_table(
+                set,
+                &report,
+                &global.options().tracking.qualified(),
+                style,
+            ));
         }
         if *pending && report.status.iter().any(|e| e.state == State::Pending) {
             return Ok(ExitCode::from(EXIT_PENDING));
@@ -318,14 +329,22 @@ fn try_execute(
         return Ok(ExitCode::SUCCESS);
     }
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        printer.err(&format!("warning: {w}"));
     }
     if json {
-        println!("{}", output::report_json(&report));
+        printer.out(&output::report_json(&report));
     } else if report.done.is_empty() {
-        println!("nothing to do");
+        printer.out("nothing to do");
     } else if let Some(batch) = report.batch {
-        println!("batch {batch}: {} migration(s)", report.applied().len());
+        printer.out(&format!(
+            "batch {batch}: {} migration(s)",
+            report.applied().len()
+        ));
+    } else if !report.reverted().is_empty() {
+        printer.out(&format!(
+            "reverted {} migration(s)",
+            report.reverted().len()
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

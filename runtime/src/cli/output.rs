@@ -4,9 +4,10 @@
 
 use std::io::IsTerminal;
 
-use crate::embedded::Migrations;
+use crate::Migrations;
 use crate::plan::State;
-use crate::report::{Done, Report};
+use crate::redact::redact_with;
+use crate::report::{Action, Done, Report};
 
 /// Whether to color.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,57 @@ impl Style {
     }
 }
 
+/// Where the CLI's words go: stdout and stderr, every line through the
+/// redaction of the passwords the run knows. Nothing is printed any other way.
+#[derive(Debug, Clone, Default)]
+pub struct Printer {
+    secrets: Vec<String>,
+    json: bool,
+}
+
+impl Printer {
+    /// A printer that removes `secrets` (and anything shaped like a password)
+    /// from what it prints; with `json`, errors are a JSON object on stdout.
+    pub fn new(secrets: Vec<String>, json: bool) -> Printer {
+        Printer { secrets, json }
+    }
+
+    /// Adds secrets learnt later (the password of a connection string).
+    pub fn learn(&mut self, secrets: impl IntoIterator<Item = String>) {
+        self.secrets.extend(secrets);
+    }
+
+    /// The text as it may be shown.
+    pub fn clean(&self, text: &str) -> String {
+        redact_with(text, &self.secrets)
+    }
+
+    /// A line on stdout.
+    pub fn out(&self, text: &str) {
+        println!("{}", self.clean(text));
+    }
+
+    /// Text on stdout, as is (it ends its own lines).
+    pub fn out_raw(&self, text: &str) {
+        print!("{}", self.clean(text));
+    }
+
+    /// A line on stderr.
+    pub fn err(&self, text: &str) {
+        eprintln!("{}", self.clean(text));
+    }
+
+    /// An error: `error: ...` on stderr, or with `--json` also
+    /// `{"error": "..."}` on stdout for the machine reading it.
+    pub fn error(&self, message: &str) {
+        let message = self.clean(message);
+        if self.json {
+            println!("{{\"error\":{}}}", json_string(&message));
+        }
+        eprintln!("error: {message}");
+    }
+}
+
 fn file_label(set: &Migrations, version: i64, name: &str) -> String {
     set.get(version)
         .map(|m| m.file_name().trim_end_matches(".sql").to_string())
@@ -55,10 +107,10 @@ fn file_label(set: &Migrations, version: i64, name: &str) -> String {
 pub fn done_line(set: &Migrations, d: &Done, style: Style) -> String {
     let label = file_label(set, d.version, &d.name);
     let ms = d.duration.as_secs_f64() * 1e3;
-    if d.reverted {
-        format!("{} reverted {label} ({ms:.1} ms)", style.paint("33", "↩"))
-    } else {
-        format!("{} applied  {label} ({ms:.1} ms)", style.paint("32", "✓"))
+    match d.action {
+        Action::Reverted => format!("{} reverted {label} ({ms:.1} ms)", style.paint("33", "↩")),
+        Action::Applied => format!("{} applied  {label} ({ms:.1} ms)", style.paint("32", "✓")),
+        other => format!("{} {} {label}", style.paint("36", "•"), other.as_str()),
     }
 }
 
@@ -76,12 +128,13 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
         "    {:<width$}  {:<8}  {:>5}  {:<19}  {}\n",
         "migration", "state", "batch", "applied at", "description"
     ));
-    let mut totals = [0usize; 5];
+    let mut totals = [0usize; 7];
     for e in &report.status {
         let (mark, code) = match e.state {
             State::Applied => ("✓", "32"),
             State::Pending => ("⏳", "36"),
-            State::Modified | State::Missing | State::Failed => ("✗", "31"),
+            State::Running => ("…", "33"),
+            State::Modified | State::Missing | State::Failed | State::Interrupted => ("✗", "31"),
         };
         totals[e.state as usize] += 1;
         let applied_at = e
@@ -105,7 +158,9 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
         totals[State::Pending as usize],
         totals[State::Modified as usize],
         totals[State::Missing as usize],
-        totals[State::Failed as usize],
+        totals[State::Failed as usize]
+            + totals[State::Interrupted as usize]
+            + totals[State::Running as usize],
     ));
     out
 }
@@ -140,26 +195,29 @@ pub fn status_json(set: &Migrations, report: &Report) -> String {
         .iter()
         .map(|e| {
             format!(
-                "{{\"version\":{},\"name\":{},\"file\":{},\"state\":\"{}\",\"batch\":{},\"applied_at\":{},\"description\":{}}}",
+                "{{\"version\":{},\"name\":{},\"file\":{},\"state\":\"{}\",\"batch\":{},\"applied_at\":{},\"failed_line\":{},\"description\":{}}}",
                 e.version,
                 json_string(&e.name),
                 json_opt(set.get(e.version).map(|m| m.file_name())),
                 e.state.as_str(),
                 e.batch.map_or("null".to_string(), |b| b.to_string()),
                 json_opt(e.applied_at.as_deref()),
+                e.failed_line.map_or("null".to_string(), |l| l.to_string()),
                 json_opt(e.description.as_deref()),
             )
         })
         .collect();
     let count = |s: State| report.status.iter().filter(|e| e.state == s).count();
     format!(
-        "{{\"migrations\":[{}],\"totals\":{{\"applied\":{},\"pending\":{},\"modified\":{},\"missing\":{},\"failed\":{}}}}}",
+        "{{\"migrations\":[{}],\"totals\":{{\"applied\":{},\"pending\":{},\"modified\":{},\"missing\":{},\"failed\":{},\"interrupted\":{},\"running\":{}}}}}",
         entries.join(","),
         count(State::Applied),
         count(State::Pending),
         count(State::Modified),
         count(State::Missing),
-        count(State::Failed)
+        count(State::Failed),
+        count(State::Interrupted),
+        count(State::Running)
     )
 }
 
@@ -173,7 +231,7 @@ pub fn report_json(report: &Report) -> String {
                 "{{\"version\":{},\"name\":{},\"action\":\"{}\",\"duration_ms\":{:.3}}}",
                 d.version,
                 json_string(&d.name),
-                if d.reverted { "reverted" } else { "applied" },
+                d.action.as_str(),
                 d.duration.as_secs_f64() * 1e3
             )
         })

@@ -59,7 +59,7 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may carry a password: never print it.
         f.debug_struct("Server")
-            .field("admin", &crate::error::redact(&self.admin))
+            .field("admin", &crate::redact::redact(&self.admin))
             .field("socket_dir", &self.socket_dir)
             .finish()
     }

@@ -18,7 +18,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::server::Server;
-use crate::embedded::Migrations;
+use crate::Migrations;
 use crate::error::{DbError, Error};
 use crate::migrator::Migrator;
 
@@ -118,7 +118,19 @@ struct Keeper {
 fn keeper() -> Result<&'static Keeper, TestDbError> {
     static KEEPER: OnceLock<Result<Keeper, String>> = OnceLock::new();
     KEEPER
-        .get_or_init(start_keeper)
+        .get_or_init(|| {
+            // On a thread of its own: the blocking client (and the server
+            // start) cannot run on a thread that drives an async runtime, and
+            // the first test to ask may be an async one.
+            std::thread::Builder::new()
+                .name("sqlstrata-testdb-start".into())
+                .spawn(start_keeper)
+                .map_err(|e| format!("cannot start the keeper thread: {e}"))
+                .and_then(|t| {
+                    t.join()
+                        .unwrap_or_else(|_| Err("starting the test server panicked".to_string()))
+                })
+        })
         .as_ref()
         .map_err(|e| TestDbError::Server(e.clone()))
 }

@@ -1,0 +1,436 @@
+//! The one model of a migration in sqlstrata.
+//!
+//! `sqlstrata-core` reads files into it at compile time (and the CLI at run
+//! time); the `migrations!()` macro embeds it as static data; the runtime
+//! applies it. It links no parser: an application that runs migrations never
+//! compiles one.
+//!
+//! The types borrow `'static` data from the macro or own data read at run
+//! time (`Cow`). Use them through the `sqlstrata` crate, which re-exports
+//! them.
+//!
+//! ```
+//! use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement};
+//!
+//! let set = Migrations::new(vec![Migration::new(MigrationParts {
+//!     version: 1,
+//!     name: "create_users".into(),
+//!     file_name: "001_create_users.sql".into(),
+//!     up: vec![Statement::new("CREATE TABLE users (id bigint)", 2)],
+//!     down: Some(vec![Statement::new("DROP TABLE users", 4)]),
+//!     ..MigrationParts::default()
+//! })]);
+//! assert_eq!(set.get(1).unwrap().up()[0].line(), 2);
+//! ```
+
+#![warn(missing_docs)]
+
+use std::borrow::Cow;
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// One SQL statement of a migration, as written in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    sql: Cow<'static, str>,
+    line: u32,
+}
+
+impl Statement {
+    /// A statement read at run time: its text (without the terminating `;`)
+    /// and the 1-based line of the file where it starts.
+    ///
+    /// ```
+    /// let s = sqlstrata_model::Statement::new("SELECT 1", 3);
+    /// assert_eq!((s.sql(), s.line()), ("SELECT 1", 3));
+    /// ```
+    pub fn new(sql: impl Into<Cow<'static, str>>, line: u32) -> Self {
+        Statement {
+            sql: sql.into(),
+            line,
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __static(sql: &'static str, line: u32) -> Self {
+        Statement {
+            sql: Cow::Borrowed(sql),
+            line,
+        }
+    }
+
+    /// The statement's original text (without the terminating `;`).
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The 1-based line in the migration file where it starts.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+}
+
+/// One migration: a version, a name, its UP and DOWN statements and the
+/// checksum of what its UP runs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Migration {
+    version: i64,
+    name: Cow<'static, str>,
+    file_name: Cow<'static, str>,
+    description: Option<Cow<'static, str>>,
+    up: Cow<'static, [Statement]>,
+    down: Option<Cow<'static, [Statement]>>,
+    checksum: [u8; 32],
+    no_transaction: bool,
+    enum_values: Cow<'static, [Cow<'static, str>]>,
+}
+
+/// The parts of a migration, for [`Migration::new`].
+#[derive(Debug, Clone, Default)]
+pub struct MigrationParts {
+    /// The numeric version.
+    pub version: i64,
+    /// The snake_case name.
+    pub name: String,
+    /// The file name, e.g. `003_add_index.sql`.
+    pub file_name: String,
+    /// `-- Description:`.
+    pub description: Option<String>,
+    /// The UP statements.
+    pub up: Vec<Statement>,
+    /// The DOWN statements; `None` when irreversible.
+    pub down: Option<Vec<Statement>>,
+    /// [`checksum`] of the UP statements and the transaction mode.
+    pub checksum: [u8; 32],
+    /// Runs outside a transaction.
+    pub no_transaction: bool,
+    /// The enum labels its UP adds (`ALTER TYPE ... ADD VALUE 'x'`), as SQL
+    /// literals (`'x'`).
+    pub enum_values: Vec<String>,
+}
+
+impl Migration {
+    /// A migration read at run time (the CLI reads a folder this way).
+    pub fn new(parts: MigrationParts) -> Self {
+        Migration {
+            version: parts.version,
+            name: parts.name.into(),
+            file_name: parts.file_name.into(),
+            description: parts.description.map(Cow::Owned),
+            up: parts.up.into(),
+            down: parts.down.map(Cow::Owned),
+            checksum: parts.checksum,
+            no_transaction: parts.no_transaction,
+            enum_values: parts
+                .enum_values
+                .into_iter()
+                .map(Cow::Owned)
+                .collect::<Vec<_>>()
+                .into(),
+        }
+    }
+
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn __static(
+        version: i64,
+        name: &'static str,
+        file_name: &'static str,
+        description: Option<&'static str>,
+        up: &'static [Statement],
+        down: Option<&'static [Statement]>,
+        checksum: [u8; 32],
+        no_transaction: bool,
+        enum_values: &'static [Cow<'static, str>],
+    ) -> Self {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            file_name: Cow::Borrowed(file_name),
+            description: match description {
+                Some(d) => Some(Cow::Borrowed(d)),
+                None => None,
+            },
+            up: Cow::Borrowed(up),
+            down: match down {
+                Some(d) => Some(Cow::Borrowed(d)),
+                None => None,
+            },
+            checksum,
+            no_transaction,
+            enum_values: Cow::Borrowed(enum_values),
+        }
+    }
+
+    /// The numeric version.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// The snake_case name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file it came from, e.g. `003_add_index.sql`.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// The `-- Description:` header, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The UP statements, in order.
+    pub fn up(&self) -> &[Statement] {
+        &self.up
+    }
+
+    /// The DOWN statements, in order; `None` when the migration is irreversible.
+    pub fn down(&self) -> Option<&[Statement]> {
+        self.down.as_deref()
+    }
+
+    /// Whether the migration cannot be rolled back.
+    pub fn is_irreversible(&self) -> bool {
+        self.down.is_none()
+    }
+
+    /// [`checksum`] of what the UP section runs.
+    pub fn checksum(&self) -> &[u8; 32] {
+        &self.checksum
+    }
+
+    /// The checksum in lower-case hex.
+    pub fn checksum_hex(&self) -> String {
+        to_hex(&self.checksum)
+    }
+
+    /// Whether the migration runs outside a transaction (`-- sqlstrata: no-transaction`).
+    pub fn is_no_transaction(&self) -> bool {
+        self.no_transaction
+    }
+
+    /// The enum labels the UP section adds (`ALTER TYPE ... ADD VALUE`), as
+    /// SQL literals: a later migration that uses one cannot share its
+    /// transaction (PostgreSQL refuses with SQLSTATE 55P04).
+    pub fn enum_values(&self) -> impl Iterator<Item = &str> {
+        self.enum_values.iter().map(|v| v.as_ref())
+    }
+}
+
+impl fmt::Debug for Migration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Migration")
+            .field("version", &self.version)
+            .field("file_name", &self.file_name)
+            .field("up", &self.up.len())
+            .field("down", &self.down.as_ref().map(|d| d.len()))
+            .field("checksum", &self.checksum_hex())
+            .field("no_transaction", &self.no_transaction)
+            .finish()
+    }
+}
+
+/// A whole migration set in version order, as `migrations!()` produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrations {
+    migrations: Cow<'static, [Migration]>,
+    digest: [u8; 32],
+}
+
+impl Migrations {
+    /// A set read at run time. The migrations are sorted by version.
+    pub fn new(mut migrations: Vec<Migration>) -> Self {
+        migrations.sort_by_key(|m| m.version);
+        Migrations {
+            digest: applied_digest(&migrations),
+            migrations: migrations.into(),
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __static(migrations: &'static [Migration], digest: [u8; 32]) -> Self {
+        Migrations {
+            migrations: Cow::Borrowed(migrations),
+            digest,
+        }
+    }
+
+    /// The migrations in version order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Migration> {
+        self.migrations.iter()
+    }
+
+    /// The migrations as a slice, in version order.
+    pub fn as_slice(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// How many migrations there are.
+    pub fn len(&self) -> usize {
+        self.migrations.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.migrations.is_empty()
+    }
+
+    /// The migration with this version.
+    pub fn get(&self, version: i64) -> Option<&Migration> {
+        self.migrations
+            .binary_search_by_key(&version, |m| m.version)
+            .ok()
+            .map(|i| &self.migrations[i])
+    }
+
+    /// [`applied_digest`] of the whole set, computed when the set was made
+    /// (at compile time for `migrations!()`): what a database on which every
+    /// migration is applied, and nothing else, answers at boot.
+    pub fn applied_digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
+    /// The set's identity in hex (versions and checksums): two sets with the
+    /// same fingerprint build the same schema.
+    pub fn fingerprint(&self) -> String {
+        to_hex(&self.digest)
+    }
+}
+
+impl<'a> IntoIterator for &'a Migrations {
+    type Item = &'a Migration;
+    type IntoIter = std::slice::Iter<'a, Migration>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// SHA-256 of a migration's UP statements (their original text, without the
+/// terminating `;`) and its transaction mode: what runs when it is applied.
+///
+/// Headers, descriptions, markers, comments between statements, the DOWN
+/// section and line endings (`\r\n` is `\n`) do not count: a Windows
+/// checkout, an edited description or a corrected DOWN section is not a
+/// changed migration; switching `no-transaction` is.
+///
+/// ```
+/// use sqlstrata_model::checksum;
+/// let lf = checksum(&["CREATE TABLE t (\n  a int\n)"], false);
+/// assert_eq!(lf, checksum(&["CREATE TABLE t (\r\n  a int\r\n)"], false));
+/// assert_ne!(lf, checksum(&["CREATE TABLE t (\n  a int\n)"], true));
+/// ```
+pub fn checksum<S: AsRef<str>>(statements: &[S], no_transaction: bool) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(if no_transaction {
+        "-- no-transaction\n"
+    } else {
+        "-- transaction\n"
+    });
+    for s in statements {
+        h.update(s.as_ref().replace("\r\n", "\n").as_bytes());
+        h.update(b";\n");
+    }
+    h.finalize().into()
+}
+
+/// SHA-256 of the lines `"{version} {checksum hex} applied"`, in version
+/// order, joined by `\n`: the digest of a tracking table on which exactly
+/// these migrations are applied. The server computes the same over its rows
+/// (`sha256` of `string_agg(version || ' ' || checksum || ' ' || state, E'\n'
+/// ORDER BY version)`), so a booting application learns in one row that
+/// nothing is pending and nothing drifted.
+pub fn applied_digest(migrations: &[Migration]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for (i, m) in migrations.iter().enumerate() {
+        if i > 0 {
+            h.update(b"\n");
+        }
+        h.update(m.version.to_string().as_bytes());
+        h.update(b" ");
+        h.update(to_hex(&m.checksum).as_bytes());
+        h.update(b" applied");
+    }
+    h.finalize().into()
+}
+
+/// Lower-case hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn migration(version: i64, sql: &str) -> Migration {
+        Migration::new(MigrationParts {
+            version,
+            name: format!("m{version}"),
+            file_name: format!("{version:03}_m{version}.sql"),
+            checksum: checksum(&[sql], false),
+            up: vec![Statement::new(sql.to_string(), 2)],
+            ..MigrationParts::default()
+        })
+    }
+
+    #[test]
+    fn hex_is_lower_case_and_padded() {
+        assert_eq!(to_hex(&[0x0a, 0xff, 0]), "0aff00");
+    }
+
+    #[test]
+    fn what_runs_decides_the_checksum() {
+        let base = checksum(&["SELECT 1", "SELECT 2"], false);
+        assert_ne!(base, checksum(&["SELECT 1", "SELECT 3"], false));
+        assert_ne!(base, checksum(&["SELECT 1"], false));
+        assert_ne!(
+            base,
+            checksum(&["SELECT 1; SELECT 2"], false),
+            "boundaries count"
+        );
+        assert_ne!(base, checksum(&["SELECT 1", "SELECT 2"], true));
+        assert_eq!(
+            base,
+            checksum(&["SELECT 1".to_string(), "SELECT 2".to_string()], false)
+        );
+    }
+
+    #[test]
+    fn crlf_inside_a_statement_is_lf_and_a_lone_cr_is_text() {
+        assert_eq!(
+            checksum(&["CREATE TABLE t (\r\n  a int,\r\n  b text\r\n)"], false),
+            checksum(&["CREATE TABLE t (\n  a int,\n  b text\n)"], false)
+        );
+        assert_ne!(
+            checksum(&["SELECT 'a\rb'"], false),
+            checksum(&["SELECT 'a\nb'"], false)
+        );
+    }
+
+    #[test]
+    fn the_applied_digest_is_the_servers_formula() {
+        let set = Migrations::new(vec![migration(2, "SELECT 2"), migration(1, "SELECT 1")]);
+        let text = format!(
+            "1 {} applied\n2 {} applied",
+            to_hex(set.as_slice()[0].checksum()),
+            to_hex(set.as_slice()[1].checksum())
+        );
+        let want: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        assert_eq!(set.applied_digest(), &want);
+        assert_eq!(set.as_slice()[0].version(), 1, "sorted by version");
+        assert_ne!(
+            Migrations::new(vec![migration(1, "SELECT 1")]).applied_digest(),
+            set.applied_digest()
+        );
+    }
+}
