@@ -44,6 +44,29 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
     )
 }
 
+/// A set read from file texts by sqlstrata-core, exactly as the macro and the
+/// CLI read a folder: `(file name, contents)`. Panics on any error diagnostic.
+pub fn set_from_files(files: &[(&str, &str)]) -> sqlstrata::Migrations {
+    use sqlstrata_core::migration::read_migration;
+    use sqlstrata_core::naming::parse_file_name;
+    sqlstrata::Migrations::new(
+        files
+            .iter()
+            .map(|(file, sql)| {
+                let name = parse_file_name(file).expect("a valid file name");
+                let (m, d) = read_migration(file, &name, file, sql);
+                let errors: Vec<String> = d
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.to_string())
+                    .collect();
+                assert!(errors.is_empty(), "{}", errors.join("\n"));
+                m.expect("no errors, so a migration").migration
+            })
+            .collect(),
+    )
+}
+
 /// An empty database on the test server, dropped at the end of the test.
 pub struct Scratch {
     /// Its name.

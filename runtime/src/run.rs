@@ -69,6 +69,14 @@ pub(crate) async fn execute<S: Session>(
     if operation.is_read_only() {
         return status_report(session, set, &rows, resolution.identity()).await;
     }
+    // A `no-transaction` migration another run is applying right now looks
+    // unfinished: only under the lock can it be told from an interrupted one.
+    let in_progress = rows
+        .iter()
+        .any(|r| matches!(r.state, RowState::Applying | RowState::Reverting));
+    if in_progress {
+        return locked(session, set, operation, options, progress).await;
+    }
     let preview = plan(set, &rows, &operation, options)?;
     if preview.steps.is_empty() && matches!(resolution, Resolution::Existing(_)) {
         return Ok(Report {
