@@ -34,7 +34,11 @@ enum Command {
         name: String,
     },
     /// Check every file of the folder (no database): the compiler's diagnostics; exit 1 on errors.
-    Check,
+    Check {
+        /// Exit 1 on warnings too (for CI).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -44,7 +48,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Init => scaffold::init(&cli.dir, &cli.global),
         Command::Create { name } => scaffold::create(&cli.dir, name),
-        Command::Check => check(&cli.dir),
+        Command::Check { deny_warnings } => check(&cli.dir, *deny_warnings),
         Command::Db(command) => match load(&cli.dir) {
             Some(set) => sqlstrata::cli::execute(&set, &cli.global, command),
             None => ExitCode::FAILURE,
@@ -73,7 +77,7 @@ fn print_diagnostics(folder: &Folder) {
 }
 
 /// `check`: every diagnostic, and how the statements were checked.
-fn check(dir: &Path) -> ExitCode {
+fn check(dir: &Path, deny_warnings: bool) -> ExitCode {
     let folder = read_folder(dir, &display(dir));
     print_diagnostics(&folder);
     let statements: usize = folder
@@ -99,7 +103,7 @@ fn check(dir: &Path) -> ExitCode {
         display(dir),
         folder.migrations.len()
     );
-    if errors > 0 {
+    if errors > 0 || (deny_warnings && warnings > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

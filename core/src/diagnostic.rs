@@ -5,32 +5,9 @@
 
 use std::fmt;
 
-/// The name of every rule a diagnostic can carry.
-pub const RULE_NAMES: &[&str] = &[
-    "folder",
-    "file-name",
-    "duplicate-version",
-    "encoding",
-    "io",
-    "unterminated",
-    "markers",
-    "sql-before-up",
-    "header",
-    "directive",
-    "carriage-return",
-    "syntax",
-    "unchecked",
-    "transaction-control",
-    "needs-no-transaction",
-    "irreversible",
-    "empty-up",
-    "missing-down",
-    "not-null-without-default",
-];
-
 /// The `'static` name of a rule, from its text (a cached diagnostic's).
 pub fn rule_name(name: &str) -> Option<&'static str> {
-    RULE_NAMES.iter().find(|r| **r == name).copied()
+    crate::rules::rule(name).map(|r| r.name)
 }
 
 /// How bad a diagnostic is.
@@ -47,7 +24,7 @@ pub enum Severity {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// A stable name for the rule, e.g. `syntax` or `not-null-without-default`.
+    /// A stable name for the rule, e.g. `syntax` or `renaming-column`.
     pub rule: &'static str,
     /// The file as the user named it, e.g. `migrations/003_x.sql`.
     pub file: String,

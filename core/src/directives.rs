@@ -3,9 +3,6 @@
 
 use std::fmt;
 
-/// The lints a migration can allow with `-- sqlstrata: allow(NAME)`.
-pub const LINTS: &[&str] = &["missing-down", "not-null-without-default", "empty-up"];
-
 /// One directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Directive {
@@ -31,14 +28,9 @@ impl fmt::Display for UnknownDirective {
 
 /// The help text listing what is known.
 pub fn known_directives_help() -> String {
-    format!(
-        "known directives: `no-transaction`, `irreversible`, `unchecked`, `allow(NAME)` with NAME one of {}",
-        LINTS
-            .iter()
-            .map(|l| format!("`{l}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    "known directives: `no-transaction`, `irreversible`, `unchecked`, `allow(NAME)` with NAME a rule's name \
+     (the README's table of rules lists them; `sqlstrata check` names the rule of every warning)"
+        .to_string()
 }
 
 /// Reads a comment: `None` when it is not in the `sqlstrata:` namespace.
@@ -64,9 +56,9 @@ pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective
                 .strip_prefix("allow(")
                 .and_then(|r| r.strip_suffix(')'))
                 .map(str::trim)
-                .and_then(|name| LINTS.iter().find(|l| **l == name));
+                .and_then(crate::rules::configurable);
             match lint {
-                Some(lint) => Directive::Allow(lint),
+                Some(rule) => Directive::Allow(rule.name),
                 None => return Some(Err(UnknownDirective(other.to_string()))),
             }
         }
@@ -89,8 +81,12 @@ mod tests {
                 Directive::Allow("missing-down"),
             ),
             (
-                "-- sqlstrata: allow( not-null-without-default )",
-                Directive::Allow("not-null-without-default"),
+                "-- sqlstrata: allow( renaming-column )",
+                Directive::Allow("renaming-column"),
+            ),
+            (
+                "-- sqlstrata: allow(prefer-bigint-over-int)",
+                Directive::Allow("prefer-bigint-over-int"),
             ),
         ] {
             assert_eq!(parse_comment(c), Some(Ok(d)), "{c}");
@@ -102,6 +98,7 @@ mod tests {
         for c in [
             "-- sqlstrata: no_transaction",
             "-- sqlstrata: allow(missing_down)",
+            "-- sqlstrata: allow(syntax)",
             "-- sqlstrata: uncheked",
             "-- sqlstrata:",
         ] {

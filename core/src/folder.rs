@@ -5,9 +5,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Cache, Checked1};
+use crate::config::{self, LintConfig};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migration::{SourceMigration, read_migration};
+use crate::migration::{SourceMigration, read_migration_with};
 use crate::naming::{FileName, PATTERN, parse_file_name};
+use crate::rules;
 
 /// A folder read and checked.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +21,8 @@ pub struct Folder {
     /// Every `.sql` file that was read (so a build can track them): regular
     /// files, or symbolic links to them.
     pub files: Vec<PathBuf>,
+    /// The folder's `sqlstrata.toml`, when it has one (tracked too).
+    pub config: Option<PathBuf>,
 }
 
 impl Folder {
@@ -45,6 +49,13 @@ pub fn read_folder_cached(dir: &Path, display: &str) -> Folder {
 
 fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
     let mut folder = Folder::default();
+    let config_shown = format!("{}/{}", display.trim_end_matches('/'), config::FILE_NAME);
+    let (settings, problems) = LintConfig::read(dir, &config_shown);
+    folder.diagnostics.extend(problems);
+    let config_file = dir.join(config::FILE_NAME);
+    if config_file.is_file() {
+        folder.config = Some(config_file);
+    }
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(err) => {
@@ -181,12 +192,12 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
                     return (*at, [0; 32], (None, vec![d]), false);
                 }
             };
-            let key = Cache::key("", &shown, &bytes);
+            let key = Cache::key(&settings.key(), &shown, &bytes);
             if let Some(hit) = cache.get(&key) {
                 return (*at, key, hit, true);
             }
             let result = match String::from_utf8(bytes) {
-                Ok(source) => read_migration(&shown, parsed, file_name, &source),
+                Ok(source) => read_migration_with(&shown, parsed, file_name, &source, &settings),
                 Err(_) => (
                     None,
                     vec![Diagnostic::file(
@@ -211,13 +222,54 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
         .map(|(at, _, (migration, diagnostics), _)| (at, migration, diagnostics));
     // Diagnostics in file order, whichever thread found them.
     let mut all: Vec<(usize, Diagnostic)> = name_errors;
+    let mut at_of: Vec<(i64, usize)> = Vec::new();
     for (at, migration, diagnostics) in read {
         all.extend(diagnostics.into_iter().map(|d| (at, d)));
-        folder.migrations.extend(migration);
+        if let Some(m) = migration {
+            at_of.push((m.version(), at));
+            folder.migrations.push(m);
+        }
+    }
+    folder.migrations.sort_by_key(SourceMigration::version);
+    // What only the whole set shows: a label one migration adds, used by a
+    // later one.
+    let set: Vec<_> = folder
+        .migrations
+        .iter()
+        .map(|m| m.migration.clone())
+        .collect();
+    if let Some(rule) = rules::rule("enum-value-used-in-batch")
+        && let Some(severity) = settings.severity(rule)
+    {
+        for (j, k, i) in rules::enum_value_used_in_batch(&set) {
+            let (user, adder) = (&set[j], &set[i]);
+            let statement = &user.up()[k];
+            let shown = format!("{}/{}", display.trim_end_matches('/'), user.file_name());
+            let line = statement.line() as usize;
+            let d = Diagnostic::at_line(
+                severity,
+                rule.name,
+                &shown,
+                statement.sql().lines().next(),
+                (line, 1),
+                format!(
+                    "this statement {} (`{}`): {} ({})",
+                    rule.what,
+                    adder.file_name(),
+                    rule.why,
+                    rule.name
+                ),
+            )
+            .with_help(rule.fix);
+            let at = at_of
+                .iter()
+                .find(|(v, _)| *v == user.version())
+                .map_or(0, |(_, a)| *a);
+            all.push((at, d));
+        }
     }
     all.sort_by_key(|(at, _)| *at);
-    folder.diagnostics = all.into_iter().map(|(_, d)| d).collect();
-    folder.migrations.sort_by_key(SourceMigration::version);
+    folder.diagnostics.extend(all.into_iter().map(|(_, d)| d));
     folder
 }
 

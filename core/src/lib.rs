@@ -26,6 +26,7 @@
 
 mod cache;
 pub mod checksum;
+pub mod config;
 pub mod diagnostic;
 pub mod directives;
 pub mod folder;

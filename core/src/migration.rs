@@ -4,12 +4,13 @@ use std::ops::Range;
 
 use sqlstrata_model::{Migration, MigrationParts, Statement, checksum};
 
+use crate::config::LintConfig;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::directives::{self, Directive};
 use crate::grammar;
 use crate::lex::{Token, TokenKind, leading_words, tokenize};
 use crate::naming::FileName;
-use crate::rules;
+use crate::rules::{self, Finding};
 use crate::sections::{Headers, find_sections, read_header};
 use crate::split::{self, Section, section};
 use crate::validate::{Validation, validate};
@@ -93,17 +94,39 @@ struct FileDirectives {
 
 /// Reads one migration file. `display` is the path shown in diagnostics.
 /// Returns the migration when the file has no errors (warnings may be present).
+/// The lints are set as by default; see [`read_migration_with`].
 pub fn read_migration(
     display: &str,
     name: &FileName,
     file_name: &str,
     source: &str,
 ) -> (Option<SourceMigration>, Vec<Diagnostic>) {
+    read_migration_with(display, name, file_name, source, &LintConfig::default())
+}
+
+/// [`read_migration`] with the lints set by `config` (a folder's
+/// `sqlstrata.toml`).
+pub fn read_migration_with(
+    display: &str,
+    name: &FileName,
+    file_name: &str,
+    source: &str,
+    config: &LintConfig,
+) -> (Option<SourceMigration>, Vec<Diagnostic>) {
     let src = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let lines: Vec<&str> = src.split('\n').collect();
+    let mut line_starts = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    for l in &lines {
+        line_starts.push(at);
+        at += l.len() + 1;
+    }
     let mut reader = Reader {
         display,
         src,
-        lines: src.split('\n').collect(),
+        lines,
+        line_starts,
+        config,
         diagnostics: Vec::new(),
     };
     let migration = reader.read(name, file_name);
@@ -116,6 +139,9 @@ struct Reader<'a> {
     src: &'a str,
     /// The file's lines, for the line a diagnostic shows.
     lines: Vec<&'a str>,
+    /// Byte offset where each line starts.
+    line_starts: Vec<usize>,
+    config: &'a LintConfig,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -136,6 +162,44 @@ impl<'a> Reader<'a> {
             (line, column),
             message,
         )
+    }
+
+    /// 1-based line and column of a byte offset.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self.src.get(start..offset).map_or(0, |t| t.chars().count()) + 1;
+        (line, column)
+    }
+
+    /// A lint's finding: reported unless the settings or a directive turn
+    /// it off, at the severity the settings give it.
+    fn lint(&mut self, finding: Finding, allowed: &[&str]) {
+        let rule = finding.rule;
+        if allowed.contains(&rule.name) {
+            return;
+        }
+        let Some(severity) = self.config.severity(rule) else {
+            return;
+        };
+        let (line, column) = self.position(finding.offset);
+        let message = match finding.detail {
+            Some(detail) => format!("{detail} ({})", rule.name),
+            None => format!("this statement {}: {} ({})", rule.what, rule.why, rule.name),
+        };
+        let fix = finding.help.unwrap_or_else(|| rule.fix.to_string());
+        let help = if rule.is_configurable() {
+            format!(
+                "{fix}; to accept it here, put `-- sqlstrata: allow({})` on the line above",
+                rule.name
+            )
+        } else {
+            fix
+        };
+        let d = self
+            .at(severity, rule.name, line, column, message)
+            .with_help(help);
+        self.diagnostics.push(d);
     }
 
     fn error(&mut self, rule: &'static str, tok: &Token, message: String, help: Option<String>) {
@@ -234,7 +298,11 @@ impl<'a> Reader<'a> {
 
         let (file, per_statement) = self.directives(&tokens, header_end, up, down.map(|d| &d[..]));
 
-        if up.is_empty() && !file.allow.contains(&"empty-up") {
+        if up.is_empty()
+            && !file.allow.contains(&"empty-up")
+            && let Some(rule) = rules::rule("empty-up")
+            && let Some(severity) = self.config.severity(rule)
+        {
             let (line, column) = if sections.has_markers {
                 let tok = tokens[sections.head.end];
                 (tok.line, tok.column)
@@ -242,9 +310,14 @@ impl<'a> Reader<'a> {
                 (1, 1)
             };
             let d = self
-                .at(Severity::Warning, "empty-up", line, column,
-                    "the UP section has no statements: this migration changes nothing".into())
-                .with_help("keep it if its version must line up with another database, and put `-- sqlstrata: allow(empty-up)` in the header; otherwise delete the file");
+                .at(
+                    severity,
+                    rule.name,
+                    line,
+                    column,
+                    format!("this migration {}: {} ({})", rule.what, rule.why, rule.name),
+                )
+                .with_help(rule.fix);
             self.diagnostics.push(d);
         }
 
@@ -267,13 +340,48 @@ impl<'a> Reader<'a> {
             && !reversible
             && !file.irreversible
             && !file.allow.contains(&"missing-down")
+            && let Some(rule) = rules::rule("missing-down")
+            && let Some(severity) = self.config.severity(rule)
         {
             let tok = tokens[sections.head.end];
             let d = self
-                .at(Severity::Warning, "missing-down", tok.line, tok.column,
-                    "no `-- DOWN` section: this migration cannot be rolled back".into())
-                .with_help("add `-- DOWN` with statements that undo it, or put `-- sqlstrata: irreversible` in the header");
+                .at(
+                    severity,
+                    rule.name,
+                    tok.line,
+                    tok.column,
+                    format!("this migration {}: {} ({})", rule.what, rule.why, rule.name),
+                )
+                .with_help(rule.fix);
             self.diagnostics.push(d);
+        }
+
+        // The lints that read the grammar's tree: squawk's on the UP section
+        // (a DOWN undoes on purpose), ours on both.
+        let enum_values: Vec<String> = up_section
+            .parses
+            .iter()
+            .flat_map(|(parse, _)| grammar::enum_values_added(&parse.syntax_node()))
+            .collect();
+        let mut findings = rules::squawk_findings(&up_section, self.config, !file.no_transaction);
+        if !file.no_transaction {
+            findings.extend(rules::enum_value_used_too_soon(&up_section, &enum_values));
+        }
+        for s in std::iter::once(&up_section).chain(down_section.as_ref()) {
+            findings.extend(rules::tracking_table_writes(s, &self.config.tracking_table));
+        }
+        let all: Vec<&split::Statement<'_>> = up.iter().chain(down.into_iter().flatten()).collect();
+        for finding in findings {
+            // The directives above the statement the finding is in.
+            let index = all
+                .iter()
+                .rposition(|st| st.offset <= finding.offset)
+                .unwrap_or(0);
+            let mut allowed: Vec<&str> = file.allow.clone();
+            if let Some(d) = per_statement.get(index) {
+                allowed.extend(d.allow.iter().copied());
+            }
+            self.lint(finding, &allowed);
         }
 
         let (up, mut checked): (Vec<Statement>, Vec<Checked>) = up_checked.into_iter().unzip();
@@ -289,11 +397,6 @@ impl<'a> Reader<'a> {
             &up.iter().map(Statement::sql).collect::<Vec<_>>(),
             file.no_transaction,
         );
-        let enum_values = up_section
-            .parses
-            .iter()
-            .flat_map(|(parse, _)| grammar::enum_values_added(&parse.syntax_node()))
-            .collect();
         Some(SourceMigration {
             migration: Migration::new(MigrationParts {
                 version: name.version,
@@ -420,38 +523,31 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(statements.len());
         for (n, stmt) in statements.iter().enumerate() {
             let directives = &per_statement[first_index + n];
-            let allowed =
-                |lint: &str| directives.allow.contains(&lint) || file.allow.contains(&lint);
             let words = leading_words(src, stmt.tokens, 3);
             let head = stmt.tokens[0];
-            if let Some(control) = rules::transaction_control(&words) {
-                let help = if file.no_transaction {
-                    "a `no-transaction` migration runs each statement on its own, committed as it finishes, \
-                     and sqlstrata records the migration around them; a transaction opened or closed here \
-                     would hide the statements from that record. Remove this statement"
-                } else {
-                    "sqlstrata runs each migration inside a transaction it owns; remove this statement \
-                     (or, to run the migration without one, put `-- sqlstrata: no-transaction` above `-- UP`)"
-                };
+            if let Some(control) = rules::transaction_control(&words)
+                && let Some(rule) = rules::rule("transaction-control")
+            {
                 let mode = if file.no_transaction {
-                    "a `no-transaction` migration"
+                    "a `no-transaction` migration, whose statements each commit on their own"
                 } else {
                     "a migration that runs in a transaction"
                 };
                 self.error(
-                    "transaction-control",
+                    rule.name,
                     &head,
-                    format!("`{control}` in {mode}"),
-                    Some(help.into()),
+                    format!("`{control}` in {mode}: {}", rule.why),
+                    Some(rule.fix.into()),
                 );
             } else if !file.no_transaction
                 && let Some(kind) = rules::needs_no_transaction(src, stmt.tokens)
+                && let Some(rule) = rules::rule("needs-no-transaction")
             {
                 self.error(
-                    "needs-no-transaction",
+                    rule.name,
                     &head,
                     format!("`{kind}` cannot run inside a transaction block"),
-                    Some("put `-- sqlstrata: no-transaction` above `-- UP`: the migration then runs statement by statement outside a transaction".into()),
+                    Some(rule.fix.into()),
                 );
             }
             let checked = if directives.unchecked {
@@ -466,18 +562,7 @@ impl<'a> Reader<'a> {
                 Checked::Unchecked
             } else {
                 match validate(stmt, src) {
-                    Ok(Validation::Parsed(ast)) => {
-                        if let Some(column) = rules::not_null_without_default(&ast)
-                            && !allowed("not-null-without-default")
-                        {
-                            let d = self
-                                .at(Severity::Warning, "not-null-without-default", stmt.line, stmt.column,
-                                    format!("column `{column}` is added NOT NULL without a DEFAULT, which fails on a table that has rows"))
-                                .with_help("add a DEFAULT, or add it NULL, backfill, then SET NOT NULL; or put `-- sqlstrata: allow(not-null-without-default)` above the statement");
-                            self.diagnostics.push(d);
-                        }
-                        Checked::Parsed
-                    }
+                    Ok(Validation::Parsed(_)) => Checked::Parsed,
                     Ok(Validation::GrammarOnly) => Checked::GrammarOnly,
                     Err(rejection) => {
                         let d = self

@@ -138,11 +138,11 @@ fn each_rule_of_a_file() {
         (
             "001_a.sql",
             "-- UP\nALTER TABLE t ADD COLUMN c int NOT NULL;\n-- DOWN\nSELECT 1;\n",
-            &[("not-null-without-default", Warning, Some((2, 1)))],
+            &[("adding-required-field", Warning, Some((2, 15)))],
         ),
         (
             "001_a.sql",
-            "-- UP\n-- sqlstrata: allow(not-null-without-default)\nALTER TABLE t ADD COLUMN c int NOT NULL;\n-- DOWN\nSELECT 1;\n",
+            "-- UP\n-- sqlstrata: allow(adding-required-field)\nALTER TABLE t ADD COLUMN c int NOT NULL;\n-- DOWN\nSELECT 1;\n",
             &[],
         ),
         (

@@ -63,3 +63,44 @@ fn postgresql_accepts_them_all_and_so_do_we() {
         "{parsed} / {grammar_only}"
     );
 }
+
+/// Every default warning `pg-statements.sql` earns, one migration per entry:
+/// each is a hazard to an existing table (none of them creates its table).
+const WARNINGS: &[(&str, &str)] = &[
+    (
+        "require-concurrent-index-creation",
+        "CREATE UNIQUE INDEX i ON t (lower(c)) INCLUDE (d) WHERE deleted_at IS NULL;",
+    ),
+    (
+        "require-concurrent-index-creation",
+        "CREATE UNIQUE INDEX i ON t (a) NULLS NOT DISTINCT;",
+    ),
+    (
+        "constraint-missing-not-valid",
+        "ALTER TABLE t ADD CONSTRAINT c NOT NULL col;",
+    ),
+    (
+        "changing-column-type",
+        "ALTER TABLE t ALTER COLUMN c TYPE bigint USING c::bigint;",
+    ),
+    (
+        "ban-drop-column",
+        "ALTER TABLE IF EXISTS ONLY t DROP COLUMN IF EXISTS c CASCADE;",
+    ),
+    ("ban-drop-table", "DROP TABLE a, b CASCADE;"),
+];
+
+#[test]
+fn the_default_warnings_are_hazards_only() {
+    let name = parse_file_name("001_x.sql").unwrap();
+    let mut found = Vec::new();
+    for e in entries() {
+        let file = format!("-- sqlstrata: irreversible\n-- UP\n{e}\n");
+        let (_, diagnostics) = read_migration("x.sql", &name, "001_x.sql", &file);
+        for d in diagnostics.iter().filter(|d| !d.is_error()) {
+            found.push((d.rule, e.lines().next().unwrap_or("").to_string()));
+        }
+    }
+    let want: Vec<(&str, String)> = WARNINGS.iter().map(|(r, e)| (*r, e.to_string())).collect();
+    assert_eq!(found, want);
+}

@@ -115,6 +115,7 @@ fn track(folder: &Folder) -> TokenStream2 {
     let files = folder
         .files
         .iter()
+        .chain(folder.config.as_ref())
         .filter_map(|p| p.to_str())
         .map(|p| quote! { const _: &[u8] = include_bytes!(#p); });
     quote! { #(#files)* }

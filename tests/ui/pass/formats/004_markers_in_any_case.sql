@@ -1,5 +1,5 @@
 -- UP MIGRATION
--- sqlstrata: allow(not-null-without-default)
+-- sqlstrata: allow(adding-required-field)
 ALTER TABLE plain ADD COLUMN tenant BIGINT NOT NULL;
 -- down migration
 ALTER TABLE plain DROP COLUMN tenant;

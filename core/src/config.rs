@@ -1,0 +1,196 @@
+//! The checking settings of a migration set: one file, `sqlstrata.toml` in
+//! the migrations folder, read by the macro and by `sqlstrata check` alike.
+//!
+//! ```toml
+//! [lints]
+//! pg = 13                                  # the oldest PostgreSQL the migrations run on
+//! deny = ["renaming-column"]               # these warnings fail the build
+//! allow = ["ban-drop-column"]              # these rules are not checked at all
+//! warn = ["prefer-bigint-over-int"]        # opt-in rules, turned on as warnings
+//! tracking_table = "schema_migrations"     # the table `tracking-table-write` guards
+//! ```
+//!
+//! Every key is optional; a missing file is the defaults. An unknown key or
+//! rule name is an error, so a typo never silently turns a check off.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::{self, Level, Rule};
+
+/// The file's name, in the migrations folder.
+pub const FILE_NAME: &str = "sqlstrata.toml";
+
+/// How the lints are set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintConfig {
+    /// The oldest PostgreSQL major version the migrations must be safe on.
+    pub pg: u32,
+    /// Warnings that are errors.
+    pub deny: Vec<String>,
+    /// Rules that are off.
+    pub allow: Vec<String>,
+    /// Opt-in rules that are on, as warnings.
+    pub warn: Vec<String>,
+    /// The tracking table's name.
+    pub tracking_table: String,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        LintConfig {
+            pg: 13,
+            deny: Vec::new(),
+            allow: Vec::new(),
+            warn: Vec::new(),
+            tracking_table: "schema_migrations".to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    lints: Lints,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Lints {
+    pg: Option<u32>,
+    #[serde(default)]
+    deny: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+    #[serde(default)]
+    warn: Vec<String>,
+    tracking_table: Option<String>,
+}
+
+impl LintConfig {
+    /// Reads `dir/sqlstrata.toml`; the defaults when there is none. Problems
+    /// are error diagnostics on the file (`shown` names it).
+    pub fn read(dir: &Path, shown: &str) -> (LintConfig, Vec<Diagnostic>) {
+        match std::fs::read_to_string(dir.join(FILE_NAME)) {
+            Ok(text) => LintConfig::parse(&text, shown),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                (LintConfig::default(), Vec::new())
+            }
+            Err(e) => (
+                LintConfig::default(),
+                vec![Diagnostic::file(
+                    Severity::Error,
+                    "config",
+                    shown,
+                    format!("cannot read it: {e}"),
+                )],
+            ),
+        }
+    }
+
+    /// Parses the file's text.
+    ///
+    /// ```
+    /// use sqlstrata_core::config::LintConfig;
+    /// let (c, problems) = LintConfig::parse("[lints]\npg = 15\ndeny = [\"renaming-column\"]\n", "sqlstrata.toml");
+    /// assert!(problems.is_empty());
+    /// assert_eq!((c.pg, c.deny.as_slice()), (15, &["renaming-column".to_string()][..]));
+    /// let (_, problems) = LintConfig::parse("[lints]\nallow = [\"renaming-colum\"]\n", "sqlstrata.toml");
+    /// assert!(problems[0].message.contains("renaming-colum"));
+    /// ```
+    pub fn parse(text: &str, shown: &str) -> (LintConfig, Vec<Diagnostic>) {
+        let file: File = match toml::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                return (
+                    LintConfig::default(),
+                    vec![
+                        Diagnostic::file(
+                            Severity::Error,
+                            "config",
+                            shown,
+                            format!("invalid settings: {}", e.message()),
+                        )
+                        .with_help(format!(
+                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn` and `tracking_table`; see {FILE_NAME} in the README"
+                        )),
+                    ],
+                );
+            }
+        };
+        let defaults = LintConfig::default();
+        let config = LintConfig {
+            pg: file.lints.pg.unwrap_or(defaults.pg),
+            deny: file.lints.deny,
+            allow: file.lints.allow,
+            warn: file.lints.warn,
+            tracking_table: file.lints.tracking_table.unwrap_or(defaults.tracking_table),
+        };
+        let mut problems = Vec::new();
+        for (list, names) in [
+            ("deny", &config.deny),
+            ("allow", &config.allow),
+            ("warn", &config.warn),
+        ] {
+            for name in names {
+                match rules::configurable(name) {
+                    Some(_) => {}
+                    None => problems.push(
+                        Diagnostic::file(
+                            Severity::Error,
+                            "config",
+                            shown,
+                            format!("`{name}` in `{list}` is not a rule that can be configured"),
+                        )
+                        .with_help(format!(
+                            "the rules are {} and squawk's opt-in rules by their names",
+                            rules::RULES
+                                .iter()
+                                .filter(|r| r.level != Level::Error)
+                                .map(|r| format!("`{}`", r.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    ),
+                }
+            }
+        }
+        if !(9..=99).contains(&config.pg) {
+            problems.push(Diagnostic::file(
+                Severity::Error,
+                "config",
+                shown,
+                format!("`pg = {}` is not a PostgreSQL major version", config.pg),
+            ));
+        }
+        (config, problems)
+    }
+
+    /// The severity `rule` has under these settings; `None` when it is off.
+    pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        let listed = |list: &[String]| list.iter().any(|n| n == rule.name);
+        match rule.level {
+            Level::Error => Some(Severity::Error),
+            _ if listed(&self.allow) => None,
+            _ if listed(&self.deny) => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::OptIn if listed(&self.warn) => Some(Severity::Warning),
+            Level::OptIn => None,
+        }
+    }
+
+    /// What the results of checking a file depend on, for the cache key.
+    pub fn key(&self) -> String {
+        format!(
+            "pg={};deny={};allow={};warn={};table={}",
+            self.pg,
+            self.deny.join(","),
+            self.allow.join(","),
+            self.warn.join(","),
+            self.tracking_table
+        )
+    }
+}
