@@ -260,6 +260,30 @@ fn check_needs_no_database() {
         "-- UP\nCREATE TABLE t (\n  a int\n  b int\n);\n-- DOWN\nDROP TABLE t;\n",
     )
     .unwrap();
+    // A warning: `check` passes, `check --deny-warnings` does not.
+    fs::remove_file(dir.join("migrations/008_broken.sql")).unwrap();
+    fs::write(
+        dir.join("migrations/008_rename.sql"),
+        "-- UP\nALTER TABLE users RENAME COLUMN name TO full_name;\n-- DOWN\nALTER TABLE users RENAME COLUMN full_name TO name;\n",
+    )
+    .unwrap();
+    let o = bin().current_dir(&dir).arg("check").output().unwrap();
+    assert_eq!(code(&o), 0);
+    assert!(text(&o).1.contains("(renaming-column)"), "{}", text(&o).1);
+    let o = bin().current_dir(&dir).args(["check", "--deny-warnings"]).output().unwrap();
+    assert_eq!(code(&o), 1, "{}", text(&o).1);
+    // Denied in the folder's settings, it is an error for both.
+    fs::write(dir.join("migrations/sqlstrata.toml"), "[lints]\ndeny = [\"renaming-column\"]\n").unwrap();
+    let o = bin().current_dir(&dir).arg("check").output().unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).1.starts_with("error: migrations/008_rename.sql:2:19: this statement renames a column"), "{}", text(&o).1);
+    fs::remove_file(dir.join("migrations/008_rename.sql")).unwrap();
+    fs::remove_file(dir.join("migrations/sqlstrata.toml")).unwrap();
+    fs::write(
+        dir.join("migrations/008_broken.sql"),
+        "-- UP\nCREATE TABLE t (\n  a int\n  b int\n);\n-- DOWN\nDROP TABLE t;\n",
+    )
+    .unwrap();
     fs::write(dir.join("migrations/9_bad_name.sql"), "SELECT 1;").unwrap();
     let o = bin().current_dir(&dir).arg("check").output().unwrap();
     let (_, err) = text(&o);
