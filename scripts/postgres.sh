@@ -24,3 +24,19 @@ ensure_postgres() {
         exit 1
     fi
 }
+
+# PgBouncer, for the test that runs migrations through it in transaction
+# pooling mode.
+ensure_pgbouncer() {
+    if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "PgBouncer not found: installing it (apt-get install -y pgbouncer)" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+    else
+        echo "PgBouncer not found. Install it (Debian/Ubuntu: sudo apt-get install -y pgbouncer)" >&2
+        exit 1
+    fi
+}

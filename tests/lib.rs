@@ -148,3 +148,130 @@ pub fn schema_snapshot(client: &mut postgres::Client) -> Vec<String> {
         .map(|r| r.get::<_, String>(0))
         .collect()
 }
+
+/// PgBouncer in front of a server of this test's own, in transaction pooling
+/// mode, stopped when dropped. Run as the `postgres` user when root, like
+/// the server.
+pub struct PgBouncer {
+    /// The server behind it.
+    pub server: Server,
+    dir: std::path::PathBuf,
+    port: u16,
+    pid: Option<u32>,
+}
+
+impl PgBouncer {
+    /// Starts a private PostgreSQL and PgBouncer in front of it with
+    /// `pool_size` server connections per database.
+    pub fn start(pool_size: u32) -> PgBouncer {
+        use std::process::Command;
+        let server = Server::start_local(&sqlstrata::testing::LocalServer::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let socket = server.socket_dir().expect("a local server").to_path_buf();
+        let bin = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).is_file())
+            .expect("PgBouncer is not installed: apt-get install -y pgbouncer (scripts/test does)");
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "sqlstrata-pgbouncer-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = 16000 + (std::process::id() % 20000) as u16 + NEXT.load(Ordering::SeqCst) as u16;
+        std::fs::write(dir.join("userlist.txt"), "\"postgres\" \"\"\n").unwrap();
+        std::fs::write(
+            dir.join("pgbouncer.ini"),
+            format!(
+                "[databases]\n* = host={socket} port={server_port}\n\n[pgbouncer]\nlisten_addr =\nlisten_port = {port}\n\
+                 unix_socket_dir = {dir}\nauth_type = trust\nauth_file = {dir}/userlist.txt\npool_mode = transaction\n\
+                 default_pool_size = {pool_size}\nmax_client_conn = 500\nignore_startup_parameters = extra_float_digits,options\n\
+                 logfile = {dir}/pgbouncer.log\npidfile = {dir}/pgbouncer.pid\n",
+                socket = socket.display(),
+                server_port = server.port(),
+                dir = dir.display(),
+            ),
+        )
+        .unwrap();
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout == b"0\n")
+            .unwrap_or(false);
+        let mut cmd = if root {
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .unwrap();
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", bin]);
+            c
+        } else {
+            Command::new(bin)
+        };
+        let status = cmd
+            .arg("-d")
+            .arg(dir.join("pgbouncer.ini"))
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "pgbouncer did not start: {:?}",
+            std::fs::read_to_string(dir.join("pgbouncer.log"))
+        );
+        let mut pid = None;
+        for _ in 0..100 {
+            if let Ok(text) = std::fs::read_to_string(dir.join("pgbouncer.pid")) {
+                pid = text.trim().parse().ok();
+                if dir.join(format!(".s.PGSQL.{port}")).exists() {
+                    break;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        PgBouncer {
+            server,
+            dir,
+            port,
+            pid,
+        }
+    }
+
+    /// A connection string for database `name` through PgBouncer.
+    pub fn url_for(&self, name: &str) -> String {
+        format!(
+            "host={} port={} user=postgres dbname={name}",
+            self.dir.display(),
+            self.port
+        )
+    }
+
+    /// A new empty database on the server behind it.
+    pub fn database(&self, name: &str) -> String {
+        let mut admin =
+            postgres::Client::connect(self.server.admin_url(), postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+        name.to_string()
+    }
+
+    /// A direct connection to the server, around PgBouncer.
+    pub fn direct(&self, name: &str) -> postgres::Client {
+        postgres::Client::connect(&self.server.url_for(name), postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

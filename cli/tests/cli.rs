@@ -270,13 +270,27 @@ fn check_needs_no_database() {
     let o = bin().current_dir(&dir).arg("check").output().unwrap();
     assert_eq!(code(&o), 0);
     assert!(text(&o).1.contains("(renaming-column)"), "{}", text(&o).1);
-    let o = bin().current_dir(&dir).args(["check", "--deny-warnings"]).output().unwrap();
+    let o = bin()
+        .current_dir(&dir)
+        .args(["check", "--deny-warnings"])
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 1, "{}", text(&o).1);
     // Denied in the folder's settings, it is an error for both.
-    fs::write(dir.join("migrations/sqlstrata.toml"), "[lints]\ndeny = [\"renaming-column\"]\n").unwrap();
+    fs::write(
+        dir.join("migrations/sqlstrata.toml"),
+        "[lints]\ndeny = [\"renaming-column\"]\n",
+    )
+    .unwrap();
     let o = bin().current_dir(&dir).arg("check").output().unwrap();
     assert_eq!(code(&o), 1);
-    assert!(text(&o).1.starts_with("error: migrations/008_rename.sql:2:19: this statement renames a column"), "{}", text(&o).1);
+    assert!(
+        text(&o)
+            .1
+            .starts_with("error: migrations/008_rename.sql:2:19: this statement renames a column"),
+        "{}",
+        text(&o).1
+    );
     fs::remove_file(dir.join("migrations/008_rename.sql")).unwrap();
     fs::remove_file(dir.join("migrations/sqlstrata.toml")).unwrap();
     fs::write(

@@ -219,6 +219,15 @@ pub enum Error {
         /// What PostgreSQL said.
         db: Box<DbError>,
     },
+    /// The run's lease expired and another run took it (lease mode): this
+    /// run stopped, since another may be working now.
+    #[error(
+        "the lease in {table} expired during this run and another run took it; this run stopped. Raise the lease's time to live (--lease-ttl, Options::lease_ttl) above the longest migration transaction"
+    )]
+    LeaseLost {
+        /// The lease table.
+        table: String,
+    },
     /// A target version that is not in the set.
     #[error("version {0} is not in the migration set")]
     UnknownVersion(i64),

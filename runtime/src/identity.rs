@@ -30,6 +30,15 @@ impl Identity {
         format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
     }
 
+    /// The lease table beside it (lease mode): `"schema"."table_lock"`.
+    pub fn lease_qualified(&self) -> String {
+        format!(
+            "{}.{}",
+            quote_ident(&self.schema),
+            quote_ident(&format!("{}_lock", self.table))
+        )
+    }
+
     /// The advisory lock key of this table: derived from database, schema and
     /// table as resolved, never from how the caller spelled them.
     pub fn lock_key(&self) -> i64 {

@@ -37,7 +37,7 @@ pub mod verify;
 
 pub use error::{DbError, Error};
 pub use migrator::Migrator;
-pub use options::{Options, TrackingTable, TransactionMode};
+pub use options::{LockMode, Options, TrackingTable, TransactionMode};
 pub use plan::{Operation, State, StatusEntry};
 pub use report::{Action, Done, Report};
 pub use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement};

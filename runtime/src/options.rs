@@ -40,6 +40,39 @@ pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// How a run keeps other runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LockMode {
+    /// A session-level advisory lock (`pg_try_advisory_lock`): nothing to
+    /// clean up if the runner dies, but it needs a stable session, so not
+    /// behind a transaction-pooling proxy, and the advisory functions.
+    #[default]
+    Advisory,
+    /// A lease: a row in a small table beside the tracking table (owner,
+    /// acquired, expires), taken and renewed in short transactions of its
+    /// own. Needs no session state and no advisory functions: for PgBouncer
+    /// in transaction mode and engines without advisory locks. A runner that
+    /// dies holds it until it expires ([`Options::lease_ttl`]).
+    Lease,
+}
+
+impl LockMode {
+    /// Reads `advisory` or `lease` (as `--lock` and `SQLSTRATA_LOCK` do).
+    ///
+    /// ```
+    /// assert_eq!(sqlstrata::LockMode::parse("lease"), Some(sqlstrata::LockMode::Lease));
+    /// assert_eq!(sqlstrata::LockMode::parse("both"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<LockMode> {
+        match text {
+            "advisory" => Some(LockMode::Advisory),
+            "lease" => Some(LockMode::Lease),
+            _ => None,
+        }
+    }
+}
+
 /// How transactions wrap a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransactionMode {
@@ -74,6 +107,11 @@ pub struct Options {
     /// Apply pending migrations older than the newest applied one instead
     /// of failing.
     pub out_of_order: bool,
+    /// How other runs are kept out.
+    pub lock: LockMode,
+    /// How long a lease lasts unless renewed (lease mode): how long a runner
+    /// that died blocks the next one.
+    pub lease_ttl: Duration,
 }
 
 impl Default for Options {
@@ -83,6 +121,8 @@ impl Default for Options {
             transaction: TransactionMode::Batch,
             lock_timeout: Duration::from_secs(60),
             out_of_order: false,
+            lock: LockMode::Advisory,
+            lease_ttl: Duration::from_secs(300),
         }
     }
 }
@@ -106,6 +146,18 @@ impl Options {
     /// Sets how long to wait for the lock.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// Sets how other runs are kept out.
+    pub fn lock_mode(mut self, mode: LockMode) -> Self {
+        self.lock = mode;
+        self
+    }
+
+    /// Sets how long a lease lasts unless renewed (at least a second).
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl.max(Duration::from_secs(1));
         self
     }
 

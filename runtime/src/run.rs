@@ -21,7 +21,7 @@ use sqlstrata_model::{Migration, Migrations, Statement, to_hex};
 use crate::error::{DbError, Error};
 use crate::identity::{self, Candidates, Identity, Resolution};
 use crate::lock;
-use crate::options::Options;
+use crate::options::{LockMode, Options};
 use crate::plan::{Operation, Plan, State, Step, plan, status};
 use crate::report::{Action, Done, Report};
 use crate::script::{Segment, autocommit_sql, render, segments, step_sql};
@@ -67,7 +67,7 @@ pub(crate) async fn execute<S: Session>(
         Resolution::Create(_) => Vec::new(),
     };
     if operation.is_read_only() {
-        return status_report(session, set, &rows, resolution.identity()).await;
+        return status_report(session, set, &rows, resolution.identity(), options).await;
     }
     // A `no-transaction` migration another run is applying right now looks
     // unfinished: only under the lock can it be told from an interrupted one.
@@ -135,12 +135,13 @@ async fn status_report<S: Session>(
     set: &Migrations,
     rows: &[AppliedRow],
     id: &Identity,
+    options: &Options,
 ) -> Result<Report, Error> {
     let mut entries = status(set, rows);
     // An unfinished `no-transaction` migration: still running while a run
     // holds the lock, interrupted otherwise.
     if entries.iter().any(|e| e.state == State::Interrupted)
-        && lock::is_held(session, id.lock_key()).await
+        && lock::is_held(session, id, options).await
     {
         for e in entries.iter_mut().filter(|e| e.state == State::Interrupted) {
             e.state = State::Running;
@@ -195,11 +196,10 @@ async fn locked<S: Session>(
     loop {
         attempts += 1;
         let id = resolve(session, options).await?.identity().clone();
-        let key = id.lock_key();
-        let waited = lock::acquire(session, key, options.lock_timeout, &id.qualified()).await?;
-        session.on_abandon(Some(lock::abandon_sql(key)));
-        let result = under_lock(session, set, operation, options, progress, &id).await;
-        let released = lock::release(session, key).await;
+        let (held, waited) = lock::acquire(session, &id, options).await?;
+        session.on_abandon(Some(lock::abandon_sql(&held)));
+        let result = under_lock(session, set, operation, options, progress, &id, &held).await;
+        let released = lock::release(session, &held).await;
         session.on_abandon(None);
         match result {
             Ok(Some(mut report)) => {
@@ -235,6 +235,7 @@ async fn under_lock<S: Session>(
     options: &Options,
     progress: Progress<'_>,
     id: &Identity,
+    held: &lock::Held,
 ) -> Result<Option<Report>, Error> {
     match resolve(session, options).await? {
         r if r.identity() != id => return Ok(None),
@@ -242,12 +243,20 @@ async fn under_lock<S: Session>(
         Resolution::Create(_) => {
             // Runners whose search_paths differ would create the table in
             // different schemas: creating takes a key of the name alone.
-            let create_key = id.creation_key();
-            lock::acquire(session, create_key, options.lock_timeout, &id.qualified()).await?;
-            session.on_abandon(Some(format!(
-                "{}; SELECT pg_advisory_unlock({create_key})",
-                lock::abandon_sql(id.lock_key())
-            )));
+            // (An advisory lock: in lease mode runners are assumed to agree
+            // on the schema; give it with --schema behind a pooler.)
+            let creation = match options.lock {
+                LockMode::Advisory => {
+                    let key = id.creation_key();
+                    lock::advisory(session, key, options.lock_timeout, &id.qualified()).await?;
+                    session.on_abandon(Some(format!(
+                        "{}; SELECT pg_advisory_unlock({key})",
+                        lock::abandon_sql(held)
+                    )));
+                    Some(lock::Held::Advisory { key })
+                }
+                _ => None,
+            };
             let created = match resolve(session, options).await {
                 Ok(Resolution::Create(again)) if &again == id => session
                     .query(&tracking::create_sql(id))
@@ -257,8 +266,10 @@ async fn under_lock<S: Session>(
                 Ok(_) => Ok(false),
                 Err(e) => Err(e),
             };
-            lock::release(session, create_key).await;
-            session.on_abandon(Some(lock::abandon_sql(id.lock_key())));
+            if let Some(creation) = &creation {
+                lock::release(session, creation).await;
+                session.on_abandon(Some(lock::abandon_sql(held)));
+            }
             if !created? {
                 return Ok(None);
             }
@@ -270,7 +281,7 @@ async fn under_lock<S: Session>(
         warnings: p.warnings.clone(),
         ..Report::default()
     };
-    carry_out(session, set, &p, options, id, &mut report, progress).await?;
+    carry_out(session, set, &p, options, id, held, &mut report, progress).await?;
     if report
         .done
         .iter()
@@ -281,16 +292,20 @@ async fn under_lock<S: Session>(
     Ok(Some(report))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn carry_out<S: Session>(
     session: &mut S,
     set: &Migrations,
     p: &Plan,
     options: &Options,
     id: &Identity,
+    held: &lock::Held,
     report: &mut Report,
     progress: Progress<'_>,
 ) -> Result<(), Error> {
     for segment in segments(set, p, options) {
+        // A lease is renewed between transactions, where others see it.
+        lock::renew(session, held).await?;
         match segment {
             Segment::Transaction(steps) => {
                 session
@@ -317,7 +332,7 @@ async fn carry_out<S: Session>(
                 }
             }
             Segment::Autocommit(step) => {
-                autocommit(session, set, p, id, step, report, progress).await?;
+                autocommit(session, set, p, id, held, step, report, progress).await?;
             }
         }
     }
@@ -330,11 +345,13 @@ async fn carry_out<S: Session>(
 /// whatever happens next (a failing statement, a killed process, a dropped
 /// connection) the migration is never silently run again: only `repair`
 /// clears the record.
+#[allow(clippy::too_many_arguments)]
 async fn autocommit<S: Session>(
     session: &mut S,
     set: &Migrations,
     p: &Plan,
     id: &Identity,
+    held: &lock::Held,
     step: Step,
     report: &mut Report,
     progress: Progress<'_>,
@@ -352,7 +369,10 @@ async fn autocommit<S: Session>(
         .query(&attempt)
         .await
         .map_err(db("recording the attempt in the tracking table"))?;
-    for s in statements {
+    for (n, s) in statements.iter().enumerate() {
+        if n > 0 {
+            lock::renew(session, held).await?;
+        }
         if let Err(e) = session.query(s.sql()).await {
             let failed = if matches!(step, Step::Apply(_)) {
                 RowState::Failed

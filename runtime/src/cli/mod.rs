@@ -33,7 +33,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::Migrations;
 use crate::migrator::Migrator;
-use crate::options::{Options, TransactionMode};
+use crate::options::{LockMode, Options, TransactionMode};
 use crate::plan::{Operation, State};
 use config::resolve;
 use output::Style;
@@ -71,6 +71,15 @@ pub struct GlobalArgs {
     /// Seconds to wait for another runner's lock.
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub lock_timeout: u64,
+    /// How runs keep each other out: `advisory` (a session lock), or `lease`
+    /// (a row beside the tracking table: behind PgBouncer in transaction
+    /// mode, or without the advisory functions).
+    #[arg(long, global = true, env = "SQLSTRATA_LOCK", default_value = "advisory", value_parser = ["advisory", "lease"])]
+    pub lock: String,
+    /// Seconds a lease lasts unless renewed: how long a runner that died
+    /// blocks the next one (lease mode).
+    #[arg(long, global = true, default_value_t = 300, value_name = "SECONDS")]
+    pub lease_ttl: u64,
 }
 
 impl GlobalArgs {
@@ -84,6 +93,8 @@ impl GlobalArgs {
             })
             .out_of_order(self.out_of_order)
             .lock_timeout(Duration::from_secs(self.lock_timeout))
+            .lock_mode(LockMode::parse(&self.lock).unwrap_or_default())
+            .lease_ttl(Duration::from_secs(self.lease_ttl))
     }
 }
 

@@ -298,9 +298,15 @@ fn run(cmd: &mut Command, doing: &'static str) -> Result<(), ServerError> {
     }
 }
 
-/// The directory holding `initdb` and `pg_ctl`.
+/// The directory holding `initdb` and `pg_ctl`: `SQLSTRATA_PG_BINDIR` when
+/// set (the version matrix points it at each PostgreSQL in turn), else the
+/// machine's.
 fn find_bindir() -> Option<PathBuf> {
     let has = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(dir) = std::env::var_os("SQLSTRATA_PG_BINDIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return has(&dir).then_some(dir);
+    }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if has(&dir) {
