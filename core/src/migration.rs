@@ -134,6 +134,63 @@ pub fn read_migration_with(
     (migration.filter(|_| !errors), reader.diagnostics)
 }
 
+/// Checks a file of plain SQL statements (a test fixture): every statement
+/// must pass PostgreSQL's grammar. Returns the statements' texts and lines,
+/// and every problem.
+///
+/// ```
+/// let (statements, problems) = sqlstrata_core::migration::check_script(
+///     "tests/fixtures/users.sql",
+///     "INSERT INTO users (email) VALUES ('a@b.c');\nINSERT INTO users (email) VALUES ('d@e.f');\n",
+/// );
+/// assert!(problems.is_empty());
+/// assert_eq!(statements.len(), 2);
+/// let (_, problems) = sqlstrata_core::migration::check_script("f.sql", "INSRT INTO users VALUES (1);");
+/// assert_eq!(problems[0].rule, "syntax");
+/// ```
+pub fn check_script(display: &str, source: &str) -> (Vec<Statement>, Vec<Diagnostic>) {
+    let src = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let tokens = match tokenize(src) {
+        Ok(t) => t,
+        Err(e) => {
+            let d = Diagnostic::at(
+                Severity::Error,
+                "unterminated",
+                display,
+                src,
+                e.line,
+                e.column,
+                e.to_string(),
+            )
+            .with_help(format!("close the {} (or remove it)", e.what));
+            return (Vec::new(), vec![d]);
+        }
+    };
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for stmt in section(src, &tokens).statements {
+        if let Err(r) = validate(&stmt, src) {
+            problems.push(
+                Diagnostic::at(
+                    Severity::Error,
+                    "syntax",
+                    display,
+                    src,
+                    r.line,
+                    r.column,
+                    format!("invalid SQL: {}", r.message),
+                )
+                .with_help("fix the statement"),
+            );
+        }
+        out.push(Statement::new(
+            stmt.text.to_string(),
+            u32::try_from(stmt.line).unwrap_or(u32::MAX),
+        ));
+    }
+    (out, problems)
+}
+
 struct Reader<'a> {
     display: &'a str,
     src: &'a str,

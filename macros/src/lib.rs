@@ -186,27 +186,113 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
-    let set: syn::Path = if args.is_empty() {
-        syn::parse_quote!(crate::MIGRATIONS)
-    } else {
-        let meta: syn::MetaNameValue = syn::parse2(args)?;
-        if !meta.path.is_ident("migrations") {
-            return Err(syn::Error::new_spanned(
-                &meta.path,
-                "expected `migrations = path::TO::SET`",
-            ));
-        }
-        match meta.value {
-            syn::Expr::Path(p) => p.path,
+/// What `#[sqlstrata::test(...)]` was given.
+struct TestArgs {
+    set: syn::Path,
+    fixtures: Vec<LitStr>,
+    fixtures_dir: Option<LitStr>,
+}
+
+fn test_args(args: TokenStream2) -> syn::Result<TestArgs> {
+    use syn::punctuated::Punctuated;
+    let mut out = TestArgs {
+        set: syn::parse_quote!(crate::MIGRATIONS),
+        fixtures: Vec::new(),
+        fixtures_dir: None,
+    };
+    if args.is_empty() {
+        return Ok(out);
+    }
+    let metas = syn::parse::Parser::parse2(
+        Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        args,
+    )?;
+    for meta in metas {
+        match meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("migrations") => match nv.value {
+                syn::Expr::Path(p) => out.set = p.path,
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "expected a path to a `static` migration set",
+                    ));
+                }
+            },
+            syn::Meta::NameValue(nv) if nv.path.is_ident("fixtures_dir") => match nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(dir),
+                    ..
+                }) => out.fixtures_dir = Some(dir),
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "expected a folder, relative to the crate's Cargo.toml: `fixtures_dir = \"tests/fixtures\"`",
+                    ));
+                }
+            },
+            syn::Meta::List(list) if list.path.is_ident("fixtures") => {
+                let names =
+                    list.parse_args_with(Punctuated::<LitStr, syn::Token![,]>::parse_terminated)?;
+                out.fixtures.extend(names);
+            }
             other => {
                 return Err(syn::Error::new_spanned(
                     other,
-                    "expected a path to a `static` migration set",
+                    "expected `migrations = path::TO::SET`, `fixtures(\"name\", ...)` or `fixtures_dir = \"folder\"`",
                 ));
             }
         }
+    }
+    Ok(out)
+}
+
+/// Each fixture's file read and checked with PostgreSQL's grammar, as
+/// `(name, include_str!(file))`: a missing file or bad SQL is a compile
+/// error at the fixture's name.
+fn fixtures(args: &TestArgs) -> syn::Result<Vec<TokenStream2>> {
+    let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        return Ok(Vec::new());
     };
+    let dir_text = args
+        .fixtures_dir
+        .as_ref()
+        .map_or_else(|| "tests/fixtures".to_string(), LitStr::value);
+    let mut out = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut fail = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    for name in &args.fixtures {
+        let shown = format!("{}/{}.sql", dir_text.trim_end_matches('/'), name.value());
+        let path = root.join(&shown);
+        let Ok(sql) = std::fs::read_to_string(&path) else {
+            fail(syn::Error::new(
+                name.span(),
+                format!(
+                    "fixture file `{shown}` not found (fixtures are read from `{dir_text}` relative to the crate's Cargo.toml; set another folder with `fixtures_dir = \"...\"`)"
+                ),
+            ));
+            continue;
+        };
+        let (_, problems) = sqlstrata_core::migration::check_script(&shown, &sql);
+        for d in problems {
+            fail(syn::Error::new(name.span(), d.to_string()));
+        }
+        let file = path.to_string_lossy().into_owned();
+        let label = name.value();
+        out.push(quote! { (#label, include_str!(#file)) });
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let args = test_args(args)?;
+    let set = &args.set;
+    let fixtures = fixtures(&args)?;
     let mut function: syn::ItemFn = syn::parse2(item)?;
     let is_async = function.sig.asyncness.take().is_some();
     let inputs = std::mem::take(&mut function.sig.inputs);
@@ -217,43 +303,37 @@ fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
         ));
     }
     let db = syn::Ident::new("__sqlstrata_db", Span::mixed_site());
-    let bind = match inputs.first() {
-        None => quote! {},
-        Some(syn::FnArg::Typed(pat)) => {
-            let name = &pat.pat;
-            let ty = &pat.ty;
-            let last = match ty.as_ref() {
-                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-                _ => None,
-            };
-            match (last.as_deref(), is_async) {
-                (Some("TestDb"), _) => quote! { let #name: #ty = #db; },
-                (Some("Client"), false) => quote! {
-                    let #name: #ty = #db.connect().unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
-                },
-                (Some("Client"), true) => quote! {
-                    let #name: #ty = #db.connect_async().await.unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
-                },
-                _ => {
-                    return Err(syn::Error::new_spanned(
-                        ty,
-                        "expected `sqlstrata::testing::TestDb`, `postgres::Client` (sync) or `tokio_postgres::Client` (async)",
-                    ));
-                }
-            }
-        }
+    let keep = syn::Ident::new("__sqlstrata_keep", Span::mixed_site());
+    let (pat, ty) = match inputs.first() {
+        None => (None, None),
+        Some(syn::FnArg::Typed(pat)) => (Some(pat.pat.clone()), Some(pat.ty.clone())),
         Some(other) => return Err(syn::Error::new_spanned(other, "expected a typed parameter")),
     };
-    let create = if inputs.is_empty() {
-        quote! {}
-    } else if is_async {
-        quote! {
-            let #db = ::sqlstrata::testing::TestDb::new_async(&#set).await.unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
-        }
-    } else {
-        quote! {
-            let #db = ::sqlstrata::testing::TestDb::new(&#set).unwrap_or_else(|e| panic!("sqlstrata::test: {e}"));
-        }
+    let fail = quote! { |e| panic!("sqlstrata::test: {e}") };
+    let (create, apply, bind) = match (&pat, &ty, is_async) {
+        (None, _, _) if fixtures.is_empty() => (quote! {}, quote! {}, quote! {}),
+        (_, _, false) => (
+            quote! { let #db = ::sqlstrata::testing::TestDb::new(&#set).unwrap_or_else(#fail); },
+            quote! { #( #db.fixture #fixtures .unwrap_or_else(#fail); )* },
+            match (&pat, &ty) {
+                (Some(pat), Some(ty)) => quote! {
+                    let (#pat, #keep): (#ty, ::core::option::Option<::sqlstrata::testing::TestDb>) =
+                        <#ty as ::sqlstrata::testing::TestArg>::from_test_db(#db).unwrap_or_else(#fail);
+                },
+                _ => quote! { let #keep = #db; },
+            },
+        ),
+        (_, _, true) => (
+            quote! { let #db = ::sqlstrata::testing::TestDb::new_async(&#set).await.unwrap_or_else(#fail); },
+            quote! { #( #db.fixture_async #fixtures .await.unwrap_or_else(#fail); )* },
+            match (&pat, &ty) {
+                (Some(pat), Some(ty)) => quote! {
+                    let (#pat, #keep): (#ty, ::core::option::Option<::sqlstrata::testing::TestDb>) =
+                        <#ty as ::sqlstrata::testing::AsyncTestArg>::from_test_db(#db).await.unwrap_or_else(#fail);
+                },
+                _ => quote! { let #keep = #db; },
+            },
+        ),
     };
     let body = &function.block;
     let new_body: syn::Block = if is_async {
@@ -264,6 +344,7 @@ fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
                 .expect("sqlstrata::test: cannot build a tokio runtime")
                 .block_on(async move {
                     #create
+                    #apply
                     #bind
                     #body
                 })
@@ -271,16 +352,35 @@ fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
     } else {
         syn::parse_quote! {{
             #create
+            #apply
             #bind
             #body
         }}
     };
     *function.block = new_body;
+    // The parameter's type is checked in every build, not only under
+    // `cargo test` where the test function exists.
+    let check = match (&ty, is_async) {
+        (Some(ty), false) => quote! {
+            const _: fn() = || {
+                fn parameter<T: ::sqlstrata::testing::TestArg>() {}
+                parameter::<#ty>();
+            };
+        },
+        (Some(ty), true) => quote! {
+            const _: fn() = || {
+                fn parameter<T: ::sqlstrata::testing::AsyncTestArg>() {}
+                parameter::<#ty>();
+            };
+        },
+        (None, _) => quote! {},
+    };
     let attrs = &function.attrs;
     let vis = &function.vis;
     let sig = &function.sig;
     let block = &function.block;
     Ok(quote! {
+        #check
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis #sig #block

@@ -7,6 +7,7 @@ use crate::redact::redact;
 
 /// PostgreSQL's own account of a failed statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DbError {
     /// SQLSTATE, e.g. `42P07`; empty when the connection failed, not a statement.
     pub code: String,
@@ -78,6 +79,7 @@ impl fmt::Display for DbError {
 /// database error is part of the `Display`, not a separate `source()`: an
 /// error report prints it once.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A statement of a migration failed.
     #[error("{file}:{line}: {db}")]

@@ -19,20 +19,20 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod error;
-pub mod identity;
+mod error;
+mod identity;
 mod lock;
-pub mod migrator;
-pub mod options;
-pub mod plan;
-pub mod redact;
-pub mod report;
+mod migrator;
+mod options;
+mod plan;
+mod redact;
+mod report;
 mod run;
-pub mod script;
+mod script;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod tracking;
+mod tracking;
 pub mod verify;
 
 pub use error::{DbError, Error};
@@ -46,8 +46,10 @@ pub use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement};
 ///
 /// The path is resolved against the calling crate's `CARGO_MANIFEST_DIR`;
 /// with no argument it is `"migrations"`. Every `.sql` file is read, split
-/// into statements and parsed with sqlparser's PostgreSQL dialect; every
-/// problem in the folder becomes a compile error naming `file:line:column`.
+/// into statements where PostgreSQL's grammar ends them, and parsed with it;
+/// every problem in the folder becomes a compile error naming
+/// `file:line:column`, and every lint a compiler warning (settings in the
+/// folder's `sqlstrata.toml`).
 ///
 /// Cargo rebuilds the crate when an embedded file changes or is removed. To
 /// rebuild when a file is *added*, put one line in the crate's `build.rs`:

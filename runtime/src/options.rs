@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-/// Where migrations are recorded. Identifiers are always quoted.
+/// Where migrations are recorded. Identifiers are always quoted. Set it with
+/// [`Options::table`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrackingTable {
     /// The schema; `None` means the connection's current schema.
     pub schema: Option<String>,
@@ -73,8 +75,9 @@ impl LockMode {
     }
 }
 
-/// How transactions wrap a run.
+/// How transactions wrap a run; set it with [`Options::transaction_mode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum TransactionMode {
     /// One transaction for the whole batch: all or nothing. A
     /// `no-transaction` migration is a commit point inside it.
@@ -97,6 +100,7 @@ pub enum TransactionMode {
 /// assert_eq!(options.tracking.qualified(), "\"app\".\"migrations\"");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
     /// The tracking table.
     pub tracking: TrackingTable,

@@ -10,8 +10,15 @@ use crate::error::Error;
 use crate::options::Options;
 use crate::tracking::{AppliedRow, RowState};
 
-/// What to do.
+/// What to do: the operation of [`crate::Migrator::run`] and
+/// [`crate::Migrator::run_async`] (each also has a method of its own).
+///
+/// ```
+/// let op = sqlstrata::Operation::Up { to: Some(4) };
+/// assert!(!op.is_read_only());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Operation {
     /// Apply every pending migration (up to `to`, inclusive) as one new batch.
     Up {
@@ -88,8 +95,13 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
-/// The state of one migration.
+/// The state of one migration, as `status` reports it.
+///
+/// ```
+/// assert_eq!(sqlstrata::State::Interrupted.as_str(), "interrupted");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum State {
     /// Applied, and the file is unchanged.
     Applied,
@@ -124,8 +136,9 @@ impl State {
     }
 }
 
-/// One line of a status report.
+/// One line of a status report: see [`crate::Migrator::status`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StatusEntry {
     /// The version.
     pub version: i64,

@@ -98,10 +98,12 @@ const CATALOG: &[(&str, &str)] = &[
 
 /// A catalog snapshot: one line per object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Snapshot(pub BTreeSet<String>);
+pub(crate) struct Snapshot(pub(crate) BTreeSet<String>);
 
-/// What a DOWN failed to undo.
+/// What a DOWN failed to undo: one entry of [`VerifyReport::findings`]
+/// (see [`crate::Migrator::verify`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// The migration's version.
     pub version: i64,
@@ -135,8 +137,9 @@ impl fmt::Display for Finding {
     }
 }
 
-/// What the verifier found.
+/// What the verifier found: see [`crate::Migrator::verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct VerifyReport {
     /// The versions verified (UP, DOWN, UP).
     pub verified: Vec<i64>,

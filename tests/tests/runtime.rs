@@ -256,26 +256,40 @@ fn eight_runners_started_together_apply_each_migration_once() {
 }
 
 #[test]
-fn the_lock_wait_is_bounded() {
+fn the_lock_wait_is_bounded_and_names_the_holder() {
     let db = Scratch::new();
-    let mut holder = db.connect();
-    let key = sqlstrata::identity::Identity {
-        database: db.name.clone(),
-        schema: "public".into(),
-        table: "schema_migrations".into(),
-    }
-    .lock_key();
-    holder
-        .batch_execute(&format!("SELECT pg_advisory_lock({key})"))
-        .unwrap();
+    let slow = set(&[(1, &["SELECT pg_sleep(1.5)"], None, false)]);
+    let holder = {
+        let url = db.url.clone();
+        let slow = slow.clone();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(
+                &format!("{url} application_name=deploy-42"),
+                postgres::NoTls,
+            )
+            .unwrap();
+            Migrator::new(&slow).up(&mut c).unwrap()
+        })
+    };
+    // Wait until the first run is in its migration, holding the lock.
     let mut c = db.connect();
-    let m = Migrator::new(&EXAMPLE)
+    while count(
+        &mut c,
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND pid <> pg_backend_pid()",
+    ) == 0
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let m = Migrator::new(&slow)
         .with_options(Options::default().lock_timeout(Duration::from_millis(300)));
-    assert!(matches!(m.up(&mut c), Err(Error::LockTimeout { .. })));
-    holder
-        .batch_execute(&format!("SELECT pg_advisory_unlock({key})"))
-        .unwrap();
-    assert_eq!(m.up(&mut c).unwrap().applied().len(), EXAMPLE.len());
+    let err = m.up(&mut c).unwrap_err();
+    assert!(
+        matches!(&err, Error::LockTimeout { waited, holder: Some(h), .. } if *waited >= Duration::from_millis(300) && h.contains("deploy-42")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("application `deploy-42`"), "{err}");
+    assert_eq!(holder.join().unwrap().applied(), vec![1]);
+    assert!(m.up(&mut c).unwrap().applied().is_empty());
 }
 
 #[test]

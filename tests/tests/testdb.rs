@@ -192,3 +192,37 @@ fn a_panicking_test_still_drops_its_database_unless_asked_to_keep_it() {
         .batch_execute(&format!("DROP DATABASE \"{kept}\" WITH (FORCE)"))
         .unwrap();
 }
+
+// Fixtures, and parameters reached through an alias or a re-export: the
+// parameter is dispatched by its type, not by its name.
+type Db = postgres::Client;
+use tokio_postgres::Client as AsyncDb;
+
+#[sqlstrata::test(migrations = MIGRATIONS, fixtures("users", "posts"))]
+fn fixtures_run_in_order_before_the_test(mut client: Db) {
+    let posts: i64 = client
+        .query_one("SELECT count(*) FROM posts", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(posts, 2, "posts.sql read the users users.sql inserted");
+}
+
+#[sqlstrata::test(migrations = MIGRATIONS, fixtures("users"))]
+async fn fixtures_run_for_async_tests_too(client: AsyncDb) {
+    let row = client
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 2);
+}
+
+#[sqlstrata::test(migrations = MIGRATIONS, fixtures_dir = "tests/fixtures", fixtures("users"))]
+fn a_test_db_parameter_owns_its_database(db: sqlstrata::testing::TestDb) {
+    let mut c = db.connect().unwrap();
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM users", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+    assert!(db.name().starts_with("sqlstrata_"));
+}

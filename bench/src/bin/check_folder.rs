@@ -2,9 +2,9 @@
 //! the work the macro does at compile time (when its cache misses) and
 //! `sqlstrata check` does at run time.
 //!
-//! cargo run --release -p sqlstrata-bench --bin check_folder [N]
+//! `cargo run --release -p sqlstrata-bench --bin check_folder [N]`
 //!     N migrations of three statements each (default 1000; the 10x point: 10000)
-//! cargo run --release -p sqlstrata-bench --bin check_folder one-file N
+//! `cargo run --release -p sqlstrata-bench --bin check_folder one-file N`
 //!     one migration whose UP section holds N statements
 
 use sqlstrata_bench::{generate_set, median, time_runs};

@@ -21,8 +21,11 @@
 //! the connection, a refused confirmation); 2 bad usage; 3 `status
 //! --pending` found pending migrations.
 
+#[doc(hidden)]
 pub mod config;
+#[doc(hidden)]
 pub mod connect;
+#[doc(hidden)]
 pub mod output;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -41,7 +44,8 @@ use output::Style;
 /// Exit code: `status --pending` found pending migrations.
 pub const EXIT_PENDING: u8 = 3;
 
-/// Options every database command takes.
+/// Options every database command takes (the `sqlstrata` binary's).
+#[doc(hidden)]
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The database (a URL or libpq key=value string); default: DATABASE_URL, .env, PG* variables.
@@ -98,7 +102,8 @@ impl GlobalArgs {
     }
 }
 
-/// The commands that talk to the database.
+/// The commands that talk to the database (the `sqlstrata` binary's).
+#[doc(hidden)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum DbCommand {
     /// Apply every pending migration as one new batch.
@@ -173,6 +178,7 @@ where
     }
 }
 
+#[doc(hidden)]
 /// Carries out one database command; prints to stdout, errors to stderr,
 /// every word through the [`output::Printer`] that removes passwords.
 pub fn execute(set: &Migrations, global: &GlobalArgs, command: &DbCommand) -> ExitCode {

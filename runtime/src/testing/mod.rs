@@ -16,4 +16,4 @@ mod server;
 mod testdb;
 
 pub use server::{LocalServer, Server, ServerError};
-pub use testdb::{CloneStrategy, TestDb, TestDbError};
+pub use testdb::{AsyncTestArg, CloneStrategy, TestArg, TestDb, TestDbError};

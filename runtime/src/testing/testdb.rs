@@ -496,6 +496,90 @@ impl TestDb {
         tokio::spawn(connection);
         Ok(client)
     }
+
+    /// Runs a fixture (SQL statements, `name` for messages) in this database.
+    /// `#[sqlstrata::test(fixtures("users"))]` calls it with
+    /// `tests/fixtures/users.sql`, checked at compile time.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let db = sqlstrata::testing::TestDb::new(&MIGRATIONS)?;
+    /// db.fixture("one user", "INSERT INTO users (email, name, display_name) VALUES ('a@b.c', 'A', 'A')")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn fixture(&self, name: &str, sql: &str) -> Result<(), TestDbError> {
+        self.connect()?
+            .batch_execute(sql)
+            .map_err(admin_error(format!(
+                "running the fixture `{name}` in {}",
+                self.name
+            )))
+    }
+
+    /// [`TestDb::fixture`] without blocking an async runtime.
+    pub async fn fixture_async(&self, name: &str, sql: &str) -> Result<(), TestDbError> {
+        self.connect_async()
+            .await?
+            .batch_execute(sql)
+            .await
+            .map_err(admin_error(format!(
+                "running the fixture `{name}` in {}",
+                self.name
+            )))
+    }
+}
+
+/// What a sync `#[sqlstrata::test]` can take as its parameter: a
+/// [`TestDb`] or a `postgres::Client` connected to it. Dispatch goes through
+/// this trait, so a type alias or a re-export of either works.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the parameter of a sync #[sqlstrata::test]",
+    label = "take a `sqlstrata::testing::TestDb` or a `postgres::Client`",
+    note = "an async test takes a `tokio_postgres::Client` (or a `TestDb`)"
+)]
+pub trait TestArg: Sized {
+    /// The parameter, made from the test's database; the database too when
+    /// the parameter does not own it (it is dropped after the test).
+    fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError>;
+}
+
+impl TestArg for TestDb {
+    fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
+        Ok((db, None))
+    }
+}
+
+impl TestArg for postgres::Client {
+    fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
+        Ok((db.connect()?, Some(db)))
+    }
+}
+
+/// What an async `#[sqlstrata::test]` can take as its parameter: a
+/// [`TestDb`] or a `tokio_postgres::Client` connected to it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the parameter of an async #[sqlstrata::test]",
+    label = "take a `sqlstrata::testing::TestDb` or a `tokio_postgres::Client`",
+    note = "a sync test takes a `postgres::Client` (or a `TestDb`)"
+)]
+pub trait AsyncTestArg: Sized {
+    /// See [`TestArg::from_test_db`].
+    fn from_test_db(
+        db: TestDb,
+    ) -> impl std::future::Future<Output = Result<(Self, Option<TestDb>), TestDbError>>;
+}
+
+impl AsyncTestArg for TestDb {
+    async fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
+        Ok((db, None))
+    }
+}
+
+impl AsyncTestArg for tokio_postgres::Client {
+    async fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
+        Ok((db.connect_async().await?, Some(db)))
+    }
 }
 
 impl Drop for TestDb {
