@@ -469,3 +469,31 @@ fn verify_proves_each_down_undoes_its_up() {
         .get(0);
     assert_eq!(tables, 0);
 }
+
+#[test]
+fn verbose_runs_trace_runs_migrations_statements_and_the_lock() {
+    let db = Scratch::new();
+    let dir = workdir("verbose");
+    let o = run(&dir, &db.url, &["-vv", "up", "--to", "2"]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    for expected in [
+        "sqlstrata.run{operation=Up { to: Some(2) } table=\"schema_migrations\"}",
+        "sqlstrata.migration{version=1 file=001_create_users.sql direction=\"up\"}",
+        "statement file=\"001_create_users.sql\" line=6",
+        "lock mode=\"advisory\"",
+        "committed migrations=2",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    // -v says what happened, not every statement.
+    let o = run(&dir, &db.url, &["-v", "up"]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("committed") && !err.contains("statement file="),
+        "{err}"
+    );
+    // Without -v, nothing of it.
+    let o = run(&dir, &db.url, &["rollback"]);
+    assert!(!text(&o).1.contains("sqlstrata.run"), "{}", text(&o).1);
+}

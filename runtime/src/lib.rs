@@ -32,6 +32,7 @@ mod script;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 mod tracking;
 pub mod verify;
 

@@ -137,12 +137,16 @@ impl<'a> Migrator<'a> {
         operation: Operation,
     ) -> Result<Report, Error> {
         let progress = self.progress();
-        block_on(execute(
-            &mut Blocking::new(client),
-            self.set,
-            operation,
-            &self.options,
-            progress,
+        let span = crate::trace::run(&operation, &self.options.tracking.qualified());
+        block_on(crate::trace::traced(
+            execute(
+                &mut Blocking::new(client),
+                self.set,
+                operation,
+                &self.options,
+                progress,
+            ),
+            span,
         ))
     }
 
@@ -163,12 +167,16 @@ impl<'a> Migrator<'a> {
         operation: Operation,
     ) -> Result<Report, Error> {
         let progress = self.progress();
-        execute(
-            &mut Async::new(client),
-            self.set,
-            operation,
-            &self.options,
-            progress,
+        let span = crate::trace::run(&operation, &self.options.tracking.qualified());
+        crate::trace::traced(
+            execute(
+                &mut Async::new(client),
+                self.set,
+                operation,
+                &self.options,
+                progress,
+            ),
+            span,
         )
         .await
     }

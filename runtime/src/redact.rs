@@ -23,6 +23,7 @@ pub fn redact(text: &str) -> String {
 
 /// [`redact`], and every occurrence of each of `secrets` (passwords the
 /// caller knows) removed too.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub fn redact_with(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();
     for secret in secrets.iter().filter(|s| s.len() >= 2) {
@@ -36,6 +37,7 @@ pub fn redact_with(text: &str, secrets: &[String]) -> String {
     redact(&out)
 }
 
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

@@ -26,6 +26,7 @@ use crate::plan::{Operation, Plan, State, Step, plan, status};
 use crate::report::{Action, Done, Report};
 use crate::script::{Segment, autocommit_sql, render, segments, step_sql};
 use crate::session::Session;
+use crate::trace;
 use crate::tracking::{self, AppliedRow, Boot, RowState};
 
 /// Called with each migration once what was done to it is committed.
@@ -197,6 +198,13 @@ async fn locked<S: Session>(
         attempts += 1;
         let id = resolve(session, options).await?.identity().clone();
         let (held, waited) = lock::acquire(session, &id, options).await?;
+        trace::lock(
+            match held {
+                lock::Held::Advisory { .. } => "advisory",
+                lock::Held::Lease { .. } => "lease",
+            },
+            waited,
+        );
         session.on_abandon(Some(lock::abandon_sql(&held)));
         let result = under_lock(session, set, operation, options, progress, &id, &held).await;
         let released = lock::release(session, &held).await;
@@ -318,13 +326,38 @@ async fn carry_out<S: Session>(
                     let (statements, record) = step_sql(set, p, step, id, None);
                     let mut batch: Vec<&str> = statements.iter().map(Statement::sql).collect();
                     batch.push(&record);
-                    if let Err((failed, e)) = session.batch(&batch).await {
-                        let _ = session.query("ROLLBACK").await;
-                        return Err(step_error(set, step, statements, failed, &e));
+                    let span = match step {
+                        Step::Apply(i) | Step::Revert(i) => {
+                            let m = &set.as_slice()[i];
+                            trace::migration(
+                                m.version(),
+                                m.file_name(),
+                                matches!(step, Step::Apply(_)),
+                            )
+                        }
+                        _ => trace::migration(0, "tracking table", true),
+                    };
+                    let result = trace::traced(session.batch(&batch), span.clone()).await;
+                    match result {
+                        Ok(took) => {
+                            if let Step::Apply(i) | Step::Revert(i) = step {
+                                let m = &set.as_slice()[i];
+                                trace::within(&span, || {
+                                    for (s, d) in statements.iter().zip(&took) {
+                                        trace::statement(m.file_name(), s.line(), *d);
+                                    }
+                                });
+                            }
+                        }
+                        Err((failed, e)) => {
+                            let _ = session.query("ROLLBACK").await;
+                            return Err(step_error(set, step, statements, failed, &e));
+                        }
                     }
                     finished.push(done(set, step, start));
                 }
                 session.query("COMMIT").await.map_err(db("committing"))?;
+                trace::committed(finished.len());
                 // Reported once committed, not before.
                 for d in finished {
                     progress(&d);
@@ -373,7 +406,13 @@ async fn autocommit<S: Session>(
         if n > 0 {
             lock::renew(session, held).await?;
         }
-        if let Err(e) = session.query(s.sql()).await {
+        let started = Instant::now();
+        let span = trace::migration(m.version(), m.file_name(), matches!(step, Step::Apply(_)));
+        let result = trace::traced(session.query(s.sql()), span.clone()).await;
+        trace::within(&span, || {
+            trace::statement(m.file_name(), s.line(), started.elapsed())
+        });
+        if let Err(e) = result {
             let failed = if matches!(step, Step::Apply(_)) {
                 RowState::Failed
             } else {

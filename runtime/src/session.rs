@@ -25,8 +25,11 @@ pub(crate) trait Session {
 
     /// Runs `statements` in order, each exactly once, and on failure says
     /// which one failed: nothing after it ran, nothing is run again to find
-    /// it.
-    fn batch(&mut self, statements: &[&str]) -> impl Future<Output = Result<(), BatchError>>;
+    /// it. On success, how long each took (as the client saw it).
+    fn batch(
+        &mut self,
+        statements: &[&str],
+    ) -> impl Future<Output = Result<Vec<Duration>, BatchError>>;
 
     /// Waits (between lock attempts).
     fn sleep(&mut self, duration: Duration) -> impl Future<Output = ()>;
@@ -72,15 +75,21 @@ impl Session for Blocking<'_> {
     /// The blocking client hides the server's per-statement answers of a
     /// multi-statement query when one fails, so the statements go one per
     /// round trip: exact, at the cost of a round trip per statement.
-    fn batch(&mut self, statements: &[&str]) -> impl Future<Output = Result<(), BatchError>> {
+    fn batch(
+        &mut self,
+        statements: &[&str],
+    ) -> impl Future<Output = Result<Vec<Duration>, BatchError>> {
+        let mut took = Vec::with_capacity(statements.len());
         let mut result = Ok(());
         for (i, s) in statements.iter().enumerate() {
+            let start = std::time::Instant::now();
             if let Err(e) = self.client.simple_query(s) {
                 result = Err((i, e));
                 break;
             }
+            took.push(start.elapsed());
         }
-        std::future::ready(result)
+        std::future::ready(result.map(|()| took))
     }
 
     fn sleep(&mut self, duration: Duration) -> impl Future<Output = ()> {
@@ -125,23 +134,27 @@ impl Session for Async<'_> {
     /// One round trip: the statements go as one simple query, and the server
     /// answers each with its own CommandComplete before an ErrorResponse, so
     /// counting them names the statement that failed.
-    async fn batch(&mut self, statements: &[&str]) -> Result<(), BatchError> {
+    async fn batch(&mut self, statements: &[&str]) -> Result<Vec<Duration>, BatchError> {
         let sql = statements.join(";\n");
+        let mut since = std::time::Instant::now();
         let stream = self
             .client
             .simple_query_raw(&sql)
             .await
             .map_err(|e| (0, e))?;
         let mut stream = pin!(stream);
-        let mut done = 0;
+        let mut took = Vec::with_capacity(statements.len());
         while let Some(message) = stream.next().await {
             match message {
-                Ok(SimpleQueryMessage::CommandComplete(_)) => done += 1,
+                Ok(SimpleQueryMessage::CommandComplete(_)) => {
+                    took.push(since.elapsed());
+                    since = std::time::Instant::now();
+                }
                 Ok(_) => {}
-                Err(e) => return Err((done.min(statements.len().saturating_sub(1)), e)),
+                Err(e) => return Err((took.len().min(statements.len().saturating_sub(1)), e)),
             }
         }
-        Ok(())
+        Ok(took)
     }
 
     async fn sleep(&mut self, duration: Duration) {

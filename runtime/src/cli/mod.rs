@@ -84,6 +84,10 @@ pub struct GlobalArgs {
     /// blocks the next one (lease mode).
     #[arg(long, global = true, default_value_t = 300, value_name = "SECONDS")]
     pub lease_ttl: u64,
+    /// Say what happens on stderr: -v the runs, migrations, lock and commits;
+    /// -vv every statement with its file, line and time.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 impl GlobalArgs {
@@ -182,6 +186,23 @@ where
 /// Carries out one database command; prints to stdout, errors to stderr,
 /// every word through the [`output::Printer`] that removes passwords.
 pub fn execute(set: &Migrations, global: &GlobalArgs, command: &DbCommand) -> ExitCode {
+    if global.verbose > 0 {
+        let level = if global.verbose > 1 {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        };
+        // The events name files, lines and times, never a connection string.
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            )
+            .with_max_level(level)
+            .with_target(false)
+            .try_init();
+    }
     let mut printer = output::Printer::new(env_secrets(), global.json);
     match try_execute(set, global, command, &mut printer) {
         Ok(code) => code,
