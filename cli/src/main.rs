@@ -49,6 +49,10 @@ fn main() -> ExitCode {
         Command::Init => scaffold::init(&cli.dir, &cli.global),
         Command::Create { name } => scaffold::create(&cli.dir, name),
         Command::Check { deny_warnings } => check(&cli.dir, *deny_warnings),
+        // Neither needs the migrations: `wait` runs before they are there.
+        Command::Db(command @ (DbCommand::Wait { .. } | DbCommand::Dump { .. })) => {
+            sqlstrata::cli::execute(&Migrations::new(Vec::new()), &cli.global, command)
+        }
         Command::Db(command) => match load(&cli.dir) {
             Some(set) => sqlstrata::cli::execute(&set, &cli.global, command),
             None => ExitCode::FAILURE,

@@ -115,7 +115,14 @@ pub fn init(dir: &Path, global: &GlobalArgs) -> ExitCode {
     }
     let empty = sqlstrata::Migrations::new(Vec::new());
     // `up` of an empty set creates the tracking table under the lock and applies nothing.
-    let code = sqlstrata::cli::execute(&empty, global, &sqlstrata::cli::DbCommand::Up { to: None });
+    let code = sqlstrata::cli::execute(
+        &empty,
+        global,
+        &sqlstrata::cli::DbCommand::Up {
+            to: None,
+            dump: None,
+        },
+    );
     if code == ExitCode::SUCCESS {
         println!(
             "tracking table {} is ready",

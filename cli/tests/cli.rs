@@ -497,3 +497,187 @@ fn verbose_runs_trace_runs_migrations_statements_and_the_lock() {
     let o = run(&dir, &db.url, &["rollback"]);
     assert!(!text(&o).1.contains("sqlstrata.run"), "{}", text(&o).1);
 }
+
+#[test]
+fn db_variables_of_node_runners_are_a_last_resort() {
+    let db = Scratch::new();
+    let dir = workdir("db-vars");
+    let config: postgres::Config = db.url.parse().unwrap();
+    let host = match &config.get_hosts()[0] {
+        postgres::config::Host::Unix(p) => p.display().to_string(),
+        postgres::config::Host::Tcp(h) => h.clone(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let user = config.get_user().unwrap_or("postgres").to_string();
+    let password = config
+        .get_password()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .unwrap_or_default();
+    let with_db_vars = |c: &mut Command| {
+        c.current_dir(&dir)
+            .env("DB_HOST", &host)
+            .env("DB_PORT", &port)
+            .env("DB_NAME", &db.name)
+            .env("DB_USER", &user)
+            .env("DB_PASSWORD", &password);
+    };
+    let mut c = bin();
+    with_db_vars(&mut c);
+    let o = c.args(["up", "--to", "1"]).output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(out.contains("batch 1: 1 migration(s)"), "{out}");
+    // A PG* variable wins over every DB_* one: here, a database that is not there.
+    let mut c = bin();
+    with_db_vars(&mut c);
+    let o = c
+        .env("PGHOST", &host)
+        .env("PGPORT", &port)
+        .env("PGUSER", &user)
+        .env("PGDATABASE", "no_such_database_here")
+        .args(["status"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1);
+    assert!(
+        err.contains("no_such_database_here") && err.contains("PG* variables"),
+        "{err}"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn wait_returns_once_a_late_server_answers_and_fails_fast_when_it_never_will() {
+    let dir = workdir("wait");
+    let port = free_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres?connect_timeout=2");
+    // Nothing listens yet: a short wait gives up, naming the time.
+    let o = run(&dir, &url, &["wait", "--timeout", "300ms"]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("gave up after 300ms"), "{err}");
+
+    // The server starts a second after the waiter.
+    let waiter = bin()
+        .current_dir(&dir)
+        .args(["--database-url", &url, "wait", "--timeout", "90s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let server = sqlstrata::testing::Server::start_local(&sqlstrata::testing::LocalServer {
+        port,
+        ..Default::default()
+    })
+    .unwrap();
+    let o = waiter.wait_with_output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(out.starts_with("ready after "), "{out}");
+
+    // A server that answers "no such database" will not change its mind:
+    // no waiting for the timeout.
+    let missing = server.url_for("not_there");
+    let started = std::time::Instant::now();
+    let o = run(&dir, &missing, &["wait", "--timeout", "60s"]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("not_there"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+/// The schema file, or the error that names what to install: which one
+/// depends on the pg_dump versions this machine has and the server's.
+fn dump_or_install_hint(o: &Output) -> Option<()> {
+    let (_, err) = text(o);
+    if code(o) == 0 {
+        return Some(());
+    }
+    assert!(
+        err.contains("install the PostgreSQL") && err.contains("postgresql-client-"),
+        "{err}"
+    );
+    None
+}
+
+#[test]
+fn dump_writes_a_reviewable_schema_and_up_dump_keeps_it_current() {
+    let db = Scratch::new();
+    let dir = workdir("dump");
+    let schema = dir.join("schema.sql");
+    let o = run(&dir, &db.url, &["up", "--to", "1", "--dump"]);
+    if dump_or_install_hint(&o).is_none() {
+        // Without a pg_dump for this server the migrations still applied.
+        let (out, _) = text(&o);
+        assert!(out.contains("batch 1: 1 migration(s)"), "{out}");
+        assert!(!schema.exists());
+        return;
+    }
+    let first = fs::read_to_string(&schema).unwrap();
+    assert!(first.contains("CREATE TABLE public.users ("), "{first}");
+    for noise in [
+        "schema_migrations",
+        "SET ",
+        "\\restrict",
+        "Dumped from",
+        "OWNER TO",
+        "set_config",
+    ] {
+        assert!(!first.contains(noise), "{noise} in\n{first}");
+    }
+    assert!(!first.contains("CREATE TABLE public.posts"), "{first}");
+
+    // Up to 2: the file follows.
+    let o = run(&dir, &db.url, &["up", "--to", "2", "--dump"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    let second = fs::read_to_string(&schema).unwrap();
+    assert!(second.contains("CREATE TABLE public.posts ("), "{second}");
+    assert!(
+        second.contains("CREATE TYPE public.post_status AS ENUM"),
+        "{second}"
+    );
+
+    // The same schema dumps the same, byte for byte (no churn in review).
+    let o = run(&dir, &db.url, &["dump", "--output", "-"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    assert_eq!(text(&o).0, second);
+    let o = run(&dir, &db.url, &["rollback"]);
+    assert_eq!(code(&o), 0);
+    let o = run(&dir, &db.url, &["dump"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    assert_eq!(fs::read_to_string(&schema).unwrap(), first);
+}
+
+#[test]
+fn dump_without_a_usable_pg_dump_names_the_package() {
+    let db = Scratch::new();
+    let dir = workdir("dump-missing");
+    let o = bin()
+        .current_dir(&dir)
+        .env("SQLSTRATA_PG_DUMP", "/nonexistent/pg_dump")
+        .args(["--database-url", &db.url, "dump"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("SQLSTRATA_PG_DUMP=/nonexistent/pg_dump is not a pg_dump that runs")
+            && err.contains("apt-get install postgresql-client-"),
+        "{err}"
+    );
+    assert!(!dir.join("schema.sql").exists());
+}

@@ -14,6 +14,23 @@
 //! }
 //! # }
 //! ```
+//!
+//! # Tracing
+//!
+//! With the `tracing` feature (off by default; without it, no cost), a run
+//! reports to [`tracing`](https://docs.rs/tracing), all with target
+//! `sqlstrata`:
+//!
+//! | name | kind | fields |
+//! | --- | --- | --- |
+//! | `sqlstrata.run` | span, INFO | `operation`, `table` |
+//! | `sqlstrata.migration` | span, INFO | `version`, `file`, `direction` (`up`/`down`) |
+//! | lock | event, INFO | `mode` (`advisory`/`lease`), `waited_ms` |
+//! | statement | event, DEBUG | `file`, `line`, `duration_ms` |
+//! | committed | event, INFO | `migrations` (how many the transaction held) |
+//!
+//! The `sqlstrata` command line prints them with `-v` (INFO) and `-vv`
+//! (DEBUG).
 
 #![warn(missing_docs)]
 

@@ -130,6 +130,22 @@ impl<'a> Migrator<'a> {
         crate::verify::run(&mut Async::new(client), self.set, &self.options, progress).await
     }
 
+    /// The tracking table this migrator's runs use on `client`'s database
+    /// (`"schema"."table"`, and the lease table beside it), whether it exists
+    /// yet or not.
+    #[cfg(feature = "cli")]
+    pub(crate) fn tracking_tables(
+        &self,
+        client: &mut postgres::Client,
+    ) -> Result<(String, String), Error> {
+        let resolution = block_on(crate::run::resolve(
+            &mut Blocking::new(client),
+            &self.options,
+        ))?;
+        let id = resolution.identity();
+        Ok((id.qualified(), id.lease_qualified()))
+    }
+
     /// Runs any operation on a blocking client.
     pub fn run(
         &self,

@@ -103,7 +103,10 @@ async fn boot_is_noop<S: Session>(session: &mut S, set: &Migrations, options: &O
 }
 
 /// The tracking table's identity, resolved on the server.
-async fn resolve<S: Session>(session: &mut S, options: &Options) -> Result<Resolution, Error> {
+pub(crate) async fn resolve<S: Session>(
+    session: &mut S,
+    options: &Options,
+) -> Result<Resolution, Error> {
     let rows = session
         .query(&identity::candidates_sql(&options.tracking))
         .await

@@ -1,7 +1,17 @@
-//! Where the database is: `--database-url`, then `DATABASE_URL`, then a
-//! `.env` file in the working directory, then libpq's `PG*` variables. The
-//! TLS settings (`sslmode`, `sslrootcert`) are taken out of the string here,
-//! because rustls, not the driver, carries them out.
+//! Where the database is, first found wins:
+//!
+//! 1. `--database-url`;
+//! 2. `DATABASE_URL`;
+//! 3. libpq's `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
+//!    `PGAPPNAME`, `PGCONNECT_TIMEOUT`, when any is set;
+//! 4. `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD` (the
+//!    variables of hand-written Node and Bun runners), when any is set.
+//!
+//! Each variable is read from the environment, else from a `.env` file in
+//! the working directory (read only when the flag and `DATABASE_URL` are
+//! absent). The TLS settings (`sslmode`, `sslrootcert`, `PGSSLMODE`,
+//! `PGSSLROOTCERT`) are taken out of the string here, because rustls, not
+//! the driver, carries them out.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -89,9 +99,17 @@ impl fmt::Display for Connection {
 pub enum ConfigError {
     /// Nothing says where the database is.
     #[error(
-        "no database given: pass --database-url, set DATABASE_URL (or put DATABASE_URL=... in a .env file here), or set the PGHOST/PGDATABASE/PGUSER variables"
+        "no database given: pass --database-url, set DATABASE_URL (or put DATABASE_URL=... in a .env file here), or set the PGHOST/PGDATABASE/PGUSER (or DB_HOST/DB_NAME/DB_USER) variables"
     )]
     Missing,
+    /// The `.env` file is there but does not parse.
+    #[error("cannot read {path}: {reason}")]
+    DotEnv {
+        /// The file.
+        path: String,
+        /// What is wrong (never a value from the file).
+        reason: String,
+    },
     /// An `sslmode` libpq does not know.
     #[error(
         "unknown sslmode `{0}` (expected disable, allow, prefer, require, verify-ca or verify-full)"
@@ -114,19 +132,25 @@ pub fn resolve(
     var: &dyn Fn(&str) -> Option<String>,
     dir: &Path,
 ) -> Result<Connection, ConfigError> {
-    let non_empty = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
-    let (raw, source) = if let Some(url) = flag.filter(|f| !f.is_empty()) {
-        (url.to_string(), "--database-url")
-    } else if let Some(url) = non_empty(var("DATABASE_URL")) {
-        (url, "DATABASE_URL")
-    } else if let Some(url) = dotenv(&dir.join(".env")) {
-        (url, ".env")
-    } else if let Some(kv) = pg_vars(var) {
-        (kv, "PG* variables")
-    } else {
-        return Err(ConfigError::Missing);
-    };
-    let (config, ssl, root_cert) = split_tls(&raw, var)?;
+    let env = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+    let (raw, source, lookup): (String, &'static str, Lookup) =
+        if let Some(url) = flag.filter(|f| !f.trim().is_empty()) {
+            (url.to_string(), "--database-url", Lookup::env(&env))
+        } else if let Some(url) = env("DATABASE_URL") {
+            (url, "DATABASE_URL", Lookup::env(&env))
+        } else {
+            let lookup = Lookup::with_dotenv(&env, &dir.join(".env"))?;
+            if let Some(url) = lookup.dotenv.get("DATABASE_URL").cloned() {
+                (url, ".env", lookup)
+            } else if let Some(kv) = key_values(&lookup, PG_VARS) {
+                (kv, "PG* variables", lookup)
+            } else if let Some(kv) = key_values(&lookup, DB_VARS) {
+                (kv, "DB_* variables", lookup)
+            } else {
+                return Err(ConfigError::Missing);
+            }
+        };
+    let (config, ssl, root_cert) = split_tls(&raw, &|k| lookup.get(k))?;
     Ok(Connection {
         config,
         ssl,
@@ -135,40 +159,100 @@ pub fn resolve(
     })
 }
 
-/// `DATABASE_URL` from a `.env` file (`KEY=value`, optional quotes and `export`).
-fn dotenv(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines().find_map(|line| {
-        let line = line.trim();
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == "DATABASE_URL").then(|| {
-            let v = value.trim();
-            v.strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(v)
-                .to_string()
-        })
-    })
+/// The environment, then the `.env` file.
+struct Lookup {
+    env: std::collections::HashMap<&'static str, String>,
+    dotenv: std::collections::HashMap<String, String>,
 }
 
-/// A key=value string from libpq's variables, when any is set.
-fn pg_vars(var: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let pairs = [
-        ("PGHOST", "host"),
-        ("PGPORT", "port"),
-        ("PGUSER", "user"),
-        ("PGPASSWORD", "password"),
-        ("PGDATABASE", "dbname"),
-        ("PGAPPNAME", "application_name"),
-        ("PGCONNECT_TIMEOUT", "connect_timeout"),
-    ];
-    let set: Vec<String> = pairs
+/// Every variable resolution may read.
+const KNOWN: &[&str] = &[
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGAPPNAME",
+    "PGCONNECT_TIMEOUT",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASSWORD",
+];
+
+impl Lookup {
+    fn env(var: &dyn Fn(&str) -> Option<String>) -> Lookup {
+        Lookup {
+            env: KNOWN
+                .iter()
+                .filter_map(|k| var(k).map(|v| (*k, v)))
+                .collect(),
+            dotenv: Default::default(),
+        }
+    }
+
+    fn with_dotenv(
+        var: &dyn Fn(&str) -> Option<String>,
+        path: &Path,
+    ) -> Result<Lookup, ConfigError> {
+        let mut lookup = Lookup::env(var);
+        if path.is_file() {
+            let failed = |reason: String| ConfigError::DotEnv {
+                path: path.display().to_string(),
+                reason,
+            };
+            let entries = dotenvy::from_path_iter(path).map_err(|e| failed(e.to_string()))?;
+            for entry in entries {
+                let (key, value) = entry.map_err(|e| {
+                    failed(match e {
+                        // The parser's message quotes the line, which may hold a password.
+                        dotenvy::Error::LineParse(_, at) => {
+                            format!("a line is not KEY=value (at byte {at} of it)")
+                        }
+                        other => other.to_string(),
+                    })
+                })?;
+                if !value.trim().is_empty() {
+                    lookup.dotenv.insert(key, value);
+                }
+            }
+        }
+        Ok(lookup)
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        self.env.get(key).or_else(|| self.dotenv.get(key)).cloned()
+    }
+}
+
+const PG_VARS: &[(&str, &str)] = &[
+    ("PGHOST", "host"),
+    ("PGPORT", "port"),
+    ("PGUSER", "user"),
+    ("PGPASSWORD", "password"),
+    ("PGDATABASE", "dbname"),
+    ("PGAPPNAME", "application_name"),
+    ("PGCONNECT_TIMEOUT", "connect_timeout"),
+];
+
+const DB_VARS: &[(&str, &str)] = &[
+    ("DB_HOST", "host"),
+    ("DB_PORT", "port"),
+    ("DB_USER", "user"),
+    ("DB_PASSWORD", "password"),
+    ("DB_NAME", "dbname"),
+];
+
+/// A key=value string from one family of variables, when any is set.
+fn key_values(lookup: &Lookup, vars: &[(&str, &str)]) -> Option<String> {
+    let set: Vec<String> = vars
         .iter()
-        .filter_map(|(env, key)| {
-            var(env)
-                .filter(|v| !v.is_empty())
+        .filter_map(|(var, key)| {
+            lookup
+                .get(var)
                 .map(|v| format!("{key}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
         })
         .collect();
@@ -183,22 +267,29 @@ fn split_tls(
 ) -> Result<(String, SslMode, Option<PathBuf>), ConfigError> {
     let mut mode = None;
     let mut root = None;
+    let mut take = |key: &str, value: String| match key {
+        "sslmode" => {
+            mode = Some(value);
+            false
+        }
+        "sslrootcert" => {
+            root = Some(PathBuf::from(value));
+            false
+        }
+        _ => true,
+    };
     let config = if raw.contains("://") {
         match raw.split_once('?') {
             Some((base, query)) => {
+                // Each parameter kept as written: the driver decodes it.
                 let kept: Vec<&str> = query
                     .split('&')
-                    .filter(|kv| match kv.split_once('=') {
-                        Some(("sslmode", v)) => {
-                            mode = Some(v.to_string());
-                            false
-                        }
-                        Some(("sslrootcert", v)) => {
-                            root = Some(PathBuf::from(v));
-                            false
-                        }
-                        _ => true,
-                    })
+                    .filter(
+                        |segment| match form_urlencoded::parse(segment.as_bytes()).next() {
+                            Some((key, value)) => take(&key, value.into_owned()),
+                            None => false,
+                        },
+                    )
                     .collect();
                 if kept.is_empty() {
                     base.to_string()
@@ -209,18 +300,10 @@ fn split_tls(
             None => raw.to_string(),
         }
     } else {
-        raw.split_whitespace()
-            .filter(|kv| match kv.split_once('=') {
-                Some(("sslmode", v)) => {
-                    mode = Some(v.trim_matches('\'').to_string());
-                    false
-                }
-                Some(("sslrootcert", v)) => {
-                    root = Some(PathBuf::from(v.trim_matches('\'')));
-                    false
-                }
-                _ => true,
-            })
+        conninfo(raw)
+            .into_iter()
+            .filter(|(key, value, _)| take(key, value.clone()))
+            .map(|(_, _, written)| written)
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -229,6 +312,57 @@ fn split_tls(
         .unwrap_or_else(|| "prefer".to_string());
     let root = root.or_else(|| var("PGSSLROOTCERT").map(PathBuf::from));
     Ok((config, SslMode::parse(&mode)?, root))
+}
+
+/// The parameters of a libpq key=value string: key, value (unquoted) and the
+/// text as written, so that what is not ours passes to the driver intact.
+fn conninfo(raw: &str) -> Vec<(&str, String, &str)> {
+    let mut out = Vec::new();
+    let mut rest = raw.trim_start();
+    while !rest.is_empty() {
+        let start = rest;
+        let key_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let key = &rest[..key_end];
+        rest = rest[key_end..].trim_start();
+        let Some(after) = rest.strip_prefix('=') else {
+            // Not key=value: leave it for the driver to reject.
+            out.push((key, String::new(), start.trim_end()));
+            break;
+        };
+        rest = after.trim_start();
+        let mut value = String::new();
+        let mut chars = rest.char_indices();
+        let end = if rest.starts_with('\'') {
+            chars.next();
+            let mut end = rest.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, escaped)) = chars.next() {
+                            value.push(escaped);
+                        }
+                    }
+                    '\'' => {
+                        end = i + 1;
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            end
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            value.push_str(&rest[..end]);
+            end
+        };
+        rest = &rest[end..];
+        let written = &start[..start.len() - rest.len()];
+        out.push((key, value, written));
+        rest = rest.trim_start();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -285,6 +419,105 @@ mod tests {
             ("host='/run/pg' user='app' dbname='db'", SslMode::Require)
         );
         assert_eq!(resolve(None, &env(&[]), &dir), Err(ConfigError::Missing));
+    }
+
+    #[test]
+    fn db_variables_come_after_database_url_and_pg_variables() {
+        let none = Path::new("/nonexistent");
+        let db = env(&[
+            ("DB_HOST", "db.internal"),
+            ("DB_PORT", "6432"),
+            ("DB_NAME", "palm"),
+            ("DB_USER", "user"),
+            ("DB_PASSWORD", "it's"),
+        ]);
+        let c = resolve(None, &db, none).unwrap();
+        assert_eq!(c.source, "DB_* variables");
+        let parsed: postgres::Config = c.config.parse().unwrap();
+        assert_eq!(
+            (
+                parsed.get_dbname(),
+                parsed.get_user(),
+                parsed.get_ports(),
+                parsed.get_password()
+            ),
+            (Some("palm"), Some("user"), &[6432][..], Some(&b"it's"[..]))
+        );
+        assert_eq!(c.secrets(), ["it's"]);
+        // Any PG* variable wins over every DB_* one; DATABASE_URL over both.
+        let both = env(&[("DB_HOST", "db.internal"), ("PGDATABASE", "pgdb")]);
+        assert_eq!(resolve(None, &both, none).unwrap().config, "dbname='pgdb'");
+        let all = env(&[
+            ("DB_HOST", "db.internal"),
+            ("PGDATABASE", "pgdb"),
+            ("DATABASE_URL", "postgres://url/x"),
+        ]);
+        assert_eq!(
+            resolve(None, &all, none).unwrap().config,
+            "postgres://url/x"
+        );
+    }
+
+    #[test]
+    fn a_dotenv_file_supplies_any_variable_the_environment_lacks() {
+        let dir = std::env::temp_dir().join(format!("sqlstrata-dotenv-db-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(".env"),
+            "DB_HOST=localhost        # Database host\nDB_NAME=palm\nDB_PASSWORD='p w'\n",
+        )
+        .unwrap();
+        let c = resolve(None, &env(&[]), &dir).unwrap();
+        assert_eq!(
+            (c.config.as_str(), c.source),
+            (
+                "host='localhost' password='p w' dbname='palm'",
+                "DB_* variables"
+            )
+        );
+        // The environment wins over the file, variable by variable.
+        let c = resolve(None, &env(&[("DB_NAME", "real")]), &dir).unwrap();
+        assert!(c.config.contains("dbname='real'"), "{}", c.config);
+        // A broken file is an error that does not quote it.
+        std::fs::write(dir.join(".env"), "DB_PASSWORD=\"s3cret\nno end").unwrap();
+        let e = resolve(None, &env(&[]), &dir).unwrap_err();
+        assert!(matches!(e, ConfigError::DotEnv { .. }), "{e}");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        // Not read at all when DATABASE_URL is set.
+        assert!(resolve(None, &env(&[("DATABASE_URL", "postgres://h/x")]), &dir).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn key_value_strings_keep_quoted_values_whole() {
+        let none = env(&[]);
+        let c = resolve(
+            Some("host=h password='a b\\'c sslmode=x' sslmode = 'verify-ca' sslrootcert='/my certs/ca.pem' options='-c search_path=app'"),
+            &none,
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.config,
+            "host=h password='a b\\'c sslmode=x' options='-c search_path=app'"
+        );
+        assert_eq!(
+            (c.ssl, c.root_cert.as_deref()),
+            (SslMode::VerifyCa, Some(Path::new("/my certs/ca.pem")))
+        );
+        let parsed: postgres::Config = c.config.parse().unwrap();
+        assert_eq!(parsed.get_password(), Some(&b"a b'c sslmode=x"[..]));
+        // Percent-encoded URL parameters are decoded.
+        let c = resolve(
+            Some("postgres://u@h/db?sslrootcert=%2Fetc%2Fca%20x.pem&sslmode=verify-full"),
+            &none,
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.config.as_str(), c.root_cert.as_deref()),
+            ("postgres://u@h/db", Some(Path::new("/etc/ca x.pem")))
+        );
     }
 
     #[test]

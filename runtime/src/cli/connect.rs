@@ -38,7 +38,25 @@ pub enum ConnectError {
         target: String,
         /// What went wrong, redacted.
         reason: String,
+        /// The server's SQLSTATE, when it answered (a refused password is
+        /// `28P01`, a missing database `3D000`, a server starting up `57P03`).
+        sql_state: Option<String>,
     },
+}
+
+impl ConnectError {
+    /// Whether trying again later may succeed: the server did not answer, is
+    /// starting or stopping, or has no connection slot free. A refused
+    /// password or a missing database is not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ConnectError::Connect { sql_state, .. } => match sql_state.as_deref() {
+                None => true,
+                Some(code) => code == "57P03" || code == "53300" || code.starts_with("08"),
+            },
+            _ => false,
+        }
+    }
 }
 
 /// Connects a blocking client.
@@ -69,6 +87,7 @@ fn connect_with(
     let failed = |e: postgres::Error| ConnectError::Connect {
         target: connection.to_string(),
         reason: redact(&describe(&e)),
+        sql_state: e.code().map(|c| c.code().to_string()),
     };
     if connection.ssl == SslMode::Disable {
         config.ssl_mode(DriverSslMode::Disable);

@@ -26,6 +26,8 @@ pub mod config;
 #[doc(hidden)]
 pub mod connect;
 #[doc(hidden)]
+pub mod dump;
+#[doc(hidden)]
 pub mod output;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -115,6 +117,9 @@ pub enum DbCommand {
         /// The last version to apply.
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
+        /// Then write the schema as `dump` does (to FILE, default schema.sql).
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "schema.sql")]
+        dump: Option<std::path::PathBuf>,
     },
     /// Undo the last batch (or the last N batches), newest first.
     Rollback {
@@ -151,6 +156,21 @@ pub enum DbCommand {
     /// scratch database (created beside the configured one, then dropped),
     /// comparing catalog snapshots. Exit 1 when one does not.
     Verify,
+    /// Wait until the server accepts connections (for containers and CI).
+    /// A refused password or a missing database fails at once.
+    Wait {
+        /// How long to wait (`90s`, `2m`).
+        #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+    },
+    /// Write the schema as it is now, for code review: `pg_dump
+    /// --schema-only` of the server's version, without owners, settings or
+    /// the tracking table.
+    Dump {
+        /// Where to write it (`-` for stdout).
+        #[arg(long, short, default_value = "schema.sql", value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Parser)]
@@ -222,10 +242,10 @@ fn env_secrets() -> Vec<String> {
         .collect()
 }
 
-/// The runtime operation of a command; `None` for `verify`, which is not one.
+/// The runtime operation of a command; `None` for those that are not one.
 fn operation(command: &DbCommand) -> Option<Operation> {
     Some(match *command {
-        DbCommand::Up { to } => Operation::Up { to },
+        DbCommand::Up { to, .. } => Operation::Up { to },
         DbCommand::Rollback { batches } => Operation::Rollback { batches },
         DbCommand::Down {
             to: Some(version), ..
@@ -238,7 +258,7 @@ fn operation(command: &DbCommand) -> Option<Operation> {
         DbCommand::Status { .. } => Operation::Status,
         DbCommand::Repair => Operation::Repair,
         DbCommand::Baseline { version } => Operation::Baseline { version },
-        DbCommand::Verify => return None,
+        DbCommand::Verify | DbCommand::Wait { .. } | DbCommand::Dump { .. } => return None,
     })
 }
 
@@ -306,6 +326,82 @@ fn verify(
     })
 }
 
+/// `wait`: connects until the server answers, or the time is up.
+fn wait(
+    connection: &config::Connection,
+    timeout: Duration,
+    printer: &output::Printer,
+) -> Result<ExitCode, String> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match connect::connect(connection) {
+            Ok(mut client) => match client.simple_query("SELECT 1") {
+                Ok(_) => {
+                    printer.out(&format!(
+                        "ready after {:.1}s",
+                        start.elapsed().as_secs_f64()
+                    ));
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Err(e) if start.elapsed() >= timeout => {
+                    return Err(format!(
+                        "gave up after {}: {}",
+                        humantime::format_duration(timeout),
+                        crate::error::DbError::from_postgres(&e)
+                    ));
+                }
+                Err(_) => {}
+            },
+            Err(e) if !e.is_transient() => return Err(e.to_string()),
+            Err(e) if start.elapsed() >= timeout => {
+                return Err(format!(
+                    "gave up after {}: {e}",
+                    humantime::format_duration(timeout)
+                ));
+            }
+            Err(_) => {}
+        }
+        let left = timeout.saturating_sub(start.elapsed());
+        std::thread::sleep(pause.min(left).max(Duration::from_millis(1)));
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// `dump` and `up --dump`: the schema to `path` (`-`: stdout).
+fn write_dump(
+    set: &Migrations,
+    global: &GlobalArgs,
+    connection: &config::Connection,
+    client: &mut postgres::Client,
+    path: &std::path::Path,
+    printer: &output::Printer,
+) -> Result<ExitCode, String> {
+    let migrator = Migrator::new(set).with_options(global.options());
+    let (tracking, lease) = migrator
+        .tracking_tables(client)
+        .map_err(|e| e.to_string())?;
+    let server: u32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .and_then(|r| r.try_get::<_, i32>(0))
+        .map_err(|e| crate::error::DbError::from_postgres(&e).to_string())
+        .map(|n| u32::try_from(n / 10000).unwrap_or(0))?;
+    let pg_dump = dump::find(server).map_err(|e| e.to_string())?;
+    let schema = dump::dump(&pg_dump, connection, &[tracking, lease]).map_err(|e| e.to_string())?;
+    if path.as_os_str() == "-" {
+        printer.out_raw(&schema);
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::write(path, &schema).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    printer.err(&format!(
+        "wrote {} ({} lines, pg_dump {})",
+        path.display(),
+        schema.lines().count(),
+        pg_dump.major
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 fn try_execute(
     set: &Migrations,
     global: &GlobalArgs,
@@ -324,10 +420,18 @@ fn try_execute(
     )
     .map_err(|e| e.to_string())?;
     printer.learn(connection.secrets());
+    if let DbCommand::Wait { timeout } = command {
+        return wait(&connection, *timeout, printer);
+    }
     let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
     let style = Style::detect();
     let Some(op) = operation(command) else {
-        return verify(set, global, &connection, &mut client, printer);
+        return match command {
+            DbCommand::Dump { output } => {
+                write_dump(set, global, &connection, &mut client, output, printer)
+            }
+            _ => verify(set, global, &connection, &mut client, printer),
+        };
     };
     let json = global.json;
     let progress_set = set.clone();
@@ -368,6 +472,14 @@ fn try_execute(
     }
     for w in &report.warnings {
         printer.err(&format!("warning: {w}"));
+    }
+    if let DbCommand::Up {
+        dump: Some(path), ..
+    } = command
+    {
+        write_dump(set, global, &connection, &mut client, path, printer).map_err(|e| {
+            format!("the migrations are applied, but the schema was not written: {e}")
+        })?;
     }
     if json {
         printer.out(&output::report_json(&report));

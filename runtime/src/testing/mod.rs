@@ -13,7 +13,9 @@
 //! ```
 
 mod server;
+mod templates;
 mod testdb;
 
 pub use server::{LocalServer, Server, ServerError};
+pub use templates::{SweepPolicy, sweep_templates};
 pub use testdb::{AsyncTestArg, CloneStrategy, TestArg, TestDb, TestDbError};

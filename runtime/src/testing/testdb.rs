@@ -18,6 +18,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::server::Server;
+use super::templates;
 use crate::Migrations;
 use crate::error::{DbError, Error};
 use crate::migrator::Migrator;
@@ -184,6 +185,7 @@ fn start_keeper() -> Result<Keeper, String> {
         next: 0,
     };
     worker.sweep();
+    let _ = templates::sweep_templates(&mut worker.admin, templates::SweepPolicy::from_env());
     std::thread::Builder::new()
         .name("sqlstrata-testdb".into())
         .spawn(move || worker.run(rx))
@@ -333,8 +335,15 @@ impl Worker {
         if let Some(t) = self.templates.get(&fingerprint) {
             return Ok(t.clone());
         }
-        let name = format!("sqlstrata_tpl_{}", &fingerprint[..24]);
-        let key = i32::from_str_radix(&fingerprint[..7], 16).unwrap_or(0);
+        let name = templates::name(&fingerprint);
+        let key = templates::key(&name);
+        // In use from now until this process ends: no sweep drops it.
+        self.admin
+            .batch_execute(&format!(
+                "SELECT pg_advisory_lock_shared({}, {key})",
+                templates::IN_USE_NS
+            ))
+            .map_err(admin_error("marking the template in use"))?;
         self.admin
             .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_NS}, {key})"))
             .map_err(admin_error("locking the template build"))?;
@@ -343,6 +352,10 @@ impl Worker {
             .admin
             .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_NS}, {key})"));
         built?;
+        let _ = self.admin.batch_execute(&format!(
+            "COMMENT ON DATABASE \"{name}\" IS '{}'",
+            templates::used_now_comment()
+        ));
         self.templates.insert(fingerprint, name.clone());
         Ok(name)
     }
