@@ -275,3 +275,93 @@ impl Drop for PgBouncer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A counting proxy between a client and PostgreSQL's unix socket: counts
+/// the round trips clients start (simple `Query` and extended-protocol
+/// `Sync` messages) without touching the traffic.
+pub mod proxy {
+    use std::io::{Read, Write};
+    use std::os::unix::net::{UnixListener, UnixStream};
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A running proxy.
+    pub struct Proxy {
+        /// The directory holding the proxy's socket (use as `host=`).
+        pub dir: PathBuf,
+        /// Round trips counted so far.
+        pub round_trips: Arc<AtomicUsize>,
+    }
+
+    impl Proxy {
+        /// Starts a proxy for the server whose socket is `server_socket`
+        /// (`.../.s.PGSQL.5432`), listening on the same file name in a new directory.
+        pub fn start(server_socket: &Path) -> std::io::Result<Proxy> {
+            let dir = std::env::temp_dir().join(format!("sqlstrata-proxy-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)?;
+            let name = server_socket.file_name().unwrap_or_default();
+            let listener = UnixListener::bind(dir.join(name))?;
+            let round_trips = Arc::new(AtomicUsize::new(0));
+            let counter = round_trips.clone();
+            let target = server_socket.to_path_buf();
+            std::thread::spawn(move || {
+                for client in listener.incoming().flatten() {
+                    let Ok(server) = UnixStream::connect(&target) else {
+                        continue;
+                    };
+                    let counter = counter.clone();
+                    let (c2, s2) = (client.try_clone(), server.try_clone());
+                    if let (Ok(c2), Ok(s2)) = (c2, s2) {
+                        std::thread::spawn(move || copy_back(s2, c2));
+                        std::thread::spawn(move || count_forward(client, server, &counter));
+                    }
+                }
+            });
+            Ok(Proxy { dir, round_trips })
+        }
+
+        /// Round trips counted so far.
+        pub fn count(&self) -> usize {
+            self.round_trips.load(Ordering::SeqCst)
+        }
+    }
+
+    fn copy_back(mut from: UnixStream, mut to: UnixStream) {
+        let _ = std::io::copy(&mut from, &mut to);
+    }
+
+    fn count_forward(mut from: UnixStream, mut to: UnixStream, counter: &AtomicUsize) {
+        // Startup message: length-prefixed, no type byte.
+        let mut len = [0u8; 4];
+        if from.read_exact(&mut len).is_err() {
+            return;
+        }
+        let n = u32::from_be_bytes(len) as usize;
+        let mut body = vec![0u8; n.saturating_sub(4)];
+        if from.read_exact(&mut body).is_err()
+            || to.write_all(&len).is_err()
+            || to.write_all(&body).is_err()
+        {
+            return;
+        }
+        loop {
+            let mut head = [0u8; 5];
+            if from.read_exact(&mut head).is_err() {
+                return;
+            }
+            if head[0] == b'Q' || head[0] == b'S' {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            let n = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+            let mut body = vec![0u8; n.saturating_sub(4)];
+            if from.read_exact(&mut body).is_err()
+                || to.write_all(&head).is_err()
+                || to.write_all(&body).is_err()
+            {
+                return;
+            }
+        }
+    }
+}

@@ -56,8 +56,16 @@ pub(crate) async fn execute<S: Session>(
 ) -> Result<Report, Error> {
     identity::check_name(&options.tracking)?;
     // The boot: one round trip, one row, whatever the number of migrations.
-    if operation == (Operation::Up { to: None }) && boot_is_noop(session, set, options).await {
-        return Ok(Report::default());
+    let mut reseal = false;
+    if operation == (Operation::Up { to: None }) {
+        match boot(session, set, options).await {
+            BootCheck::Noop => return Ok(Report::default()),
+            // Nothing sealed the history this set matches (a table written
+            // by an older sqlstrata, or by hand): when there turns out to be
+            // nothing to do, seal it under the lock so the next boot is one row.
+            BootCheck::Unsealed => reseal = true,
+            BootCheck::Miss => {}
+        }
     }
     // Where the history is, and what it says, read without the lock: a
     // read-only operation ends here, and so does one with nothing to do or
@@ -79,7 +87,7 @@ pub(crate) async fn execute<S: Session>(
         return locked(session, set, operation, options, progress).await;
     }
     let preview = plan(set, &rows, &operation, options)?;
-    if preview.steps.is_empty() && matches!(resolution, Resolution::Existing(_)) {
+    if preview.steps.is_empty() && matches!(resolution, Resolution::Existing(_)) && !reseal {
         return Ok(Report {
             warnings: preview.warnings,
             ..Report::default()
@@ -88,18 +96,43 @@ pub(crate) async fn execute<S: Session>(
     locked(session, set, operation, options, progress).await
 }
 
-/// Whether the boot query says every migration of `set` is applied, nothing
-/// else is, and the table it read is the one the identity rule picks.
-async fn boot_is_noop<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> bool {
+/// What the boot query says.
+enum BootCheck {
+    /// Every migration of the set is applied, nothing else is, and the table
+    /// read is the one the identity rule picks.
+    Noop,
+    /// The table holds as many rows as the set has migrations, but its seal
+    /// is missing or differs, and this role may write one.
+    Unsealed,
+    /// Anything else: the full read decides.
+    Miss,
+}
+
+async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> BootCheck {
     let Ok(rows) = session.query(&tracking::boot_sql(&options.tracking)).await else {
-        return false;
+        return BootCheck::Miss;
     };
     let Some(boot) = rows.first().and_then(|r| Boot::parse(r)) else {
-        return false;
+        return BootCheck::Miss;
     };
-    boot.identity(&options.tracking).is_some()
-        && usize::try_from(boot.rows).ok() == Some(set.len())
-        && boot.digest == to_hex(set.applied_digest())
+    let digest = to_hex(set.applied_digest());
+    if boot.matches(set.len(), &digest) {
+        return BootCheck::Noop;
+    }
+    if !boot.unsealed(set.len(), &digest) {
+        return BootCheck::Miss;
+    }
+    let owner = session
+        .query(&tracking::can_seal_sql(&options.tracking))
+        .await
+        .ok()
+        .and_then(|rows| rows.into_iter().next())
+        .and_then(|r| r.into_iter().next().flatten());
+    if owner.as_deref() == Some("t") {
+        BootCheck::Unsealed
+    } else {
+        BootCheck::Miss
+    }
 }
 
 /// The tracking table's identity, resolved on the server.
@@ -292,7 +325,10 @@ async fn under_lock<S: Session>(
         warnings: p.warnings.clone(),
         ..Report::default()
     };
-    carry_out(session, set, &p, options, id, held, &mut report, progress).await?;
+    let result = carry_out(session, set, &p, options, id, held, &mut report, progress).await;
+    // Whatever happened, the digest of what is now recorded, for the next boot.
+    let _ = session.query(&tracking::seal_sql(id)).await;
+    result?;
     if report
         .done
         .iter()

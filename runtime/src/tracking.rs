@@ -3,7 +3,7 @@
 
 use sqlstrata_model::Migration;
 
-use crate::identity::{Identity, is_ours};
+use crate::identity::Identity;
 use crate::options::{TrackingTable, quote_ident, quote_literal};
 
 /// The columns a sqlstrata tracking table has, in order.
@@ -138,39 +138,66 @@ pub fn parse_row(cells: &[Option<String>]) -> Option<AppliedRow> {
 }
 
 /// The one query of a boot: is every migration of the set applied, and
-/// nothing else? One row, whatever the number of migrations: the database,
-/// the current schema, which schema the unqualified name resolves to and
-/// whether that is a sqlstrata table, how many sqlstrata tables of that name
-/// the database has, and the count and digest of the rows
-/// ([`sqlstrata_model::applied_digest`]'s formula). It reads the table as
-/// the name resolves in this very statement, and says where that was, so the
-/// caller can check it is the table [`crate::identity`] would pick.
+/// nothing else? One row, whatever the number of migrations, and little
+/// for the server to plan: the count of the rows (which catches rows deleted
+/// or added by hand) and the seal the last run wrote into the table's
+/// comment ([`seal_sql`]: the digest of its rows, and the mark of a
+/// sqlstrata table), of the table the name resolves to here.
+///
+/// That table is the one [`crate::identity`] picks, except with several
+/// sqlstrata histories of this name and none in the current schema, where
+/// the identity rule asks for a schema: the boot then reports nothing to
+/// do when the history the `search_path` finds matches the set exactly, and
+/// otherwise falls back to the full read, which reports the ambiguity.
 pub(crate) fn boot_sql(tracking: &TrackingTable) -> String {
-    let name_literal = quote_literal(&tracking.qualified());
     format!(
-        "SELECT current_database(), current_schema(), \
-         (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({name_literal})), \
-         {resolved_ours}, \
-         (SELECT count(*) FROM pg_class c WHERE c.relname = {bare} AND {ours}), \
-         count(*), \
-         encode(sha256(convert_to(coalesce(string_agg(t.version::text || ' ' || t.checksum || ' ' || t.state, E'\\n' ORDER BY t.version), ''), 'UTF8')), 'hex') \
-         FROM {table} t",
-        resolved_ours = is_ours(&format!("to_regclass({name_literal})")),
-        bare = quote_literal(&tracking.name),
-        ours = is_ours("c.oid"),
+        "SELECT count(*), \
+         (SELECT description FROM pg_description WHERE objoid = to_regclass({name}) AND classoid = 1259 AND objsubid = 0) \
+         FROM {table}",
+        name = quote_literal(&tracking.qualified()),
         table = tracking.qualified(),
+    )
+}
+
+/// Whether this role owns the tracking table, so may write its seal.
+pub(crate) fn can_seal_sql(tracking: &TrackingTable) -> String {
+    format!(
+        "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass({})",
+        quote_literal(&tracking.qualified())
+    )
+}
+
+/// The prefix of the tracking table's comment, which holds the digest of
+/// its rows as the last run left them.
+pub(crate) const SEAL: &str = "sqlstrata digest ";
+
+/// The digest of the rows of `table` (alias `t`), on the server:
+/// [`sqlstrata_model::applied_digest`]'s formula when every row is applied.
+fn digest_expr() -> &'static str {
+    "encode(sha256(convert_to(coalesce(string_agg(t.version::text || ' ' || t.checksum || ' ' || t.state, E'\\n' ORDER BY t.version), ''), 'UTF8')), 'hex')"
+}
+
+/// Writes the digest of the rows into the table's comment, so that a boot
+/// reads one short value instead of every row. Best effort, never an
+/// error: without it (a role that does not own the table, a run killed
+/// before the end) the boot finds no match and reads the rows.
+pub(crate) fn seal_sql(id: &Identity) -> String {
+    format!(
+        "DO $sqlstrata$ BEGIN EXECUTE format('COMMENT ON TABLE %s IS %L', {name}, {seal} || (SELECT {digest} FROM {table} t)); \
+         EXCEPTION WHEN OTHERS THEN NULL; END $sqlstrata$",
+        name = quote_literal(&id.qualified()),
+        seal = quote_literal(SEAL),
+        digest = digest_expr(),
+        table = id.qualified(),
     )
 }
 
 /// What [`boot_sql`] answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Boot {
-    pub database: String,
-    pub current_schema: Option<String>,
-    pub resolved_schema: Option<String>,
-    pub resolved_is_ours: bool,
-    pub ours: i64,
+    /// The number of rows.
     pub rows: i64,
+    /// The digest of the seal, empty when there is none.
     pub digest: String,
 }
 
@@ -178,27 +205,22 @@ impl Boot {
     pub(crate) fn parse(cells: &[Option<String>]) -> Option<Boot> {
         let text = |i: usize| cells.get(i).cloned().flatten();
         Some(Boot {
-            database: text(0)?,
-            current_schema: text(1),
-            resolved_schema: text(2),
-            resolved_is_ours: text(3).as_deref() == Some("t"),
-            ours: text(4)?.parse().ok()?,
-            rows: text(5)?.parse().ok()?,
-            digest: text(6)?,
+            rows: text(0)?.parse().ok()?,
+            digest: text(1)
+                .and_then(|c| c.strip_prefix(SEAL).map(str::to_string))
+                .unwrap_or_default(),
         })
     }
 
-    /// The identity the boot read, when it is the one [`crate::identity`]
-    /// resolves to: a sqlstrata table, and the only one of its name unless
-    /// the schema was given.
-    pub(crate) fn identity(&self, tracking: &TrackingTable) -> Option<Identity> {
-        let schema = self.resolved_schema.clone()?;
-        let unique = tracking.schema.is_some() || self.ours == 1;
-        (self.resolved_is_ours && unique).then(|| Identity {
-            database: self.database.clone(),
-            schema,
-            table: tracking.name.clone(),
-        })
+    /// Whether the table holds exactly `applied` rows, sealed with `digest`.
+    pub(crate) fn matches(&self, applied: usize, digest: &str) -> bool {
+        usize::try_from(self.rows).ok() == Some(applied) && self.digest == digest
+    }
+
+    /// Whether the rows are as many as `applied` but the seal says nothing
+    /// of them: a table an older sqlstrata wrote, or a seal that failed.
+    pub(crate) fn unsealed(&self, applied: usize, digest: &str) -> bool {
+        usize::try_from(self.rows).ok() == Some(applied) && self.digest != digest
     }
 }
 
@@ -322,38 +344,21 @@ mod tests {
     }
 
     #[test]
-    fn a_boot_is_trusted_only_for_the_table_identity_picks() {
-        let boot = Boot {
-            database: "db".into(),
-            current_schema: Some("app".into()),
-            resolved_schema: Some("public".into()),
-            resolved_is_ours: true,
-            ours: 1,
-            rows: 3,
-            digest: String::new(),
-        };
-        let default = TrackingTable::default();
-        assert_eq!(
-            boot.identity(&default).map(|i| i.schema),
-            Some("public".into())
-        );
-        let two = Boot {
-            ours: 2,
-            ..boot.clone()
-        };
-        assert_eq!(two.identity(&default), None, "another history elsewhere");
-        let foreign = Boot {
-            resolved_is_ours: false,
-            ..boot.clone()
-        };
-        assert_eq!(foreign.identity(&default), None);
-        let given = TrackingTable {
-            schema: Some("public".into()),
-            ..TrackingTable::default()
-        };
-        assert!(
-            two.identity(&given).is_some(),
-            "a schema given is the identity"
-        );
+    fn a_boot_is_trusted_only_when_sealed_and_counted() {
+        let cells =
+            |rows: &str, seal: Option<&str>| vec![Some(rows.to_string()), seal.map(str::to_string)];
+        let digest = "ab".repeat(32);
+        let sealed = format!("{SEAL}{digest}");
+        let boot = Boot::parse(&cells("3", Some(&sealed))).unwrap();
+        assert!(boot.matches(3, &digest));
+        assert!(!boot.unsealed(3, &digest));
+        assert!(!boot.matches(4, &digest), "a row deleted by hand");
+        assert!(!boot.unsealed(4, &digest));
+        assert!(!boot.matches(3, &"cd".repeat(32)), "another set");
+        let bare = Boot::parse(&cells("3", None)).unwrap();
+        assert!(!bare.matches(3, &digest) && bare.unsealed(3, &digest));
+        let users = Boot::parse(&cells("3", Some(&format!("my table {digest}")))).unwrap();
+        assert!(!users.matches(3, &digest), "a comment that is not a seal");
+        assert_eq!(Boot::parse(&cells("x", None)), None);
     }
 }

@@ -520,3 +520,105 @@ fn the_boot_is_one_row_and_catches_every_drift() {
         Err(Error::OutOfOrder { .. })
     ));
 }
+
+#[test]
+fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
+    use sqlstrata::testing::{LocalServer, Server};
+    use sqlstrata_tests::proxy::Proxy;
+    // A server of our own, for its unix socket (the proxy sits on it).
+    let shared = Server::shared().unwrap();
+    let local;
+    let server = if shared.socket_dir().is_some() {
+        shared
+    } else {
+        local = Server::start_local(&LocalServer::default()).unwrap();
+        &local
+    };
+    let name = format!("boot_trips_{}", std::process::id());
+    let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let socket = server
+        .socket_dir()
+        .unwrap()
+        .join(format!(".s.PGSQL.{}", server.port()));
+    let proxy = Proxy::start(&socket).unwrap();
+    let url = format!(
+        "host={} port={} user=postgres dbname={name}",
+        proxy.dir.display(),
+        server.port()
+    );
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let set = set_of(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)"],
+            Some(&["DROP TABLE b"]),
+            false,
+        ),
+    ]);
+    let m = Migrator::new(&set);
+    let trips = |c: &mut postgres::Client| {
+        let before = proxy.count();
+        let report = m.up(c).unwrap();
+        (proxy.count() - before, report.applied())
+    };
+    assert_eq!(trips(&mut c).1, [1, 2]);
+    assert_eq!(trips(&mut c), (1, vec![]), "a boot is one round trip");
+
+    // A row deleted by hand (to run a migration again): the count differs,
+    // the full read sees it, and the migration runs.
+    c.batch_execute("DELETE FROM schema_migrations WHERE version = 2; DROP TABLE b")
+        .unwrap();
+    assert_eq!(trips(&mut c).1, [2]);
+    assert_eq!(trips(&mut c), (1, vec![]));
+
+    // A table an older sqlstrata wrote has no seal: nothing runs, the
+    // table is sealed, and from then on a boot is one round trip.
+    c.batch_execute("COMMENT ON TABLE schema_migrations IS NULL")
+        .unwrap();
+    let (n, applied) = trips(&mut c);
+    assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
+    assert_eq!(trips(&mut c), (1, vec![]));
+
+    // A role that does not own the table cannot seal it: its boots read the
+    // rows (correct, just not one row) and never fail for it.
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE boot_reader_{0} LOGIN; GRANT ALL ON DATABASE {name} TO boot_reader_{0}",
+            std::process::id()
+        ))
+        .unwrap();
+    c.batch_execute(&format!(
+        "GRANT ALL ON schema_migrations TO boot_reader_{0}; GRANT ALL ON SCHEMA public TO boot_reader_{0}; COMMENT ON TABLE schema_migrations IS NULL",
+        std::process::id()
+    ))
+    .unwrap();
+    let reader_url = format!(
+        "host={} port={} user=boot_reader_{} dbname={name}",
+        proxy.dir.display(),
+        server.port(),
+        std::process::id()
+    );
+    let mut reader = postgres::Client::connect(&reader_url, postgres::NoTls).unwrap();
+    for _ in 0..2 {
+        let (n, applied) = trips(&mut reader);
+        assert!(applied.is_empty());
+        assert!(n > 1, "no seal, so the full read: {n}");
+    }
+    drop(reader);
+    drop(c);
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("DROP ROLE boot_reader_{}", std::process::id()))
+        .unwrap();
+}
