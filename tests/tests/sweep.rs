@@ -63,4 +63,16 @@ fn leftovers_of_dead_runs_are_swept_and_nothing_else() {
         names.contains(&"someone_elses_db".to_string()),
         "not ours: untouched"
     );
+    // The server is kept between runs: leave nothing of ours behind.
+    drop(live);
+    for name in ["sqlstrata_kept_1_1", "someone_elses_db"] {
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .unwrap();
+    }
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"sqlstrata_test_{live_owner}_1\" WITH (FORCE)"
+        ))
+        .unwrap();
 }

@@ -13,6 +13,7 @@
 //! ```
 
 mod server;
+mod shared;
 mod templates;
 mod testdb;
 

@@ -1,7 +1,9 @@
 //! A PostgreSQL server for tests: `DATABASE_URL` when it is set, otherwise a
-//! throwaway server started from the binaries on this machine (initdb into a
-//! temporary directory, unix socket only, durability off), shared by every
-//! test of the process and stopped when the process exits.
+//! throwaway server started from the binaries on this machine (unix socket
+//! only, durability off), shared by every test binary of the project and
+//! stopped a few seconds after the last one exits (see the `shared` module;
+//! `SQLSTRATA_TEST_SERVER=private` gives each process its own, initdb'd
+//! into a temporary directory and stopped when the process exits).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -66,7 +68,8 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// The process-wide server, started on first use.
+    /// The server of this process's tests: `DATABASE_URL`'s, else the
+    /// project's shared throwaway server, started on first use.
     pub fn shared() -> Result<&'static Server, &'static ServerError> {
         static SERVER: OnceLock<Result<Server, ServerError>> = OnceLock::new();
         SERVER.get_or_init(Server::start).as_ref()
@@ -84,7 +87,21 @@ impl Server {
                 port: 5432,
             });
         }
-        Server::start_local(&LocalServer::default())
+        let private = std::env::var("SQLSTRATA_TEST_SERVER").is_ok_and(|v| v == "private");
+        if private {
+            return Server::start_local(&LocalServer::default());
+        }
+        let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
+        let port = 5432;
+        let dir = super::shared::join(&bin, port)?;
+        let base = format!("host={} port={port} user=postgres", dir.display());
+        Ok(Server {
+            admin: format!("{base} dbname=postgres"),
+            base: Some(base),
+            url: None,
+            socket_dir: Some(dir),
+            port,
+        })
     }
 
     /// Starts a server of this process's own (not the shared one), with
@@ -119,27 +136,7 @@ impl Server {
                 "handing the directory to the postgres user",
             )?;
         }
-        let user_cmd = |program: &Path| {
-            if as_root {
-                let mut c = Command::new("runuser");
-                c.args(["-u", "postgres", "--"]).arg(program);
-                c
-            } else {
-                Command::new(program)
-            }
-        };
-        run(
-            user_cmd(&bin.join("initdb")).arg("-D").arg(&data).args([
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ]),
-            "running initdb",
-        )?;
+        initdb(&bin, &data, as_root)?;
         for (name, content) in &local.files {
             let path = data.join(name);
             std::fs::write(&path, content).map_err(|e| ServerError::Start {
@@ -163,12 +160,7 @@ impl Server {
         } else {
             "127.0.0.1".to_string()
         };
-        let tuning = if local.durable {
-            ""
-        } else {
-            // Test data is thrown away: durability buys nothing here.
-            " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-        };
+        let tuning = tuning(local.durable);
         let mut options = format!(
             "-k {} -p {port} -c listen_addresses={listen}{tuning} -c max_connections=200 -c shared_buffers=128MB",
             dir.display()
@@ -177,7 +169,7 @@ impl Server {
             options.push_str(&format!(" -c {key}={value}"));
         }
         run(
-            user_cmd(&bin.join("pg_ctl"))
+            pg_ctl(&bin, as_root)
                 .arg("-D")
                 .arg(&data)
                 .args(["-o", &options, "-l"])
@@ -268,7 +260,52 @@ fn replace_dbname(url: &str, name: &str) -> String {
     }
 }
 
-fn is_root() -> bool {
+/// `initdb` of a throwaway cluster (as the `postgres` user when root).
+pub(crate) fn initdb(bin: &Path, data: &Path, as_root: bool) -> Result<(), ServerError> {
+    run(
+        user_cmd(&bin.join("initdb"), as_root)
+            .arg("-D")
+            .arg(data)
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ]),
+        "running initdb",
+    )
+}
+
+/// `pg_ctl` (as the `postgres` user when root).
+pub(crate) fn pg_ctl(bin: &Path, as_root: bool) -> Command {
+    user_cmd(&bin.join("pg_ctl"), as_root)
+}
+
+fn user_cmd(program: &Path, as_root: bool) -> Command {
+    if as_root {
+        // initdb refuses to run as root: the server runs as `postgres`.
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+/// The settings that trade durability for speed, unless `durable`.
+pub(crate) fn tuning(durable: bool) -> String {
+    if durable {
+        String::new()
+    } else {
+        // Test data is thrown away: durability buys nothing here.
+        " -c fsync=off -c full_page_writes=off -c synchronous_commit=off".to_string()
+    }
+}
+
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -276,7 +313,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn run(cmd: &mut Command, doing: &'static str) -> Result<(), ServerError> {
+pub(crate) fn run(cmd: &mut Command, doing: &'static str) -> Result<(), ServerError> {
     let out = cmd
         .stdin(Stdio::null())
         .output()
