@@ -53,7 +53,7 @@ fn templates_of_old_sets_are_swept_but_the_newest_and_those_in_use_stay() {
         ))
         .unwrap();
 
-    let mut dropped = sweep_templates(
+    let dropped = sweep_templates(
         &mut admin,
         SweepPolicy::default().keep(1).idle(Duration::from_secs(60)),
     )
