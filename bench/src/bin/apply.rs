@@ -60,28 +60,54 @@ fn main() {
     let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).expect("admin");
     let set = sqlstrata_bench::generated(N, "apply");
 
-    let (mut floors, mut ours) = (Vec::new(), Vec::new());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (mut floors, mut ours, mut ours_async) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..RUNS {
-        // Alternate the order so neither always runs on a warmer server.
-        for which in if run % 2 == 0 { [0, 1] } else { [1, 0] } {
+        // Rotate the order so none always runs on a warmer server.
+        for k in 0..3 {
+            let which = (k + run) % 3;
             let mut c = fresh(server, &mut admin, "bench_apply");
             let start = Instant::now();
-            if which == 0 {
-                floor(&mut c, &set);
-                floors.push(start.elapsed());
-            } else {
-                let r = Migrator::new(&set).up(&mut c).expect("up");
-                assert_eq!(r.applied().len(), N);
-                ours.push(start.elapsed());
+            match which {
+                0 => {
+                    floor(&mut c, &set);
+                    floors.push(start.elapsed());
+                }
+                1 => {
+                    let r = Migrator::new(&set).up(&mut c).expect("up");
+                    assert_eq!(r.applied().len(), N);
+                    ours.push(start.elapsed());
+                }
+                _ => {
+                    drop(c);
+                    let start = Instant::now();
+                    rt.block_on(async {
+                        let (client, connection) = tokio_postgres::connect(
+                            &server.url_for("bench_apply"),
+                            tokio_postgres::NoTls,
+                        )
+                        .await
+                        .expect("connect");
+                        tokio::spawn(connection);
+                        let r = Migrator::new(&set).up_async(&client).await.expect("up");
+                        assert_eq!(r.applied().len(), N);
+                    });
+                    ours_async.push(start.elapsed());
+                }
             }
         }
     }
-    let (f, o) = (median(floors), median(ours));
+    let (f, o, a) = (median(floors), median(ours), median(ours_async));
     println!(
-        "(a) apply {N} migrations: floor median {:.0} ms, sqlstrata median {:.0} ms, ratio {:.3} ({RUNS} runs each)",
+        "(a) apply {N} migrations ({RUNS} runs each): floor median {:.0} ms; sqlstrata sync (postgres, one round trip per statement) {:.0} ms, ratio {:.3}; async (tokio-postgres, one per migration) {:.0} ms, ratio {:.3}",
         f.as_secs_f64() * 1e3,
         o.as_secs_f64() * 1e3,
-        o.as_secs_f64() / f.as_secs_f64()
+        o.as_secs_f64() / f.as_secs_f64(),
+        a.as_secs_f64() * 1e3,
+        a.as_secs_f64() / f.as_secs_f64()
     );
 
     // (b) Nothing pending, through the counting proxy.

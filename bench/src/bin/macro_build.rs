@@ -4,7 +4,7 @@
 //! dependencies are already built). Run with and without
 //! `[profile.dev.build-override] opt-level = 3`.
 //!
-//! cargo run --release -p sqlstrata-bench --bin macro_build
+//! cargo run --release -p sqlstrata-bench --bin macro_build [N]   (default 1000)
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use sqlstrata_bench::{generate_set, median, time_runs};
-
-const N: usize = 1000;
 
 fn write_crate(dir: &Path, runtime: &Path, main: &str, optimise_macros: bool) {
     fs::create_dir_all(dir.join("src")).expect("crate dir");
@@ -60,15 +58,19 @@ fn measure(dir: &Path, target: &Path, cache: bool) -> Vec<Duration> {
 }
 
 fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let runtime = root.join("runtime").canonicalize().expect("runtime crate");
     let lock = root.join("Cargo.lock");
     let work = std::env::temp_dir().join("sqlstrata-bench-macro");
     let _ = fs::remove_dir_all(&work);
     let set = work.join("set");
-    generate_set(&set, N).expect("generate the set");
+    generate_set(&set, n).expect("generate the set");
 
-    let includes: String = (1..=N)
+    let includes: String = (1..=n)
         .map(|i| {
             format!(
                 "    include_str!({:?}),\n",
