@@ -9,6 +9,8 @@ use sqlstrata::Migrations;
 use sqlstrata::cli::{DbCommand, GlobalArgs};
 use sqlstrata_core::{Checked, Folder, Severity, read_folder};
 
+mod adopt;
+mod import;
 mod scaffold;
 
 /// PostgreSQL schema migrations, checked before they run.
@@ -39,6 +41,31 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Convert another tool's migrations into this folder (never overwriting):
+    /// sqlx, refinery, diesel, goose, dbmate, golang-migrate, or a hand-written
+    /// runner's SQL (`sql`) or TypeScript (`ts`) files.
+    Import {
+        /// The tool that wrote them.
+        #[arg(long = "from", value_enum)]
+        from: import::Tool,
+        /// Its migrations folder.
+        source: PathBuf,
+    },
+    /// Record another tool's history as sqlstrata's: the versions its history
+    /// table says were applied, with the checksums of the imported files
+    /// (run `import` first). Never alters or drops the old table.
+    Adopt {
+        /// The tool whose history table to read.
+        #[arg(long = "from", value_enum)]
+        from: import::Tool,
+        /// The old history table, when not the tool's default name.
+        #[arg(long, value_name = "TABLE")]
+        history_table: Option<String>,
+        /// When the old table has the name of sqlstrata's tracking table:
+        /// rename it to NAME in the same transaction (your consent to it).
+        #[arg(long, value_name = "NAME")]
+        rename_old_to: Option<String>,
+    },
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -49,6 +76,23 @@ fn main() -> ExitCode {
         Command::Init => scaffold::init(&cli.dir, &cli.global),
         Command::Create { name } => scaffold::create(&cli.dir, name),
         Command::Check { deny_warnings } => check(&cli.dir, *deny_warnings),
+        Command::Import { from, source } => {
+            import_command(*from, source, &cli.dir, cli.global.dry_run)
+        }
+        Command::Adopt {
+            from,
+            history_table,
+            rename_old_to,
+        } => match load(&cli.dir) {
+            Some(set) => adopt::adopt_command(
+                &set,
+                *from,
+                &cli.global,
+                history_table.as_deref(),
+                rename_old_to.as_deref(),
+            ),
+            None => ExitCode::FAILURE,
+        },
         // Neither needs the migrations: `wait` runs before they are there.
         Command::Db(command @ (DbCommand::Wait { .. } | DbCommand::Dump { .. })) => {
             sqlstrata::cli::execute(&Migrations::new(Vec::new()), &cli.global, command)
@@ -57,6 +101,95 @@ fn main() -> ExitCode {
             Some(set) => sqlstrata::cli::execute(&set, &cli.global, command),
             None => ExitCode::FAILURE,
         },
+    }
+}
+
+/// `import`: converts, writes (unless `dry_run`), and reports the mapping,
+/// what changed and what our checker says of each file.
+fn import_command(tool: import::Tool, source: &Path, dir: &Path, dry_run: bool) -> ExitCode {
+    let plan = match import::plan(tool, source, dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if plan.migrations.is_empty() {
+        eprintln!("error: no {tool} migration found in {}", display(source));
+        return ExitCode::FAILURE;
+    }
+    // Never overwrite, and never two files of one version.
+    let existing = read_folder(dir, &display(dir));
+    let mut clashes = Vec::new();
+    for (m, (path, _, _)) in plan.migrations.iter().zip(&plan.files) {
+        if path.exists() {
+            clashes.push(format!("{} exists", path.display()));
+        } else if let Some(other) = existing
+            .migrations
+            .iter()
+            .find(|e| e.migration.version() == m.version)
+        {
+            clashes.push(format!(
+                "version {} is taken by {}",
+                m.version,
+                other.migration.file_name()
+            ));
+        }
+    }
+    if !clashes.is_empty() {
+        eprintln!("error: nothing written: {}", clashes.join("; "));
+        return ExitCode::FAILURE;
+    }
+    if !dry_run && let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", display(dir));
+        return ExitCode::FAILURE;
+    }
+    let mut errors = 0;
+    for (m, (path, text, diagnostics)) in plan.migrations.iter().zip(&plan.files) {
+        let verb = if dry_run { "would write" } else { "wrote" };
+        println!(
+            "{verb} {} <- {} (version {})",
+            path.display(),
+            m.source,
+            m.version
+        );
+        for note in &m.notes {
+            println!("    note: {note}");
+        }
+        if !dry_run && let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        for d in diagnostics {
+            let label = match d.severity {
+                Severity::Error => {
+                    errors += 1;
+                    "error"
+                }
+                Severity::Warning => "warning",
+            };
+            eprintln!(
+                "{label}: {d}
+"
+            );
+        }
+    }
+    println!(
+        "{} {} migration(s) from {tool}{}",
+        if dry_run { "would import" } else { "imported" },
+        plan.migrations.len(),
+        if errors > 0 {
+            format!(
+                "; {errors} statement(s) fail sqlstrata's check ({tool} never checked them): fix them in the files, nothing was dropped"
+            )
+        } else {
+            String::new()
+        }
+    );
+    if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -242,6 +242,16 @@ pub enum Error {
         /// Some of what it has.
         objects: Vec<String>,
     },
+    /// `adopt` writes a history only into an empty tracking table.
+    #[error(
+        "{table} already records {rows} migration(s): adopt writes another tool's history only into an empty tracking table"
+    )]
+    HistoryNotEmpty {
+        /// The tracking table.
+        table: String,
+        /// How many rows it has.
+        rows: i64,
+    },
 }
 
 fn failed_message(file: &str, line: Option<u32>, down: bool) -> String {

@@ -35,6 +35,8 @@
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
+mod adopt;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod error;
 mod identity;

@@ -146,6 +146,27 @@ impl<'a> Migrator<'a> {
         Ok((id.qualified(), id.lease_qualified()))
     }
 
+    /// Records another tool's history as this set's (`sqlstrata adopt`): each
+    /// row's migration as applied, in one transaction, into an empty
+    /// tracking table; with `rename_old_to`, the table of the tracking
+    /// table's name is first renamed to it, in the same transaction.
+    #[cfg(feature = "cli")]
+    #[doc(hidden)]
+    pub fn adopt(
+        &self,
+        client: &mut postgres::Client,
+        rows: &[crate::adopt::AdoptedRow],
+        rename_old_to: Option<&str>,
+    ) -> Result<Report, Error> {
+        block_on(crate::adopt::adopt(
+            &mut Blocking::new(client),
+            self.set,
+            rows,
+            &self.options,
+            rename_old_to,
+        ))
+    }
+
     /// Runs any operation on a blocking client.
     pub fn run(
         &self,

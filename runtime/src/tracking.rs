@@ -246,6 +246,27 @@ pub fn insert_sql(
     )
 }
 
+/// Records `m` as applied by another tool: in `batch`, at `applied_at` (a
+/// timestamp PostgreSQL can read; now when unknown), with no duration.
+pub(crate) fn adopt_sql(
+    id: &Identity,
+    m: &Migration,
+    batch: i32,
+    applied_at: Option<&str>,
+) -> String {
+    let description = m.description().map_or("NULL".to_string(), quote_literal);
+    let at = applied_at.map_or("clock_timestamp()".to_string(), |t| {
+        format!("{}::timestamptz", quote_literal(t))
+    });
+    format!(
+        "INSERT INTO {} (version, name, description, checksum, batch, applied_at, duration_ms, state) VALUES ({}, {}, {description}, {}, {batch}, {at}, 0, 'applied')",
+        id.qualified(),
+        m.version(),
+        quote_literal(m.name()),
+        quote_literal(&m.checksum_hex()),
+    )
+}
+
 fn duration(ms: Option<i64>) -> String {
     ms.map_or(
         "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"

@@ -28,6 +28,8 @@ pub mod connect;
 #[doc(hidden)]
 pub mod dump;
 #[doc(hidden)]
+pub use crate::adopt::AdoptedRow;
+#[doc(hidden)]
 pub mod output;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -93,7 +95,8 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    fn options(&self) -> Options {
+    /// The runtime options these flags give.
+    pub fn options(&self) -> Options {
         Options::default()
             .table(self.schema.as_deref(), &self.table)
             .transaction_mode(if self.per_migration {
