@@ -39,6 +39,7 @@ mod adopt;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
+pub mod fleet;
 mod identity;
 mod lock;
 mod migrator;

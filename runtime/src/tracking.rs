@@ -248,6 +248,7 @@ pub fn insert_sql(
 
 /// Records `m` as applied by another tool: in `batch`, at `applied_at` (a
 /// timestamp PostgreSQL can read; now when unknown), with no duration.
+#[cfg(feature = "cli")]
 pub(crate) fn adopt_sql(
     id: &Identity,
     m: &Migration,

@@ -4,7 +4,9 @@
 //! `SELECT count(*), max(version)` over the tracking table, compared with
 //! the embedded set (what a careful hand-written runner checks).
 //!
+//! ```sh
 //! cargo run --release -p sqlstrata-bench --bin boot [N...]
+//! ```
 
 use std::time::{Duration, Instant};
 

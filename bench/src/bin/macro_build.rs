@@ -4,7 +4,9 @@
 //! dependencies are already built). Run with and without
 //! `[profile.dev.build-override] opt-level = 3`.
 //!
+//! ```sh
 //! cargo run --release -p sqlstrata-bench --bin macro_build [N]   (default 1000)
+//! ```
 
 use std::fs;
 use std::path::{Path, PathBuf};

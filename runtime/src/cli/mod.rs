@@ -27,6 +27,7 @@ pub mod config;
 pub mod connect;
 #[doc(hidden)]
 pub mod dump;
+mod fleet;
 #[doc(hidden)]
 pub use crate::adopt::AdoptedRow;
 #[doc(hidden)]
@@ -92,6 +93,32 @@ pub struct GlobalArgs {
     /// -vv every statement with its file, line and time.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Run over a fleet: a file of connection strings, one per line (`#` comments).
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["fleet_query", "schemas_query"])]
+    pub fleet: Option<String>,
+    /// Run over the databases this query returns (run on the given database).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SQL",
+        conflicts_with = "schemas_query"
+    )]
+    pub fleet_query: Option<String>,
+    /// Run over the schemas this query returns (in the given database): each
+    /// has its own tracking table, and its migrations run with `search_path`
+    /// set to it.
+    #[arg(long, global = true, value_name = "SQL")]
+    pub schemas_query: Option<String>,
+    /// Fleet targets migrated at once.
+    #[arg(long, global = true, default_value_t = crate::fleet::DEFAULT_CONCURRENCY, value_name = "N")]
+    pub concurrency: usize,
+    /// Migrate the first K fleet targets first, and stop if any fails.
+    #[arg(long, global = true, default_value_t = 0, value_name = "K")]
+    pub canary: usize,
+    /// Keep starting fleet targets after one fails (default: finish those
+    /// running, start no other).
+    #[arg(long, global = true)]
+    pub continue_on_error: bool,
 }
 
 impl GlobalArgs {
@@ -415,6 +442,25 @@ fn try_execute(
         DbCommand::Reset => confirm("reset", global)?,
         DbCommand::Refresh => confirm("refresh", global)?,
         _ => {}
+    }
+    if let Some(source) = global.fleet_source() {
+        if let DbCommand::Verify = command {
+            // The proof is of the set, the same for every target: once, on a
+            // scratch database beside the given one; then where each target is.
+            let connection = resolve(
+                global.database_url.as_deref(),
+                &|k| std::env::var(k).ok(),
+                &std::env::current_dir().unwrap_or_default(),
+            )
+            .map_err(|e| e.to_string())?;
+            printer.learn(connection.secrets());
+            let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
+            let proved = verify(set, global, &connection, &mut client, printer)?;
+            if proved != ExitCode::SUCCESS {
+                return Ok(proved);
+            }
+        }
+        return fleet::run(set, global, command, &source, printer);
     }
     let connection = resolve(
         global.database_url.as_deref(),

@@ -1,0 +1,332 @@
+//! `--fleet FILE`, `--fleet-query SQL`, `--schemas-query SQL`: the targets
+//! of a fleet run, and its report.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use super::GlobalArgs;
+use super::config::{Connection, resolve};
+use super::connect;
+use super::output::Printer;
+use crate::Migrations;
+use crate::fleet::{Fleet, FleetReport, Outcome, Target, TargetResult};
+use crate::plan::{Operation, State};
+use crate::redact::redact;
+
+/// Where the targets come from.
+pub(crate) enum Source<'a> {
+    /// A file of connection strings, one per line, `#` comments.
+    File(&'a str),
+    /// A query on the given database returning database names.
+    Databases(&'a str),
+    /// A query on the given database returning schema names.
+    Schemas(&'a str),
+}
+
+impl GlobalArgs {
+    pub(crate) fn fleet_source(&self) -> Option<Source<'_>> {
+        if let Some(f) = &self.fleet {
+            Some(Source::File(f))
+        } else if let Some(q) = &self.fleet_query {
+            Some(Source::Databases(q))
+        } else {
+            self.schemas_query.as_deref().map(Source::Schemas)
+        }
+    }
+}
+
+/// The targets, each with how to connect to it.
+fn targets(
+    source: &Source<'_>,
+    base: Option<&Connection>,
+) -> Result<Vec<(Target, Connection)>, String> {
+    let column = |client: &mut postgres::Client, sql: &str| -> Result<Vec<String>, String> {
+        let rows = client.simple_query(sql).map_err(|e| {
+            format!(
+                "the fleet query failed: {}",
+                crate::error::DbError::from_postgres(&e)
+            )
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect())
+    };
+    match source {
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the fleet file {path}: {e}"))?;
+            let mut out = Vec::new();
+            for (n, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let connection = resolve(
+                    Some(line),
+                    &|k| std::env::var(k).ok(),
+                    std::path::Path::new("/nonexistent"),
+                )
+                .map_err(|e| format!("{path}:{}: {e}", n + 1))?;
+                let name = line
+                    .parse::<postgres::Config>()
+                    .ok()
+                    .and_then(|c| c.get_dbname().map(str::to_string))
+                    .unwrap_or_else(|| redact(line));
+                out.push((
+                    Target::database(name, connection.config.clone()),
+                    connection,
+                ));
+            }
+            Ok(out)
+        }
+        Source::Databases(sql) | Source::Schemas(sql) => {
+            let base = base.ok_or("--fleet-query and --schemas-query run on the database given by --database-url (or DATABASE_URL)")?;
+            let mut client = connect::connect(base).map_err(|e| e.to_string())?;
+            let names = column(&mut client, sql)?;
+            Ok(names
+                .into_iter()
+                .map(|name| {
+                    if matches!(source, Source::Schemas(_)) {
+                        (Target::schema(name, base.config.clone()), base.clone())
+                    } else {
+                        (
+                            Target::database(name.clone(), base.config.clone()),
+                            base.clone(),
+                        )
+                    }
+                })
+                .collect())
+        }
+    }
+}
+
+/// The commands a fleet runs.
+pub(crate) fn operation_of(command: &super::DbCommand) -> Option<Operation> {
+    use super::DbCommand;
+    Some(match command {
+        DbCommand::Up { to, .. } => Operation::Up { to: *to },
+        DbCommand::Status { .. } => Operation::Status,
+        DbCommand::Rollback { batches } => Operation::Rollback { batches: *batches },
+        DbCommand::Verify => Operation::Status,
+        _ => return None,
+    })
+}
+
+/// Runs `command` over the fleet.
+pub(crate) fn run(
+    set: &Migrations,
+    global: &GlobalArgs,
+    command: &super::DbCommand,
+    source: &Source<'_>,
+    printer: &Printer,
+) -> Result<ExitCode, String> {
+    let Some(operation) = operation_of(command) else {
+        return Err("a fleet runs up, status, rollback and verify".to_string());
+    };
+    let base = resolve(
+        global.database_url.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &std::env::current_dir().unwrap_or_default(),
+    )
+    .ok();
+    let list = targets(source, base.as_ref())?;
+    if list.is_empty() {
+        return Err("the fleet has no target".to_string());
+    }
+    let (targets, connections): (Vec<Target>, Vec<Connection>) = list.into_iter().unzip();
+    let connect = |t: &Target| -> Result<postgres::Client, String> {
+        let i = targets.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(0);
+        let c = &connections[i];
+        match (&t.schema, source) {
+            (None, Source::Databases(_)) => connect::connect_to(c, &t.name),
+            _ => connect::connect(c),
+        }
+        .map_err(|e| e.to_string())
+    };
+    let live = std::io::stderr().is_terminal() && !global.json;
+    let total = targets.len();
+    let fleet = Fleet::new(set)
+        .with_options(global.options())
+        .concurrency(global.concurrency)
+        .canary(global.canary)
+        .continue_on_error(global.continue_on_error)
+        .on_progress(move |p| {
+            if live {
+                eprint!(
+                    "\r{} of {total} done, {} failed, {} running, {} pending ({:.1} s)  ",
+                    p.done,
+                    p.failed,
+                    p.running,
+                    p.pending,
+                    p.elapsed.as_secs_f64()
+                );
+                let _ = std::io::stderr().flush();
+            }
+        });
+    let report = fleet.run(&targets, operation, &connect);
+    if live {
+        eprintln!();
+    }
+    if global.json {
+        printer.out(&json(set, &report).to_string());
+    } else {
+        printer.out_raw(&table(set, &report, operation));
+    }
+    let failed = report.failed().count() > 0;
+    let pending = matches!(command, super::DbCommand::Status { pending: true })
+        && report.done().any(|r| {
+            r.report()
+                .is_some_and(|rep| rep.status.iter().any(|e| e.state == State::Pending))
+        });
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else if pending {
+        ExitCode::from(super::EXIT_PENDING)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summary(set: &Migrations, r: &TargetResult, operation: Operation) -> String {
+    match &r.outcome {
+        Outcome::Done(rep) if operation == Operation::Status => {
+            let applied = rep
+                .status
+                .iter()
+                .filter(|e| e.state == State::Applied)
+                .count();
+            let pending = rep
+                .status
+                .iter()
+                .filter(|e| e.state == State::Pending)
+                .count();
+            let other = rep.status.len() - applied - pending;
+            let mut s = format!("{applied} applied, {pending} pending");
+            if other > 0 {
+                s.push_str(&format!(", {other} modified, missing or failed"));
+            }
+            if pending == 0 && other == 0 && applied == set.len() {
+                s = format!("up to date ({applied} applied)");
+            }
+            s
+        }
+        Outcome::Done(rep) => {
+            let applied = rep.applied().len();
+            let reverted = rep.reverted().len();
+            match (applied, reverted) {
+                (0, 0) => "nothing to do".to_string(),
+                (a, 0) => format!("{a} applied"),
+                (0, r) => format!("{r} reverted"),
+                (a, r) => format!("{a} applied, {r} reverted"),
+            }
+        }
+        Outcome::Failed(e) => e.to_string(),
+        Outcome::NotStarted => "not started".to_string(),
+    }
+}
+
+/// A section per state: failed first, then not started, then done.
+fn table(set: &Migrations, report: &FleetReport, operation: Operation) -> String {
+    let failed: Vec<&TargetResult> = report.failed().collect();
+    let not_started: Vec<&TargetResult> = report.not_started().collect();
+    let done: Vec<&TargetResult> = report.done().collect();
+    let width = report
+        .results
+        .iter()
+        .map(|r| r.target.name.chars().count())
+        .max()
+        .unwrap_or(6);
+    let mut out = String::new();
+    for (title, rows) in [
+        ("failed", &failed),
+        ("not started", &not_started),
+        ("done", &done),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{title} ({}):\n", rows.len()));
+        for r in rows.iter() {
+            out.push_str(&format!(
+                "  {:<width$}  {:>7}  {}\n",
+                r.target.name,
+                if matches!(r.outcome, Outcome::NotStarted) {
+                    String::new()
+                } else {
+                    format!("{:.0} ms", r.duration.as_secs_f64() * 1e3)
+                },
+                summary(set, r, operation)
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "fleet: {} target(s): {} done, {} failed, {} not started in {:.1} s\n",
+        report.results.len(),
+        done.len(),
+        failed.len(),
+        not_started.len(),
+        report.elapsed.as_secs_f64()
+    ));
+    if !failed.is_empty() || !not_started.is_empty() {
+        out.push_str("run the same command again once the failures are fixed: targets already done do nothing\n");
+    }
+    out
+}
+
+fn json(set: &Migrations, report: &FleetReport) -> Value {
+    let targets: Vec<Value> = report
+        .results
+        .iter()
+        .map(|r| {
+            let (result, applied, reverted, error) = match &r.outcome {
+                Outcome::Done(rep) => ("done", rep.applied(), rep.reverted(), Value::Null),
+                Outcome::Failed(e) => {
+                    let run = r.run_error();
+                    (
+                        "failed",
+                        Vec::new(),
+                        Vec::new(),
+                        json!({
+                            "message": e.to_string(),
+                            "file": run.and_then(|e| e.file()),
+                            "line": run.and_then(|e| e.line()),
+                            "sql_state": run.and_then(|e| e.sql_state()),
+                        }),
+                    )
+                }
+                Outcome::NotStarted => ("not started", Vec::new(), Vec::new(), Value::Null),
+            };
+            let pending = r.report().map(|rep| {
+                rep.status
+                    .iter()
+                    .filter(|e| e.state == State::Pending)
+                    .count()
+            });
+            json!({
+                "target": r.target.name,
+                "schema": r.target.schema,
+                "result": result,
+                "applied": applied,
+                "reverted": reverted,
+                "pending": pending,
+                "duration_ms": r.duration.as_millis() as u64,
+                "error": error,
+            })
+        })
+        .collect();
+    json!({
+        "migrations": set.len(),
+        "targets": targets,
+        "done": report.done().count(),
+        "failed": report.failed().count(),
+        "not_started": report.not_started().count(),
+        "elapsed_ms": report.elapsed.as_millis() as u64,
+    })
+}
