@@ -38,6 +38,7 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
                     checksum: sqlstrata_core::checksum::checksum(up, *no_tx),
                     no_transaction: *no_tx,
                     enum_values: Vec::new(),
+                    squashes: Vec::new(),
                 })
             })
             .collect(),

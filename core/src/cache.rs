@@ -275,6 +275,10 @@ fn encode_result((migration, diagnostics): &Checked1) -> Vec<u8> {
             for v in values {
                 w.str(v);
             }
+            w.u64(m.squashes().len() as u64);
+            for v in m.squashes() {
+                w.u64(*v as u64);
+            }
             w.u64(source.checked.len() as u64);
             for c in &source.checked {
                 w.0.push(match c {
@@ -330,6 +334,10 @@ fn decode_result(bytes: &[u8]) -> Option<Checked1> {
             for _ in 0..r.usize()? {
                 enum_values.push(r.str()?);
             }
+            let mut squashes = Vec::new();
+            for _ in 0..r.usize()? {
+                squashes.push(r.u64()? as i64);
+            }
             let mut checked = Vec::new();
             for _ in 0..r.usize()? {
                 checked.push(match r.u8()? {
@@ -350,6 +358,7 @@ fn decode_result(bytes: &[u8]) -> Option<Checked1> {
                     checksum,
                     no_transaction,
                     enum_values,
+                    squashes,
                 }),
                 created,
                 checked,

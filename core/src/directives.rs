@@ -14,6 +14,9 @@ pub enum Directive {
     Unchecked,
     /// `allow(NAME)`: silence a lint for the file or the next statement.
     Allow(&'static str),
+    /// `squashes 001..120,125`: this baseline holds the schema of those
+    /// versions (written by `sqlstrata squash`; header only).
+    Squashes(Vec<i64>),
 }
 
 /// A comment in the `sqlstrata:` namespace that is not a known directive.
@@ -28,7 +31,7 @@ impl fmt::Display for UnknownDirective {
 
 /// The help text listing what is known.
 pub fn known_directives_help() -> String {
-    "known directives: `no-transaction`, `irreversible`, `unchecked`, `allow(NAME)` with NAME a rule's name \
+    "known directives: `no-transaction`, `irreversible`, `unchecked`, `squashes A..B,C`, `allow(NAME)` with NAME a rule's name \
      (the README's table of rules lists them; `sqlstrata check` names the rule of every warning)"
         .to_string()
 }
@@ -51,6 +54,10 @@ pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective
         "no-transaction" => Directive::NoTransaction,
         "irreversible" => Directive::Irreversible,
         "unchecked" => Directive::Unchecked,
+        other if other.starts_with("squashes ") => match parse_versions(&other[9..]) {
+            Some(list) => Directive::Squashes(list),
+            None => return Some(Err(UnknownDirective(other.to_string()))),
+        },
         other => {
             let lint = other
                 .strip_prefix("allow(")
@@ -64,6 +71,51 @@ pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective
         }
     };
     Some(Ok(directive))
+}
+
+/// `001..003,007`: the versions 1, 2, 3 and 7, in order; `None` when it
+/// does not read.
+///
+/// ```
+/// use sqlstrata_core::directives::{format_versions, parse_versions};
+/// assert_eq!(parse_versions("001..003, 007"), Some(vec![1, 2, 3, 7]));
+/// assert_eq!(format_versions(&[1, 2, 3, 7, 20240101]), "001..003,007,20240101");
+/// assert_eq!(parse_versions("3..1"), None);
+/// ```
+pub fn parse_versions(text: &str) -> Option<Vec<i64>> {
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        let item = item.trim();
+        let (a, b) = item.split_once("..").unwrap_or((item, item));
+        let (a, b): (i64, i64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+        if b < a || b - a > 1_000_000 || out.last().is_some_and(|l| *l >= a) {
+            return None;
+        }
+        out.extend(a..=b);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The versions as [`parse_versions`] reads them, runs of consecutive
+/// numbers as ranges.
+pub fn format_versions(versions: &[i64]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < versions.len() {
+        let start = versions[i];
+        let mut end = start;
+        while i + 1 < versions.len() && versions[i + 1] == end + 1 {
+            i += 1;
+            end = versions[i];
+        }
+        parts.push(if start == end {
+            format!("{start:03}")
+        } else {
+            format!("{start:03}..{end:03}")
+        });
+        i += 1;
+    }
+    parts.join(",")
 }
 
 #[cfg(test)]

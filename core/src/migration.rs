@@ -89,6 +89,7 @@ struct StatementDirectives {
 struct FileDirectives {
     no_transaction: bool,
     irreversible: bool,
+    squashes: Vec<i64>,
     allow: Vec<&'static str>,
 }
 
@@ -465,6 +466,7 @@ impl<'a> Reader<'a> {
                 checksum,
                 no_transaction: file.no_transaction,
                 enum_values,
+                squashes: file.squashes.clone(),
             }),
             created: headers.created,
             checked,
@@ -535,6 +537,13 @@ impl<'a> Reader<'a> {
             let statement = leading.iter().position(|r| r.contains(&tok.start));
             match directive {
                 Directive::NoTransaction => file.no_transaction = true,
+                Directive::Squashes(list) if in_header => file.squashes = list,
+                Directive::Squashes(_) => self.error(
+                    "directive",
+                    tok,
+                    "`-- sqlstrata: squashes ...` belongs in the header".to_string(),
+                    Some("put it above the `-- UP` marker".into()),
+                ),
                 Directive::Irreversible => file.irreversible = true,
                 Directive::Allow(lint) if in_header => file.allow.push(lint),
                 Directive::Allow(lint) if statement.is_some() => {

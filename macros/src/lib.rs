@@ -167,11 +167,13 @@ fn migration(index: usize, m: &Migration, sections: &mut Vec<TokenStream2>) -> T
     let checksum = m.checksum().iter();
     let no_transaction = m.is_no_transaction();
     let enum_values = m.enum_values();
+    let squashes = m.squashes().iter();
     quote! {
         ::sqlstrata::Migration::__static(
             #version, #name, #file_name, #description, #up, #down,
             [#(#checksum),*], #no_transaction,
             &[#(::sqlstrata::__private::Cow::Borrowed(#enum_values)),*],
+            &[#(#squashes),*],
         )
     }
 }

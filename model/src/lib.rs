@@ -84,6 +84,7 @@ pub struct Migration {
     checksum: [u8; 32],
     no_transaction: bool,
     enum_values: Cow<'static, [Cow<'static, str>]>,
+    squashes: Cow<'static, [i64]>,
 }
 
 /// The parts of a migration, for [`Migration::new`].
@@ -108,6 +109,9 @@ pub struct MigrationParts {
     /// The enum labels its UP adds (`ALTER TYPE ... ADD VALUE 'x'`), as SQL
     /// literals (`'x'`).
     pub enum_values: Vec<String>,
+    /// For a baseline written by `sqlstrata squash`: the versions whose
+    /// schema it holds (`-- sqlstrata: squashes 001..120`).
+    pub squashes: Vec<i64>,
 }
 
 impl Migration {
@@ -128,6 +132,7 @@ impl Migration {
                 .map(Cow::Owned)
                 .collect::<Vec<_>>()
                 .into(),
+            squashes: parts.squashes.into(),
         }
     }
 
@@ -143,6 +148,7 @@ impl Migration {
         checksum: [u8; 32],
         no_transaction: bool,
         enum_values: &'static [Cow<'static, str>],
+        squashes: &'static [i64],
     ) -> Self {
         Migration {
             version,
@@ -160,6 +166,7 @@ impl Migration {
             checksum,
             no_transaction,
             enum_values: Cow::Borrowed(enum_values),
+            squashes: Cow::Borrowed(squashes),
         }
     }
 
@@ -218,6 +225,13 @@ impl Migration {
     /// transaction (PostgreSQL refuses with SQLSTATE 55P04).
     pub fn enum_values(&self) -> impl Iterator<Item = &str> {
         self.enum_values.iter().map(|v| v.as_ref())
+    }
+
+    /// For a baseline written by `sqlstrata squash`: the versions whose
+    /// schema it holds, in order (`-- sqlstrata: squashes 001..120`). A
+    /// database that applied them all counts the baseline as applied.
+    pub fn squashes(&self) -> &[i64] {
+        &self.squashes
     }
 }
 
@@ -339,20 +353,40 @@ pub fn checksum<S: AsRef<str>>(statements: &[S], no_transaction: bool) -> [u8; 3
 
 /// SHA-256 of the lines `"{version} {checksum hex} applied"`, in version
 /// order, joined by `\n`: the digest of a tracking table on which exactly
-/// these migrations are applied. The server computes the same over its rows
-/// (`sha256` of `string_agg(version || ' ' || checksum || ' ' || state, E'\n'
-/// ORDER BY version)`), so a booting application learns in one row that
-/// nothing is pending and nothing drifted.
+/// these migrations are applied ([`history_digest`] of its rows). Each run
+/// seals the digest of the rows it leaves into the tracking table's comment,
+/// so a booting application learns in one row that nothing is pending and
+/// nothing drifted.
 pub fn applied_digest(migrations: &[Migration]) -> [u8; 32] {
+    let checksums: Vec<String> = migrations.iter().map(|m| to_hex(&m.checksum)).collect();
+    history_digest(
+        migrations
+            .iter()
+            .zip(&checksums)
+            .map(|(m, c)| (m.version, c.as_str(), "applied")),
+    )
+}
+
+/// SHA-256 of the lines `"{version} {checksum} {state}"` of a tracking
+/// table's rows, in the order given (version order), joined by `\n`.
+///
+/// ```
+/// use sqlstrata_model::{history_digest, to_hex};
+/// let d = history_digest([(1, "ab", "applied"), (2, "cd", "applied")]);
+/// assert_eq!(to_hex(&d).len(), 64);
+/// assert_ne!(d, history_digest([(1, "ab", "applied"), (2, "cd", "failed")]));
+/// ```
+pub fn history_digest<'a>(rows: impl IntoIterator<Item = (i64, &'a str, &'a str)>) -> [u8; 32] {
     let mut h = Sha256::new();
-    for (i, m) in migrations.iter().enumerate() {
+    for (i, (version, checksum, state)) in rows.into_iter().enumerate() {
         if i > 0 {
             h.update(b"\n");
         }
-        h.update(m.version.to_string().as_bytes());
+        h.update(version.to_string().as_bytes());
         h.update(b" ");
-        h.update(to_hex(&m.checksum).as_bytes());
-        h.update(b" applied");
+        h.update(checksum.as_bytes());
+        h.update(b" ");
+        h.update(state.as_bytes());
     }
     h.finalize().into()
 }

@@ -56,7 +56,7 @@ pub(crate) async fn adopt<S: Session>(
         Ok(report) => {
             session.query("COMMIT").await.map_err(db("committing"))?;
             if let Ok(Resolution::Existing(id)) = resolve(session, options).await {
-                let _ = session.query(&tracking::seal_sql(&id)).await;
+                crate::run::seal(session, set, &id).await;
             }
             Ok(report)
         }

@@ -242,6 +242,18 @@ pub enum Error {
         /// Some of what it has.
         objects: Vec<String>,
     },
+    /// A database that applied only part of what a squashed baseline
+    /// replaces: neither the baseline nor what follows it can run there.
+    #[error(
+        "{file} squashes migrations this database applied only in part: it lacks {}. Deploy the release from before the squash first (it still has those files), then this one",
+        lacking.iter().map(|v| format!("{v:03}")).collect::<Vec<_>>().join(", ")
+    )]
+    PartialSquash {
+        /// The baseline.
+        file: String,
+        /// The squashed versions it never applied.
+        lacking: Vec<i64>,
+    },
     /// `adopt` writes a history only into an empty tracking table.
     #[error(
         "{table} already records {rows} migration(s): adopt writes another tool's history only into an empty tracking table"

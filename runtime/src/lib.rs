@@ -50,6 +50,7 @@ mod report;
 mod run;
 mod script;
 mod session;
+mod squash;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod trace;

@@ -56,24 +56,20 @@ pub(crate) async fn execute<S: Session>(
 ) -> Result<Report, Error> {
     identity::check_name(&options.tracking)?;
     // The boot: one round trip, one row, whatever the number of migrations.
-    let mut reseal = false;
+    let mut booted = None;
     if operation == (Operation::Up { to: None }) {
         match boot(session, set, options).await {
             BootCheck::Noop => return Ok(Report::default()),
-            // Nothing sealed the history this set matches (a table written
-            // by an older sqlstrata, or by hand): when there turns out to be
-            // nothing to do, seal it under the lock so the next boot is one row.
-            BootCheck::Unsealed => reseal = true,
-            BootCheck::Miss => {}
+            BootCheck::Miss(b) => booted = b,
         }
     }
     // Where the history is, and what it says, read without the lock: a
     // read-only operation ends here, and so does one with nothing to do or
     // drift to report (before anything runs).
     let resolution = resolve(session, options).await?;
-    let rows = match &resolution {
-        Resolution::Existing(id) => read(session, id).await?,
-        Resolution::Create(_) => Vec::new(),
+    let (rows, raw) = match &resolution {
+        Resolution::Existing(id) => read(session, set, id).await?,
+        Resolution::Create(_) => (Vec::new(), 0),
     };
     if operation.is_read_only() {
         return status_report(session, set, &rows, resolution.identity(), options).await;
@@ -87,6 +83,15 @@ pub(crate) async fn execute<S: Session>(
         return locked(session, set, operation, options, progress).await;
     }
     let preview = plan(set, &rows, &operation, options)?;
+    // Nothing to do, and the seal does not say so (a table an older
+    // sqlstrata wrote, a squashed history, rows changed by hand): sealed
+    // under the lock, so that the next boot is one row.
+    let reseal = match &booted {
+        Some(b) if preview.steps.is_empty() && !b.seals(&rows, raw) => {
+            can_seal(session, options).await
+        }
+        _ => false,
+    };
     if preview.steps.is_empty() && matches!(resolution, Resolution::Existing(_)) && !reseal {
         return Ok(Report {
             warnings: preview.warnings,
@@ -98,40 +103,45 @@ pub(crate) async fn execute<S: Session>(
 
 /// What the boot query says.
 enum BootCheck {
-    /// Every migration of the set is applied, nothing else is, and the table
-    /// read is the one the identity rule picks.
+    /// Every migration of the set is applied, nothing else is, and the seal
+    /// says so of this very table.
     Noop,
-    /// The table holds as many rows as the set has migrations, but its seal
-    /// is missing or differs, and this role may write one.
-    Unsealed,
-    /// Anything else: the full read decides.
-    Miss,
+    /// Anything else: the full read decides (with what the boot read).
+    Miss(Option<Boot>),
 }
 
 async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> BootCheck {
     let Ok(rows) = session.query(&tracking::boot_sql(&options.tracking)).await else {
-        return BootCheck::Miss;
+        return BootCheck::Miss(None);
     };
     let Some(boot) = rows.first().and_then(|r| Boot::parse(r)) else {
-        return BootCheck::Miss;
+        return BootCheck::Miss(None);
     };
-    let digest = to_hex(set.applied_digest());
-    if boot.matches(set.len(), &digest) {
-        return BootCheck::Noop;
+    if boot.matches(&to_hex(set.applied_digest())) {
+        BootCheck::Noop
+    } else {
+        BootCheck::Miss(Some(boot))
     }
-    if !boot.unsealed(set.len(), &digest) {
-        return BootCheck::Miss;
-    }
-    let owner = session
+}
+
+/// Whether this role owns the tracking table, so may seal it.
+async fn can_seal<S: Session>(session: &mut S, options: &Options) -> bool {
+    session
         .query(&tracking::can_seal_sql(&options.tracking))
         .await
         .ok()
         .and_then(|rows| rows.into_iter().next())
-        .and_then(|r| r.into_iter().next().flatten());
-    if owner.as_deref() == Some("t") {
-        BootCheck::Unsealed
-    } else {
-        BootCheck::Miss
+        .and_then(|r| r.into_iter().next().flatten())
+        .as_deref()
+        == Some("t")
+}
+
+/// Seals the tracking table with the digest of its rows as `set` sees them.
+pub(crate) async fn seal<S: Session>(session: &mut S, set: &Migrations, id: &Identity) {
+    if let Ok((rows, raw)) = read(session, set, id).await {
+        let _ = session
+            .query(&tracking::seal_sql(id, &tracking::rows_digest(&rows), raw))
+            .await;
     }
 }
 
@@ -156,15 +166,23 @@ pub(crate) async fn resolve<S: Session>(
     identity::decide(&options.tracking, &candidates)
 }
 
-async fn read<S: Session>(session: &mut S, id: &Identity) -> Result<Vec<AppliedRow>, Error> {
+/// The tracking rows as `set` sees them (a squashed history read as its
+/// baseline's row), and how many rows the table holds.
+async fn read<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    id: &Identity,
+) -> Result<(Vec<AppliedRow>, usize), Error> {
     let cells = session
         .query(&tracking::select_sql(id))
         .await
         .map_err(db("reading the tracking table"))?;
-    Ok(cells
+    let raw: Vec<AppliedRow> = cells
         .iter()
         .filter_map(|c| tracking::parse_row(c))
-        .collect())
+        .collect();
+    let count = raw.len();
+    Ok((crate::squash::view(set, raw)?, count))
 }
 
 async fn status_report<S: Session>(
@@ -201,7 +219,7 @@ pub(crate) async fn dry_run<S: Session>(
     identity::check_name(&options.tracking)?;
     let resolution = resolve(session, options).await?;
     let rows = match &resolution {
-        Resolution::Existing(id) => read(session, id).await?,
+        Resolution::Existing(id) => read(session, set, id).await?.0,
         Resolution::Create(_) => Vec::new(),
     };
     let p = plan(set, &rows, &operation, options)?;
@@ -319,7 +337,7 @@ async fn under_lock<S: Session>(
             }
         }
     }
-    let rows = read(session, id).await?;
+    let (rows, _) = read(session, set, id).await?;
     let p = plan(set, &rows, &operation, options)?;
     let mut report = Report {
         warnings: p.warnings.clone(),
@@ -327,7 +345,7 @@ async fn under_lock<S: Session>(
     };
     let result = carry_out(session, set, &p, options, id, held, &mut report, progress).await;
     // Whatever happened, the digest of what is now recorded, for the next boot.
-    let _ = session.query(&tracking::seal_sql(id)).await;
+    seal(session, set, id).await;
     result?;
     if report
         .done

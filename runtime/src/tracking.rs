@@ -2,6 +2,7 @@
 //! Shared by both executors, so the SQL exists once.
 
 use sqlstrata_model::Migration;
+use sqlstrata_model::{history_digest, to_hex};
 
 use crate::identity::Identity;
 use crate::options::{TrackingTable, quote_ident, quote_literal};
@@ -171,24 +172,25 @@ pub(crate) fn can_seal_sql(tracking: &TrackingTable) -> String {
 /// its rows as the last run left them.
 pub(crate) const SEAL: &str = "sqlstrata digest ";
 
-/// The digest of the rows of `table` (alias `t`), on the server:
-/// [`sqlstrata_model::applied_digest`]'s formula when every row is applied.
-fn digest_expr() -> &'static str {
-    "encode(sha256(convert_to(coalesce(string_agg(t.version::text || ' ' || t.checksum || ' ' || t.state, E'\\n' ORDER BY t.version), ''), 'UTF8')), 'hex')"
+/// The digest of rows as the set sees them ([`sqlstrata_model::history_digest`]).
+pub(crate) fn rows_digest(rows: &[AppliedRow]) -> String {
+    to_hex(&history_digest(
+        rows.iter()
+            .map(|r| (r.version, r.checksum.as_str(), r.state.as_str())),
+    ))
 }
 
-/// Writes the digest of the rows into the table's comment, so that a boot
-/// reads one short value instead of every row. Best effort, never an
-/// error: without it (a role that does not own the table, a run killed
-/// before the end) the boot finds no match and reads the rows.
-pub(crate) fn seal_sql(id: &Identity) -> String {
+/// Writes the seal into the table's comment: the digest of the rows as the
+/// set sees them, and how many rows the table holds, so that a boot reads
+/// one short value instead of every row. Best effort, never an error:
+/// without it (a role that does not own the table, a run killed before the
+/// end) the boot finds no match and reads the rows.
+pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
     format!(
-        "DO $sqlstrata$ BEGIN EXECUTE format('COMMENT ON TABLE %s IS %L', {name}, {seal} || (SELECT {digest} FROM {table} t)); \
+        "DO $sqlstrata$ BEGIN EXECUTE format('COMMENT ON TABLE %s IS %L', {name}, {seal}); \
          EXCEPTION WHEN OTHERS THEN NULL; END $sqlstrata$",
         name = quote_literal(&id.qualified()),
-        seal = quote_literal(SEAL),
-        digest = digest_expr(),
-        table = id.qualified(),
+        seal = quote_literal(&format!("{SEAL}{digest} rows {rows}")),
     )
 }
 
@@ -199,28 +201,38 @@ pub(crate) struct Boot {
     pub rows: i64,
     /// The digest of the seal, empty when there is none.
     pub digest: String,
+    /// How many rows the table had when sealed.
+    pub sealed_rows: Option<i64>,
 }
 
 impl Boot {
     pub(crate) fn parse(cells: &[Option<String>]) -> Option<Boot> {
         let text = |i: usize| cells.get(i).cloned().flatten();
+        let seal = text(1).and_then(|c| c.strip_prefix(SEAL).map(str::to_string));
+        let (digest, sealed_rows) = seal
+            .as_deref()
+            .and_then(|s| s.split_once(" rows "))
+            .map_or((String::new(), None), |(d, n)| {
+                (d.to_string(), n.trim().parse().ok())
+            });
         Some(Boot {
             rows: text(0)?.parse().ok()?,
-            digest: text(1)
-                .and_then(|c| c.strip_prefix(SEAL).map(str::to_string))
-                .unwrap_or_default(),
+            digest,
+            sealed_rows,
         })
     }
 
-    /// Whether the table holds exactly `applied` rows, sealed with `digest`.
-    pub(crate) fn matches(&self, applied: usize, digest: &str) -> bool {
-        usize::try_from(self.rows).ok() == Some(applied) && self.digest == digest
+    /// Whether the seal is of this very table (no row added or removed
+    /// since) and says `digest`.
+    pub(crate) fn matches(&self, digest: &str) -> bool {
+        self.sealed_rows == Some(self.rows) && self.digest == digest
     }
 
-    /// Whether the rows are as many as `applied` but the seal says nothing
-    /// of them: a table an older sqlstrata wrote, or a seal that failed.
-    pub(crate) fn unsealed(&self, applied: usize, digest: &str) -> bool {
-        usize::try_from(self.rows).ok() == Some(applied) && self.digest != digest
+    /// Whether the seal is of `rows` (`raw` of them in the table) as they are.
+    pub(crate) fn seals(&self, rows: &[AppliedRow], raw: usize) -> bool {
+        self.sealed_rows == i64::try_from(raw).ok()
+            && self.rows == i64::try_from(raw).unwrap_or(-1)
+            && self.digest == rows_digest(rows)
     }
 }
 
@@ -370,17 +382,18 @@ mod tests {
         let cells =
             |rows: &str, seal: Option<&str>| vec![Some(rows.to_string()), seal.map(str::to_string)];
         let digest = "ab".repeat(32);
-        let sealed = format!("{SEAL}{digest}");
+        let sealed = format!("{SEAL}{digest} rows 3");
         let boot = Boot::parse(&cells("3", Some(&sealed))).unwrap();
-        assert!(boot.matches(3, &digest));
-        assert!(!boot.unsealed(3, &digest));
-        assert!(!boot.matches(4, &digest), "a row deleted by hand");
-        assert!(!boot.unsealed(4, &digest));
-        assert!(!boot.matches(3, &"cd".repeat(32)), "another set");
+        assert!(boot.matches(&digest));
+        assert!(!boot.matches(&"cd".repeat(32)), "another set");
+        let deleted = Boot::parse(&cells("2", Some(&sealed))).unwrap();
+        assert!(!deleted.matches(&digest), "a row deleted by hand");
         let bare = Boot::parse(&cells("3", None)).unwrap();
-        assert!(!bare.matches(3, &digest) && bare.unsealed(3, &digest));
-        let users = Boot::parse(&cells("3", Some(&format!("my table {digest}")))).unwrap();
-        assert!(!users.matches(3, &digest), "a comment that is not a seal");
+        assert!(!bare.matches(&digest));
+        let old = Boot::parse(&cells("3", Some(&format!("{SEAL}{digest}")))).unwrap();
+        assert!(!old.matches(&digest), "a seal without its row count");
+        let users = Boot::parse(&cells("3", Some(&format!("my table {digest} rows 3")))).unwrap();
+        assert!(!users.matches(&digest), "a comment that is not a seal");
         assert_eq!(Boot::parse(&cells("x", None)), None);
     }
 }
