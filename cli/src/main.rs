@@ -12,6 +12,7 @@ use sqlstrata_core::{Checked, Folder, Severity, read_folder};
 mod adopt;
 mod import;
 mod scaffold;
+mod squash;
 
 /// PostgreSQL schema migrations, checked before they run.
 #[derive(Debug, Parser)]
@@ -66,6 +67,23 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         rename_old_to: Option<String>,
     },
+    /// Replace the migrations up to VERSION with one baseline of the schema
+    /// they build (pg_dump of the history replayed on a scratch database),
+    /// proved equal first; the squashed files move to --archive.
+    Squash {
+        /// The last version to squash.
+        #[arg(long, value_name = "VERSION")]
+        to: i64,
+        /// Where the squashed files go (default: squashed_migrations beside the folder).
+        #[arg(long, value_name = "DIR")]
+        archive: Option<PathBuf>,
+        /// Carry this table's rows into the baseline (repeatable).
+        #[arg(long = "with-data", value_name = "TABLE")]
+        with_data: Vec<String>,
+        /// The baseline's name.
+        #[arg(long, default_value = "squashed_baseline")]
+        name: String,
+    },
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -93,6 +111,21 @@ fn main() -> ExitCode {
             ),
             None => ExitCode::FAILURE,
         },
+        Command::Squash {
+            to,
+            archive,
+            with_data,
+            name,
+        } => squash::squash(
+            &squash::Request {
+                dir: &cli.dir,
+                to: *to,
+                archive: archive.as_deref(),
+                with_data,
+                name,
+            },
+            &cli.global,
+        ),
         // Neither needs the migrations: `wait` runs before they are there.
         Command::Db(command @ (DbCommand::Wait { .. } | DbCommand::Dump { .. })) => {
             sqlstrata::cli::execute(&Migrations::new(Vec::new()), &cli.global, command)

@@ -198,6 +198,20 @@ async fn snapshot<S: Session>(session: &mut S, options: &Options) -> Result<Snap
     Ok(Snapshot(lines))
 }
 
+/// The catalog snapshot `verify` compares (one line per object, the
+/// tracking table left out), for `sqlstrata squash`'s proof.
+#[doc(hidden)]
+pub fn catalog_snapshot(
+    client: &mut postgres::Client,
+    options: &Options,
+) -> Result<Vec<String>, Error> {
+    crate::session::block_on(snapshot(
+        &mut crate::session::Blocking::new(client),
+        options,
+    ))
+    .map(|s| s.0.into_iter().collect())
+}
+
 /// Verifies `set` on the empty database behind `session`.
 pub(crate) async fn run<S: Session>(
     session: &mut S,

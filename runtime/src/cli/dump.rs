@@ -224,16 +224,36 @@ pub fn dump(
     connection: &Connection,
     exclude: &[String],
 ) -> Result<String, DumpError> {
+    let mut args: Vec<String> = ["--schema-only", "--no-owner", "--no-tablespaces"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    args.extend(exclude.iter().map(|t| format!("--exclude-table={t}")));
+    run_pg_dump(pg_dump, connection, &args)
+}
+
+/// The rows of `tables` as `INSERT`s with their column names (and the
+/// sequences' positions), cleaned like [`dump`].
+pub fn dump_data(
+    pg_dump: &PgDump,
+    connection: &Connection,
+    tables: &[String],
+) -> Result<String, DumpError> {
+    let mut args: Vec<String> = ["--data-only", "--column-inserts", "--no-owner"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    args.extend(tables.iter().map(|t| format!("--table={t}")));
+    run_pg_dump(pg_dump, connection, &args)
+}
+
+fn run_pg_dump(
+    pg_dump: &PgDump,
+    connection: &Connection,
+    args: &[String],
+) -> Result<String, DumpError> {
     let mut cmd = Command::new(&pg_dump.path);
-    cmd.args([
-        "--schema-only",
-        "--no-owner",
-        "--no-tablespaces",
-        "--encoding=UTF8",
-    ]);
-    for table in exclude {
-        cmd.arg(format!("--exclude-table={table}"));
-    }
+    cmd.arg("--encoding=UTF8").args(args);
     // Nothing of the caller's libpq setup may point it elsewhere.
     for var in [
         "PGSERVICE",

@@ -522,14 +522,6 @@ fn try_execute(
     for w in &report.warnings {
         printer.err(&format!("warning: {w}"));
     }
-    if let DbCommand::Up {
-        dump: Some(path), ..
-    } = command
-    {
-        write_dump(set, global, &connection, &mut client, path, printer).map_err(|e| {
-            format!("the migrations are applied, but the schema was not written: {e}")
-        })?;
-    }
     if json {
         printer.out(&output::report_json(&report));
     } else if report.done.is_empty() {
@@ -544,6 +536,15 @@ fn try_execute(
             "reverted {} migration(s)",
             report.reverted().len()
         ));
+    }
+    // What was applied is said first: a failing dump must not hide it.
+    if let DbCommand::Up {
+        dump: Some(path), ..
+    } = command
+    {
+        write_dump(set, global, &connection, &mut client, path, printer).map_err(|e| {
+            format!("the migrations are applied, but the schema was not written: {e}")
+        })?;
     }
     Ok(ExitCode::SUCCESS)
 }

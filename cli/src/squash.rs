@@ -1,0 +1,368 @@
+//! `sqlstrata squash --to VERSION`: the migrations up to VERSION replaced by
+//! one baseline holding the schema they build, proved equal before anything
+//! is written; the squashed files are moved to an archive folder, never
+//! deleted. Deployed databases need nothing: the baseline says what it
+//! squashes, and a database that applied all of it counts it as applied.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use sqlstrata::cli::GlobalArgs;
+use sqlstrata::cli::config::{Connection, resolve};
+use sqlstrata::cli::dump;
+use sqlstrata::testing::Server;
+use sqlstrata::{Migration, Migrations, Migrator};
+use sqlstrata_core::directives::format_versions;
+use sqlstrata_core::naming::parse_file_name;
+use sqlstrata_core::{Severity, read_folder};
+
+/// What `squash` was asked.
+pub struct Request<'a> {
+    pub dir: &'a Path,
+    pub to: i64,
+    pub archive: Option<&'a Path>,
+    pub with_data: &'a [String],
+    pub name: &'a str,
+}
+
+/// The scratch databases: the history replayed (A), the baseline applied (B).
+struct Scratch {
+    admin: postgres::Client,
+    a: (String, Connection),
+    b: (String, Connection),
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for name in [&self.a.0, &self.b.0] {
+            let _ = self
+                .admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+fn connection_for(config: &str) -> Result<Connection, String> {
+    resolve(
+        Some(config),
+        &|k| std::env::var(k).ok(),
+        Path::new("/nonexistent"),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Two empty databases: on the server `--database-url` names (it must allow
+/// CREATE DATABASE), else on the throwaway server of `sqlstrata::testing`.
+fn scratch(global: &GlobalArgs) -> Result<Scratch, String> {
+    let unique = format!("sqlstrata_squash_{}", std::process::id());
+    let (a, b) = (format!("{unique}_history"), format!("{unique}_baseline"));
+    let given = resolve(
+        global.database_url.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &std::env::current_dir().unwrap_or_default(),
+    )
+    .ok();
+    let (mut admin, a_conn, b_conn) = match given {
+        Some(base) => {
+            let admin = sqlstrata::cli::connect::connect(&base).map_err(|e| e.to_string())?;
+            let with_db = |name: &str| {
+                let mut c = base.clone();
+                c.config = match c.config.parse::<postgres::Config>() {
+                    Ok(_) if c.config.contains("://") => {
+                        let (head, query) = c
+                            .config
+                            .split_once('?')
+                            .map_or((c.config.as_str(), None), |(h, q)| (h, Some(q)));
+                        let after = head.find("://").map_or(0, |i| i + 3);
+                        let base = head[after..].find('/').map_or(head, |s| &head[..after + s]);
+                        match query {
+                            Some(q) => format!("{base}/{name}?{q}"),
+                            None => format!("{base}/{name}"),
+                        }
+                    }
+                    _ => format!("{} dbname='{name}'", c.config),
+                };
+                c
+            };
+            (admin, with_db(&a), with_db(&b))
+        }
+        None => {
+            let server = Server::shared().map_err(|e| {
+                format!("{e}; or give --database-url of a server where a scratch database may be created")
+            })?;
+            let admin = postgres::Client::connect(server.admin_url(), postgres::NoTls)
+                .map_err(|e| format!("cannot connect to the throwaway server: {e}"))?;
+            (
+                admin,
+                connection_for(&server.url_for(&a))?,
+                connection_for(&server.url_for(&b))?,
+            )
+        }
+    };
+    for name in [&a, &b] {
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")))
+            .map_err(|e| {
+                format!(
+                    "cannot create the scratch database {name} (squash needs CREATEDB on that server): {}",
+                    e
+                )
+            })?;
+    }
+    Ok(Scratch {
+        admin,
+        a: (a, a_conn),
+        b: (b, b_conn),
+    })
+}
+
+/// The squashed migrations' statements that write rows: the baseline holds
+/// the schema, not their data.
+fn data_statements(squashed: &[&Migration]) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in squashed {
+        for s in m.up() {
+            let words: Vec<String> = s
+                .sql()
+                .split_whitespace()
+                .take(1)
+                .map(|w| w.to_ascii_uppercase())
+                .collect();
+            let kind = words.first().map(String::as_str).unwrap_or("");
+            if matches!(
+                kind,
+                "INSERT" | "UPDATE" | "DELETE" | "COPY" | "MERGE" | "WITH"
+            ) {
+                let first = s.sql().lines().next().unwrap_or("").trim();
+                out.push(format!("{}:{}: {first}", m.file_name(), s.line()));
+            }
+        }
+    }
+    out
+}
+
+/// `squash`.
+pub fn squash(request: &Request<'_>, global: &GlobalArgs) -> ExitCode {
+    match run(request, global) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
+    let dir = request.dir;
+    let folder = read_folder(dir, &dir.display().to_string());
+    if folder.has_errors() {
+        for d in folder.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("error: {d}\n");
+        }
+        return Err(format!(
+            "{} has errors; nothing was squashed",
+            dir.display()
+        ));
+    }
+    let all: Vec<Migration> = folder.migrations.into_iter().map(|m| m.migration).collect();
+    if !all.iter().any(|m| m.version() == request.to) {
+        return Err(format!(
+            "version {} is not in {}",
+            request.to,
+            dir.display()
+        ));
+    }
+    let squashed: Vec<&Migration> = all.iter().filter(|m| m.version() <= request.to).collect();
+    if squashed.len() < 2 {
+        return Err("squash needs at least two migrations up to --to".into());
+    }
+    // What a baseline among them squashed is squashed again.
+    let mut versions: Vec<i64> = squashed
+        .iter()
+        .flat_map(|m| {
+            let mut v = m.squashes().to_vec();
+            v.push(m.version());
+            v
+        })
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let first = squashed
+        .first()
+        .map(|m| m.file_name().to_string())
+        .unwrap_or_default();
+    let last = squashed
+        .last()
+        .map(|m| m.file_name().to_string())
+        .unwrap_or_default();
+    let archive: PathBuf = match request.archive {
+        Some(a) => a.to_path_buf(),
+        None => dir
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("squashed_migrations"),
+    };
+
+    // The history replayed on a scratch database.
+    let mut scratch = scratch(global)?;
+    let history = Migrations::new(squashed.iter().map(|m| (*m).clone()).collect());
+    let options = global.options();
+    let mut a = sqlstrata::cli::connect::connect(&scratch.a.1).map_err(|e| e.to_string())?;
+    Migrator::new(&history)
+        .with_options(options.clone())
+        .up(&mut a)
+        .map_err(|e| format!("replaying the history to squash failed: {e}"))?;
+    let major: u32 = a
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .map(|r| u32::try_from(r.get::<_, i32>(0) / 10000).unwrap_or(0))
+        .map_err(|e| e.to_string())?;
+    let pg_dump = dump::find(major).map_err(|e| e.to_string())?;
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let tracking_schema = quote(global.schema.as_deref().unwrap_or("public"));
+    let schema = dump::dump(
+        &pg_dump,
+        &scratch.a.1,
+        &[
+            format!("{tracking_schema}.{}", quote(&global.table)),
+            format!(
+                "{tracking_schema}.{}",
+                quote(&format!("{}_lock", global.table))
+            ),
+        ],
+    )
+    .map_err(|e| e.to_string())?;
+    let data = if request.with_data.is_empty() {
+        String::new()
+    } else {
+        dump::dump_data(&pg_dump, &scratch.a.1, request.with_data).map_err(|e| e.to_string())?
+    };
+
+    // The baseline.
+    let file_name = format!("{:03}_{}.sql", request.to, request.name);
+    let text = format!(
+        "-- Migration: {stem}\n-- Description: the schema of {first} .. {last} ({n} migrations), squashed\n-- sqlstrata: squashes {list}\n-- sqlstrata: irreversible\n-- Written by `sqlstrata squash` from pg_dump {pg} of the history replayed; the squashed files are in {archive}.\n\n-- UP\n-- Function bodies may name objects created further down, as pg_dump orders them.\nSET LOCAL check_function_bodies = false;\n\n{schema}{data}\nSET LOCAL check_function_bodies = true;\n",
+        stem = file_name.trim_end_matches(".sql"),
+        n = squashed.len(),
+        list = format_versions(&versions),
+        pg = pg_dump.major,
+        archive = archive.display(),
+        data = if data.is_empty() {
+            String::new()
+        } else {
+            format!("\n-- The rows of {}\n{data}", request.with_data.join(", "))
+        },
+    );
+    let parsed = parse_file_name(&file_name).map_err(|e| e.to_string())?;
+    let display = dir.join(&file_name).display().to_string();
+    let (baseline, diagnostics) =
+        sqlstrata_core::migration::read_migration(&display, &parsed, &file_name, &text);
+    for d in &diagnostics {
+        let label = if d.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        eprintln!("{label}: {d}\n");
+    }
+    let Some(baseline) = baseline else {
+        return Err("the baseline pg_dump wrote does not pass sqlstrata's check (above); nothing was written".into());
+    };
+
+    // Proved equal: the baseline applied on an empty database builds the
+    // same catalog as the history.
+    let mut b = sqlstrata::cli::connect::connect(&scratch.b.1).map_err(|e| e.to_string())?;
+    Migrator::new(&Migrations::new(vec![baseline.migration.clone()]))
+        .with_options(options.clone())
+        .up(&mut b)
+        .map_err(|e| {
+            format!("the baseline does not apply on an empty database: {e}; nothing was written")
+        })?;
+    let before =
+        sqlstrata::verify::catalog_snapshot(&mut a, &options).map_err(|e| e.to_string())?;
+    let after = sqlstrata::verify::catalog_snapshot(&mut b, &options).map_err(|e| e.to_string())?;
+    if before != after {
+        let only_history: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
+        let only_baseline: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+        let mut diff = String::new();
+        for l in only_history {
+            diff.push_str(&format!(
+                "\n  - {l}   (the history has it, the baseline not)"
+            ));
+        }
+        for l in only_baseline {
+            diff.push_str(&format!(
+                "\n  + {l}   (the baseline has it, the history not)"
+            ));
+        }
+        return Err(format!(
+            "the baseline does not build the schema the history builds; nothing was written:{diff}"
+        ));
+    }
+    drop((a, b));
+    scratch.admin.batch_execute("SELECT 1").ok();
+    let writes = data_statements(&squashed);
+
+    println!(
+        "{} {} migration(s), {first} .. {last}, into {file_name} ({} statements; the same catalog as the history: {} objects compared)",
+        if global.dry_run {
+            "would squash"
+        } else {
+            "squashed"
+        },
+        squashed.len(),
+        baseline.migration.up().len(),
+        before.len()
+    );
+    if !writes.is_empty() {
+        println!(
+            "these squashed statements wrote data, which the baseline {}:",
+            if request.with_data.is_empty() {
+                "does not carry (carry it with --with-data TABLE, or in a new migration)"
+            } else {
+                "carries only for the tables given with --with-data"
+            }
+        );
+        for w in &writes {
+            println!("  {w}");
+        }
+    }
+    if global.dry_run {
+        println!("nothing written (--dry-run)");
+        return Ok(());
+    }
+    if let Some(taken) = squashed
+        .iter()
+        .map(|m| archive.join(m.file_name()))
+        .find(|p| p.exists())
+    {
+        return Err(format!(
+            "{} exists already; nothing was written",
+            taken.display()
+        ));
+    }
+    std::fs::create_dir_all(&archive)
+        .map_err(|e| format!("cannot create {}: {e}", archive.display()))?;
+    for m in &squashed {
+        let from = dir.join(m.file_name());
+        let to = archive.join(m.file_name());
+        std::fs::rename(&from, &to)
+            .or_else(|_| std::fs::copy(&from, &to).and_then(|_| std::fs::remove_file(&from)))
+            .map_err(|e| {
+                format!(
+                    "cannot move {} to {}: {e}",
+                    from.display(),
+                    archive.display()
+                )
+            })?;
+    }
+    std::fs::write(dir.join(&file_name), &text)
+        .map_err(|e| format!("cannot write {file_name}: {e}"))?;
+    println!(
+        "moved {} file(s) to {}; wrote {}",
+        squashed.len(),
+        archive.display(),
+        dir.join(&file_name).display()
+    );
+    Ok(())
+}
