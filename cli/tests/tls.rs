@@ -149,6 +149,53 @@ fn sslmode_require_verify_ca_and_verify_full() {
     assert!(uses_tls(
         &mut connect(&at("127.0.0.1", "verify-ca")).unwrap()
     ));
+    // verify-ca refuses a chain that another CA signed, whatever the name.
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "other.key",
+            "-out",
+            "other.crt",
+            "-subj",
+            "/CN=another CA",
+            "-days",
+            "2",
+        ],
+    );
+    let other = dir.join("other.crt");
+    let stranger = |host: &str, mode: &str| {
+        resolve(Some(&format!("host={host} port={port} user=postgres password=hunter2 dbname=postgres sslmode={mode} sslrootcert={}", other.display())), &none, &dir).unwrap()
+    };
+    for (host, mode) in [("127.0.0.1", "verify-ca"), ("localhost", "verify-full")] {
+        let err = refused(&stranger(host, mode));
+        assert!(
+            err.contains("UnknownIssuer") || err.contains("unknown issuer"),
+            "{mode}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+    // require with a root certificate checks the chain, as libpq does...
+    let err = refused(&stranger("127.0.0.1", "require"));
+    assert!(
+        err.contains("UnknownIssuer") || err.contains("unknown issuer"),
+        "{err}"
+    );
+    // ...and without one it does not: that is what require means.
+    let plain = resolve(
+        Some(&format!(
+            "host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=require"
+        )),
+        &none,
+        &dir,
+    )
+    .unwrap();
+    assert!(uses_tls(&mut connect(&plain).unwrap()));
     // verify-full without our CA: the public roots do not know it.
     let public = resolve(
         Some(&format!(

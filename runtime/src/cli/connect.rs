@@ -152,7 +152,11 @@ fn tls_config(connection: &Connection) -> Result<ClientConfig, ConnectError> {
         SslMode::VerifyFull => builder
             .with_root_certificates(roots(connection)?)
             .with_no_client_auth(),
-        SslMode::VerifyCa => {
+        // As libpq: a root certificate given with `require` or `prefer`
+        // makes them check the chain, like `verify-ca`.
+        SslMode::VerifyCa | SslMode::Require | SslMode::Prefer
+            if connection.ssl == SslMode::VerifyCa || connection.root_cert.is_some() =>
+        {
             let inner =
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots(connection)?), provider)
                     .build()
@@ -172,8 +176,8 @@ fn tls_config(connection: &Connection) -> Result<ClientConfig, ConnectError> {
     Ok(tls)
 }
 
-/// `sslmode=require`/`prefer`: encrypted, the certificate not checked (as
-/// libpq does without a root certificate).
+/// `sslmode=require`/`prefer` without `sslrootcert`: encrypted, the
+/// certificate not checked (as libpq does without a root certificate).
 #[derive(Debug)]
 struct Unverified(WebPkiSupportedAlgorithms);
 
