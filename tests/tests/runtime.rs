@@ -147,6 +147,67 @@ fn a_failing_batch_leaves_the_database_exactly_as_before() {
 }
 
 #[test]
+fn a_rollback_whose_second_down_fails_undoes_nothing() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let three = set(&[
+        (
+            1,
+            &["CREATE TABLE a (id int)"],
+            Some(&["DROP TABLE a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE b (id int)", "INSERT INTO b VALUES (1)"],
+            Some(&["DROP TABLE b", "INSERT INTO nowhere VALUES (1)"]),
+            false,
+        ),
+        (
+            3,
+            &["CREATE TABLE c (id int)", "INSERT INTO c VALUES (3)"],
+            Some(&["DROP TABLE c"]),
+            false,
+        ),
+    ]);
+    let m = Migrator::new(&three);
+    assert_eq!(m.up(&mut c).unwrap().applied(), vec![1, 2, 3]);
+    let before = schema_snapshot(&mut c);
+    let rows = |c: &mut postgres::Client| {
+        c.query(
+            "SELECT version, batch FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, i64>(0), r.get::<_, i32>(1)))
+        .collect::<Vec<_>>()
+    };
+    let tracked = rows(&mut c);
+
+    // 003's DOWN runs first and succeeds, then 002's fails on its second
+    // statement: 003's table and data, 002's table and every row stay.
+    let err = m.rollback(&mut c).unwrap_err();
+    match &err {
+        Error::Statement { file, line, db } => {
+            assert_eq!((file.as_str(), *line), ("002_m2.sql", 3));
+            assert_eq!(db.code, "42P01");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(schema_snapshot(&mut c), before);
+    assert_eq!(count(&mut c, "SELECT sum(id) FROM c"), 3);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM b"), 1);
+    assert_eq!(rows(&mut c), tracked);
+    let status = m.status(&mut c).unwrap().status;
+    assert!(
+        status.iter().all(|e| e.state == State::Applied),
+        "{status:?}"
+    );
+    assert_eq!(advisory_locks(&mut c), 0);
+}
+
+#[test]
 fn per_migration_transactions_keep_what_succeeded() {
     let db = Scratch::new();
     let mut c = db.connect();

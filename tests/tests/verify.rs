@@ -111,3 +111,123 @@ fn a_down_whose_up_cannot_run_again_stops_the_verification() {
     );
     assert_eq!(report.unverified, vec![2]);
 }
+
+/// One case per kind of object the README lists: a DOWN that forgets to
+/// undo it is caught, and the finding names the object.
+#[test]
+fn every_kind_of_object_a_down_forgets_is_caught() {
+    // (the UP of 002, the line it must leave behind, the line it removes)
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("CREATE TABLE x (id int)", "table public.x", None),
+        (
+            "ALTER TABLE t ADD COLUMN c text",
+            "column public.t.c text",
+            None,
+        ),
+        (
+            "ALTER TABLE t ALTER COLUMN n TYPE bigint",
+            "column public.t.n bigint",
+            Some("column public.t.n integer"),
+        ),
+        (
+            "ALTER TABLE t ALTER COLUMN n SET DEFAULT 7",
+            "column public.t.n integer DEFAULT 7",
+            Some("column public.t.n integer"),
+        ),
+        (
+            "ALTER TABLE t ALTER COLUMN n SET NOT NULL",
+            "column public.t.n integer NOT NULL",
+            Some("column public.t.n integer"),
+        ),
+        (
+            "ALTER TABLE t ADD CONSTRAINT n_positive CHECK (n > 0)",
+            "constraint n_positive on public.t: CHECK ((n > 0))",
+            None,
+        ),
+        (
+            "ALTER TABLE t ADD CONSTRAINT n_unique UNIQUE (n)",
+            "constraint n_unique on public.t: UNIQUE (n)",
+            None,
+        ),
+        (
+            "CREATE INDEX t_n ON t (n)",
+            "index CREATE INDEX t_n ON public.t USING btree (n)",
+            None,
+        ),
+        ("CREATE VIEW v AS SELECT id FROM t", "view public.v", None),
+        (
+            "CREATE MATERIALIZED VIEW mv AS SELECT id FROM t",
+            "materialized view public.mv",
+            None,
+        ),
+        (
+            "CREATE SEQUENCE s INCREMENT BY 5",
+            "sequence public.s bigint start 1 increment 5",
+            None,
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            "function public.f() returns integer, body md5 ",
+            None,
+        ),
+        (
+            "CREATE OR REPLACE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'",
+            "function public.stamp() returns trigger, body md5 ",
+            Some("function public.stamp() returns trigger, body md5 "),
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('ok')",
+            "enum public.mood ('ok')",
+            None,
+        ),
+        (
+            "CREATE DOMAIN positive AS int CHECK (VALUE > 0)",
+            "domain public.positive integer",
+            None,
+        ),
+        (
+            "CREATE TRIGGER t_stamp BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION stamp()",
+            "trigger CREATE TRIGGER t_stamp BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION stamp()",
+            None,
+        ),
+        (
+            "CREATE POLICY mine ON t USING (n > 0)",
+            "policy mine on public.t ALL {public} using (n > 0) check -",
+            None,
+        ),
+        (
+            "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+            "row level security on public.t",
+            None,
+        ),
+        ("CREATE EXTENSION hstore", "extension hstore ", None),
+        ("CREATE SCHEMA billing", "schema billing", None),
+    ];
+    let base: &[&str] = &[
+        "CREATE TABLE t (id int PRIMARY KEY, n int)",
+        "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
+    ];
+    let base_down: &[&str] = &["DROP TABLE t", "DROP FUNCTION stamp()"];
+    for (up, left, removed) in cases {
+        let db = Scratch::new();
+        let mut c = db.connect();
+        let s = set(&[(1, base, base_down), (2, &[up], &["SELECT 1"])]);
+        let report = Migrator::new(&s).verify(&mut c).unwrap();
+        assert_eq!(report.findings.len(), 1, "{up}: {:?}", report.findings);
+        let f = &report.findings[0];
+        assert_eq!(f.file, "002_m2.sql", "{up}");
+        assert!(
+            f.left_behind.iter().any(|l| l.starts_with(left)),
+            "{up}: {:?} has no {left:?}",
+            f.left_behind
+        );
+        match removed {
+            Some(line) => assert!(
+                f.removed.iter().any(|l| l.starts_with(line)),
+                "{up}: {:?} has no {line:?}",
+                f.removed
+            ),
+            None => assert!(f.removed.is_empty(), "{up}: {:?}", f.removed),
+        }
+    }
+}
