@@ -681,3 +681,54 @@ fn dump_without_a_usable_pg_dump_names_the_package() {
     );
     assert!(!dir.join("schema.sql").exists());
 }
+
+/// The exit codes the README promises, from the binary as a process: 0
+/// success, 1 failure, 2 a command line that does not parse (nothing is
+/// run), 3 `status --pending` with migrations pending.
+#[test]
+fn exit_codes_as_a_process() {
+    let db = Scratch::new();
+    let dir = workdir("exit");
+    let url = db.url.as_str();
+    for args in [
+        &["frobnicate"][..],
+        &["up", "--no-such-flag"],
+        &["down", "two"],
+        &["status", "--database-url"],
+    ] {
+        let o = run(&dir, url, args);
+        let (out, err) = text(&o);
+        assert_eq!(code(&o), 2, "{args:?}: {out}{err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains("try '--help'"), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+    // Nothing ran: no tracking table.
+    let mut c = db.connect();
+    let tracked: Option<String> = c
+        .query_one("SELECT to_regclass('schema_migrations')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(tracked, None);
+
+    let o = bin().arg("--help").output().unwrap();
+    assert_eq!(code(&o), 0);
+    assert!(text(&o).0.contains("Usage: sqlstrata"), "{}", text(&o).0);
+
+    let o = run(&dir, url, &["status", "--pending"]);
+    assert_eq!(code(&o), 3, "{}", text(&o).1);
+    let o = run(&dir, url, &["up"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).1);
+    let o = run(&dir, url, &["status", "--pending"]);
+    assert_eq!(code(&o), 0, "nothing pending: {}", text(&o).0);
+
+    let o = run(
+        &dir,
+        "postgres://deploy:s3cr3t@127.0.0.1:1/app?connect_timeout=2",
+        &["status"],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "{out}{err}");
+    assert!(err.starts_with("error: cannot connect to "), "{err}");
+    assert!(!err.contains("s3cr3t") && !out.contains("s3cr3t"), "{err}");
+}

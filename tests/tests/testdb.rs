@@ -163,7 +163,57 @@ fn a_failing_set_is_never_marked_as_a_template() {
         .unwrap();
     assert_eq!(row.map(|r| r.get::<_, bool>(0)), Some(false));
     // Asking again rebuilds it (and fails the same way) instead of reusing it.
-    assert!(TestDb::new(&broken).is_err());
+    let again = TestDb::new(&broken).unwrap_err().to_string();
+    assert!(
+        again.contains("applying the migrations to the template database failed"),
+        "{again}"
+    );
+}
+
+/// A failure is never cached: a set that fails because of something outside
+/// it (here a role setting) builds once that is fixed, in the same process.
+#[test]
+fn a_failed_template_is_built_again_once_the_cause_is_fixed() {
+    let nonce = format!(
+        "{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let check = format!(
+        "DO $$ BEGIN IF current_setting('sqlstrata.rebuild_probe', true) IS DISTINCT FROM '{nonce}' THEN RAISE EXCEPTION 'probe % not set', '{nonce}'; END IF; END $$"
+    );
+    let up: [&str; 2] = ["CREATE TABLE probed (id int)", &check];
+    let set = set_of(&[(1, &up, Some(&["DROP TABLE probed"]), false)]);
+    let err = TestDb::new(&set).unwrap_err().to_string();
+    assert!(err.contains(&format!("probe {nonce} not set")), "{err}");
+
+    let mut admin = admin();
+    admin
+        .batch_execute(&format!(
+            "ALTER ROLE CURRENT_USER SET sqlstrata.rebuild_probe = '{nonce}'"
+        ))
+        .unwrap();
+    let built = TestDb::new(&set);
+    admin
+        .batch_execute("ALTER ROLE CURRENT_USER RESET sqlstrata.rebuild_probe")
+        .unwrap();
+    let db = built.unwrap();
+    let tables: i64 = db
+        .connect()
+        .unwrap()
+        .query_one("SELECT count(*) FROM probed", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0);
+    drop(db);
+    // This run's template is of no use to any other: drop it if it is free
+    // (else the next run's sweep does).
+    let template = format!("sqlstrata_tpl_{}", &set.fingerprint()[..24]);
+    let _ = admin.batch_execute(&format!("ALTER DATABASE \"{template}\" IS_TEMPLATE false"));
+    let _ = admin.batch_execute(&format!("DROP DATABASE \"{template}\" WITH (FORCE)"));
 }
 
 #[test]
