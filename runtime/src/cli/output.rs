@@ -4,6 +4,9 @@
 
 use std::io::IsTerminal;
 
+use anstyle::AnsiColor;
+use serde_json::{Value, json};
+
 use crate::Migrations;
 use crate::plan::State;
 use crate::redact::redact_with;
@@ -37,9 +40,10 @@ impl Style {
         Style { color: false }
     }
 
-    fn paint(&self, code: &str, text: &str) -> String {
+    fn paint(&self, color: AnsiColor, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            let style = color.on_default();
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -91,7 +95,7 @@ impl Printer {
     pub fn error(&self, message: &str) {
         let message = self.clean(message);
         if self.json {
-            println!("{{\"error\":{}}}", json_string(&message));
+            println!("{}", json!({ "error": message }));
         }
         eprintln!("error: {message}");
     }
@@ -108,9 +112,19 @@ pub fn done_line(set: &Migrations, d: &Done, style: Style) -> String {
     let label = file_label(set, d.version, &d.name);
     let ms = d.duration.as_secs_f64() * 1e3;
     match d.action {
-        Action::Reverted => format!("{} reverted {label} ({ms:.1} ms)", style.paint("33", "↩")),
-        Action::Applied => format!("{} applied  {label} ({ms:.1} ms)", style.paint("32", "✓")),
-        other => format!("{} {} {label}", style.paint("36", "•"), other.as_str()),
+        Action::Reverted => format!(
+            "{} reverted {label} ({ms:.1} ms)",
+            style.paint(AnsiColor::Yellow, "↩")
+        ),
+        Action::Applied => format!(
+            "{} applied  {label} ({ms:.1} ms)",
+            style.paint(AnsiColor::Green, "✓")
+        ),
+        other => format!(
+            "{} {} {label}",
+            style.paint(AnsiColor::Cyan, "•"),
+            other.as_str()
+        ),
     }
 }
 
@@ -131,10 +145,12 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
     let mut totals = [0usize; 7];
     for e in &report.status {
         let (mark, code) = match e.state {
-            State::Applied => ("✓", "32"),
-            State::Pending => ("⏳", "36"),
-            State::Running => ("…", "33"),
-            State::Modified | State::Missing | State::Failed | State::Interrupted => ("✗", "31"),
+            State::Applied => ("✓", AnsiColor::Green),
+            State::Pending => ("⏳", AnsiColor::Cyan),
+            State::Running => ("…", AnsiColor::Yellow),
+            State::Modified | State::Missing | State::Failed | State::Interrupted => {
+                ("✗", AnsiColor::Red)
+            }
         };
         totals[e.state as usize] += 1;
         let applied_at = e
@@ -165,94 +181,61 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
     out
 }
 
-/// A JSON string literal.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_opt(s: Option<&str>) -> String {
-    s.map_or("null".to_string(), json_string)
-}
-
 /// The status as JSON: `{"migrations": [...], "totals": {...}}`.
 pub fn status_json(set: &Migrations, report: &Report) -> String {
-    let entries: Vec<String> = report
+    let entries: Vec<Value> = report
         .status
         .iter()
         .map(|e| {
-            format!(
-                "{{\"version\":{},\"name\":{},\"file\":{},\"state\":\"{}\",\"batch\":{},\"applied_at\":{},\"failed_line\":{},\"description\":{}}}",
-                e.version,
-                json_string(&e.name),
-                json_opt(set.get(e.version).map(|m| m.file_name())),
-                e.state.as_str(),
-                e.batch.map_or("null".to_string(), |b| b.to_string()),
-                json_opt(e.applied_at.as_deref()),
-                e.failed_line.map_or("null".to_string(), |l| l.to_string()),
-                json_opt(e.description.as_deref()),
-            )
+            json!({
+                "version": e.version,
+                "name": e.name,
+                "file": set.get(e.version).map(|m| m.file_name()),
+                "state": e.state.as_str(),
+                "batch": e.batch,
+                "applied_at": e.applied_at,
+                "failed_line": e.failed_line,
+                "description": e.description,
+            })
         })
         .collect();
     let count = |s: State| report.status.iter().filter(|e| e.state == s).count();
-    format!(
-        "{{\"migrations\":[{}],\"totals\":{{\"applied\":{},\"pending\":{},\"modified\":{},\"missing\":{},\"failed\":{},\"interrupted\":{},\"running\":{}}}}}",
-        entries.join(","),
-        count(State::Applied),
-        count(State::Pending),
-        count(State::Modified),
-        count(State::Missing),
-        count(State::Failed),
-        count(State::Interrupted),
-        count(State::Running)
-    )
+    json!({
+        "migrations": entries,
+        "totals": {
+            "applied": count(State::Applied),
+            "pending": count(State::Pending),
+            "modified": count(State::Modified),
+            "missing": count(State::Missing),
+            "failed": count(State::Failed),
+            "interrupted": count(State::Interrupted),
+            "running": count(State::Running),
+        },
+    })
+    .to_string()
 }
 
 /// A report of what a changing command did, as JSON.
 pub fn report_json(report: &Report) -> String {
-    let done: Vec<String> = report
+    let done: Vec<Value> = report
         .done
         .iter()
         .map(|d| {
-            format!(
-                "{{\"version\":{},\"name\":{},\"action\":\"{}\",\"duration_ms\":{:.3}}}",
-                d.version,
-                json_string(&d.name),
-                d.action.as_str(),
-                d.duration.as_secs_f64() * 1e3
-            )
+            json!({
+                "version": d.version,
+                "name": d.name,
+                "action": d.action.as_str(),
+                // Milliseconds to the microsecond.
+                "duration_ms": (d.duration.as_secs_f64() * 1e6).round() / 1e3,
+            })
         })
         .collect();
-    let warnings: Vec<String> = report.warnings.iter().map(|w| json_string(w)).collect();
-    format!(
-        "{{\"batch\":{},\"done\":[{}],\"warnings\":[{}]}}",
-        report.batch.map_or("null".to_string(), |b| b.to_string()),
-        done.join(","),
-        warnings.join(",")
-    )
+    json!({ "batch": report.batch, "done": done, "warnings": report.warnings }).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
-    }
 
     #[test]
     fn colors_only_on_a_terminal_and_never_with_no_color() {
@@ -268,7 +251,10 @@ mod tests {
 
     #[test]
     fn plain_style_has_no_escape_codes() {
-        assert_eq!(Style::plain().paint("32", "x"), "x");
-        assert_eq!(Style { color: true }.paint("32", "x"), "\x1b[32mx\x1b[0m");
+        assert_eq!(Style::plain().paint(AnsiColor::Green, "x"), "x");
+        assert_eq!(
+            Style { color: true }.paint(AnsiColor::Green, "x"),
+            "\x1b[32mx\x1b[0m"
+        );
     }
 }
