@@ -159,6 +159,50 @@ mod tests {
     }
 
     #[test]
+    fn squashes_reads_ranges_and_lists_and_refuses_the_rest() {
+        assert_eq!(
+            parse_comment("-- sqlstrata: squashes 001..003,007"),
+            Some(Ok(Directive::Squashes(vec![1, 2, 3, 7])))
+        );
+        assert_eq!(parse_versions("5"), Some(vec![5]));
+        for bad in [
+            "3..1",
+            "1..2000000",
+            "5,3",
+            "1..3,3",
+            "1..3,2..4",
+            "",
+            "a",
+            "1..",
+        ] {
+            assert_eq!(parse_versions(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_comment("-- sqlstrata: squashes 3..1"),
+            Some(Err(UnknownDirective("squashes 3..1".into())))
+        );
+        assert_eq!(format_versions(&[1, 3, 4]), "001,003..004");
+    }
+
+    #[test]
+    fn the_messages_name_the_directive_and_every_known_one() {
+        assert_eq!(
+            UnknownDirective("uncheked".into()).to_string(),
+            "unknown directive `uncheked`"
+        );
+        let help = known_directives_help();
+        for known in [
+            "`no-transaction`",
+            "`irreversible`",
+            "`unchecked`",
+            "`squashes A..B,C`",
+            "`allow(NAME)`",
+        ] {
+            assert!(help.contains(known), "{help}");
+        }
+    }
+
+    #[test]
     fn other_comments_are_not_directives() {
         assert_eq!(parse_comment("-- sqlstratum: x"), None);
         assert_eq!(parse_comment("-- note: sqlstrata: unchecked"), None);

@@ -174,6 +174,15 @@ fn strip(sql: &str) -> String {
     out
 }
 
+/// 2000 cases; `SQLSTRATA_PROPTEST_CASES` lowers it for mutation testing,
+/// where the suite runs once per mutant.
+fn cases() -> u32 {
+    std::env::var("SQLSTRATA_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
 fn trivia() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(TRIVIA), 0..3)
         .prop_map(|parts| format!(" {} ", parts.concat()))
@@ -204,7 +213,7 @@ fn file() -> impl Strategy<Value = (String, Vec<String>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn what_runs_is_what_the_file_says_statement_by_statement((file, built) in file()) {
@@ -261,7 +270,7 @@ fn mutated() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     /// A file one edit away from a valid one: the splitter never panics, and
     /// when it can split (nothing left open) every character outside
