@@ -308,3 +308,43 @@ fn a_fleet_of_databases_from_a_file_or_a_query() {
         out(&o)
     );
 }
+
+/// A fleet file with unreachable servers, passwords in every form and one
+/// database name on several servers: every target is reported (status
+/// changes nothing, so one failure stops nothing), each by a name that tells
+/// them apart, the file named as the source, no password shown.
+#[test]
+fn status_reports_every_target_of_a_file_and_tells_twins_apart() {
+    let db = Scratch::new();
+    let dir = workdir("twins");
+    let file = dir.join("fleet.txt");
+    fs::write(
+        &file,
+        format!(
+            "postgres://u:s3cretpw@127.0.0.1:1/app?connect_timeout=1\n\
+             host=127.0.0.1 port=2 password=kv5ecret user=x dbname=app connect_timeout=1\n\
+             postgresql://u:p%40ss%3Aw0rd@127.0.0.1:3/other?connect_timeout=1\n\
+             {}\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&dir)
+        .args(["--fleet", file.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    let (text, errors) = (out(&o), err(&o));
+    assert_eq!(o.status.code(), Some(1), "{text}{errors}");
+    assert!(text.contains("failed (3):"), "{text}");
+    assert!(text.contains("1 done, 3 failed, 0 not started"), "{text}");
+    assert!(text.contains("127.0.0.1:1/app "), "{text}");
+    assert!(text.contains("127.0.0.1:2/app "), "{text}");
+    assert!(text.contains("(from the fleet file)"), "{text}");
+    for secret in ["s3cretpw", "kv5ecret", "p%40ss", "p@ss:w0rd"] {
+        assert!(
+            !text.contains(secret) && !errors.contains(secret),
+            "{secret}: {text}{errors}"
+        );
+    }
+}

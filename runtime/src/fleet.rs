@@ -233,7 +233,8 @@ impl<'a> Fleet<'a> {
         self
     }
 
-    /// Starts every target even after a failure, and reports them all.
+    /// Starts every target even after a failure, and reports them all
+    /// (always so for `status`, which changes nothing).
     pub fn continue_on_error(mut self, yes: bool) -> Self {
         self.continue_on_error = yes;
         self
@@ -268,7 +269,7 @@ impl<'a> Fleet<'a> {
             &counts,
             start,
         );
-        if canary > 0 && counts.failed.load(Ordering::SeqCst) > 0 {
+        if canary > 0 && counts.failed.load(Ordering::SeqCst) > 0 && !operation.is_read_only() {
             stopped.store(true, Ordering::SeqCst);
         }
         self.wave(
@@ -340,7 +341,8 @@ impl<'a> Fleet<'a> {
                         counts.running.fetch_sub(1, Ordering::SeqCst);
                         if failed {
                             counts.failed.fetch_add(1, Ordering::SeqCst);
-                            if !self.continue_on_error {
+                            // A read (status) changes nothing: report every target.
+                            if !self.continue_on_error && !operation.is_read_only() {
                                 stopped.store(true, Ordering::SeqCst);
                             }
                         } else {

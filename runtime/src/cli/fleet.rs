@@ -67,23 +67,36 @@ fn targets(
                 if line.is_empty() || line.starts_with('#') {
                     continue;
                 }
-                let connection = resolve(
+                let mut connection = resolve(
                     Some(line),
                     &|k| std::env::var(k).ok(),
                     std::path::Path::new("/nonexistent"),
                 )
                 .map_err(|e| format!("{path}:{}: {e}", n + 1))?;
-                let name = line
-                    .parse::<postgres::Config>()
-                    .ok()
+                connection.source = "the fleet file";
+                let config = line.parse::<postgres::Config>().ok();
+                let name = config
+                    .as_ref()
                     .and_then(|c| c.get_dbname().map(str::to_string))
                     .unwrap_or_else(|| redact(line));
                 out.push((
                     Target::database(name, connection.config.clone()),
                     connection,
+                    config,
                 ));
             }
-            Ok(out)
+            // Databases of one name on several servers: the server too.
+            let names: Vec<String> = out.iter().map(|(t, _, _)| t.name.clone()).collect();
+            Ok(out
+                .into_iter()
+                .map(|(mut target, connection, config)| {
+                    let twins = names.iter().filter(|n| **n == target.name).count();
+                    if let (true, Some(config)) = (twins > 1, config) {
+                        target.name = format!("{}/{}", server_of(&config), target.name);
+                    }
+                    (target, connection)
+                })
+                .collect())
         }
         Source::Databases(sql) | Source::Schemas(sql) => {
             let base = base.ok_or("--fleet-query and --schemas-query run on the database given by --database-url (or DATABASE_URL)")?;
@@ -103,6 +116,19 @@ fn targets(
                 })
                 .collect())
         }
+    }
+}
+
+/// `host:port` of a connection (the first host when several).
+fn server_of(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(name)) => name.clone(),
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    match config.get_ports().first() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
     }
 }
 
