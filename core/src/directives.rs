@@ -165,6 +165,16 @@ mod tests {
             Some(Ok(Directive::Squashes(vec![1, 2, 3, 7])))
         );
         assert_eq!(parse_versions("5"), Some(vec![5]));
+        // Timestamps as versions; a span of up to a million.
+        assert_eq!(
+            parse_versions("20240101..20240103"),
+            Some(vec![20240101, 20240102, 20240103])
+        );
+        assert_eq!(
+            parse_versions("1..1000001").map(|v| v.len()),
+            Some(1_000_001)
+        );
+        assert_eq!(parse_versions("1000000..2000001"), None);
         for bad in [
             "3..1",
             "1..2000000",

@@ -148,5 +148,25 @@ mod tests {
             NameError::ShortVersion("1".into()).to_string(),
             "the version `1` has fewer than three digits; zero-pad it (`001`)"
         );
+        assert_eq!(
+            parse_file_name("01_x.sql").unwrap_err().to_string(),
+            "the version `01` has fewer than three digits; zero-pad it (`001`)"
+        );
+        assert_eq!(
+            NameError::BadName(String::new()).to_string(),
+            "the name after the version is empty"
+        );
+        assert_eq!(
+            NameError::BadName("A".into()).to_string(),
+            "the name `A` is not snake_case (only `a-z`, `0-9` and `_`)"
+        );
+        assert_eq!(
+            NameError::NoVersion.to_string(),
+            "the name must start with a numeric version followed by `_`"
+        );
+        assert_eq!(
+            NameError::VersionTooLarge("9".repeat(20)).to_string(),
+            format!("the version `{}` does not fit in a BIGINT", "9".repeat(20))
+        );
     }
 }
