@@ -99,8 +99,20 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>, LexError> {
     let mut tokens = Vec::new();
     let mut place = Place::default();
     let mut start = 0usize;
-    for tok in squawk_lexer::tokenize(input) {
-        let end = start + tok.len as usize;
+    // squawk's lexer is restarted after a `$` that PostgreSQL reads alone.
+    let mut lexer = squawk_lexer::tokenize(input);
+    while let Some(tok) = lexer.next() {
+        let mut end = start + tok.len as usize;
+        // `$E'...'`: squawk reads `$E` as a parameter with junk; PostgreSQL
+        // reads a lone `$` (no digit follows it) and lexes on from the `E`,
+        // here an escape string. Do as the server does.
+        let lone_dollar = matches!(tok.kind, K::PositionalParam { .. })
+            && end > start + 1
+            && !input.as_bytes()[start + 1].is_ascii_digit();
+        if lone_dollar {
+            end = start + 1;
+            lexer = squawk_lexer::tokenize(&input[end..]);
+        }
         let (line, column) = place.at(input, start);
         let open = |what: &str| LexError {
             what: what.to_string(),
@@ -150,6 +162,7 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>, LexError> {
                     TokenKind::String
                 }
             },
+            K::PositionalParam { .. } if lone_dollar => TokenKind::Punct('$'),
             K::PositionalParam { .. } => TokenKind::Param,
             K::Eof => break,
             _ => TokenKind::Punct(input[start..end].chars().next().unwrap_or(' ')),
@@ -228,6 +241,26 @@ mod tests {
                 (LineComment, "-- c;"),
                 (BlockComment, "/* a /* b; */ c */"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_dollar_without_digits_is_alone_as_postgresql_reads_it() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("$E'it\\'s; -- no' $1 $x"),
+            vec![
+                (Punct('$'), "$"),
+                (String, "E'it\\'s; -- no'"),
+                (Param, "$1"),
+                (Punct('$'), "$"),
+                (Word, "x"),
+            ]
+        );
+        let t = tokenize("a $E'x' b").unwrap();
+        assert_eq!(
+            t.iter().map(|t| (t.start, t.end)).collect::<Vec<_>>(),
+            vec![(0, 1), (1, 2), (2, 3), (3, 7), (7, 8), (8, 9)]
         );
     }
 
