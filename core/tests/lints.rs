@@ -278,6 +278,12 @@ fn warnings_on_real_histories_are_few_and_real() {
 fn the_readme_lists_every_default_rule_as_the_code_does() {
     let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let table = sqlstrata_core::rules::readme_table();
+    assert!(table.starts_with("| rule | level | what | why | fix |\n"), "{table}");
+    for name in ["transaction-control", "needs-no-transaction", "renaming-column"] {
+        assert!(table.contains(&format!("| `{name}` | ")), "{name}: {table}");
+    }
+    // Opt-in rules are not in it.
+    assert!(!table.contains("| `prefer-bigint-over-int` |"), "{table}");
     assert!(
         readme.contains(&table),
         "README.md's rule table differs from core/src/rules/mod.rs; it should read:\n{table}"
