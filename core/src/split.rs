@@ -486,6 +486,27 @@ mod tests {
     }
 
     #[test]
+    fn statements_with_no_space_between_keep_their_own_errors_and_counts() {
+        let sql = "SELECT 1;SELEC 2;SELECT 3;;FOO BAR;SELECT 4";
+        let tokens = tokenize(sql).unwrap();
+        let got: Vec<(&str, usize, bool)> = section(sql, &tokens)
+            .statements
+            .iter()
+            .map(|s| (s.text, s.grammar_statements, s.error.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SELECT 1", 1, false),
+                ("SELEC 2", 0, true),
+                ("SELECT 3", 1, false),
+                ("FOO BAR", 0, true),
+                ("SELECT 4", 1, false),
+            ]
+        );
+    }
+
+    #[test]
     fn empty_pieces_are_not_statements() {
         assert_eq!(texts(";;\n-- only a comment\n;  "), vec![]);
         assert_eq!(texts("SELECT 1"), vec![("SELECT 1".to_string(), 1)]);
