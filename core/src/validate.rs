@@ -249,6 +249,44 @@ mod tests {
     }
 
     #[test]
+    fn long_tokens_are_cut_at_forty_characters() {
+        let long = "a".repeat(41);
+        let exact = "b".repeat(40);
+        let err = check(&format!("CREATE TABLE t (\n  x int\n  {long} text\n)")).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("expected `,`, found `{}...`", "a".repeat(40))
+        );
+        let err = check(&format!("CREATE TABLE t (\n  x int\n  {exact} text\n)")).unwrap_err();
+        assert_eq!(err.message, format!("expected `,`, found `{exact}`"));
+        let err = check(&format!("CREATE TABLE t (a int) {long}")).unwrap_err();
+        assert_eq!(err.message, format!("unexpected `{}...`", "a".repeat(40)));
+        let err = check(&format!("CREATE TABLE t (a int) {exact}")).unwrap_err();
+        assert_eq!(err.message, format!("unexpected `{exact}`"));
+    }
+
+    #[test]
+    fn at_the_end_after_a_token_of_several_lines() {
+        let err = check("CREATE TABLE t (a text DEFAULT 'x\nyz'").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 4), "{err:?}");
+        let err = check("CREATE TABLE t (a text DEFAULT 'x\nw\nlonger'").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 8), "{err:?}");
+    }
+
+    #[test]
+    fn keyword_names_are_shown_as_keywords() {
+        assert_eq!(
+            readable("Expected CURRENT_USER_KW, L_PAREN"),
+            "expected CURRENT_USER, `(`"
+        );
+        assert_eq!(readable("odd_KW"), "odd_KW");
+        assert_eq!(
+            readable("Missing semicolon between statements"),
+            "a second statement starts here: is the `;` before it missing?"
+        );
+    }
+
+    #[test]
     fn sqlparser_alone_does_not_decide() {
         // sqlparser accepts these; PostgreSQL does not.
         assert!(check("SELECT FROM WHERE").is_err());

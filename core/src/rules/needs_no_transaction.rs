@@ -58,6 +58,12 @@ mod tests {
             ("CREATE DATABASE x", Some("CREATE DATABASE")),
             ("DROP DATABASE x", Some("DROP DATABASE")),
             ("ALTER SYSTEM SET work_mem = '1MB'", Some("ALTER SYSTEM")),
+            (
+                "CREATE TABLESPACE fast LOCATION '/ssd'",
+                Some("CREATE TABLESPACE"),
+            ),
+            ("DROP TABLESPACE fast", Some("DROP TABLESPACE")),
+            ("ALTER TABLESPACE fast RENAME TO quick", None),
             ("CREATE INDEX i ON t (a)", None),
             ("REFRESH MATERIALIZED VIEW CONCURRENTLY v", None),
         ] {
