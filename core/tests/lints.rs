@@ -46,6 +46,15 @@ fn each_default_rule_fires_on_its_hazard_and_not_on_the_safe_forms() {
             &[("adding-field-with-default", Warning)],
         ),
         (up("CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN id bigserial NOT NULL;"), &[]),
+        // Another new table does not make this one new.
+        (
+            up("CREATE TABLE t (a int);\nALTER TABLE users ADD COLUMN id bigserial NOT NULL;"),
+            &[("adding-field-with-default", Warning)],
+        ),
+        (
+            up("CREATE TABLE t (a int);\nALTER TABLE users RENAME COLUMN name TO full_name;"),
+            &[("renaming-column", Warning)],
+        ),
         (up("CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int NOT NULL;"), &[]),
         (up("ALTER TABLE users ALTER COLUMN email TYPE varchar(320);"), &[("changing-column-type", Warning)]),
         (up("CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a TYPE bigint;"), &[]),

@@ -64,6 +64,9 @@ mod tests {
             ),
             ("DROP TABLESPACE fast", Some("DROP TABLESPACE")),
             ("ALTER TABLESPACE fast RENAME TO quick", None),
+            ("DROP INDEX i", None),
+            ("REINDEX INDEX i", None),
+            ("CREATE UNIQUE INDEX i ON t (a)", None),
             ("CREATE INDEX i ON t (a)", None),
             ("REFRESH MATERIALIZED VIEW CONCURRENTLY v", None),
         ] {
