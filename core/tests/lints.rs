@@ -46,6 +46,15 @@ fn each_default_rule_fires_on_its_hazard_and_not_on_the_safe_forms() {
             &[("adding-field-with-default", Warning)],
         ),
         (up("CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN id bigserial NOT NULL;"), &[]),
+        // A table created after the statement is not new to it.
+        (
+            up("SELECT 1;\nALTER TABLE t RENAME COLUMN a TO b;\nCREATE TABLE t (a int);"),
+            &[("renaming-column", Warning)],
+        ),
+        (
+            up("SELECT 1;\nALTER TABLE t ADD COLUMN id bigserial NOT NULL;\nCREATE TABLE t (a int);"),
+            &[("adding-field-with-default", Warning)],
+        ),
         // Another new table does not make this one new.
         (
             up("CREATE TABLE t (a int);\nALTER TABLE users ADD COLUMN id bigserial NOT NULL;"),
@@ -97,6 +106,8 @@ fn each_default_rule_fires_on_its_hazard_and_not_on_the_safe_forms() {
         (up("INSERT INTO schema_migrations (version, name, checksum, batch) VALUES (1, 'x', 'x', 1);"), &[("tracking-table-write", Error)]),
         (up("DELETE FROM public.schema_migrations;"), &[("tracking-table-write", Error)]),
         (up("TRUNCATE schema_migrations;"), &[("tracking-table-write", Error)]),
+        (up("COPY schema_migrations FROM '/tmp/rows.csv';"), &[("tracking-table-write", Error)]),
+        (up("COPY other FROM '/tmp/rows.csv';"), &[]),
         (up("INSERT INTO schema_migrations_archive VALUES (1);"), &[]),
         // squawk's style rules are opt-in: silent by default.
         (up("CREATE TABLE t (id int PRIMARY KEY, name varchar(10), at timestamp);"), &[]),
@@ -307,5 +318,24 @@ fn the_readme_lists_every_default_rule_as_the_code_does() {
     assert!(
         readme.contains(&table),
         "README.md's rule table differs from core/src/rules/mod.rs; it should read:\n{table}"
+    );
+}
+
+/// Each warning points at its statement's line, in every part of a file.
+#[test]
+fn findings_point_at_their_statement() {
+    let sql = "-- sqlstrata: irreversible\n-- UP\nCREATE TABLE t (a int);\n\nSELECT 1;\nDELETE FROM schema_migrations;\nALTER TABLE users RENAME COLUMN a TO b;\n";
+    let name = parse_file_name("002_x.sql").unwrap();
+    let (_, diagnostics) =
+        read_migration_with("002_x.sql", &name, "002_x.sql", sql, &LintConfig::default());
+    let mut at: Vec<(&str, Option<(usize, usize)>)> =
+        diagnostics.iter().map(|d| (d.rule, d.position)).collect();
+    at.sort();
+    assert_eq!(
+        at,
+        vec![
+            ("renaming-column", Some((7, 19))),
+            ("tracking-table-write", Some((6, 1))),
+        ]
     );
 }

@@ -467,4 +467,35 @@ mod tests {
             set.applied_digest()
         );
     }
+
+    #[test]
+    fn a_set_answers_what_it_holds() {
+        let empty = Migrations::new(vec![]);
+        assert!(empty.is_empty());
+        assert_eq!(empty.len(), 0);
+        let mut with_down = migration(3, "SELECT 3");
+        assert!(with_down.is_irreversible());
+        with_down = Migration::new(MigrationParts {
+            version: 3,
+            down: Some(vec![Statement::new("SELECT 0", 4)]),
+            squashes: vec![1, 2, 3],
+            checksum: [0xab; 32],
+            ..MigrationParts::default()
+        });
+        assert!(!with_down.is_irreversible());
+        assert_eq!(with_down.squashes(), &[1, 2, 3]);
+        assert_eq!(with_down.checksum_hex(), "ab".repeat(32));
+        assert!(format!("{with_down:?}").contains(&"ab".repeat(32)));
+        let set = Migrations::new(vec![with_down, migration(1, "SELECT 1")]);
+        assert!(!set.is_empty());
+        assert_eq!(set.len(), 2);
+        assert_eq!(
+            (&set).into_iter().map(|m| m.version()).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert_eq!(set.fingerprint(), to_hex(set.applied_digest()));
+        assert_eq!(set.fingerprint().len(), 64);
+        assert_eq!(set.get(3).map(|m| m.version()), Some(3));
+        assert!(set.get(2).is_none());
+    }
 }

@@ -43,6 +43,9 @@ mod tests {
             ("ROLLBACK TO SAVEPOINT a", Some("ROLLBACK")),
             ("SAVEPOINT a", Some("SAVEPOINT")),
             ("RELEASE SAVEPOINT a", Some("RELEASE SAVEPOINT")),
+            ("ABORT", Some("ABORT")),
+            ("PREPARE TRANSACTION 'x'", Some("PREPARE TRANSACTION")),
+            ("PREPARE q AS SELECT 1", None),
             ("CREATE TABLE begin_x (a int)", None),
             ("SELECT 1", None),
         ] {
