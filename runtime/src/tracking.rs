@@ -396,4 +396,87 @@ mod tests {
         assert!(!users.matches(&digest), "a comment that is not a seal");
         assert_eq!(Boot::parse(&cells("x", None)), None);
     }
+
+    fn migration() -> Migration {
+        Migration::new(sqlstrata_model::MigrationParts {
+            version: 7,
+            name: "it's".into(),
+            file_name: "007_its.sql".into(),
+            description: Some("a 'quoted' one".into()),
+            checksum: [0xcd; 32],
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_seal_is_rewritten_unless_it_is_of_these_very_rows() {
+        let row = |v: i64| AppliedRow {
+            version: v,
+            name: format!("m{v}"),
+            description: None,
+            checksum: "ab".repeat(32),
+            batch: 1,
+            applied_at: String::new(),
+            duration_ms: 0,
+            state: RowState::Applied,
+            failed_line: None,
+        };
+        let rows = vec![row(1), row(2), row(3)];
+        let boot = |count: i64, sealed: Option<i64>, digest: String| Boot {
+            rows: count,
+            digest,
+            sealed_rows: sealed,
+        };
+        let digest = rows_digest(&rows);
+        assert!(boot(3, Some(3), digest.clone()).seals(&rows, 3));
+        assert!(
+            !boot(3, Some(3), digest.clone()).seals(&rows, 4),
+            "raw rows differ"
+        );
+        assert!(
+            !boot(2, Some(3), digest.clone()).seals(&rows, 3),
+            "counted differ"
+        );
+        assert!(
+            !boot(3, Some(2), digest.clone()).seals(&rows, 3),
+            "sealed differ"
+        );
+        assert!(!boot(3, None, digest.clone()).seals(&rows, 3), "no seal");
+        assert!(
+            !boot(3, Some(3), "00".repeat(32)).seals(&rows, 3),
+            "other rows"
+        );
+        assert_ne!(rows_digest(&rows[..2]), digest);
+    }
+
+    #[test]
+    fn writes_name_the_table_and_quote_their_values() {
+        assert_eq!(
+            set_checksum_sql(&id(), &migration()),
+            format!(
+                "UPDATE \"my\"\"schema\".\"Schema Migrations\" SET checksum = '{}' WHERE version = 7",
+                "cd".repeat(32)
+            )
+        );
+        assert_eq!(
+            delete_sql(&id(), 7),
+            "DELETE FROM \"my\"\"schema\".\"Schema Migrations\" WHERE version = 7"
+        );
+    }
+
+    #[cfg(feature = "cli")]
+    #[test]
+    fn adopted_rows_keep_their_time_or_take_now() {
+        let sql = adopt_sql(&id(), &migration(), 2, Some("2024-05-01 10:00:00+00"));
+        assert_eq!(
+            sql,
+            format!(
+                "INSERT INTO \"my\"\"schema\".\"Schema Migrations\" (version, name, description, checksum, batch, applied_at, duration_ms, state) VALUES (7, 'it''s', 'a ''quoted'' one', '{}', 2, '2024-05-01 10:00:00+00'::timestamptz, 0, 'applied')",
+                "cd".repeat(32)
+            )
+        );
+        assert!(
+            adopt_sql(&id(), &migration(), 1, None).contains(", clock_timestamp(), 0, 'applied')")
+        );
+    }
 }
