@@ -324,7 +324,7 @@ fn the_readme_lists_every_default_rule_as_the_code_does() {
 /// Each warning points at its statement's line, in every part of a file.
 #[test]
 fn findings_point_at_their_statement() {
-    let sql = "-- sqlstrata: irreversible\n-- UP\nCREATE TABLE t (a int);\n\nSELECT 1;\nDELETE FROM schema_migrations;\nALTER TABLE users RENAME COLUMN a TO b;\n";
+    let sql = "-- sqlstrata: irreversible\n-- UP\nCREATE TABLE t (a int);\n\nSELECT 1;\nDELETE FROM schema_migrations;\nALTER TABLE users RENAME COLUMN a TO b;\nALTER TABLE users ADD COLUMN id bigserial NOT NULL;\n";
     let name = parse_file_name("002_x.sql").unwrap();
     let (_, diagnostics) =
         read_migration_with("002_x.sql", &name, "002_x.sql", sql, &LintConfig::default());
@@ -334,6 +334,7 @@ fn findings_point_at_their_statement() {
     assert_eq!(
         at,
         vec![
+            ("adding-field-with-default", Some((8, 1))),
             ("renaming-column", Some((7, 19))),
             ("tracking-table-write", Some((6, 1))),
         ]
