@@ -222,14 +222,28 @@ fn the_first_failure_stops_new_targets_and_a_canary_protects_the_rest() {
         ),
         1
     );
-    // Without a canary, one at a time: the failure stops the run.
+    // Without a canary, one at a time: the failure stops the run (the
+    // default, also when said).
+    for stop in [None, Some("--stop-on-error")] {
+        let mut args = vec!["up", "--schemas-query", SCHEMAS, "--concurrency", "1"];
+        args.extend(stop);
+        let o = run(&dir, &db.url, &args);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(out(&o).contains("not started (19):"), "{}", out(&o));
+    }
+    // Saying both is a usage error.
     let o = run(
         &dir,
         &db.url,
-        &["up", "--schemas-query", SCHEMAS, "--concurrency", "1"],
+        &[
+            "up",
+            "--schemas-query",
+            SCHEMAS,
+            "--stop-on-error",
+            "--continue-on-error",
+        ],
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(out(&o).contains("not started (19):"), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }
 
 #[test]

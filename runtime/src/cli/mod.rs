@@ -117,8 +117,12 @@ pub struct GlobalArgs {
     pub canary: usize,
     /// Keep starting fleet targets after one fails (default: finish those
     /// running, start no other).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "stop_on_error")]
     pub continue_on_error: bool,
+    /// After a fleet target fails, start no other and finish those running
+    /// (the default, for scripts that say it).
+    #[arg(long, global = true)]
+    pub stop_on_error: bool,
 }
 
 impl GlobalArgs {
