@@ -203,6 +203,18 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
             .unwrap_or(Path::new("."))
             .join("squashed_migrations"),
     };
+    // The archive must be out of the set: into the folder itself, the old
+    // files would stay beside the baseline.
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(&archive, dir) {
+        return Err(format!(
+            "--archive {} is the migrations folder itself; give another folder",
+            archive.display()
+        ));
+    }
 
     // The history replayed on a scratch database.
     let mut scratch = scratch(global)?;
@@ -343,21 +355,37 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
     }
     std::fs::create_dir_all(&archive)
         .map_err(|e| format!("cannot create {}: {e}", archive.display()))?;
+    // Moved one by one; on any failure the moved files go back, so the
+    // folder is either as it was or squashed.
+    let move_file = |from: &Path, to: &Path| {
+        std::fs::rename(from, to)
+            .or_else(|_| std::fs::copy(from, to).and_then(|_| std::fs::remove_file(from)))
+    };
+    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let undo = |moved: &[(PathBuf, PathBuf)]| {
+        for (from, to) in moved.iter().rev() {
+            let _ = move_file(to, from);
+        }
+    };
     for m in &squashed {
         let from = dir.join(m.file_name());
         let to = archive.join(m.file_name());
-        std::fs::rename(&from, &to)
-            .or_else(|_| std::fs::copy(&from, &to).and_then(|_| std::fs::remove_file(&from)))
-            .map_err(|e| {
-                format!(
-                    "cannot move {} to {}: {e}",
-                    from.display(),
-                    archive.display()
-                )
-            })?;
+        if let Err(e) = move_file(&from, &to) {
+            undo(&moved);
+            return Err(format!(
+                "cannot move {} to {}: {e}; the files moved before it are back, nothing was written",
+                from.display(),
+                archive.display()
+            ));
+        }
+        moved.push((from, to));
     }
-    std::fs::write(dir.join(&file_name), &text)
-        .map_err(|e| format!("cannot write {file_name}: {e}"))?;
+    if let Err(e) = std::fs::write(dir.join(&file_name), &text) {
+        undo(&moved);
+        return Err(format!(
+            "cannot write {file_name}: {e}; the squashed files are back in place"
+        ));
+    }
     println!(
         "moved {} file(s) to {}; wrote {}",
         squashed.len(),

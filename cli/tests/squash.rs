@@ -232,3 +232,22 @@ fn a_baseline_that_would_not_build_the_same_schema_is_refused_with_the_diff() {
         "nothing moved"
     );
 }
+
+#[test]
+fn the_archive_cannot_be_the_migrations_folder() {
+    let dir = workdir("self-archive", &example());
+    for archive in ["migrations", "./migrations/", "migrations/../migrations"] {
+        let o = run(&dir, None, &["squash", "--to", "3", "--archive", archive]);
+        assert_eq!(o.status.code(), Some(1), "{archive}: {}", text(&o));
+        assert!(
+            text(&o).contains("is the migrations folder itself; give another folder"),
+            "{}",
+            text(&o)
+        );
+    }
+    assert_eq!(
+        fs::read_dir(dir.join("migrations")).unwrap().count(),
+        7,
+        "nothing moved, nothing written"
+    );
+}
