@@ -84,6 +84,11 @@ fn templates_of_old_sets_are_swept_but_the_newest_and_those_in_use_stay() {
 
     // Once nobody uses it and it is not among the newest, it goes too;
     // the most recently used stays whatever the idle time.
+    // Released on the server before the sweep looks (a closed connection's
+    // backend lets go of its locks a moment later, not at once).
+    other_run
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .unwrap();
     drop(other_run);
     admin
         .batch_execute(&format!(
