@@ -27,13 +27,6 @@ pub struct AdoptedRow {
     pub applied_at: Option<String>,
 }
 
-fn db(doing: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
-    move |e| Error::Database {
-        doing,
-        db: DbError::from_postgres(&e),
-    }
-}
-
 pub(crate) async fn adopt<S: Session>(
     session: &mut S,
     set: &Migrations,
@@ -50,11 +43,14 @@ pub(crate) async fn adopt<S: Session>(
     session
         .query("BEGIN")
         .await
-        .map_err(db("starting a transaction"))?;
+        .map_err(Error::database("starting a transaction"))?;
     let result = within(session, set, rows, options, rename_old_to).await;
     match result {
         Ok(report) => {
-            session.query("COMMIT").await.map_err(db("committing"))?;
+            session
+                .query("COMMIT")
+                .await
+                .map_err(Error::database("committing"))?;
             if let Ok(Resolution::Existing(id)) = resolve(session, options).await {
                 crate::run::seal(session, set, &id).await;
             }
@@ -82,22 +78,22 @@ async fn within<S: Session>(
                 quote_ident(new_name)
             ))
             .await
-            .map_err(db("renaming the old history table"))?;
+            .map_err(Error::database("renaming the old history table"))?;
     }
     let id = resolve(session, options).await?.identity().clone();
     // Other runs wait for the adoption (their session lock has this key).
     session
         .query(&format!("SELECT pg_advisory_xact_lock({})", id.lock_key()))
         .await
-        .map_err(db("locking the tracking table"))?;
+        .map_err(Error::database("locking the tracking table"))?;
     session
         .query(&tracking::create_sql(&id))
         .await
-        .map_err(db("creating the tracking table"))?;
+        .map_err(Error::database("creating the tracking table"))?;
     let count = session
         .query(&format!("SELECT count(*) FROM {}", id.qualified()))
         .await
-        .map_err(db("reading the tracking table"))?
+        .map_err(Error::database("reading the tracking table"))?
         .first()
         .and_then(|r| r.first().cloned().flatten())
         .and_then(|c| c.parse::<i64>().ok())

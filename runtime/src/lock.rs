@@ -234,10 +234,7 @@ pub(crate) async fn renew<S: Session>(session: &mut S, held: &Held) -> Result<()
             quote_literal(owner)
         ))
         .await
-        .map_err(|e| Error::Database {
-            doing: "renewing the lease",
-            db: DbError::from_postgres(&e),
-        })?;
+        .map_err(Error::database("renewing the lease"))?;
     if rows.is_empty() {
         return Err(Error::LeaseLost {
             table: table.clone(),

@@ -39,13 +39,6 @@ const LOCK_MOVED: &str = "the advisory lock was not held by this connection when
     another server connection, so the lock may still be held on the connection that took it and block \
     the next run until the proxy closes it. Use the lease lock behind such a proxy (--lock lease)";
 
-fn db(doing: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
-    move |e| Error::Database {
-        doing,
-        db: DbError::from_postgres(&e),
-    }
-}
-
 /// Runs `operation` of `set` through `session`.
 pub(crate) async fn execute<S: Session>(
     session: &mut S,
@@ -153,7 +146,7 @@ pub(crate) async fn resolve<S: Session>(
     let rows = session
         .query(&identity::candidates_sql(&options.tracking))
         .await
-        .map_err(db("finding the tracking table"))?;
+        .map_err(Error::database("finding the tracking table"))?;
     let candidates = Candidates::from_rows(&rows).ok_or_else(|| Error::Database {
         doing: "finding the tracking table",
         db: Box::new(DbError {
@@ -176,7 +169,7 @@ async fn read<S: Session>(
     let cells = session
         .query(&tracking::select_sql(id))
         .await
-        .map_err(db("reading the tracking table"))?;
+        .map_err(Error::database("reading the tracking table"))?;
     let raw: Vec<AppliedRow> = cells
         .iter()
         .filter_map(|c| tracking::parse_row(c))
@@ -324,7 +317,7 @@ async fn under_lock<S: Session>(
                     .query(&tracking::create_sql(id))
                     .await
                     .map(|_| true)
-                    .map_err(db("creating the tracking table")),
+                    .map_err(Error::database("creating the tracking table")),
                 Ok(_) => Ok(false),
                 Err(e) => Err(e),
             };
@@ -376,7 +369,7 @@ async fn carry_out<S: Session>(
                 session
                     .query("BEGIN")
                     .await
-                    .map_err(db("starting a transaction"))?;
+                    .map_err(Error::database("starting a transaction"))?;
                 let mut finished = Vec::with_capacity(steps.len());
                 for step in steps {
                     let start = Instant::now();
@@ -413,7 +406,10 @@ async fn carry_out<S: Session>(
                     }
                     finished.push(done(set, step, start));
                 }
-                session.query("COMMIT").await.map_err(db("committing"))?;
+                session
+                    .query("COMMIT")
+                    .await
+                    .map_err(Error::database("committing"))?;
                 trace::committed(finished.len());
                 // Reported once committed, not before.
                 for d in finished {
@@ -455,10 +451,9 @@ async fn autocommit<S: Session>(
     let Some((attempt, _)) = autocommit_sql(set, p, step, id, None) else {
         return Ok(());
     };
-    session
-        .query(&attempt)
-        .await
-        .map_err(db("recording the attempt in the tracking table"))?;
+    session.query(&attempt).await.map_err(Error::database(
+        "recording the attempt in the tracking table",
+    ))?;
     for (n, s) in statements.iter().enumerate() {
         if n > 0 {
             lock::renew(session, held).await?;
