@@ -224,12 +224,12 @@ pub fn dump(
     connection: &Connection,
     exclude: &[String],
 ) -> Result<String, DumpError> {
-    let mut args: Vec<String> = ["--schema-only", "--no-owner", "--no-tablespaces"]
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
-    args.extend(exclude.iter().map(|t| format!("--exclude-table={t}")));
-    run_pg_dump(pg_dump, connection, &args)
+    run_pg_dump(
+        pg_dump,
+        connection,
+        &["--schema-only", "--no-owner", "--no-tablespaces"],
+        ("--exclude-table", exclude),
+    )
 }
 
 /// The rows of `tables` as `INSERT`s with their column names (and the
@@ -239,21 +239,25 @@ pub fn dump_data(
     connection: &Connection,
     tables: &[String],
 ) -> Result<String, DumpError> {
-    let mut args: Vec<String> = ["--data-only", "--column-inserts", "--no-owner"]
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
-    args.extend(tables.iter().map(|t| format!("--table={t}")));
-    run_pg_dump(pg_dump, connection, &args)
+    run_pg_dump(
+        pg_dump,
+        connection,
+        &["--data-only", "--column-inserts", "--no-owner"],
+        ("--table", tables),
+    )
 }
 
+/// `pg_dump` with `flags`, and `option=TABLE` for each of `tables`.
 fn run_pg_dump(
     pg_dump: &PgDump,
     connection: &Connection,
-    args: &[String],
+    flags: &[&str],
+    (option, tables): (&str, &[String]),
 ) -> Result<String, DumpError> {
     let mut cmd = Command::new(&pg_dump.path);
-    cmd.arg("--encoding=UTF8").args(args);
+    cmd.arg("--encoding=UTF8")
+        .args(flags)
+        .args(tables.iter().map(|t| format!("{option}={t}")));
     // Nothing of the caller's libpq setup may point it elsewhere.
     for var in [
         "PGSERVICE",
