@@ -94,14 +94,7 @@ impl Server {
         let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
         let port = 5432;
         let dir = super::shared::join(&bin, port)?;
-        let base = format!("host={} port={port} user=postgres", dir.display());
-        Ok(Server {
-            admin: format!("{base} dbname=postgres"),
-            base: Some(base),
-            url: None,
-            socket_dir: Some(dir),
-            port,
-        })
+        Ok(Server::on_socket(dir, port))
     }
 
     /// Starts a server of this process's own (not the shared one), with
@@ -190,24 +183,20 @@ impl Server {
             data = data.display(),
             dir = dir.display(),
         );
-        Command::new("sh")
-            .args(["-c", &stop])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| ServerError::Start {
-                doing: "starting the watchdog",
-                detail: e.to_string(),
-            })?;
+        watchdog(&stop)?;
+        Ok(Server::on_socket(dir, port))
+    }
+
+    /// A server we started, listening on the unix socket in `dir`.
+    fn on_socket(dir: PathBuf, port: u16) -> Server {
         let base = format!("host={} port={port} user=postgres", dir.display());
-        Ok(Server {
+        Server {
             admin: format!("{base} dbname=postgres"),
             base: Some(base),
             url: None,
             socket_dir: Some(dir),
             port,
-        })
+        }
     }
 
     /// The server's port.
@@ -375,6 +364,22 @@ fn find_bindir() -> Option<PathBuf> {
             .unwrap_or(0)
     });
     versions.pop()
+}
+
+/// Starts `script` in a detached `sh` that outlives nothing it needs from
+/// us: the watchdog that stops a server once its users are gone.
+pub(crate) fn watchdog(script: &str) -> Result<(), ServerError> {
+    Command::new("sh")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| ServerError::Start {
+            doing: "starting the watchdog",
+            detail: e.to_string(),
+        })
 }
 
 #[cfg(test)]

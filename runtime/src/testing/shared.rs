@@ -20,10 +20,10 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
-use super::server::{ServerError, initdb, is_root, pg_ctl, run, tuning};
+use super::server::{ServerError, initdb, is_root, pg_ctl, run, tuning, watchdog};
 
 /// Where the shared server of this project and these binaries lives.
 fn home(bin: &Path) -> PathBuf {
@@ -143,12 +143,12 @@ fn start(bin: &Path, dir: &Path, data: &Path, port: u16, as_root: bool) -> Resul
 
 /// Starts the watchdog unless one runs.
 fn ensure_watchdog(bin: &Path, dir: &Path, data: &Path, as_root: bool) -> Result<(), ServerError> {
-    let watchdog =
+    let running =
         File::create(dir.join("watchdog")).map_err(failed("opening the watchdog file"))?;
-    if watchdog.try_lock().is_err() {
+    if running.try_lock().is_err() {
         return Ok(());
     }
-    drop(watchdog);
+    drop(running);
     let pg_ctl = if as_root {
         format!("runuser -u postgres -- '{}'", bin.join("pg_ctl").display())
     } else {
@@ -170,12 +170,5 @@ done"#,
         dir = dir.display(),
         data = data.display(),
     );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(failed("starting the watchdog"))?;
-    Ok(())
+    watchdog(&script)
 }
