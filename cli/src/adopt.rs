@@ -299,12 +299,7 @@ fn run(
     history_table: Option<&str>,
     rename_old_to: Option<&str>,
 ) -> Result<(), String> {
-    let connection = sqlstrata::cli::config::resolve(
-        global.database_url.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &std::env::current_dir().unwrap_or_default(),
-    )
-    .map_err(|e| e.to_string())?;
+    let connection = global.connection().map_err(|e| e.to_string())?;
     let mut client = sqlstrata::cli::connect::connect(&connection).map_err(|e| e.to_string())?;
     let history = read_history(&mut client, tool, history_table, set)?;
     let missing: Vec<String> = history

@@ -56,12 +56,7 @@ fn connection_for(config: &str) -> Result<Connection, String> {
 fn scratch(global: &GlobalArgs) -> Result<Scratch, String> {
     let unique = format!("sqlstrata_squash_{}", std::process::id());
     let (a, b) = (format!("{unique}_history"), format!("{unique}_baseline"));
-    let given = resolve(
-        global.database_url.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &std::env::current_dir().unwrap_or_default(),
-    )
-    .ok();
+    let given = global.connection().ok();
     let (mut admin, a_conn, b_conn) = match given {
         Some(base) => {
             let admin = sqlstrata::cli::connect::connect(&base).map_err(|e| e.to_string())?;

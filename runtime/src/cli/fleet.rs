@@ -155,12 +155,7 @@ pub(crate) fn run(
     let Some(operation) = operation_of(command) else {
         return Err("a fleet runs up, status, rollback and verify".to_string());
     };
-    let base = resolve(
-        global.database_url.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &std::env::current_dir().unwrap_or_default(),
-    )
-    .ok();
+    let base = global.connection().ok();
     let list = targets(source, base.as_ref())?;
     if list.is_empty() {
         return Err("the fleet has no target".to_string());

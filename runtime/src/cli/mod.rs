@@ -126,6 +126,17 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The connection these flags and this process's environment give
+    /// (`--database-url`, then the variables, each also from `.env` in the
+    /// working directory).
+    pub fn connection(&self) -> Result<config::Connection, config::ConfigError> {
+        resolve(
+            self.database_url.as_deref(),
+            &|k| std::env::var(k).ok(),
+            &std::env::current_dir().unwrap_or_default(),
+        )
+    }
+
     /// The runtime options these flags give.
     pub fn options(&self) -> Options {
         Options::default()
@@ -451,12 +462,7 @@ fn try_execute(
         if let DbCommand::Verify = command {
             // The proof is of the set, the same for every target: once, on a
             // scratch database beside the given one; then where each target is.
-            let connection = resolve(
-                global.database_url.as_deref(),
-                &|k| std::env::var(k).ok(),
-                &std::env::current_dir().unwrap_or_default(),
-            )
-            .map_err(|e| e.to_string())?;
+            let connection = global.connection().map_err(|e| e.to_string())?;
             printer.learn(connection.secrets());
             let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
             let proved = verify(set, global, &connection, &mut client, printer)?;
@@ -466,12 +472,7 @@ fn try_execute(
         }
         return fleet::run(set, global, command, &source, printer);
     }
-    let connection = resolve(
-        global.database_url.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &std::env::current_dir().unwrap_or_default(),
-    )
-    .map_err(|e| e.to_string())?;
+    let connection = global.connection().map_err(|e| e.to_string())?;
     printer.learn(connection.secrets());
     if let DbCommand::Wait { timeout } = command {
         return wait(&connection, *timeout, printer);
