@@ -158,9 +158,7 @@ pub struct FleetReport {
 impl FleetReport {
     /// Whether every target ran.
     pub fn is_ok(&self) -> bool {
-        self.results
-            .iter()
-            .all(|r| matches!(r.outcome, Outcome::Done(_)))
+        self.done().count() == self.results.len()
     }
 
     /// The targets that failed.
