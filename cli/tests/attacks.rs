@@ -3,29 +3,15 @@
 //! the checker, passwords in every form a URL can hold them. Against a real
 //! PostgreSQL.
 
+mod common;
+use common::bin;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sqlstrata_tests::Scratch;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqlstrata"));
-    for var in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGDATABASE",
-        "PGUSER",
-        "PGPORT",
-        "PGPASSWORD",
-        "PGSSLMODE",
-        "NO_COLOR",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// A working directory with these migration files.
 fn workdir(tag: &str, files: &[(&str, &str)]) -> PathBuf {

@@ -1,23 +1,14 @@
 //! The real `sqlstrata` binary against a real PostgreSQL, every command and
 //! the failure exits.
 
+mod common;
+use common::bin;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sqlstrata_tests::Scratch;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqlstrata"));
-    c.env_remove("DATABASE_URL")
-        .env_remove("PGHOST")
-        .env_remove("PGDATABASE")
-        .env_remove("PGUSER")
-        .env_remove("PGPORT")
-        .env_remove("PGPASSWORD")
-        .env_remove("PGSSLMODE");
-    c
-}
 
 /// A working directory with a copy of the example migrations.
 fn workdir(tag: &str) -> PathBuf {

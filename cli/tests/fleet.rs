@@ -1,26 +1,14 @@
 //! Fleets against real PostgreSQL: 200 tenant schemas, a few tenant
 //! databases, a broken tenant, the re-run that finishes the job.
 
+mod common;
+use common::bin;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sqlstrata_tests::Scratch;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqlstrata"));
-    for var in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGDATABASE",
-        "PGUSER",
-        "PGPORT",
-        "PGPASSWORD",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 fn workdir(tag: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))

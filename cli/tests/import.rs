@@ -4,26 +4,14 @@
 //! rows describe (written here by hand from the documentation; none of the
 //! tools is a dependency), then import, adopt, `status`, `up`, `rollback`.
 
+mod common;
+use common::bin;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sqlstrata_tests::Scratch;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqlstrata"));
-    for var in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGDATABASE",
-        "PGUSER",
-        "PGPORT",
-        "PGPASSWORD",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 fn text(o: &Output) -> String {
     format!(

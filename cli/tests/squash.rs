@@ -2,26 +2,14 @@
 //! realistic 30-migration history squashed into a baseline proved equal;
 //! deployed, fresh and half-migrated databases after it.
 
+mod common;
+use common::bin;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sqlstrata_tests::Scratch;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqlstrata"));
-    for var in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGDATABASE",
-        "PGUSER",
-        "PGPORT",
-        "PGPASSWORD",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 fn text(o: &Output) -> String {
     format!(
