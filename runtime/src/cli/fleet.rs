@@ -1,6 +1,7 @@
 //! `--fleet FILE`, `--fleet-query SQL`, `--schemas-query SQL`: the targets
 //! of a fleet run, and its report.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -86,11 +87,14 @@ fn targets(
                 ));
             }
             // Databases of one name on several servers: the server too.
-            let names: Vec<String> = out.iter().map(|(t, _, _)| t.name.clone()).collect();
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (t, _, _) in &out {
+                *seen.entry(t.name.clone()).or_default() += 1;
+            }
             Ok(out
                 .into_iter()
                 .map(|(mut target, connection, config)| {
-                    let twins = names.iter().filter(|n| **n == target.name).count();
+                    let twins = seen.get(&target.name).copied().unwrap_or(0);
                     if let (true, Some(config)) = (twins > 1, config) {
                         target.name = format!("{}/{}", server_of(&config), target.name);
                     }
