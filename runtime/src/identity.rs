@@ -11,7 +11,7 @@
 
 use crate::error::Error;
 use crate::options::{TrackingTable, quote_ident, quote_literal};
-use crate::tracking::COLUMNS;
+use crate::tracking::{COLUMNS, SEAL_COLUMN};
 
 /// One tracking table, resolved on the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,9 +69,15 @@ fn fnv(parts: &[&str]) -> i64 {
     h as i64
 }
 
-/// `ARRAY['version', ...]`: the columns a sqlstrata tracking table has.
-fn columns_array() -> String {
-    let cols: Vec<String> = COLUMNS.iter().map(|c| quote_literal(c)).collect();
+/// `ARRAY['version', ...]`: the columns a sqlstrata tracking table has, with the seal's column or (an older sqlstrata's) without.
+fn columns_array(with_seal: bool) -> String {
+    let seal = with_seal.then_some(SEAL_COLUMN);
+    let cols: Vec<String> = COLUMNS
+        .iter()
+        .copied()
+        .chain(seal)
+        .map(quote_literal)
+        .collect();
     format!("ARRAY[{}]::text[]", cols.join(", "))
 }
 
@@ -86,9 +92,10 @@ pub(crate) fn columns_of(oid_expr: &str) -> String {
 /// Whether relation `oid_expr` is a sqlstrata tracking table.
 pub(crate) fn is_ours(oid_expr: &str) -> String {
     format!(
-        "coalesce((SELECT c2.relkind IN ('r', 'p') FROM pg_class c2 WHERE c2.oid = {oid_expr}), false) AND {} = {}",
+        "coalesce((SELECT c2.relkind IN ('r', 'p') FROM pg_class c2 WHERE c2.oid = {oid_expr}), false) AND {} IN ({}, {})",
         columns_of(oid_expr),
-        columns_array()
+        columns_array(true),
+        columns_array(false)
     )
 }
 

@@ -103,6 +103,7 @@ pub use sqlstrata_macros::test;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::tracking::SEAL_LOOKUP_FROM;
     pub use std::borrow::Cow;
     #[cfg(feature = "testing")]
     pub use tokio;

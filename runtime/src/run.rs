@@ -77,7 +77,7 @@ pub(crate) async fn execute<S: Session>(
     }
     let preview = plan(set, &rows, &operation, options)?;
     // Nothing to do, and the seal does not say so (a table an older
-    // sqlstrata wrote, a squashed history, rows changed by hand): sealed
+    // sqlstrata created, a squashed history, rows changed by hand): sealed
     // under the lock, so that the next boot is one row.
     let reseal = match &booted {
         Some(b) if preview.steps.is_empty() && !b.seals(&rows, raw) => {
@@ -104,8 +104,13 @@ enum BootCheck {
 }
 
 async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> BootCheck {
-    let Ok(rows) = session.query(&tracking::boot_sql(&options.tracking)).await else {
-        return BootCheck::Miss(None);
+    // An error (no table yet, or one an older sqlstrata created, without
+    // the seal's column) is no answer: the full read decides, and seals.
+    let Ok(rows) = session
+        .query(&tracking::boot_sql(&options.tracking, set.len()))
+        .await
+    else {
+        return BootCheck::Miss(Some(Boot::unread()));
     };
     let Some(boot) = rows.first().and_then(|r| Boot::parse(r)) else {
         return BootCheck::Miss(None);
@@ -117,7 +122,7 @@ async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) 
     }
 }
 
-/// Whether this role owns the tracking table, so may seal it.
+/// Whether this role may seal the tracking table.
 async fn can_seal<S: Session>(session: &mut S, options: &Options) -> bool {
     session
         .query(&tracking::can_seal_sql(&options.tracking))

@@ -580,44 +580,122 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     assert_eq!(trips(&mut c).1, [2]);
     assert_eq!(trips(&mut c), (1, vec![]));
 
-    // A table an older sqlstrata wrote has no seal: nothing runs, the
-    // table is sealed, and from then on a boot is one round trip.
-    c.batch_execute("COMMENT ON TABLE schema_migrations IS NULL")
+    // A seal cleared by hand: nothing runs, the table is sealed again, and
+    // from then on a boot is one round trip.
+    c.batch_execute("UPDATE schema_migrations SET seal = NULL")
         .unwrap();
     let (n, applied) = trips(&mut c);
     assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
     assert_eq!(trips(&mut c), (1, vec![]));
+    let sealed = |c: &mut postgres::Client| -> Vec<i64> {
+        c.query(
+            "SELECT version FROM schema_migrations WHERE seal IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    };
+    assert_eq!(sealed(&mut c), [2], "the seal is on the last row only");
 
-    // A role that does not own the table cannot seal it: its boots read the
-    // rows (correct, just not one row) and never fail for it.
+    // A table an older sqlstrata created has no seal column: its owner's
+    // next boot reads the rows, adds the column and seals.
+    c.batch_execute("ALTER TABLE schema_migrations DROP COLUMN seal")
+        .unwrap();
+    let (n, applied) = trips(&mut c);
+    assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
+    assert_eq!(trips(&mut c), (1, vec![]));
+    assert_eq!(sealed(&mut c), [2]);
+
+    // Another role that may update the table seals it too; one that may
+    // only read it, or may not add the column to an older table, reads the
+    // rows at every boot (correct, just not one row) and never fails for it.
+    let role = format!("boot_reader_{}", std::process::id());
     admin
         .batch_execute(&format!(
-            "CREATE ROLE boot_reader_{0} LOGIN; GRANT ALL ON DATABASE {name} TO boot_reader_{0}",
-            std::process::id()
+            "CREATE ROLE {role} LOGIN; GRANT ALL ON DATABASE {name} TO {role}"
         ))
         .unwrap();
     c.batch_execute(&format!(
-        "GRANT ALL ON schema_migrations TO boot_reader_{0}; GRANT ALL ON SCHEMA public TO boot_reader_{0}; COMMENT ON TABLE schema_migrations IS NULL",
-        std::process::id()
+        "GRANT ALL ON schema_migrations TO {role}; GRANT ALL ON SCHEMA public TO {role}; \
+         UPDATE schema_migrations SET seal = NULL"
     ))
     .unwrap();
     let reader_url = format!(
-        "host={} port={} user=boot_reader_{} dbname={name}",
+        "host={} port={} user={role} dbname={name}",
         proxy.dir.display(),
         server.port(),
-        std::process::id()
     );
     let mut reader = postgres::Client::connect(&reader_url, postgres::NoTls).unwrap();
-    for _ in 0..2 {
-        let (n, applied) = trips(&mut reader);
-        assert!(applied.is_empty());
-        assert!(n > 1, "no seal, so the full read: {n}");
+    let (n, applied) = trips(&mut reader);
+    assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
+    assert_eq!(trips(&mut reader), (1, vec![]), "sealed by another role");
+    for (hand, why) in [
+        (
+            format!(
+                "REVOKE UPDATE ON schema_migrations FROM {role}; UPDATE schema_migrations SET seal = NULL"
+            ),
+            "read only",
+        ),
+        (
+            format!(
+                "GRANT UPDATE ON schema_migrations TO {role}; ALTER TABLE schema_migrations DROP COLUMN seal"
+            ),
+            "an older table it does not own",
+        ),
+    ] {
+        c.batch_execute(&hand).unwrap();
+        for _ in 0..2 {
+            let (n, applied) = trips(&mut reader);
+            assert!(applied.is_empty());
+            assert!(n > 1, "{why}: no seal, so the full read: {n}");
+        }
     }
     drop(reader);
-    drop(c);
+
+    // A long history: the boot looks the seal up by the primary key, and
+    // is still one round trip that sees a row deleted or a seal cleared.
+    let long = sqlstrata::__private::SEAL_LOOKUP_FROM;
+    let specs: Vec<sqlstrata_tests::Spec> = (1..=long as i64)
+        .map(|v| (v, &["SELECT 1"][..], None, false))
+        .collect();
+    let set = set_of(&specs);
+    let m = Migrator::new(&set);
+    let trips = |c: &mut postgres::Client| {
+        let before = proxy.count();
+        let report = m.up(c).unwrap();
+        (proxy.count() - before, report.applied())
+    };
     admin
-        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .batch_execute(&format!("CREATE DATABASE {name}_long"))
         .unwrap();
+    let mut c = postgres::Client::connect(&format!("{url}_long"), postgres::NoTls).unwrap();
+    assert_eq!(trips(&mut c).1.len(), long);
+    assert_eq!(trips(&mut c), (1, vec![]), "a long history's boot");
+    c.batch_execute(
+        "CREATE TEMP TABLE kept AS SELECT * FROM schema_migrations WHERE version = 7; \
+         DELETE FROM schema_migrations WHERE version = 7",
+    )
+    .unwrap();
+    assert!(
+        matches!(m.up(&mut c), Err(Error::OutOfOrder { file, .. }) if file == "007_m7.sql"),
+        "a row deleted from the middle is seen"
+    );
+    c.batch_execute("INSERT INTO schema_migrations SELECT * FROM kept")
+        .unwrap();
+    assert_eq!(trips(&mut c), (1, vec![]), "put back as it was");
+    c.batch_execute("UPDATE schema_migrations SET seal = NULL")
+        .unwrap();
+    let (n, applied) = trips(&mut c);
+    assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
+    assert_eq!(trips(&mut c), (1, vec![]));
+    drop(c);
+    for db in [name.clone(), format!("{name}_long")] {
+        admin
+            .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+            .unwrap();
+    }
     admin
         .batch_execute(&format!("DROP ROLE boot_reader_{}", std::process::id()))
         .unwrap();
