@@ -213,12 +213,15 @@ pub(crate) fn rows_digest(rows: &[AppliedRow]) -> String {
 /// any other: the digest of the rows as the set sees them, and how many
 /// rows the table holds, so that a boot reads one short value instead of
 /// every row. A table an older sqlstrata created gets the seal's column
-/// first. Best effort, never an error: without it (a role that may not
-/// update the table, or not add the column to an older one; a run killed
-/// before the end) the boot finds no match and reads the rows.
+/// first. It never waits long for a lock ([`SEAL_LOCK_TIMEOUT`]): adding
+/// the column queues every boot's read behind it while it waits. Best
+/// effort, never an error: without it (a role that may not update the
+/// table, or not add the column to an older one; the table or the row busy;
+/// a run killed before the end) the boot finds no match and reads the rows.
 pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
     format!(
         "DO $sqlstrata$ BEGIN \
+         PERFORM set_config('lock_timeout', '{SEAL_LOCK_TIMEOUT}', true); \
          IF NOT {has_column} THEN \
          EXECUTE format('ALTER TABLE %s ADD COLUMN {SEAL_COLUMN} TEXT', {name}); \
          END IF; \
@@ -231,6 +234,10 @@ pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
         seal = quote_literal(&format!("{SEAL}{digest} rows {rows}")),
     )
 }
+
+/// How long writing the seal waits for a lock on the tracking table or its
+/// top row before giving up (the next run seals).
+const SEAL_LOCK_TIMEOUT: &str = "200ms";
 
 /// What [`boot_sql`] answered.
 #[derive(Debug, Clone, PartialEq, Eq)]

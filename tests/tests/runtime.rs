@@ -287,22 +287,37 @@ fn a_no_transaction_migration_that_fails_part_way_blocks_until_repaired() {
 #[test]
 fn eight_runners_started_together_apply_each_migration_once() {
     let db = Scratch::new();
-    let runners: Vec<_> = (0..8)
-        .map(|_| {
-            let url = db.url.clone();
-            std::thread::spawn(move || {
-                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-                Migrator::new(&EXAMPLE).up(&mut c)
+    let eight = || -> usize {
+        let runners: Vec<_> = (0..8)
+            .map(|_| {
+                let url = db.url.clone();
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    Migrator::new(&EXAMPLE).up(&mut c)
+                })
             })
-        })
-        .collect();
-    let reports: Vec<_> = runners
-        .into_iter()
-        .map(|r| r.join().unwrap().unwrap())
-        .collect();
-    let applied: usize = reports.iter().map(|r| r.applied().len()).sum();
-    assert_eq!(applied, EXAMPLE.len(), "each migration exactly once");
+            .collect();
+        runners
+            .into_iter()
+            .map(|r| r.join().unwrap().unwrap().applied().len())
+            .sum()
+    };
+    assert_eq!(eight(), EXAMPLE.len(), "each migration exactly once");
     let mut c = db.connect();
+    // Eight boots at once on a table an older sqlstrata created: each may
+    // read the rows and seal, one at a time; nothing runs, nothing fails.
+    for _ in 0..3 {
+        c.batch_execute("ALTER TABLE schema_migrations DROP COLUMN seal")
+            .unwrap();
+        assert_eq!(eight(), 0);
+        assert_eq!(
+            count(
+                &mut c,
+                "SELECT count(*) FROM schema_migrations WHERE seal IS NOT NULL"
+            ),
+            1
+        );
+    }
     assert_eq!(
         count(&mut c, "SELECT count(*) FROM schema_migrations"),
         EXAMPLE.len() as i64
@@ -311,6 +326,59 @@ fn eight_runners_started_together_apply_each_migration_once() {
         count(
             &mut c,
             "SELECT count(DISTINCT batch) FROM schema_migrations"
+        ),
+        1
+    );
+}
+
+#[test]
+fn sealing_never_waits_behind_a_reader_of_the_tracking_table() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    Migrator::new(&EXAMPLE).up(&mut c).unwrap();
+    // A table an older sqlstrata created, and a session that read it in a
+    // transaction it keeps open (a report, a psql left open).
+    c.batch_execute("ALTER TABLE schema_migrations DROP COLUMN seal")
+        .unwrap();
+    // (Bounded here, so that a seal that waits fails this test, not hangs it.)
+    c.batch_execute("SET statement_timeout = '5s'").unwrap();
+    let mut reader = db.connect();
+    reader
+        .batch_execute("BEGIN; SELECT count(*) FROM schema_migrations")
+        .unwrap();
+    let start = std::time::Instant::now();
+    let report = Migrator::new(&EXAMPLE).up(&mut c).unwrap();
+    assert!(report.done.is_empty());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "the boot waited {:?} for the reader",
+        start.elapsed()
+    );
+    let has_seal = |c: &mut postgres::Client| {
+        count(
+            c,
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'schema_migrations'::regclass AND attname = 'seal' AND NOT attisdropped",
+        )
+    };
+    assert_eq!(has_seal(&mut c), 0, "not added while the reader holds it");
+    reader.batch_execute("COMMIT").unwrap();
+    Migrator::new(&EXAMPLE).up(&mut c).unwrap();
+    assert_eq!(has_seal(&mut c), 1, "added once the reader is gone");
+    // The same for the seal's row, locked by a hand edit in progress.
+    c.batch_execute("UPDATE schema_migrations SET seal = NULL")
+        .unwrap();
+    reader
+        .batch_execute("BEGIN; SELECT 1 FROM schema_migrations FOR UPDATE")
+        .unwrap();
+    let start = std::time::Instant::now();
+    assert!(Migrator::new(&EXAMPLE).up(&mut c).unwrap().done.is_empty());
+    assert!(start.elapsed() < Duration::from_secs(3));
+    reader.batch_execute("COMMIT").unwrap();
+    Migrator::new(&EXAMPLE).up(&mut c).unwrap();
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM schema_migrations WHERE seal IS NOT NULL"
         ),
         1
     );
