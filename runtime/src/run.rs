@@ -110,7 +110,7 @@ async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) 
         .query(&tracking::boot_sql(&options.tracking, set.len()))
         .await
     else {
-        return BootCheck::Miss(Some(Boot::unread()));
+        return BootCheck::Miss(Some(Boot::default()));
     };
     let Some(boot) = rows.first().and_then(|r| Boot::parse(r)) else {
         return BootCheck::Miss(None);

@@ -239,8 +239,10 @@ pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
 /// top row before giving up (the next run seals).
 const SEAL_LOCK_TIMEOUT: &str = "200ms";
 
-/// What [`boot_sql`] answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What [`boot_sql`] answered. The default is what a boot that could not
+/// be read says (a table without the seal's column, or none at all):
+/// nothing is sealed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Boot {
     /// The number of rows.
     pub rows: i64,
@@ -274,16 +276,6 @@ impl Boot {
             digest,
             sealed_rows,
         })
-    }
-
-    /// What a boot that could not be read says (a table without the seal's
-    /// column, or none at all): nothing is sealed.
-    pub(crate) fn unread() -> Boot {
-        Boot {
-            rows: -1,
-            digest: String::new(),
-            sealed_rows: None,
-        }
     }
 
     /// Whether the seal is of this very table (no row added or removed
@@ -464,7 +456,7 @@ mod tests {
         assert!(empty.matches(&rows_digest(&[])));
         assert!(empty.seals(&[], 0));
         assert!(!empty.matches(&digest));
-        let unread = Boot::unread();
+        let unread = Boot::default();
         assert!(!unread.matches(&rows_digest(&[])) && !unread.seals(&[], 0));
     }
 
