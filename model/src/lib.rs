@@ -355,8 +355,8 @@ pub fn checksum<S: AsRef<str>>(statements: &[S], no_transaction: bool) -> [u8; 3
 /// order, joined by `\n`: the digest of a tracking table on which exactly
 /// these migrations are applied ([`history_digest`] of its rows). Each run
 /// seals the digest of the rows it leaves into the tracking table (on the
-/// row of the highest version), so a booting application learns in one row that nothing is pending and
-/// nothing drifted.
+/// row of the highest version), so a booting application learns in one row
+/// that nothing is pending and nothing drifted.
 pub fn applied_digest(migrations: &[Migration]) -> [u8; 32] {
     let checksums: Vec<String> = migrations.iter().map(|m| to_hex(&m.checksum)).collect();
     history_digest(

@@ -69,7 +69,8 @@ fn fnv(parts: &[&str]) -> i64 {
     h as i64
 }
 
-/// `ARRAY['version', ...]`: the columns a sqlstrata tracking table has, with the seal's column or (an older sqlstrata's) without.
+/// `ARRAY['version', ...]`: the columns a sqlstrata tracking table has,
+/// with the seal's column or (an older sqlstrata's) without.
 fn columns_array(with_seal: bool) -> String {
     let seal = with_seal.then_some(SEAL_COLUMN);
     let cols: Vec<String> = COLUMNS

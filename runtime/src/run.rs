@@ -53,7 +53,7 @@ pub(crate) async fn execute<S: Session>(
     if operation == (Operation::Up { to: None }) {
         match boot(session, set, options).await {
             BootCheck::Noop => return Ok(Report::default()),
-            BootCheck::Miss(b) => booted = b,
+            BootCheck::Miss(b) => booted = Some(b),
         }
     }
     // Where the history is, and what it says, read without the lock: a
@@ -100,25 +100,27 @@ enum BootCheck {
     /// says so of this very table.
     Noop,
     /// Anything else: the full read decides (with what the boot read).
-    Miss(Option<Boot>),
+    Miss(Boot),
 }
 
 async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> BootCheck {
     // An error (no table yet, or one an older sqlstrata created, without
-    // the seal's column) is no answer: the full read decides, and seals.
-    let Ok(rows) = session
+    // the seal's column) or no answer says nothing is sealed: the full read
+    // decides, and seals.
+    let boot = match session
         .query(&tracking::boot_sql(&options.tracking, set.len()))
         .await
-    else {
-        return BootCheck::Miss(Some(Boot::default()));
-    };
-    let Some(boot) = rows.first().and_then(|r| Boot::parse(r)) else {
-        return BootCheck::Miss(None);
+    {
+        Ok(rows) => rows
+            .first()
+            .and_then(|r| Boot::parse(r))
+            .unwrap_or_default(),
+        Err(_) => Boot::default(),
     };
     if boot.matches(&to_hex(set.applied_digest())) {
         BootCheck::Noop
     } else {
-        BootCheck::Miss(Some(boot))
+        BootCheck::Miss(boot)
     }
 }
 

@@ -114,7 +114,7 @@ pub fn create_sql(id: &Identity) -> String {
          duration_ms BIGINT NOT NULL DEFAULT 0,\n\
          state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'applying', 'reverting', 'failed', 'failed_down')),\n\
          failed_line INTEGER,\n\
-         seal TEXT\n)",
+         {SEAL_COLUMN} TEXT\n)",
         schema = quote_ident(&id.schema),
         table = id.qualified()
     )
@@ -219,6 +219,7 @@ pub(crate) fn rows_digest(rows: &[AppliedRow]) -> String {
 /// table, or not add the column to an older one; the table or the row busy;
 /// a run killed before the end) the boot finds no match and reads the rows.
 pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
+    let name = quote_literal(&id.qualified());
     format!(
         "DO $sqlstrata$ BEGIN \
          PERFORM set_config('lock_timeout', '{SEAL_LOCK_TIMEOUT}', true); \
@@ -229,8 +230,7 @@ pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
          FROM (SELECT max(version) AS top FROM %1$s) m \
          WHERE (version = m.top AND {SEAL_COLUMN} IS DISTINCT FROM %2$L) OR (version <> m.top AND {SEAL_COLUMN} IS NOT NULL)', {name}, {seal}); \
          EXCEPTION WHEN OTHERS THEN NULL; END $sqlstrata$",
-        has_column = has_seal_column(&format!("to_regclass({})", quote_literal(&id.qualified()))),
-        name = quote_literal(&id.qualified()),
+        has_column = has_seal_column(&format!("to_regclass({name})")),
         seal = quote_literal(&format!("{SEAL}{digest} rows {rows}")),
     )
 }
