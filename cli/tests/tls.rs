@@ -21,26 +21,21 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A CA and a server certificate for `localhost`, signed by it.
-fn certificates(dir: &Path) {
+/// A self-signed CA: `{name}.key` and `{name}.crt` in `dir`.
+fn ca(dir: &Path, name: &str, subject: &str) {
+    let (key, crt) = (format!("{name}.key"), format!("{name}.crt"));
     openssl(
         dir,
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-subj",
-            "/CN=sqlstrata test CA",
-            "-days",
-            "2",
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &crt,
+            "-subj", subject, "-days", "2",
         ],
     );
+}
+
+/// A CA and a server certificate for `localhost`, signed by it.
+fn certificates(dir: &Path) {
+    ca(dir, "ca", "/CN=sqlstrata test CA");
     openssl(
         dir,
         &[
@@ -129,11 +124,12 @@ fn sslmode_require_verify_ca_and_verify_full() {
     })
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(server.port(), port);
-    let ca = dir.join("ca.crt");
     let none = |_: &str| None;
-    let at = |host: &str, mode: &str| {
-        resolve(Some(&format!("host={host} port={port} user=postgres password=hunter2 dbname=postgres sslmode={mode} sslrootcert={}", ca.display())), &none, &dir).unwrap()
+    // A connection to `host` in `mode`, trusting the CA certificate `root`.
+    let trusting = |root: &str, host: &str, mode: &str| {
+        resolve(Some(&format!("host={host} port={port} user=postgres password=hunter2 dbname=postgres sslmode={mode} sslrootcert={}", dir.join(root).display())), &none, &dir).unwrap()
     };
+    let at = |host: &str, mode: &str| trusting("ca.crt", host, mode);
 
     // require: encrypted, the certificate not checked.
     assert!(uses_tls(&mut connect(&at("127.0.0.1", "require")).unwrap()));
@@ -150,28 +146,8 @@ fn sslmode_require_verify_ca_and_verify_full() {
         &mut connect(&at("127.0.0.1", "verify-ca")).unwrap()
     ));
     // verify-ca refuses a chain that another CA signed, whatever the name.
-    openssl(
-        &dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.crt",
-            "-subj",
-            "/CN=another CA",
-            "-days",
-            "2",
-        ],
-    );
-    let other = dir.join("other.crt");
-    let stranger = |host: &str, mode: &str| {
-        resolve(Some(&format!("host={host} port={port} user=postgres password=hunter2 dbname=postgres sslmode={mode} sslrootcert={}", other.display())), &none, &dir).unwrap()
-    };
+    ca(&dir, "other", "/CN=another CA");
+    let stranger = |host: &str, mode: &str| trusting("other.crt", host, mode);
     for (host, mode) in [("127.0.0.1", "verify-ca"), ("localhost", "verify-full")] {
         let err = refused(&stranger(host, mode));
         assert!(
@@ -219,7 +195,7 @@ fn sslmode_require_verify_ca_and_verify_full() {
     std::fs::create_dir_all(dir.join("none")).unwrap();
     let url = format!(
         "postgres://postgres@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}",
-        ca.display()
+        dir.join("ca.crt").display()
     );
     let o = Command::new(env!("CARGO_BIN_EXE_sqlstrata"))
         .current_dir(&dir)
