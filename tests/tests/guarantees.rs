@@ -564,12 +564,14 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
             false,
         ),
     ]);
-    let m = Migrator::new(&set);
-    let trips = |c: &mut postgres::Client| {
+    // Round trips of one `up` of `m`, and what it applied.
+    let up = |m: &Migrator, c: &mut postgres::Client| {
         let before = proxy.count();
         let report = m.up(c).unwrap();
         (proxy.count() - before, report.applied())
     };
+    let m = Migrator::new(&set);
+    let trips = |c: &mut postgres::Client| up(&m, c);
     assert_eq!(trips(&mut c).1, [1, 2]);
     assert_eq!(trips(&mut c), (1, vec![]), "a boot is one round trip");
 
@@ -662,11 +664,7 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
         .collect();
     let set = set_of(&specs);
     let m = Migrator::new(&set);
-    let trips = |c: &mut postgres::Client| {
-        let before = proxy.count();
-        let report = m.up(c).unwrap();
-        (proxy.count() - before, report.applied())
-    };
+    let trips = |c: &mut postgres::Client| up(&m, c);
     admin
         .batch_execute(&format!("CREATE DATABASE {name}_long"))
         .unwrap();
