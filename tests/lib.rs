@@ -21,7 +21,10 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
     let statements = |list: &[&str]| -> Vec<Statement> {
         list.iter()
             .enumerate()
-            .map(|(i, s)| Statement::new(s.to_string(), i as u32 + 2))
+            .map(|(i, s)| {
+                Statement::new(s.to_string(), i as u32 + 2)
+                    .with_kind(sqlstrata_core::migration::statement_kind(s))
+            })
             .collect()
     };
     sqlstrata::Migrations::new(
@@ -39,6 +42,7 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
                     no_transaction: *no_tx,
                     enum_values: Vec::new(),
                     squashes: Vec::new(),
+                    bounds: Default::default(),
                 })
             })
             .collect(),

@@ -288,7 +288,8 @@ fn load(dir: &Path) -> Option<Migrations> {
         eprintln!("error: {} has errors; nothing was run", display(dir));
         return None;
     }
-    Some(Migrations::new(
-        folder.migrations.into_iter().map(|m| m.migration).collect(),
-    ))
+    Some(
+        Migrations::new(folder.migrations.into_iter().map(|m| m.migration).collect())
+            .with_settings(folder.run),
+    )
 }

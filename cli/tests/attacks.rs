@@ -126,7 +126,7 @@ fn a_process_killed_mid_migration_leaves_it_marked_for_repair() {
     let pid: i32 = loop {
         let row = admin
             .query_opt(
-                "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%' AND datname = current_database()",
+                "SELECT pid FROM pg_stat_activity WHERE query LIKE '%SELECT pg_sleep(1.5)%' AND datname = current_database() AND pid <> pg_backend_pid()",
                 &[],
             )
             .unwrap();

@@ -213,11 +213,20 @@ fn dry_run_prints_the_sql_and_touches_nothing() {
     );
     assert_eq!(lines[1], "BEGIN;");
     assert_eq!(lines[2], "-- 001_create_users.sql (up)");
-    assert_eq!(lines[3], "CREATE TABLE users (");
+    assert_eq!(
+        lines[3], "SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';",
+        "each migration's time bounds, ended by its transaction"
+    );
+    assert_eq!(lines[4], "CREATE TABLE users (");
+    assert!(
+        lines[5..].iter().any(|l| l.starts_with("SET SESSION AUTHORIZATION '")
+            && l.ends_with("'; RESET ALL; SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';")),
+        "the session put back after each migration, before its record: {out}"
+    );
     assert!(out.contains("COMMIT;\n-- 006_index_posts_status_concurrently.sql (up, outside a transaction)\nINSERT INTO \"public\".\"schema_migrations\""), "{out}");
     assert!(
         out.contains("'applying');\nCREATE INDEX CONCURRENTLY"),
-        "{out}"
+        "a statement that must run outside a transaction block gets no bound of the run's: {out}"
     );
     let mut c = db.connect();
     let tables: i64 = c
@@ -722,4 +731,61 @@ fn exit_codes_as_a_process() {
     assert_eq!(code(&o), 1, "{out}{err}");
     assert!(err.starts_with("error: cannot connect to "), "{err}");
     assert!(!err.contains("s3cr3t") && !out.contains("s3cr3t"), "{err}");
+}
+
+#[test]
+fn a_migration_waiting_for_a_lock_says_who_and_a_spent_budget_exits_4() {
+    let db = Scratch::new();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-lockwait-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("migrations")).unwrap();
+    fs::write(
+        dir.join("migrations/001_alter.sql"),
+        "-- UP\nALTER TABLE t ADD COLUMN c int;\n-- DOWN\nALTER TABLE t DROP COLUMN c;\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("migrations/sqlstrata.toml"),
+        "[run]\nlock_timeout = \"150ms\"\nlock_retry_budget = \"1s\"\n",
+    )
+    .unwrap();
+    let mut blocker = db.connect();
+    blocker
+        .batch_execute("CREATE TABLE t (id int); SET application_name = 'report'")
+        .unwrap();
+    blocker.batch_execute("BEGIN; SELECT * FROM t").unwrap();
+    let pid: i32 = blocker
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let o = run(&dir, &db.url, &["up"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 4, "{out}{err}");
+    let waits: Vec<&str> = err.lines().filter(|l| l.starts_with("waiting: ")).collect();
+    assert!(waits.len() >= 2, "a line per attempt: {err}");
+    assert!(
+        waits[0].starts_with("waiting: 001_alter.sql:2: waited 0.1s for a lock (attempt 1); rolled back, retrying in "),
+        "{err}"
+    );
+    assert!(waits[1].contains("(attempt 2)"), "{err}");
+    assert!(
+        err.contains(&format!("  blocked by pid {pid} (user "))
+            && err.contains("application `report`, idle in transaction"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: 001_alter.sql:2: gave up after"),
+        "{err}"
+    );
+    // The flag wins over sqlstrata.toml: a bound long enough for the blocker.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        blocker.batch_execute("COMMIT").unwrap();
+    });
+    let o = run(&dir, &db.url, &["up", "--statement-lock-timeout", "5s"]);
+    release.join().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(!err.contains("waiting:"), "{err}");
 }

@@ -22,12 +22,12 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use sqlstrata_model::{Migration, MigrationParts, Statement};
+use sqlstrata_model::{Bounds, Migration, MigrationParts, Statement, StatementKind};
 
 use crate::migration::{Checked, SourceMigration};
 
 /// The format of a cache file; bump when the encoding changes.
-const FORMAT: &[u8] = b"sqlstrata-cache 1\n";
+const FORMAT: &[u8] = b"sqlstrata-cache 2\n";
 
 /// A fingerprint of this build of sqlstrata-core's source (see `build.rs`).
 const FINGERPRINT: &str = env!("SQLSTRATA_CORE_FINGERPRINT");
@@ -203,6 +203,22 @@ impl Writer {
         for s in list {
             self.str(s.sql());
             self.u64(u64::from(s.line()));
+            self.0.push(match s.kind() {
+                StatementKind::OutsideTransaction => 1,
+                StatementKind::CreateIndexConcurrently => 2,
+                StatementKind::ReindexConcurrently => 3,
+                _ => 0,
+            });
+        }
+    }
+    fn duration(&mut self, d: Option<std::time::Duration>) {
+        match d {
+            Some(d) => {
+                self.0.push(1);
+                self.u64(d.as_secs());
+                self.u64(u64::from(d.subsec_nanos()));
+            }
+            None => self.0.push(0),
         }
     }
 }
@@ -242,9 +258,28 @@ impl Reader<'_> {
         let mut out = Vec::with_capacity(n.min(1 << 16));
         for _ in 0..n {
             let sql = self.str()?;
-            out.push(Statement::new(sql, u32::try_from(self.u64()?).ok()?));
+            let line = u32::try_from(self.u64()?).ok()?;
+            let kind = match self.u8()? {
+                0 => StatementKind::Plain,
+                1 => StatementKind::OutsideTransaction,
+                2 => StatementKind::CreateIndexConcurrently,
+                3 => StatementKind::ReindexConcurrently,
+                _ => return None,
+            };
+            out.push(Statement::new(sql, line).with_kind(kind));
         }
         Some(out)
+    }
+    fn duration(&mut self) -> Option<Option<std::time::Duration>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => {
+                let secs = self.u64()?;
+                let nanos = u32::try_from(self.u64()?).ok()?;
+                Some(Some(std::time::Duration::new(secs, nanos)))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -279,6 +314,8 @@ fn encode_result((migration, diagnostics): &Checked1) -> Vec<u8> {
             for v in m.squashes() {
                 w.u64(*v as u64);
             }
+            w.duration(m.bounds().lock_timeout);
+            w.duration(m.bounds().statement_timeout);
             w.u64(source.checked.len() as u64);
             for c in &source.checked {
                 w.0.push(match c {
@@ -338,6 +375,10 @@ fn decode_result(bytes: &[u8]) -> Option<Checked1> {
             for _ in 0..r.usize()? {
                 squashes.push(r.u64()? as i64);
             }
+            let bounds = Bounds {
+                lock_timeout: r.duration()?,
+                statement_timeout: r.duration()?,
+            };
             let mut checked = Vec::new();
             for _ in 0..r.usize()? {
                 checked.push(match r.u8()? {
@@ -359,6 +400,7 @@ fn decode_result(bytes: &[u8]) -> Option<Checked1> {
                     no_transaction,
                     enum_values,
                     squashes,
+                    bounds,
                 }),
                 created,
                 checked,
@@ -406,6 +448,7 @@ mod tests {
             "-- UP\nSELEC 1;\n",
             "-- sqlstrata: no-transaction\n-- UP\nVACUUM a;\n",
             "-- UP\nALTER TYPE mood ADD VALUE 'ok';\n-- sqlstrata: unchecked\nFROB;\n-- DOWN\nSELECT 1;\n",
+            "-- sqlstrata: no-transaction\n-- sqlstrata: lock-timeout 1.5s\n-- sqlstrata: statement-timeout 0\n-- UP\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;\nSET x = 1;\n",
         ] {
             let result = read_migration("m/002_a.sql", &name, "002_a.sql", sql);
             assert_eq!(

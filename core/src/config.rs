@@ -8,6 +8,11 @@
 //! allow = ["ban-drop-column"]              # these rules are not checked at all
 //! warn = ["prefer-bigint-over-int"]        # opt-in rules, turned on as warnings
 //! tracking_table = "schema_migrations"     # the table `tracking-table-write` guards
+//!
+//! [run]
+//! lock_timeout = "1s"        # how long each statement may wait for a lock ("0": no bound)
+//! statement_timeout = "0"    # how long each statement may run ("0": no bound)
+//! lock_retry_budget = "5m"   # how long a run keeps retrying after lock time-outs
 //! ```
 //!
 //! Every key is optional; a missing file is the defaults. An unknown key or
@@ -16,6 +21,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use sqlstrata_model::{Bounds, RunSettings};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Level, Rule};
@@ -36,6 +42,9 @@ pub struct LintConfig {
     pub warn: Vec<String>,
     /// The tracking table's name.
     pub tracking_table: String,
+    /// The `[run]` settings: not the lints', carried to the runtime with
+    /// the set (they change how it runs, not what the checks say).
+    pub run: RunSettings,
 }
 
 impl Default for LintConfig {
@@ -46,6 +55,7 @@ impl Default for LintConfig {
             allow: Vec::new(),
             warn: Vec::new(),
             tracking_table: "schema_migrations".to_string(),
+            run: RunSettings::default(),
         }
     }
 }
@@ -55,6 +65,16 @@ impl Default for LintConfig {
 struct File {
     #[serde(default)]
     lints: Lints,
+    #[serde(default)]
+    run: Run,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Run {
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
+    lock_retry_budget: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -115,21 +135,45 @@ impl LintConfig {
                             format!("invalid settings: {}", e.message()),
                         )
                         .with_help(format!(
-                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn` and `tracking_table`; see {FILE_NAME} in the README"
+                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn` and `tracking_table`, and `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`; see {FILE_NAME} in the README"
                         )),
                     ],
                 );
             }
         };
         let defaults = LintConfig::default();
+        let mut problems = Vec::new();
+        let mut duration = |key: &str, value: Option<String>| {
+            let text = value?;
+            let parsed = crate::directives::parse_duration(&text);
+            if parsed.is_none() {
+                problems.push(
+                    Diagnostic::file(
+                        Severity::Error,
+                        "config",
+                        shown,
+                        format!("`{key} = \"{text}\"` in `[run]` is not a duration"),
+                    )
+                    .with_help("write it as `500ms`, `10s`, `5m` or `1h 30m`; `0` for no bound"),
+                );
+            }
+            parsed
+        };
+        let run = RunSettings {
+            bounds: Bounds {
+                lock_timeout: duration("lock_timeout", file.run.lock_timeout),
+                statement_timeout: duration("statement_timeout", file.run.statement_timeout),
+            },
+            lock_retry_budget: duration("lock_retry_budget", file.run.lock_retry_budget),
+        };
         let config = LintConfig {
             pg: file.lints.pg.unwrap_or(defaults.pg),
             deny: file.lints.deny,
             allow: file.lints.allow,
             warn: file.lints.warn,
             tracking_table: file.lints.tracking_table.unwrap_or(defaults.tracking_table),
+            run,
         };
-        let mut problems = Vec::new();
         for (list, names) in [
             ("deny", &config.deny),
             ("allow", &config.allow),
@@ -192,5 +236,46 @@ impl LintConfig {
             self.warn.join(","),
             self.tracking_table
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_run_settings_read_as_durations_and_a_bad_one_is_an_error() {
+        let (c, problems) = LintConfig::parse(
+            "[run]\nlock_timeout = \"250ms\"\nstatement_timeout = \"0\"\nlock_retry_budget = \"2m\"\n",
+            "m/sqlstrata.toml",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            c.run,
+            RunSettings {
+                bounds: Bounds {
+                    lock_timeout: Some(Duration::from_millis(250)),
+                    statement_timeout: Some(Duration::ZERO),
+                },
+                lock_retry_budget: Some(Duration::from_secs(120)),
+            }
+        );
+        assert_eq!(
+            c.key(),
+            LintConfig::default().key(),
+            "not what a check depends on"
+        );
+        let (c, problems) =
+            LintConfig::parse("[run]\nlock_timeout = \"soon\"\n", "m/sqlstrata.toml");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].message.contains("`lock_timeout = \"soon\"`"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(c.run.bounds.lock_timeout, None);
+        let (_, problems) = LintConfig::parse("[run]\nlock_wait = \"1s\"\n", "m/sqlstrata.toml");
+        assert_eq!(problems.len(), 1, "an unknown key is an error");
     }
 }

@@ -2,6 +2,7 @@
 //! so that no ordinary comment can trip them.
 
 use std::fmt;
+use std::time::Duration;
 
 /// One directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,21 +18,32 @@ pub enum Directive {
     /// `squashes 001..120,125`: this baseline holds the schema of those
     /// versions (written by `sqlstrata squash`; header only).
     Squashes(Vec<i64>),
+    /// `lock-timeout 10s`: how long each statement of the migration may wait
+    /// for a lock (`0`: no bound); header only.
+    LockTimeout(Duration),
+    /// `statement-timeout 30m`: how long each statement of the migration may
+    /// run (`0`: no bound); header only.
+    StatementTimeout(Duration),
 }
 
-/// A comment in the `sqlstrata:` namespace that is not a known directive.
+/// A comment in the `sqlstrata:` namespace that is not a known directive
+/// (with why, when it names one but its value does not read).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownDirective(pub String);
+pub struct UnknownDirective(pub String, pub Option<&'static str>);
 
 impl fmt::Display for UnknownDirective {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown directive `{}`", self.0)
+        match self.1 {
+            Some(why) => write!(f, "unreadable directive `{}`: {why}", self.0),
+            None => write!(f, "unknown directive `{}`", self.0),
+        }
     }
 }
 
 /// The help text listing what is known.
 pub fn known_directives_help() -> String {
-    "known directives: `no-transaction`, `irreversible`, `unchecked`, `squashes A..B,C`, `allow(NAME)` with NAME a rule's name \
+    "known directives: `no-transaction`, `irreversible`, `unchecked`, `squashes A..B,C`, `lock-timeout DURATION`, \
+     `statement-timeout DURATION` (`500ms`, `10s`, `30m`; `0` for none), `allow(NAME)` with NAME a rule's name \
      (the README's table of rules lists them; `sqlstrata check` names the rule of every warning)"
         .to_string()
 }
@@ -56,7 +68,20 @@ pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective
         "unchecked" => Directive::Unchecked,
         other if other.starts_with("squashes ") => match parse_versions(&other[9..]) {
             Some(list) => Directive::Squashes(list),
-            None => return Some(Err(UnknownDirective(other.to_string()))),
+            None => {
+                return Some(Err(UnknownDirective(
+                    other.to_string(),
+                    Some("the versions read as `001..120,125`, ascending"),
+                )));
+            }
+        },
+        other if other.starts_with("lock-timeout ") => match parse_duration(&other[13..]) {
+            Some(d) => Directive::LockTimeout(d),
+            None => return Some(Err(UnknownDirective(other.to_string(), Some(DURATION)))),
+        },
+        other if other.starts_with("statement-timeout ") => match parse_duration(&other[18..]) {
+            Some(d) => Directive::StatementTimeout(d),
+            None => return Some(Err(UnknownDirective(other.to_string(), Some(DURATION)))),
         },
         other => {
             let lint = other
@@ -66,11 +91,32 @@ pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective
                 .and_then(crate::rules::configurable);
             match lint {
                 Some(rule) => Directive::Allow(rule.name),
-                None => return Some(Err(UnknownDirective(other.to_string()))),
+                None => return Some(Err(UnknownDirective(other.to_string(), None))),
             }
         }
     };
     Some(Ok(directive))
+}
+
+/// What a time bound must look like.
+const DURATION: &str =
+    "a time bound is a duration such as `500ms`, `10s`, `30m` or `1h 30m`, or `0` for none";
+
+/// A time bound as written in a directive or `sqlstrata.toml`: `500ms`,
+/// `10s`, `30m`, `1h 30m`; `0` or `none` for no bound.
+///
+/// ```
+/// use std::time::Duration;
+/// use sqlstrata_core::directives::parse_duration;
+/// assert_eq!(parse_duration("1m 30s"), Some(Duration::from_secs(90)));
+/// assert_eq!(parse_duration("none"), Some(Duration::ZERO));
+/// assert_eq!(parse_duration("10"), None);
+/// ```
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    match text.trim() {
+        "none" => Some(Duration::ZERO),
+        t => humantime::parse_duration(t).ok(),
+    }
 }
 
 /// `001..003,007`: the versions 1, 2, 3 and 7, in order; `None` when it
@@ -140,6 +186,18 @@ mod tests {
                 "-- sqlstrata: allow(prefer-bigint-over-int)",
                 Directive::Allow("prefer-bigint-over-int"),
             ),
+            (
+                "-- sqlstrata: lock-timeout 10s",
+                Directive::LockTimeout(Duration::from_secs(10)),
+            ),
+            (
+                "-- sqlstrata: statement-timeout 0",
+                Directive::StatementTimeout(Duration::ZERO),
+            ),
+            (
+                "-- sqlstrata: statement-timeout 1h 30m",
+                Directive::StatementTimeout(Duration::from_secs(5400)),
+            ),
         ] {
             assert_eq!(parse_comment(c), Some(Ok(d)), "{c}");
         }
@@ -153,6 +211,10 @@ mod tests {
             "-- sqlstrata: allow(syntax)",
             "-- sqlstrata: uncheked",
             "-- sqlstrata:",
+            "-- sqlstrata: lock-timeout",
+            "-- sqlstrata: lock-timeout 10",
+            "-- sqlstrata: lock-timeout ten seconds",
+            "-- sqlstrata: statement_timeout 1s",
         ] {
             assert!(matches!(parse_comment(c), Some(Err(_))), "{c}");
         }
@@ -189,15 +251,29 @@ mod tests {
         }
         assert_eq!(
             parse_comment("-- sqlstrata: squashes 3..1"),
-            Some(Err(UnknownDirective("squashes 3..1".into())))
+            Some(Err(UnknownDirective(
+                "squashes 3..1".into(),
+                Some("the versions read as `001..120,125`, ascending")
+            )))
         );
         assert_eq!(format_versions(&[1, 3, 4]), "001,003..004");
     }
 
     #[test]
+    fn a_bound_that_does_not_read_says_why() {
+        let Some(Err(e)) = parse_comment("-- sqlstrata: lock-timeout soon") else {
+            panic!("not an error");
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("unreadable directive `lock-timeout soon`: {DURATION}")
+        );
+    }
+
+    #[test]
     fn the_messages_name_the_directive_and_every_known_one() {
         assert_eq!(
-            UnknownDirective("uncheked".into()).to_string(),
+            UnknownDirective("uncheked".into(), None).to_string(),
             "unknown directive `uncheked`"
         );
         let help = known_directives_help();
@@ -206,6 +282,8 @@ mod tests {
             "`irreversible`",
             "`unchecked`",
             "`squashes A..B,C`",
+            "`lock-timeout DURATION`",
+            "`statement-timeout DURATION`",
             "`allow(NAME)`",
         ] {
             assert!(help.contains(known), "{help}");

@@ -23,6 +23,8 @@ pub struct Folder {
     pub files: Vec<PathBuf>,
     /// The folder's `sqlstrata.toml`, when it has one (tracked too).
     pub config: Option<PathBuf>,
+    /// Its `[run]` settings, which the set carries to the runtime.
+    pub run: sqlstrata_model::RunSettings,
 }
 
 impl Folder {
@@ -52,6 +54,7 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
     let config_shown = format!("{}/{}", display.trim_end_matches('/'), config::FILE_NAME);
     let (settings, problems) = LintConfig::read(dir, &config_shown);
     folder.diagnostics.extend(problems);
+    folder.run = settings.run;
     let config_file = dir.join(config::FILE_NAME);
     if config_file.is_file() {
         folder.config = Some(config_file);

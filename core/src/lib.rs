@@ -42,4 +42,7 @@ pub mod validate;
 pub use diagnostic::{Diagnostic, Severity};
 pub use folder::{Folder, read_folder, read_folder_cached};
 pub use migration::{Checked, SourceMigration};
-pub use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement, applied_digest};
+pub use sqlstrata_model::{
+    Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,
+    applied_digest,
+};

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use sqlstrata_model::{Migration, MigrationParts, Statement, checksum};
+use sqlstrata_model::{Bounds, Migration, MigrationParts, Statement, StatementKind, checksum};
 
 use crate::config::LintConfig;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -63,6 +63,33 @@ impl SourceMigration {
     }
 }
 
+/// What the runner must know of a statement PostgreSQL refuses in a
+/// transaction block (`needs_no_transaction`'s name for it).
+fn kind_of(refuses: Option<&str>) -> StatementKind {
+    match refuses {
+        Some("CREATE INDEX CONCURRENTLY") => StatementKind::CreateIndexConcurrently,
+        Some("REINDEX CONCURRENTLY") => StatementKind::ReindexConcurrently,
+        Some(_) => StatementKind::OutsideTransaction,
+        None => StatementKind::Plain,
+    }
+}
+
+/// The [`StatementKind`] of one statement's text, as a migration file's
+/// reading gives it: for sets built by hand.
+///
+/// ```
+/// use sqlstrata_core::{StatementKind, migration::statement_kind};
+/// assert_eq!(statement_kind("CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)"), StatementKind::CreateIndexConcurrently);
+/// assert_eq!(statement_kind("VACUUM t"), StatementKind::OutsideTransaction);
+/// assert_eq!(statement_kind("CREATE INDEX i ON t (a)"), StatementKind::Plain);
+/// ```
+pub fn statement_kind(sql: &str) -> StatementKind {
+    match tokenize(sql) {
+        Ok(tokens) => kind_of(rules::needs_no_transaction(sql, &tokens)),
+        Err(_) => StatementKind::Plain,
+    }
+}
+
 /// The first `;` of `tokens` outside parentheses and brackets.
 fn top_level_semicolon(tokens: &[Token]) -> Option<Token> {
     let mut depth = 0i32;
@@ -91,6 +118,7 @@ struct FileDirectives {
     irreversible: bool,
     squashes: Vec<i64>,
     allow: Vec<&'static str>,
+    bounds: Bounds,
 }
 
 /// Reads one migration file. `display` is the path shown in diagnostics.
@@ -427,6 +455,7 @@ impl<'a> Reader<'a> {
         }
         for s in std::iter::once(&up_section).chain(down_section.as_ref()) {
             findings.extend(rules::tracking_table_writes(s, &self.config.tracking_table));
+            findings.extend(rules::session_settings(s));
         }
         let all: Vec<&split::Statement<'_>> = up.iter().chain(down.into_iter().flatten()).collect();
         for finding in findings {
@@ -467,6 +496,7 @@ impl<'a> Reader<'a> {
                 no_transaction: file.no_transaction,
                 enum_values,
                 squashes: file.squashes.clone(),
+                bounds: file.bounds,
             }),
             created: headers.created,
             checked,
@@ -544,6 +574,16 @@ impl<'a> Reader<'a> {
                     "`-- sqlstrata: squashes ...` belongs in the header".to_string(),
                     Some("put it above the `-- UP` marker".into()),
                 ),
+                Directive::LockTimeout(d) if in_header => file.bounds.lock_timeout = Some(d),
+                Directive::StatementTimeout(d) if in_header => {
+                    file.bounds.statement_timeout = Some(d)
+                }
+                Directive::LockTimeout(_) | Directive::StatementTimeout(_) => self.error(
+                    "directive",
+                    tok,
+                    "a time bound is the migration's: `-- sqlstrata: lock-timeout ...` and `statement-timeout ...` belong in the header".to_string(),
+                    Some("put it above the `-- UP` marker (the first statement, in a file without markers)".into()),
+                ),
                 Directive::Irreversible => file.irreversible = true,
                 Directive::Allow(lint) if in_header => file.allow.push(lint),
                 Directive::Allow(lint) if statement.is_some() => {
@@ -591,7 +631,8 @@ impl<'a> Reader<'a> {
             let directives = &per_statement[first_index + n];
             let words = leading_words(src, stmt.tokens, 3);
             let head = stmt.tokens[0];
-            if let Some(control) = rules::transaction_control(&words)
+            let control = rules::transaction_control(&words);
+            if let Some(control) = &control
                 && let Some(rule) = rules::rule("transaction-control")
             {
                 let mode = if file.no_transaction {
@@ -605,8 +646,12 @@ impl<'a> Reader<'a> {
                     format!("`{control}` in {mode}: {}", rule.why),
                     Some(rule.fix.into()),
                 );
-            } else if !file.no_transaction
-                && let Some(kind) = rules::needs_no_transaction(src, stmt.tokens)
+            }
+            let refuses = rules::needs_no_transaction(src, stmt.tokens);
+            let kind = kind_of(refuses);
+            if control.is_none()
+                && !file.no_transaction
+                && let Some(kind) = refuses
                 && let Some(rule) = rules::rule("needs-no-transaction")
             {
                 self.error(
@@ -643,7 +688,8 @@ impl<'a> Reader<'a> {
                 Statement::new(
                     stmt.text.to_string(),
                     u32::try_from(stmt.line).unwrap_or(u32::MAX),
-                ),
+                )
+                .with_kind(kind),
                 checked,
             ));
         }

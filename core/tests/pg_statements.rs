@@ -88,6 +88,7 @@ const WARNINGS: &[(&str, &str)] = &[
         "ALTER TABLE IF EXISTS ONLY t DROP COLUMN IF EXISTS c CASCADE;",
     ),
     ("ban-drop-table", "DROP TABLE a, b CASCADE;"),
+    ("session-setting", "SET search_path = public;"),
 ];
 
 #[test]

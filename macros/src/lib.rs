@@ -12,7 +12,8 @@ use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
 use sqlstrata_core::{
-    Diagnostic, Folder, Migration, Statement, applied_digest, read_folder_cached,
+    Bounds, Diagnostic, Folder, Migration, RunSettings, Statement, StatementKind, applied_digest,
+    read_folder_cached,
 };
 use syn::LitStr;
 use syn::parse::{Parse, ParseStream};
@@ -87,11 +88,15 @@ fn expand(args: &Args) -> TokenStream2 {
         return quote! {{
             #tracked
             #(#errors)*
-            ::sqlstrata::Migrations::__static(&[], [0; 32])
+            ::sqlstrata::Migrations::__static(&[], [0; 32], ::sqlstrata::__private::RunSettings {
+                bounds: ::sqlstrata::__private::Bounds { lock_timeout: None, statement_timeout: None },
+                lock_retry_budget: None,
+            })
         }};
     }
     // Each array is its own `const` item: a `&[...]` of a type with a
     // destructor is extended to `'static` only at the top of a const.
+    let settings = run_settings(&folder.run);
     let set: Vec<Migration> = folder.migrations.into_iter().map(|m| m.migration).collect();
     let digest = applied_digest(&set);
     let mut sections = Vec::new();
@@ -105,8 +110,29 @@ fn expand(args: &Args) -> TokenStream2 {
         #(#warnings)*
         #(#sections)*
         const MIGRATIONS: &[::sqlstrata::Migration] = &[#(#migrations),*];
-        ::sqlstrata::Migrations::__static(MIGRATIONS, [#(#digest),*])
+        ::sqlstrata::Migrations::__static(MIGRATIONS, [#(#digest),*], #settings)
     }}
+}
+
+fn duration(d: Option<std::time::Duration>) -> TokenStream2 {
+    match d {
+        Some(d) => {
+            let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+            quote! { ::core::option::Option::Some(::core::time::Duration::new(#secs, #nanos)) }
+        }
+        None => quote! { ::core::option::Option::None },
+    }
+}
+
+fn bounds(b: &Bounds) -> TokenStream2 {
+    let (lock, statement) = (duration(b.lock_timeout), duration(b.statement_timeout));
+    quote! { ::sqlstrata::__private::Bounds { lock_timeout: #lock, statement_timeout: #statement } }
+}
+
+fn run_settings(r: &RunSettings) -> TokenStream2 {
+    let b = bounds(&r.bounds);
+    let budget = duration(r.lock_retry_budget);
+    quote! { ::sqlstrata::__private::RunSettings { bounds: #b, lock_retry_budget: #budget } }
 }
 
 /// `include_bytes!` of every file read makes cargo rebuild the crate when
@@ -141,7 +167,13 @@ fn statements(name: String, list: &[Statement], sections: &mut Vec<TokenStream2>
     let items = list.iter().map(|s| {
         let sql = s.sql();
         let line = s.line();
-        quote! { ::sqlstrata::Statement::__static(#sql, #line) }
+        let kind = match s.kind() {
+            StatementKind::OutsideTransaction => quote! { OutsideTransaction },
+            StatementKind::CreateIndexConcurrently => quote! { CreateIndexConcurrently },
+            StatementKind::ReindexConcurrently => quote! { ReindexConcurrently },
+            _ => return quote! { ::sqlstrata::Statement::__static(#sql, #line) },
+        };
+        quote! { ::sqlstrata::Statement::__static_kind(#sql, #line, ::sqlstrata::StatementKind::#kind) }
     });
     let ident = syn::Ident::new(&name, Span::call_site());
     sections.push(quote! { const #ident: &[::sqlstrata::Statement] = &[#(#items),*]; });
@@ -168,13 +200,15 @@ fn migration(index: usize, m: &Migration, sections: &mut Vec<TokenStream2>) -> T
     let no_transaction = m.is_no_transaction();
     let enum_values = m.enum_values();
     let squashes = m.squashes().iter();
+    let bounds = bounds(&m.bounds());
     quote! {
-        ::sqlstrata::Migration::__static(
-            #version, #name, #file_name, #description, #up, #down,
-            [#(#checksum),*], #no_transaction,
-            &[#(::sqlstrata::__private::Cow::Borrowed(#enum_values)),*],
-            &[#(#squashes),*],
-        )
+        ::sqlstrata::Migration::__static(::sqlstrata::__private::StaticMigration {
+            version: #version, name: #name, file_name: #file_name, description: #description,
+            up: #up, down: #down, checksum: [#(#checksum),*], no_transaction: #no_transaction,
+            enum_values: &[#(::sqlstrata::__private::Cow::Borrowed(#enum_values)),*],
+            squashes: &[#(#squashes),*],
+            bounds: #bounds,
+        })
     }
 }
 

@@ -27,6 +27,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -35,6 +36,50 @@ use sha2::{Digest, Sha256};
 pub struct Statement {
     sql: Cow<'static, str>,
     line: u32,
+    kind: StatementKind,
+}
+
+/// What the runner must know about a statement before it sends it, decided
+/// by PostgreSQL's grammar when the file was read.
+///
+/// ```
+/// use sqlstrata_model::{Statement, StatementKind};
+/// let s = Statement::new("CREATE INDEX CONCURRENTLY i ON t (a)", 2).with_kind(StatementKind::CreateIndexConcurrently);
+/// assert!(s.kind().refuses_transaction());
+/// assert!(!StatementKind::Plain.refuses_transaction());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StatementKind {
+    /// Runs anywhere, a transaction block included.
+    #[default]
+    Plain,
+    /// PostgreSQL refuses it inside a transaction block (`VACUUM`, `CREATE
+    /// DATABASE`, `DROP INDEX CONCURRENTLY`, ...).
+    OutsideTransaction,
+    /// `CREATE INDEX CONCURRENTLY`: outside a transaction block, it waits for
+    /// older transactions by design, and when it fails it leaves an
+    /// `INVALID` index behind (which `IF NOT EXISTS` would then accept).
+    CreateIndexConcurrently,
+    /// `REINDEX ... CONCURRENTLY`: like `CREATE INDEX CONCURRENTLY`, it
+    /// waits by design and can leave an `INVALID` index (`..._ccnew`) behind.
+    ReindexConcurrently,
+}
+
+impl StatementKind {
+    /// Whether PostgreSQL refuses the statement inside a transaction block.
+    pub fn refuses_transaction(self) -> bool {
+        self != StatementKind::Plain
+    }
+
+    /// Whether it builds an index concurrently, and so can leave an
+    /// `INVALID` one behind when it fails.
+    pub fn builds_index_concurrently(self) -> bool {
+        matches!(
+            self,
+            StatementKind::CreateIndexConcurrently | StatementKind::ReindexConcurrently
+        )
+    }
 }
 
 impl Statement {
@@ -49,7 +94,14 @@ impl Statement {
         Statement {
             sql: sql.into(),
             line,
+            kind: StatementKind::Plain,
         }
+    }
+
+    /// The statement with `kind` (what PostgreSQL's grammar says it is).
+    pub fn with_kind(mut self, kind: StatementKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     #[doc(hidden)]
@@ -57,7 +109,22 @@ impl Statement {
         Statement {
             sql: Cow::Borrowed(sql),
             line,
+            kind: StatementKind::Plain,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __static_kind(sql: &'static str, line: u32, kind: StatementKind) -> Self {
+        Statement {
+            sql: Cow::Borrowed(sql),
+            line,
+            kind,
+        }
+    }
+
+    /// What the runner must know about it.
+    pub fn kind(&self) -> StatementKind {
+        self.kind
     }
 
     /// The statement's original text (without the terminating `;`).
@@ -69,6 +136,54 @@ impl Statement {
     pub fn line(&self) -> u32 {
         self.line
     }
+}
+
+/// How long statements may wait for a lock and run: PostgreSQL's
+/// `lock_timeout` and `statement_timeout`, set by a migration's directives
+/// (`-- sqlstrata: lock-timeout 10s`), by `sqlstrata.toml`'s `[run]` for
+/// the whole set, or by the run's options. `None` leaves the choice to the
+/// next of those; a zero duration means no bound.
+///
+/// ```
+/// use std::time::Duration;
+/// use sqlstrata_model::Bounds;
+/// let file = Bounds { lock_timeout: Some(Duration::from_secs(10)), statement_timeout: None };
+/// let set = Bounds { lock_timeout: Some(Duration::from_secs(1)), statement_timeout: Some(Duration::ZERO) };
+/// assert_eq!(file.or(set), Bounds { lock_timeout: Some(Duration::from_secs(10)), statement_timeout: Some(Duration::ZERO) });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Bounds {
+    /// How long each statement may wait for a lock.
+    pub lock_timeout: Option<Duration>,
+    /// How long each statement may run.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Bounds {
+    /// Each bound this one leaves open taken from `fallback`.
+    pub const fn or(self, fallback: Bounds) -> Bounds {
+        Bounds {
+            lock_timeout: match self.lock_timeout {
+                Some(d) => Some(d),
+                None => fallback.lock_timeout,
+            },
+            statement_timeout: match self.statement_timeout {
+                Some(d) => Some(d),
+                None => fallback.statement_timeout,
+            },
+        }
+    }
+}
+
+/// The run settings a set carries from its `sqlstrata.toml` (`[run]`):
+/// defaults under what a run's options say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunSettings {
+    /// The bounds of every migration that does not set its own.
+    pub bounds: Bounds,
+    /// How long a run may keep retrying a transaction that waited too long
+    /// for a lock.
+    pub lock_retry_budget: Option<Duration>,
 }
 
 /// One migration: a version, a name, its UP and DOWN statements and the
@@ -85,6 +200,23 @@ pub struct Migration {
     no_transaction: bool,
     enum_values: Cow<'static, [Cow<'static, str>]>,
     squashes: Cow<'static, [i64]>,
+    bounds: Bounds,
+}
+
+/// The parts of a migration the macro embeds, for [`Migration::__static`].
+#[doc(hidden)]
+pub struct StaticMigration {
+    pub version: i64,
+    pub name: &'static str,
+    pub file_name: &'static str,
+    pub description: Option<&'static str>,
+    pub up: &'static [Statement],
+    pub down: Option<&'static [Statement]>,
+    pub checksum: [u8; 32],
+    pub no_transaction: bool,
+    pub enum_values: &'static [Cow<'static, str>],
+    pub squashes: &'static [i64],
+    pub bounds: Bounds,
 }
 
 /// The parts of a migration, for [`Migration::new`].
@@ -112,6 +244,8 @@ pub struct MigrationParts {
     /// For a baseline written by `sqlstrata squash`: the versions whose
     /// schema it holds (`-- sqlstrata: squashes 001..120`).
     pub squashes: Vec<i64>,
+    /// Its own lock and statement time bounds (`-- sqlstrata: lock-timeout 10s`).
+    pub bounds: Bounds,
 }
 
 impl Migration {
@@ -133,40 +267,30 @@ impl Migration {
                 .collect::<Vec<_>>()
                 .into(),
             squashes: parts.squashes.into(),
+            bounds: parts.bounds,
         }
     }
 
     #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn __static(
-        version: i64,
-        name: &'static str,
-        file_name: &'static str,
-        description: Option<&'static str>,
-        up: &'static [Statement],
-        down: Option<&'static [Statement]>,
-        checksum: [u8; 32],
-        no_transaction: bool,
-        enum_values: &'static [Cow<'static, str>],
-        squashes: &'static [i64],
-    ) -> Self {
+    pub const fn __static(parts: StaticMigration) -> Self {
         Migration {
-            version,
-            name: Cow::Borrowed(name),
-            file_name: Cow::Borrowed(file_name),
-            description: match description {
+            version: parts.version,
+            name: Cow::Borrowed(parts.name),
+            file_name: Cow::Borrowed(parts.file_name),
+            description: match parts.description {
                 Some(d) => Some(Cow::Borrowed(d)),
                 None => None,
             },
-            up: Cow::Borrowed(up),
-            down: match down {
+            up: Cow::Borrowed(parts.up),
+            down: match parts.down {
                 Some(d) => Some(Cow::Borrowed(d)),
                 None => None,
             },
-            checksum,
-            no_transaction,
-            enum_values: Cow::Borrowed(enum_values),
-            squashes: Cow::Borrowed(squashes),
+            checksum: parts.checksum,
+            no_transaction: parts.no_transaction,
+            enum_values: Cow::Borrowed(parts.enum_values),
+            squashes: Cow::Borrowed(parts.squashes),
+            bounds: parts.bounds,
         }
     }
 
@@ -233,6 +357,12 @@ impl Migration {
     pub fn squashes(&self) -> &[i64] {
         &self.squashes
     }
+
+    /// Its own lock and statement time bounds (directives); what it leaves
+    /// open comes from the set's settings or the run's options.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds
+    }
 }
 
 impl fmt::Debug for Migration {
@@ -253,6 +383,7 @@ impl fmt::Debug for Migration {
 pub struct Migrations {
     migrations: Cow<'static, [Migration]>,
     digest: [u8; 32],
+    settings: RunSettings,
 }
 
 impl Migrations {
@@ -262,15 +393,32 @@ impl Migrations {
         Migrations {
             digest: applied_digest(&migrations),
             migrations: migrations.into(),
+            settings: RunSettings::default(),
         }
     }
 
+    /// The set with the run settings of its folder's `sqlstrata.toml`.
+    pub fn with_settings(mut self, settings: RunSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
     #[doc(hidden)]
-    pub const fn __static(migrations: &'static [Migration], digest: [u8; 32]) -> Self {
+    pub const fn __static(
+        migrations: &'static [Migration],
+        digest: [u8; 32],
+        settings: RunSettings,
+    ) -> Self {
         Migrations {
             migrations: Cow::Borrowed(migrations),
             digest,
+            settings,
         }
+    }
+
+    /// The run settings of the folder's `sqlstrata.toml` (`[run]`).
+    pub fn settings(&self) -> &RunSettings {
+        &self.settings
     }
 
     /// The migrations in version order.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::blockers::Blocker;
 use crate::redact::redact;
 
 /// PostgreSQL's own account of a failed statement.
@@ -90,6 +91,67 @@ pub enum Error {
         line: u32,
         /// What PostgreSQL said.
         db: Box<DbError>,
+    },
+    /// A statement waited too long for a lock (or was a deadlock's victim)
+    /// at every attempt until the run's retry budget was spent. Its
+    /// transaction was rolled back: what it held was not applied.
+    #[error("{}", budget_message(file, *line, *attempts, waited, blockers, db))]
+    LockRetriesSpent {
+        /// The migration file.
+        file: String,
+        /// The line of the statement that waited; `None` when it was the
+        /// migration's record in the tracking table.
+        line: Option<u32>,
+        /// How many times it was tried.
+        attempts: u32,
+        /// How long the run tried.
+        waited: Duration,
+        /// The sessions that held or waited for locks on what it names, at
+        /// the last attempt.
+        blockers: Vec<Blocker>,
+        /// What PostgreSQL said at the last attempt.
+        db: Box<DbError>,
+    },
+    /// A `CREATE INDEX CONCURRENTLY` would create an index whose name an
+    /// `INVALID` index already has (which `IF NOT EXISTS` would accept as
+    /// it is). Nothing was run.
+    #[error(
+        "{file}:{line}: the index {index} exists but is INVALID: a `CREATE INDEX CONCURRENTLY` that failed left it (or one is building it right now), and `IF NOT EXISTS` would take it as it is. Once nothing builds it (pg_stat_progress_create_index), drop it with `DROP INDEX CONCURRENTLY {index};` and run again"
+    )]
+    InvalidIndex {
+        /// The migration file.
+        file: String,
+        /// The statement's line.
+        line: u32,
+        /// The invalid index, qualified.
+        index: String,
+    },
+    /// A statement that builds an index concurrently failed and left an
+    /// `INVALID` index behind.
+    #[error(
+        "{file}:{line}: {db}\n  it left the INVALID index {} behind: drop it (`DROP INDEX CONCURRENTLY ...;`) before running the migration again",
+        indexes.join(", ")
+    )]
+    IndexLeftInvalid {
+        /// The migration file.
+        file: String,
+        /// The statement's line.
+        line: u32,
+        /// What PostgreSQL said.
+        db: Box<DbError>,
+        /// The invalid indexes it left, qualified.
+        indexes: Vec<String>,
+    },
+    /// A time bound on a statement that must run outside a transaction
+    /// block can only be a session setting, which a transaction-pooling
+    /// proxy (the reason for the lease lock) would leave on another
+    /// client's connection.
+    #[error(
+        "{file}: its `-- sqlstrata: lock-timeout`/`statement-timeout` would bound a statement that cannot run in a transaction block (such as `CREATE INDEX CONCURRENTLY`), which only a session setting can do; under the lease lock (used behind transaction-pooling proxies) a session setting can land on another client's server connection. Nothing was run: remove the directive, or run with the advisory lock on a direct connection"
+    )]
+    SessionBoundUnderLease {
+        /// The migration file.
+        file: String,
     },
     /// Every statement of a migration ran, but its row in the tracking table
     /// could not be written; nothing of it was committed.
@@ -266,6 +328,34 @@ pub enum Error {
     },
 }
 
+fn budget_message(
+    file: &str,
+    line: Option<u32>,
+    attempts: u32,
+    waited: &Duration,
+    blockers: &[Blocker],
+    db: &DbError,
+) -> String {
+    let at = match line {
+        Some(l) => format!("{file}:{l}"),
+        None => format!("{file} (its record in the tracking table)"),
+    };
+    let mut text = format!(
+        "{at}: gave up after {attempts} attempt(s) in {:.1} s, each ended by a lock wait: {db}\n  nothing of the transaction it was in was applied (the database is as it was before it)",
+        waited.as_secs_f64()
+    );
+    if blockers.is_empty() {
+        text.push_str("\n  no session held a lock on what it names when it gave up");
+    }
+    for b in blockers {
+        text.push_str(&format!("\n  blocked by {b}"));
+    }
+    text.push_str(
+        "\n  run again once they are done, end them (SELECT pg_terminate_backend(pid)), or wait longer (--statement-lock-timeout, --lock-retry-budget, `-- sqlstrata: lock-timeout ...`)",
+    );
+    text
+}
+
 fn failed_message(file: &str, line: Option<u32>, down: bool) -> String {
     let (what, before, fix) = if down {
         (
@@ -315,6 +405,8 @@ impl Error {
             Error::Statement { db, .. }
             | Error::Recording { db, .. }
             | Error::Database { db, .. }
+            | Error::LockRetriesSpent { db, .. }
+            | Error::IndexLeftInvalid { db, .. }
             | Error::AdvisoryLocksUnavailable { db } => {
                 Some(db.code.as_str()).filter(|c| !c.is_empty())
             }
@@ -330,6 +422,10 @@ impl Error {
             | Error::ChecksumMismatch { file, .. }
             | Error::OutOfOrder { file, .. }
             | Error::FailedMigration { file, .. }
+            | Error::LockRetriesSpent { file, .. }
+            | Error::InvalidIndex { file, .. }
+            | Error::IndexLeftInvalid { file, .. }
+            | Error::SessionBoundUnderLease { file }
             | Error::Irreversible { file } => Some(file),
             _ => None,
         }
@@ -338,8 +434,10 @@ impl Error {
     /// The line of the statement that failed, if the error names one.
     pub fn line(&self) -> Option<u32> {
         match self {
-            Error::Statement { line, .. } => Some(*line),
-            Error::FailedMigration { line, .. } => *line,
+            Error::Statement { line, .. }
+            | Error::InvalidIndex { line, .. }
+            | Error::IndexLeftInvalid { line, .. } => Some(*line),
+            Error::FailedMigration { line, .. } | Error::LockRetriesSpent { line, .. } => *line,
             _ => None,
         }
     }
@@ -350,6 +448,8 @@ impl Error {
             Error::Statement { db, .. }
             | Error::Recording { db, .. }
             | Error::Database { db, .. }
+            | Error::LockRetriesSpent { db, .. }
+            | Error::IndexLeftInvalid { db, .. }
             | Error::AdvisoryLocksUnavailable { db } => Some(db),
             _ => None,
         }

@@ -28,6 +28,7 @@
 //! | lock | event, INFO | `mode` (`advisory`/`lease`), `waited_ms` |
 //! | statement | event, DEBUG | `file`, `line`, `duration_ms` |
 //! | committed | event, INFO | `migrations` (how many the transaction held) |
+//! | lock wait | event, WARN | `file`, `line`, `attempt`, `deadlock`, `retry_in_ms`, `blockers` (pids) |
 //!
 //! The `sqlstrata` command line prints them with `-v` (INFO) and `-vv`
 //! (DEBUG).
@@ -36,20 +37,24 @@
 
 #[cfg(feature = "cli")]
 mod adopt;
+mod blockers;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
 pub mod fleet;
 mod identity;
+mod invalid_index;
 mod lock;
 mod migrator;
 mod options;
 mod plan;
 mod redact;
 mod report;
+mod retry;
 mod run;
 mod script;
 mod session;
+mod session_state;
 mod squash;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -57,12 +62,18 @@ mod trace;
 mod tracking;
 pub mod verify;
 
+pub use blockers::Blocker;
 pub use error::{DbError, Error};
 pub use migrator::Migrator;
-pub use options::{LockMode, Options, TrackingTable, TransactionMode};
+pub use options::{
+    DEFAULT_LOCK_RETRY_BUDGET, DEFAULT_LOCK_TIMEOUT, LockMode, Options, TrackingTable,
+    TransactionMode,
+};
 pub use plan::{Operation, State, StatusEntry};
-pub use report::{Action, Done, Report};
-pub use sqlstrata_model::{Migration, MigrationParts, Migrations, Statement};
+pub use report::{Action, Done, Gave, LockWait, Report};
+pub use sqlstrata_model::{
+    Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,
+};
 
 /// Embeds a folder of migrations, checked at compile time.
 ///
@@ -104,6 +115,7 @@ pub use sqlstrata_macros::test;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::tracking::SEAL_LOOKUP_FROM;
+    pub use sqlstrata_model::{Bounds, RunSettings, StaticMigration};
     pub use std::borrow::Cow;
     #[cfg(feature = "testing")]
     pub use tokio;

@@ -33,7 +33,7 @@ pub(crate) enum Held {
     },
 }
 
-/// Takes the run's lock on `id`, waiting at most `options.lock_timeout`.
+/// Takes the run's lock on `id`, waiting at most `options.runner_timeout`.
 pub(crate) async fn acquire<S: Session>(
     session: &mut S,
     id: &Identity,
@@ -42,7 +42,7 @@ pub(crate) async fn acquire<S: Session>(
     match options.lock {
         LockMode::Advisory => {
             let key = id.lock_key();
-            let waited = advisory(session, key, options.lock_timeout, &id.qualified()).await?;
+            let waited = advisory(session, key, options.runner_timeout, &id.qualified()).await?;
             Ok((Held::Advisory { key }, waited))
         }
         LockMode::Lease => lease(session, id, options).await,
@@ -191,7 +191,7 @@ async fn lease<S: Session>(
                 });
             }
         }
-        if start.elapsed() >= options.lock_timeout {
+        if start.elapsed() >= options.runner_timeout {
             let holder = session
                 .query(&format!(
                     "SELECT owner, to_char(acquired_at, 'YYYY-MM-DD HH24:MI:SS TZ'), to_char(expires_at, 'YYYY-MM-DD HH24:MI:SS TZ') FROM {table} WHERE id = 1"

@@ -5,8 +5,8 @@ use crate::Migrations;
 use crate::error::Error;
 use crate::options::Options;
 use crate::plan::Operation;
-use crate::report::{Done, Report};
-use crate::run::{dry_run, execute};
+use crate::report::{Done, LockWait, Report};
+use crate::run::{Hooks, dry_run, execute};
 use crate::session::{Async, Blocking, block_on};
 
 /// Applies, rolls back and reports on a migration set.
@@ -30,6 +30,7 @@ pub struct Migrator<'a> {
     set: &'a Migrations,
     options: Options,
     progress: Option<std::sync::Arc<ProgressFn>>,
+    lock_wait: Option<std::sync::Arc<LockWaitFn>>,
 }
 
 impl std::fmt::Debug for Migrator<'_> {
@@ -44,7 +45,12 @@ impl std::fmt::Debug for Migrator<'_> {
 /// What [`Migrator::on_progress`] calls.
 type ProgressFn = dyn Fn(&Done) + Send + Sync;
 
+/// What [`Migrator::on_lock_wait`] calls.
+type LockWaitFn = dyn Fn(&LockWait) + Send + Sync;
+
 fn silent(_: &Done) {}
+
+fn patient(_: &LockWait) {}
 
 impl<'a> Migrator<'a> {
     /// A migrator with default [`Options`].
@@ -53,17 +59,37 @@ impl<'a> Migrator<'a> {
             set,
             options: Options::default(),
             progress: None,
+            lock_wait: None,
         }
     }
 
-    /// The progress callback, or one that says nothing.
-    fn progress(&self) -> &ProgressFn {
-        self.progress.as_deref().unwrap_or(&silent)
+    /// The callbacks of a run: those given, or ones that say nothing.
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks {
+            done: self.progress.as_deref().unwrap_or(&silent),
+            wait: self.lock_wait.as_deref().unwrap_or(&patient),
+        }
     }
 
     /// Calls `f` with each migration as it finishes (the CLI prints a line).
     pub fn on_progress(mut self, f: impl Fn(&Done) + Send + Sync + 'static) -> Self {
         self.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// Calls `f` each time a statement gives way to a lock (it waited longer
+    /// than its lock bound, or was a deadlock's victim), with the sessions it
+    /// waited for, before the run pauses and tries its transaction again
+    /// (the CLI prints a line on stderr). Every wait is also in the
+    /// [`Report`]'s `lock_waits`.
+    ///
+    /// ```
+    /// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// let migrator = sqlstrata::Migrator::new(&MIGRATIONS).on_lock_wait(|w| eprintln!("waiting: {w}"));
+    /// # let _ = migrator;
+    /// ```
+    pub fn on_lock_wait(mut self, f: impl Fn(&LockWait) + Send + Sync + 'static) -> Self {
+        self.lock_wait = Some(std::sync::Arc::new(f));
         self
     }
 
@@ -112,12 +138,11 @@ impl<'a> Migrator<'a> {
         &self,
         client: &mut postgres::Client,
     ) -> Result<crate::verify::VerifyReport, Error> {
-        let progress = self.progress();
         block_on(crate::verify::run(
             &mut Blocking::new(client),
             self.set,
             &self.options,
-            progress,
+            &self.hooks(),
         ))
     }
 
@@ -126,8 +151,13 @@ impl<'a> Migrator<'a> {
         &self,
         client: &tokio_postgres::Client,
     ) -> Result<crate::verify::VerifyReport, Error> {
-        let progress = self.progress();
-        crate::verify::run(&mut Async::new(client), self.set, &self.options, progress).await
+        crate::verify::run(
+            &mut Async::new(client),
+            self.set,
+            &self.options,
+            &self.hooks(),
+        )
+        .await
     }
 
     /// The tracking table this migrator's runs use on `client`'s database
@@ -173,7 +203,7 @@ impl<'a> Migrator<'a> {
         client: &mut postgres::Client,
         operation: Operation,
     ) -> Result<Report, Error> {
-        let progress = self.progress();
+        let hooks = self.hooks();
         let span = crate::trace::run(&operation, &self.options.tracking.qualified());
         block_on(crate::trace::traced(
             execute(
@@ -181,7 +211,7 @@ impl<'a> Migrator<'a> {
                 self.set,
                 operation,
                 &self.options,
-                progress,
+                &hooks,
             ),
             span,
         ))
@@ -203,7 +233,7 @@ impl<'a> Migrator<'a> {
         client: &tokio_postgres::Client,
         operation: Operation,
     ) -> Result<Report, Error> {
-        let progress = self.progress();
+        let hooks = self.hooks();
         let span = crate::trace::run(&operation, &self.options.tracking.qualified());
         crate::trace::traced(
             execute(
@@ -211,7 +241,7 @@ impl<'a> Migrator<'a> {
                 self.set,
                 operation,
                 &self.options,
-                progress,
+                &hooks,
             ),
             span,
         )

@@ -1,6 +1,18 @@
-//! How a run behaves: the tracking table, transactions, the lock, ordering.
+//! How a run behaves: the tracking table, transactions, the lock, ordering,
+//! and the time bounds of every statement.
 
 use std::time::Duration;
+
+use sqlstrata_model::{Bounds, Migration, Migrations, Statement};
+
+/// How long each migration statement may wait for a lock unless something
+/// says otherwise (PostgreSQL's `lock_timeout`): the longest the
+/// application's queries queue behind a migration that waits.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a run keeps retrying transactions whose statements waited too
+/// long for a lock, unless something says otherwise.
+pub const DEFAULT_LOCK_RETRY_BUDGET: Duration = Duration::from_secs(300);
 
 /// Where migrations are recorded. Identifiers are always quoted. Set it with
 /// [`Options::table`].
@@ -96,7 +108,10 @@ pub enum TransactionMode {
 /// let options = Options::default()
 ///     .table(Some("app"), "migrations")
 ///     .transaction_mode(TransactionMode::PerMigration)
-///     .lock_timeout(Duration::from_secs(5));
+///     .runner_timeout(Duration::from_secs(5))
+///     .statement_lock_timeout(Duration::from_millis(500))
+///     .statement_timeout(Duration::from_secs(600))
+///     .lock_retry_budget(Duration::from_secs(120));
 /// assert_eq!(options.tracking.qualified(), "\"app\".\"migrations\"");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +122,16 @@ pub struct Options {
     /// Transactions.
     pub transaction: TransactionMode,
     /// How long to wait for another runner's lock.
-    pub lock_timeout: Duration,
+    pub runner_timeout: Duration,
+    /// The time bounds of every migration statement that its migration does
+    /// not set itself; what these leave open comes from the set's
+    /// `sqlstrata.toml`, then the defaults ([`DEFAULT_LOCK_TIMEOUT`], no
+    /// statement time-out).
+    pub bounds: Bounds,
+    /// How long a run keeps retrying a transaction whose statement waited
+    /// too long for a lock (or was a deadlock's victim); `None`: the set's
+    /// `sqlstrata.toml`, else [`DEFAULT_LOCK_RETRY_BUDGET`].
+    pub lock_retry_budget: Option<Duration>,
     /// Apply pending migrations older than the newest applied one instead
     /// of failing.
     pub out_of_order: bool,
@@ -123,7 +147,9 @@ impl Default for Options {
         Options {
             tracking: TrackingTable::default(),
             transaction: TransactionMode::Batch,
-            lock_timeout: Duration::from_secs(60),
+            runner_timeout: Duration::from_secs(60),
+            bounds: Bounds::default(),
+            lock_retry_budget: None,
             out_of_order: false,
             lock: LockMode::Advisory,
             lease_ttl: Duration::from_secs(300),
@@ -147,10 +173,68 @@ impl Options {
         self
     }
 
-    /// Sets how long to wait for the lock.
-    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
-        self.lock_timeout = timeout;
+    /// Sets how long to wait for another runner's lock.
+    pub fn runner_timeout(mut self, timeout: Duration) -> Self {
+        self.runner_timeout = timeout;
         self
+    }
+
+    /// Sets how long to wait for another runner's lock.
+    #[deprecated(
+        note = "renamed `runner_timeout`: PostgreSQL's lock_timeout of each statement is `statement_lock_timeout`"
+    )]
+    pub fn lock_timeout(self, timeout: Duration) -> Self {
+        self.runner_timeout(timeout)
+    }
+
+    /// Sets how long each migration statement may wait for a lock
+    /// (PostgreSQL's `lock_timeout`; zero: no bound). A statement that waits
+    /// longer is cancelled and its transaction retried after a pause.
+    pub fn statement_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.bounds.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how long each migration statement may run (PostgreSQL's
+    /// `statement_timeout`; zero: no bound, the default).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.bounds.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how long a run keeps retrying after lock time-outs and
+    /// deadlocks before it gives up.
+    pub fn lock_retry_budget(mut self, budget: Duration) -> Self {
+        self.lock_retry_budget = Some(budget);
+        self
+    }
+
+    /// The bounds the statements of `m` (of `set`) run with: its own
+    /// directives, then these options, then the set's `sqlstrata.toml`, then
+    /// the defaults. A statement PostgreSQL refuses inside a transaction
+    /// block (`CREATE INDEX CONCURRENTLY`, ...) waits for other transactions
+    /// by design, so only its migration's own directives bound it.
+    pub(crate) fn bounds_of(&self, set: &Migrations, m: &Migration, s: &Statement) -> Bounds {
+        if s.kind().refuses_transaction() {
+            return m.bounds();
+        }
+        m.bounds().or(self.run_bounds(set))
+    }
+
+    /// The bounds of the run's own statements and of migrations that set
+    /// none: these options, the set's settings, the defaults.
+    pub(crate) fn run_bounds(&self, set: &Migrations) -> Bounds {
+        self.bounds.or(set.settings().bounds).or(Bounds {
+            lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
+            statement_timeout: Some(Duration::ZERO),
+        })
+    }
+
+    /// The retry budget: these options, the set's settings, the default.
+    pub(crate) fn retry_budget(&self, set: &Migrations) -> Duration {
+        self.lock_retry_budget
+            .or(set.settings().lock_retry_budget)
+            .unwrap_or(DEFAULT_LOCK_RETRY_BUDGET)
     }
 
     /// Sets how other runs are kept out.

@@ -5,9 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use sqlstrata_model::Bounds;
+
 use crate::Migrations;
 use crate::error::Error;
-use crate::options::Options;
+use crate::options::{LockMode, Options};
 use crate::tracking::{AppliedRow, RowState};
 
 /// What to do: the operation of [`crate::Migrator::run`] and
@@ -350,7 +352,39 @@ pub fn plan(
         }
         Operation::Repair | Operation::Status => {}
     }
+    session_bounds_under_lease(set, &plan, options)?;
     Ok(plan)
+}
+
+/// A migration's own time bound on a statement PostgreSQL refuses inside a
+/// transaction block can only be a session setting, which the lease lock's
+/// transaction-pooling proxies may leave on another client's connection:
+/// refused before anything runs.
+fn session_bounds_under_lease(
+    set: &Migrations,
+    plan: &Plan,
+    options: &Options,
+) -> Result<(), Error> {
+    if options.lock != LockMode::Lease {
+        return Ok(());
+    }
+    for step in &plan.steps {
+        let (Step::Apply(i) | Step::Revert(i)) = *step else {
+            continue;
+        };
+        let m = &set.as_slice()[i];
+        let statements = match step {
+            Step::Apply(_) => m.up(),
+            _ => m.down().unwrap_or(&[]),
+        };
+        let bounded = m.bounds() != Bounds::default();
+        if bounded && statements.iter().any(|s| s.kind().refuses_transaction()) {
+            return Err(Error::SessionBoundUnderLease {
+                file: m.file_name().to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Revert steps for `versions`, newest first; fails before anything runs
@@ -692,5 +726,62 @@ mod tests {
                 "missing"
             ]
         );
+    }
+
+    #[test]
+    fn a_session_bound_on_a_statement_outside_a_transaction_is_refused_under_a_lease() {
+        use crate::StatementKind;
+        use std::time::Duration;
+        let m = |bounds: Bounds, kind: StatementKind| {
+            Migrations::new(vec![Migration::new(MigrationParts {
+                version: 1,
+                name: "m1".into(),
+                file_name: "001_m1.sql".into(),
+                up: vec![Statement::new("CREATE INDEX CONCURRENTLY i ON t (a)", 2).with_kind(kind)],
+                down: Some(vec![
+                    Statement::new("DROP INDEX CONCURRENTLY i", 4).with_kind(kind),
+                ]),
+                no_transaction: true,
+                bounds,
+                ..MigrationParts::default()
+            })])
+        };
+        let bounded = Bounds {
+            lock_timeout: None,
+            statement_timeout: Some(Duration::from_secs(60)),
+        };
+        let lease = Options::default().lock_mode(LockMode::Lease);
+        let up = Operation::Up { to: None };
+        let refused = plan(
+            &m(bounded, StatementKind::CreateIndexConcurrently),
+            &[],
+            &up,
+            &lease,
+        );
+        assert!(
+            matches!(refused, Err(Error::SessionBoundUnderLease { ref file }) if file == "001_m1.sql"),
+            "{refused:?}"
+        );
+        // Advisory, no bound, or a statement that runs in a block: planned.
+        for (set, options) in [
+            (
+                m(bounded, StatementKind::CreateIndexConcurrently),
+                Options::default(),
+            ),
+            (
+                m(Bounds::default(), StatementKind::CreateIndexConcurrently),
+                lease.clone(),
+            ),
+            (m(bounded, StatementKind::Plain), lease.clone()),
+        ] {
+            assert_eq!(
+                plan(&set, &[], &up, &options).map(|p| p.steps.len()).ok(),
+                Some(1)
+            );
+        }
+        // The DOWN's statements count for a rollback.
+        let set = m(bounded, StatementKind::OutsideTransaction);
+        let applied = rows(&set, &[(1, 1)]);
+        assert!(plan(&set, &applied, &Operation::Rollback { batches: 1 }, &lease).is_err());
     }
 }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use crate::blockers::Blocker;
 use crate::plan::StatusEntry;
+pub use crate::retry::Gave;
 
 /// What was done to one migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,57 @@ pub struct Done {
     pub duration: Duration,
 }
 
+/// A statement that gave way to a lock: it waited longer than its bound (or
+/// was a deadlock's victim), its transaction was rolled back, and the run
+/// tries again after `retry_in`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LockWait {
+    /// The migration file.
+    pub file: String,
+    /// The statement's line; `None` when it was the migration's record.
+    pub line: Option<u32>,
+    /// Which attempt it was (1 for the first).
+    pub attempt: u32,
+    /// Why it gave way.
+    pub gave: Gave,
+    /// The lock bound it waited (`None`: a deadlock, or no bound).
+    pub bound: Option<Duration>,
+    /// The pause before the next attempt.
+    pub retry_in: Duration,
+    /// The sessions that held or waited for a lock on what it names.
+    pub blockers: Vec<Blocker>,
+}
+
+impl std::fmt::Display for LockWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}", self.file)?,
+            None => write!(f, "{} (its record)", self.file)?,
+        }
+        match (self.gave, self.bound) {
+            (Gave::Deadlock, _) => write!(f, ": a deadlock's victim")?,
+            (Gave::LockTimeout, Some(b)) => {
+                write!(f, ": waited {:.1}s for a lock", b.as_secs_f64())?
+            }
+            (Gave::LockTimeout, None) => write!(f, ": waited too long for a lock")?,
+        }
+        write!(
+            f,
+            " (attempt {}); rolled back, retrying in {:.1}s",
+            self.attempt,
+            self.retry_in.as_secs_f64()
+        )?;
+        if self.blockers.is_empty() {
+            write!(f, "; no session holds a lock on what it names now")?;
+        }
+        for b in &self.blockers {
+            write!(f, "\n  blocked by {b}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The report of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -64,6 +117,8 @@ pub struct Report {
     pub status: Vec<StatusEntry>,
     /// How long the run waited for another run's lock.
     pub lock_wait: Duration,
+    /// Each time a statement gave way to a lock and was retried.
+    pub lock_waits: Vec<LockWait>,
 }
 
 impl Report {

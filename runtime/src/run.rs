@@ -14,23 +14,39 @@
 //!   statement, so a run that dies leaves it marked for `repair`;
 //! - an abandoned run (dropped, or unwinding) rolls back and unlocks.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use sqlstrata_model::{Migration, Migrations, Statement, to_hex};
+use sqlstrata_model::{Migration, Migrations, Statement, StatementKind, to_hex};
 
+use crate::blockers;
 use crate::error::{DbError, Error};
 use crate::identity::{self, Candidates, Identity, Resolution};
+use crate::invalid_index;
 use crate::lock;
 use crate::options::{LockMode, Options};
 use crate::plan::{Operation, Plan, State, Step, plan, status};
-use crate::report::{Action, Done, Report};
-use crate::script::{Segment, autocommit_sql, render, segments, step_sql};
+use crate::report::{Action, Done, LockWait, Report};
+use crate::retry::{Gave, Retries};
+use crate::script::{
+    Batch, Segment, autocommit_sql, autocommit_statement_sql, render, segments, step_migration,
+    step_sql, transaction_batch,
+};
+use crate::session::Piece;
 use crate::session::Session;
+use crate::session_state::{CAPTURE_SQL, SessionStart, Sql};
 use crate::trace;
 use crate::tracking::{self, AppliedRow, Boot, RowState};
 
-/// Called with each migration once what was done to it is committed.
-pub(crate) type Progress<'a> = &'a (dyn Fn(&Done) + Send + Sync);
+/// Whom a run tells as it goes: `done` with each migration once what was
+/// done to it is committed, `wait` with each statement that gave way to a
+/// lock (before the pause and the retry).
+pub(crate) struct Hooks<'a> {
+    pub done: &'a (dyn Fn(&Done) + Send + Sync),
+    pub wait: &'a (dyn Fn(&LockWait) + Send + Sync),
+}
+
+/// The progress of a run, for the executors' callers.
+pub(crate) type Progress<'a> = &'a Hooks<'a>;
 
 /// What a transaction-pooling proxy does to a session lock, said when it
 /// happens.
@@ -223,6 +239,7 @@ pub(crate) async fn dry_run<S: Session>(
         Resolution::Create(_) => Vec::new(),
     };
     let p = plan(set, &rows, &operation, options)?;
+    let restore = restore_sql(session).await?;
     let mut script = String::new();
     if let Resolution::Create(id) = &resolution {
         script.push_str(&format!(
@@ -233,7 +250,7 @@ pub(crate) async fn dry_run<S: Session>(
     for w in &p.warnings {
         script.push_str(&format!("-- warning: {w}\n"));
     }
-    script.push_str(&render(set, &p, options, resolution.identity()));
+    script.push_str(&render(set, &p, options, resolution.identity(), &restore));
     Ok(script)
 }
 
@@ -310,7 +327,7 @@ async fn under_lock<S: Session>(
             let creation = match options.lock {
                 LockMode::Advisory => {
                     let key = id.creation_key();
-                    lock::advisory(session, key, options.lock_timeout, &id.qualified()).await?;
+                    lock::advisory(session, key, options.runner_timeout, &id.qualified()).await?;
                     session.on_abandon(Some(format!(
                         "{}; SELECT pg_advisory_unlock({key})",
                         lock::abandon_sql(held)
@@ -343,7 +360,22 @@ async fn under_lock<S: Session>(
         warnings: p.warnings.clone(),
         ..Report::default()
     };
-    let result = carry_out(session, set, &p, options, id, held, &mut report, progress).await;
+    let result = match (p.steps.is_empty(), restore_sql(session).await) {
+        (true, _) => Ok(()),
+        (false, Ok(restore)) => {
+            let run = Run {
+                set,
+                plan: &p,
+                options,
+                id,
+                held,
+                restore,
+                hooks: progress,
+            };
+            carry_out(session, &run, &mut report).await
+        }
+        (false, Err(e)) => Err(e),
+    };
     // Whatever happened, the digest of what is now recorded, for the next boot.
     seal(session, set, id).await;
     result?;
@@ -357,79 +389,276 @@ async fn under_lock<S: Session>(
     Ok(Some(report))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a run carries through its steps: where it records, what it holds,
+/// how the session looked when it began, and whom to tell.
+struct Run<'r> {
+    set: &'r Migrations,
+    plan: &'r Plan,
+    options: &'r Options,
+    id: &'r Identity,
+    held: &'r lock::Held,
+    /// The SQL that puts the session back as the run found it.
+    restore: Sql,
+    hooks: &'r Hooks<'r>,
+}
+
 async fn carry_out<S: Session>(
     session: &mut S,
-    set: &Migrations,
-    p: &Plan,
-    options: &Options,
-    id: &Identity,
-    held: &lock::Held,
+    run: &Run<'_>,
     report: &mut Report,
-    progress: Progress<'_>,
 ) -> Result<(), Error> {
-    for segment in segments(set, p, options) {
-        // A lease is renewed between transactions, where others see it.
-        lock::renew(session, held).await?;
+    for segment in segments(run.set, run.plan, run.options) {
         match segment {
-            Segment::Transaction(steps) => {
-                session
-                    .query("BEGIN")
-                    .await
-                    .map_err(Error::database("starting a transaction"))?;
-                let mut finished = Vec::with_capacity(steps.len());
-                for step in steps {
-                    let start = Instant::now();
-                    let (statements, record) = step_sql(set, p, step, id, None);
-                    let mut batch: Vec<&str> = statements.iter().map(Statement::sql).collect();
-                    batch.push(&record);
-                    let span = match step {
-                        Step::Apply(i) | Step::Revert(i) => {
-                            let m = &set.as_slice()[i];
-                            trace::migration(
-                                m.version(),
-                                m.file_name(),
-                                matches!(step, Step::Apply(_)),
-                            )
-                        }
-                        _ => trace::migration(0, "tracking table", true),
-                    };
-                    let result = trace::traced(session.batch(&batch), span.clone()).await;
-                    match result {
-                        Ok(took) => {
-                            if let Step::Apply(i) | Step::Revert(i) = step {
-                                let m = &set.as_slice()[i];
-                                trace::within(&span, || {
-                                    for (s, d) in statements.iter().zip(&took) {
-                                        trace::statement(m.file_name(), s.line(), *d);
-                                    }
-                                });
-                            }
-                        }
-                        Err((failed, e)) => {
-                            let _ = session.query("ROLLBACK").await;
-                            return Err(step_error(set, step, statements, failed, &e));
-                        }
-                    }
-                    finished.push(done(set, step, start));
-                }
-                session
-                    .query("COMMIT")
-                    .await
-                    .map_err(Error::database("committing"))?;
-                trace::committed(finished.len());
-                // Reported once committed, not before.
-                for d in finished {
-                    progress(&d);
-                    report.done.push(d);
-                }
-            }
-            Segment::Autocommit(step) => {
-                autocommit(session, set, p, id, held, step, report, progress).await?;
-            }
+            Segment::Transaction(steps) => transaction(session, run, &steps, report).await?,
+            Segment::Autocommit(step) => autocommit(session, run, step, report).await?,
         }
     }
     Ok(())
+}
+
+/// How the session looked when the run began, as the SQL that puts it
+/// back (see `session_state`).
+pub(crate) async fn restore_sql<S: Session>(session: &mut S) -> Result<Sql, Error> {
+    let rows = session
+        .query(CAPTURE_SQL)
+        .await
+        .map_err(Error::database("reading the session's settings"))?;
+    SessionStart::parse(&rows)
+        .map(|start| start.restore_sql())
+        .ok_or_else(|| Error::Database {
+            doing: "reading the session's settings",
+            db: Box::new(DbError {
+                code: String::new(),
+                message: "the server's answer was not a session's state".into(),
+                detail: None,
+                hint: None,
+            }),
+        })
+}
+
+/// Why an attempt at a transaction ended.
+enum Ended {
+    /// A statement gave way to a lock; the transaction was rolled back.
+    LockWait {
+        step: Step,
+        /// Its line (`None`: the migration's record).
+        line: Option<u32>,
+        /// The SQL that waited, to find who it waited for.
+        sql: String,
+        gave: Gave,
+        error: tokio_postgres::Error,
+    },
+    /// Anything else: the run stops.
+    Failed(Error),
+}
+
+/// The steps of one transaction, tried again as a whole whenever a
+/// statement gives way to a lock, until the retry budget is spent: each
+/// attempt starts from nothing (the failed one was rolled back), so no
+/// statement's effect happens twice.
+async fn transaction<S: Session>(
+    session: &mut S,
+    run: &Run<'_>,
+    steps: &[Step],
+    report: &mut Report,
+) -> Result<(), Error> {
+    let mut retries = Retries::new(run.options.retry_budget(run.set));
+    loop {
+        // A lease is renewed between transactions, where others see it.
+        lock::renew(session, run.held).await?;
+        let ended = match attempt(session, run, steps).await {
+            Ok(finished) => {
+                trace::committed(finished.len());
+                // Reported once committed, not before.
+                for d in finished {
+                    (run.hooks.done)(&d);
+                    report.done.push(d);
+                }
+                return Ok(());
+            }
+            Err(ended) => ended,
+        };
+        let Ended::LockWait {
+            step,
+            line,
+            sql,
+            gave,
+            error,
+        } = ended
+        else {
+            let Ended::Failed(e) = ended else {
+                unreachable!("matched above")
+            };
+            return Err(e);
+        };
+        let file = step_file(run.set, step);
+        let bound = step_migration(run.set, step)
+            .zip(line.and_then(|l| step_statement(run.set, step, l)))
+            .and_then(|(m, s)| run.options.bounds_of(run.set, m, s).lock_timeout)
+            .or(run.options.run_bounds(run.set).lock_timeout);
+        gave_way(
+            session,
+            run,
+            &mut retries,
+            report,
+            file,
+            line,
+            &sql,
+            gave,
+            bound,
+            &error,
+        )
+        .await?;
+    }
+}
+
+/// A statement gave way to a lock: says so (with who it waited for) and
+/// pauses before the next attempt, or fails when the budget is spent.
+#[allow(clippy::too_many_arguments)]
+async fn gave_way<S: Session>(
+    session: &mut S,
+    run: &Run<'_>,
+    retries: &mut Retries,
+    report: &mut Report,
+    file: String,
+    line: Option<u32>,
+    sql: &str,
+    gave: Gave,
+    bound: Option<Duration>,
+    error: &tokio_postgres::Error,
+) -> Result<(), Error> {
+    let blockers = blockers_of(session, sql).await;
+    gave_way_to(
+        session,
+        run,
+        retries,
+        report,
+        (file, line),
+        blockers,
+        gave,
+        bound,
+        error,
+    )
+    .await
+}
+
+/// The sessions that hold or wait for locks on what `sql` names (none when
+/// the query fails: the report then names nobody).
+async fn blockers_of<S: Session>(session: &mut S, sql: &str) -> Vec<blockers::Blocker> {
+    match blockers::blockers_sql(&blockers::relation_names(sql)) {
+        Some(q) => session
+            .query(&q)
+            .await
+            .map(|rows| blockers::parse(&rows))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// [`gave_way`] with the blockers already found.
+#[allow(clippy::too_many_arguments)]
+async fn gave_way_to<S: Session>(
+    session: &mut S,
+    run: &Run<'_>,
+    retries: &mut Retries,
+    report: &mut Report,
+    (file, line): (String, Option<u32>),
+    blockers: Vec<blockers::Blocker>,
+    gave: Gave,
+    bound: Option<Duration>,
+    error: &tokio_postgres::Error,
+) -> Result<(), Error> {
+    let attempt = retries.attempt();
+    let Some(pause) = retries.next_pause() else {
+        return Err(Error::LockRetriesSpent {
+            file,
+            line,
+            attempts: attempt,
+            waited: retries.elapsed(),
+            blockers,
+            db: DbError::from_postgres(error),
+        });
+    };
+    let wait = LockWait {
+        file,
+        line,
+        attempt,
+        gave,
+        bound: bound.filter(|b| !b.is_zero() && gave == Gave::LockTimeout),
+        retry_in: pause,
+        blockers,
+    };
+    trace::lock_wait(&wait);
+    (run.hooks.wait)(&wait);
+    report.lock_waits.push(wait);
+    session.sleep(pause).await;
+    Ok(())
+}
+
+/// One attempt at a transaction: every step's batch, then `COMMIT`. What
+/// each step did, for the report once committed.
+async fn attempt<S: Session>(
+    session: &mut S,
+    run: &Run<'_>,
+    steps: &[Step],
+) -> Result<Vec<Done>, Ended> {
+    session
+        .query("BEGIN")
+        .await
+        .map_err(|e| Ended::Failed(Error::database("starting a transaction")(e)))?;
+    let mut finished = Vec::with_capacity(steps.len());
+    for step in steps {
+        let step = *step;
+        let start = Instant::now();
+        let batch = transaction_batch(run.set, run.plan, step, run.id, run.options, &run.restore);
+        let pieces: Vec<Piece<'_>> = batch
+            .sql
+            .iter()
+            .zip(&batch.counts)
+            .map(|(sql, n)| Piece {
+                sql,
+                statements: *n,
+            })
+            .collect();
+        let span = match step_migration(run.set, step) {
+            Some(m) => trace::migration(m.version(), m.file_name(), matches!(step, Step::Apply(_))),
+            None => trace::migration(0, "tracking table", true),
+        };
+        match trace::traced(session.batch(&pieces), span.clone()).await {
+            Ok(took) => {
+                if let Some(m) = step_migration(run.set, step) {
+                    trace::within(&span, || {
+                        for (s, d) in batch.statements.iter().zip(took.iter().skip(batch.first)) {
+                            trace::statement(m.file_name(), s.line(), *d);
+                        }
+                    });
+                }
+            }
+            Err((failed, e)) => {
+                let _ = session.query("ROLLBACK").await;
+                if let Some(gave) = Gave::of(&e)
+                    && (batch.statement(failed).is_some() || batch.is_record(failed))
+                {
+                    return Err(Ended::LockWait {
+                        step,
+                        line: batch.statement(failed).map(Statement::line),
+                        sql: pieces
+                            .get(failed)
+                            .map_or_else(String::new, |p| p.sql.to_string()),
+                        gave,
+                        error: e,
+                    });
+                }
+                return Err(Ended::Failed(step_error(run.set, step, &batch, failed, &e)));
+            }
+        }
+        finished.push(done(run.set, step, start));
+    }
+    session
+        .query("COMMIT")
+        .await
+        .map_err(|e| Ended::Failed(Error::database("committing")(e)))?;
+    Ok(finished)
 }
 
 /// A `no-transaction` migration: its statements one by one, each committed
@@ -437,25 +666,21 @@ async fn carry_out<S: Session>(
 /// The attempt is recorded and committed before the first statement, so
 /// whatever happens next (a failing statement, a killed process, a dropped
 /// connection) the migration is never silently run again: only `repair`
-/// clears the record.
-#[allow(clippy::too_many_arguments)]
+/// clears the record. A statement that gives way to a lock did nothing, and
+/// only it is tried again.
 async fn autocommit<S: Session>(
     session: &mut S,
-    set: &Migrations,
-    p: &Plan,
-    id: &Identity,
-    held: &lock::Held,
+    run: &Run<'_>,
     step: Step,
     report: &mut Report,
-    progress: Progress<'_>,
 ) -> Result<(), Error> {
-    let (Step::Apply(i) | Step::Revert(i)) = step else {
+    let Some(m) = step_migration(run.set, step) else {
         return Ok(());
     };
-    let m = &set.as_slice()[i];
+    lock::renew(session, run.held).await?;
     let start = Instant::now();
-    let (statements, _) = step_sql(set, p, step, id, None);
-    let Some((attempt, _)) = autocommit_sql(set, p, step, id, None) else {
+    let (statements, _) = step_sql(run.set, run.plan, step, run.id, None);
+    let Some((attempt, _)) = autocommit_sql(run.set, run.plan, step, run.id, None) else {
         return Ok(());
     };
     session.query(&attempt).await.map_err(Error::database(
@@ -463,36 +688,43 @@ async fn autocommit<S: Session>(
     ))?;
     for (n, s) in statements.iter().enumerate() {
         if n > 0 {
-            lock::renew(session, held).await?;
+            lock::renew(session, run.held).await?;
         }
-        let started = Instant::now();
-        let span = trace::migration(m.version(), m.file_name(), matches!(step, Step::Apply(_)));
-        let result = trace::traced(session.query(s.sql()), span.clone()).await;
-        trace::within(&span, || {
-            trace::statement(m.file_name(), s.line(), started.elapsed())
-        });
-        if let Err(e) = result {
-            let failed = if matches!(step, Step::Apply(_)) {
-                RowState::Failed
-            } else {
-                RowState::FailedDown
-            };
+        if let Err(e) = autocommit_statement(session, run, m, s, report).await {
             // Best effort: if the connection is gone, the attempt's row
             // already says the migration did not finish.
-            let _ = session
-                .query(&tracking::set_state_sql(
-                    id,
+            let _ = session.query(&run.restore.text).await;
+            let record = match (step, n == 0 && matches!(e, Error::InvalidIndex { .. })) {
+                // Refused before its first statement ran: nothing to repair.
+                (Step::Apply(_), true) => tracking::delete_sql(run.id, m.version()),
+                (_, true) => {
+                    tracking::set_state_sql(run.id, m.version(), RowState::Applied, None, None)
+                }
+                (Step::Apply(_), false) => tracking::set_state_sql(
+                    run.id,
                     m.version(),
-                    failed,
+                    RowState::Failed,
                     Some(s.line()),
                     None,
-                ))
-                .await;
-            return Err(statement_error(m, s, &e));
+                ),
+                (_, false) => tracking::set_state_sql(
+                    run.id,
+                    m.version(),
+                    RowState::FailedDown,
+                    Some(s.line()),
+                    None,
+                ),
+            };
+            let _ = session.query(&record).await;
+            return Err(e);
         }
     }
+    session
+        .query(&run.restore.text)
+        .await
+        .map_err(Error::database("restoring the session's settings"))?;
     let elapsed = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let Some((_, outcome)) = autocommit_sql(set, p, step, id, Some(elapsed)) else {
+    let Some((_, outcome)) = autocommit_sql(run.set, run.plan, step, run.id, Some(elapsed)) else {
         return Ok(());
     };
     session
@@ -502,36 +734,174 @@ async fn autocommit<S: Session>(
             file: m.file_name().to_string(),
             db: DbError::from_postgres(&e),
         })?;
-    let d = done(set, step, start);
-    progress(&d);
+    let d = done(run.set, step, start);
+    (run.hooks.done)(&d);
     report.done.push(d);
     Ok(())
 }
 
-/// The error of a step whose batch failed at statement `failed`: one of the
-/// migration's statements, or the tracking SQL after them.
+/// One statement of a `no-transaction` migration, retried while it gives
+/// way to a lock; one that builds an index concurrently is guarded against
+/// the `INVALID` index a failure leaves (see `invalid_index`).
+async fn autocommit_statement<S: Session>(
+    session: &mut S,
+    run: &Run<'_>,
+    m: &Migration,
+    s: &Statement,
+    report: &mut Report,
+) -> Result<(), Error> {
+    let (set_bounds, sql) = autocommit_statement_sql(run.set, m, s, run.options);
+    let guarded = s.kind().builds_index_concurrently();
+    let names = if guarded {
+        blockers::relation_names(s.sql())
+    } else {
+        Vec::new()
+    };
+    let before = if guarded {
+        invalid_indexes(session, &names).await
+    } else {
+        Vec::new()
+    };
+    if s.kind() == StatementKind::CreateIndexConcurrently
+        && let Some(index) = invalid_index::named(&before, &names)
+    {
+        return Err(Error::InvalidIndex {
+            file: m.file_name().to_string(),
+            line: s.line(),
+            index: index.qualified.clone(),
+        });
+    }
+    let mut retries = Retries::new(run.options.retry_budget(run.set));
+    loop {
+        if let Some(bounds) = &set_bounds {
+            session
+                .query(bounds)
+                .await
+                .map_err(Error::database("setting the statement's time bounds"))?;
+        }
+        let started = Instant::now();
+        let span = trace::migration(m.version(), m.file_name(), true);
+        let result = trace::traced(session.query(&sql), span.clone()).await;
+        trace::within(&span, || {
+            trace::statement(m.file_name(), s.line(), started.elapsed())
+        });
+        let Err(e) = result else {
+            return Ok(());
+        };
+        let left = if guarded {
+            invalid_index::left_behind(&before, invalid_indexes(session, &names).await)
+        } else {
+            Vec::new()
+        };
+        let Some(gave) = Gave::of(&e) else {
+            if !left.is_empty() {
+                return Err(Error::IndexLeftInvalid {
+                    file: m.file_name().to_string(),
+                    line: s.line(),
+                    db: DbError::from_postgres(&e),
+                    indexes: left.into_iter().map(|i| i.qualified).collect(),
+                });
+            }
+            return Err(statement_error(m, s, &e));
+        };
+        let blockers = blockers_of(session, s.sql()).await;
+        // What this failed attempt left is its own: gone before the next,
+        // dropped without the statement's bounds (it waits for the same
+        // transactions, as it must, without blocking the application).
+        if !left.is_empty() {
+            session
+                .query(&run.restore.text)
+                .await
+                .map_err(Error::database("restoring the session's settings"))?;
+        }
+        for index in &left {
+            session
+                .query(&invalid_index::drop_sql(index))
+                .await
+                .map_err(Error::database(
+                    "dropping the invalid index a failed attempt left",
+                ))?;
+        }
+        let bound = run.options.bounds_of(run.set, m, s).lock_timeout;
+        gave_way_to(
+            session,
+            run,
+            &mut retries,
+            report,
+            (m.file_name().to_string(), Some(s.line())),
+            blockers,
+            gave,
+            bound,
+            &e,
+        )
+        .await?;
+    }
+}
+
+/// The invalid indexes on what `names` names (none when the query fails:
+/// the guard then has nothing to compare, and says nothing).
+async fn invalid_indexes<S: Session>(
+    session: &mut S,
+    names: &[String],
+) -> Vec<invalid_index::Invalid> {
+    match invalid_index::invalid_sql(names) {
+        Some(q) => session
+            .query(&q)
+            .await
+            .map(|rows| invalid_index::parse(&rows))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+fn step_file(set: &Migrations, step: Step) -> String {
+    step_migration(set, step).map_or_else(
+        || "the tracking table".to_string(),
+        |m| m.file_name().to_string(),
+    )
+}
+
+/// The statement of `step`'s migration at `line`, in the direction it runs.
+fn step_statement(set: &Migrations, step: Step, line: u32) -> Option<&Statement> {
+    let m = step_migration(set, step)?;
+    let list = match step {
+        Step::Revert(_) => m.down().unwrap_or(&[]),
+        _ => m.up(),
+    };
+    list.iter().find(|s| s.line() == line)
+}
+
+/// The error of a step whose batch failed at `sql[failed]`: one of the
+/// migration's statements, the session's restore, or the record.
 fn step_error(
     set: &Migrations,
     step: Step,
-    statements: &[Statement],
+    batch: &Batch<'_>,
     failed: usize,
     e: &tokio_postgres::Error,
 ) -> Error {
-    match step {
-        Step::Apply(i) | Step::Revert(i) => {
-            let m = &set.as_slice()[i];
-            match statements.get(failed) {
-                Some(s) => statement_error(m, s, e),
-                None => Error::Recording {
-                    file: m.file_name().to_string(),
-                    db: DbError::from_postgres(e),
-                },
-            }
-        }
-        _ => Error::Database {
+    let Some(m) = step_migration(set, step) else {
+        return Error::Database {
             doing: "updating the tracking table",
             db: DbError::from_postgres(e),
+        };
+    };
+    if let Some(s) = batch.statement(failed) {
+        return statement_error(m, s, e);
+    }
+    if batch.is_record(failed) {
+        return Error::Recording {
+            file: m.file_name().to_string(),
+            db: DbError::from_postgres(e),
+        };
+    }
+    Error::Database {
+        doing: if failed < batch.first {
+            "setting the migration's time bounds"
+        } else {
+            "restoring the session's settings after the migration"
         },
+        db: DbError::from_postgres(e),
     }
 }
 

@@ -2,11 +2,14 @@
 //! each step. The executor runs exactly this, and `--dry-run` prints it, so
 //! what is printed is what would run.
 
+use std::borrow::Cow;
+
 use sqlstrata_model::{Migration, Migrations, Statement};
 
 use crate::identity::Identity;
 use crate::options::{Options, TransactionMode};
 use crate::plan::{Plan, Step};
+use crate::session_state::{Sql, bounds_local_sql, bounds_session_sql};
 use crate::tracking::{self, RowState};
 
 /// Steps that run together.
@@ -106,6 +109,120 @@ pub fn step_sql<'s>(
     }
 }
 
+/// What one step sends inside a transaction, in order: its migration's time
+/// bounds, its statements, the session put back as the run began (with the
+/// run's own bounds), and its record.
+pub struct Batch<'s> {
+    /// Every piece of SQL, one round trip each on a client that cannot tell
+    /// which statement of a query failed.
+    pub sql: Vec<Cow<'s, str>>,
+    /// How many statements each piece holds.
+    pub counts: Vec<usize>,
+    /// Where the migration's statements start in `sql`.
+    pub first: usize,
+    /// The migration's statements (`sql[first..first + statements.len()]`).
+    pub statements: &'s [Statement],
+}
+
+impl Batch<'_> {
+    /// The migration's statement at `sql[index]`, if it is one.
+    pub fn statement(&self, index: usize) -> Option<&Statement> {
+        index
+            .checked_sub(self.first)
+            .and_then(|i| self.statements.get(i))
+    }
+
+    /// Whether `sql[index]` is the record (the last piece).
+    pub fn is_record(&self, index: usize) -> bool {
+        index + 1 == self.sql.len()
+    }
+}
+
+/// The [`Batch`] of `step` in a transaction. `restore` is the SQL that puts
+/// the session back (see `session_state`).
+pub(crate) fn transaction_batch<'s>(
+    set: &'s Migrations,
+    plan: &Plan,
+    step: Step,
+    id: &Identity,
+    options: &Options,
+    restore: &Sql,
+) -> Batch<'s> {
+    let (statements, record) = step_sql(set, plan, step, id, None);
+    let mut batch = Batch {
+        sql: Vec::with_capacity(statements.len() + 3),
+        counts: Vec::with_capacity(statements.len() + 3),
+        first: 0,
+        statements,
+    };
+    let Some(m) = step_migration(set, step).filter(|_| !statements.is_empty()) else {
+        batch.push(Sql {
+            text: record,
+            statements: 1,
+        });
+        return batch;
+    };
+    if let Some(own) = statements
+        .first()
+        .and_then(|s| bounds_local_sql(&options.bounds_of(set, m, s)))
+    {
+        batch.push(own);
+    }
+    batch.first = batch.sql.len();
+    for s in statements {
+        batch.sql.push(Cow::Borrowed(s.sql()));
+        batch.counts.push(1);
+    }
+    let after = match bounds_local_sql(&options.run_bounds(set)) {
+        Some(run) => restore.clone().then(run),
+        None => restore.clone(),
+    };
+    batch.push(after);
+    batch.push(Sql {
+        text: record,
+        statements: 1,
+    });
+    batch
+}
+
+impl Batch<'_> {
+    fn push(&mut self, sql: Sql) {
+        self.sql.push(Cow::Owned(sql.text));
+        self.counts.push(sql.statements);
+    }
+}
+
+/// What a statement of a `no-transaction` migration sends: a session `SET`
+/// of its migration's bounds to send first (a statement PostgreSQL refuses
+/// in a transaction block), and the statement itself, with the bounds
+/// `SET LOCAL` in front when it may run in a (single-statement) block.
+pub fn autocommit_statement_sql(
+    set: &Migrations,
+    m: &Migration,
+    s: &Statement,
+    options: &Options,
+) -> (Option<String>, String) {
+    let bounds = options.bounds_of(set, m, s);
+    if s.kind().refuses_transaction() {
+        return (
+            bounds_session_sql(&bounds).map(|b| b.text),
+            s.sql().to_string(),
+        );
+    }
+    match bounds_local_sql(&bounds) {
+        Some(local) => (None, format!("{};\n{}", local.text, s.sql())),
+        None => (None, s.sql().to_string()),
+    }
+}
+
+/// The migration a step runs the statements of.
+pub fn step_migration(set: &Migrations, step: Step) -> Option<&Migration> {
+    match step {
+        Step::Apply(i) | Step::Revert(i) => set.as_slice().get(i),
+        _ => None,
+    }
+}
+
 /// The SQL around a `no-transaction` step: the row written (and committed)
 /// before its first statement, and the one that records it at the end.
 pub fn autocommit_sql(
@@ -141,8 +258,15 @@ pub fn autocommit_sql(
 }
 
 /// The whole plan as the SQL script that would run, with the transaction
-/// boundaries and a comment naming each migration.
-pub fn render(set: &Migrations, plan: &Plan, options: &Options, id: &Identity) -> String {
+/// boundaries and a comment naming each migration. `restore` is the SQL that
+/// puts the session back after each migration.
+pub(crate) fn render(
+    set: &Migrations,
+    plan: &Plan,
+    options: &Options,
+    id: &Identity,
+    restore: &Sql,
+) -> String {
     let mut out = String::new();
     for segment in segments(set, plan, options) {
         match &segment {
@@ -150,13 +274,10 @@ pub fn render(set: &Migrations, plan: &Plan, options: &Options, id: &Identity) -
                 out.push_str("BEGIN;\n");
                 for step in steps {
                     out.push_str(&format!("-- {}\n", describe(set, *step, true)));
-                    let (statements, record) = step_sql(set, plan, *step, id, None);
-                    for s in statements {
-                        out.push_str(s.sql());
+                    for sql in transaction_batch(set, plan, *step, id, options, restore).sql {
+                        out.push_str(&sql);
                         out.push_str(";\n");
                     }
-                    out.push_str(&record);
-                    out.push_str(";\n");
                 }
                 out.push_str("COMMIT;\n");
             }
@@ -166,11 +287,16 @@ pub fn render(set: &Migrations, plan: &Plan, options: &Options, id: &Identity) -
                 let (before, after) =
                     autocommit_sql(set, plan, *step, id, None).unwrap_or_default();
                 out.push_str(&format!("{before};\n"));
-                for s in statements {
-                    out.push_str(s.sql());
-                    out.push_str(";\n");
+                if let Some(m) = step_migration(set, *step) {
+                    for s in statements {
+                        let (session, sql) = autocommit_statement_sql(set, m, s, options);
+                        for part in session.iter().chain([&sql]) {
+                            out.push_str(part);
+                            out.push_str(";\n");
+                        }
+                    }
                 }
-                out.push_str(&format!("{after};\n"));
+                out.push_str(&format!("{};\n{after};\n", restore.text));
             }
         }
     }
@@ -288,24 +414,41 @@ mod tests {
             &plan(vec![Step::Apply(0), Step::Apply(1)]),
             &Options::default(),
             &id(),
+            &Sql {
+                text: "RESET ALL".into(),
+                statements: 1,
+            },
         );
         let lines: Vec<&str> = script.lines().collect();
         assert_eq!(lines[0], "BEGIN;");
         assert_eq!(lines[1], "-- 001_m1.sql (up)");
-        assert_eq!(lines[2], "CREATE TABLE t1 (id int);");
-        assert!(lines[3].starts_with("INSERT INTO \"public\".\"schema_migrations\""));
-        assert!(lines[3].ends_with("'applied');"), "{}", lines[3]);
-        assert_eq!(lines[4], "COMMIT;");
-        assert_eq!(lines[5], "-- 002_m2.sql (up, outside a transaction)");
+        assert_eq!(
+            lines[2],
+            "SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';"
+        );
+        assert_eq!(lines[3], "CREATE TABLE t1 (id int);");
+        assert_eq!(
+            lines[4],
+            "RESET ALL; SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';"
+        );
+        assert!(lines[5].starts_with("INSERT INTO \"public\".\"schema_migrations\""));
+        assert!(lines[5].ends_with("'applied');"), "{}", lines[5]);
+        assert_eq!(lines[6], "COMMIT;");
+        assert_eq!(lines[7], "-- 002_m2.sql (up, outside a transaction)");
         assert!(
-            lines[6].ends_with("'applying');"),
+            lines[8].ends_with("'applying');"),
             "the attempt is recorded first: {}",
-            lines[6]
+            lines[8]
         );
-        assert_eq!(lines[7], "CREATE TABLE t2 (id int);");
+        assert_eq!(
+            lines[9],
+            "SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';"
+        );
+        assert_eq!(lines[10], "CREATE TABLE t2 (id int);");
+        assert_eq!(lines[11], "RESET ALL;");
         assert!(
-            lines[8].starts_with("UPDATE \"public\".\"schema_migrations\" SET state = 'applied'")
+            lines[12].starts_with("UPDATE \"public\".\"schema_migrations\" SET state = 'applied'")
         );
-        assert_eq!(lines.len(), 9);
+        assert_eq!(lines.len(), 13);
     }
 }

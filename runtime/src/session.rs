@@ -14,8 +14,16 @@ use tokio_postgres::SimpleQueryMessage;
 /// Rows of a simple query, each cell as text.
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
-/// A statement of a batch failed: its index, and the error.
+/// A piece of a batch failed: its index, and the error.
 pub(crate) type BatchError = (usize, tokio_postgres::Error);
+
+/// One piece of a batch: SQL of `statements` statements (a migration's
+/// statement is one; the run's own settings may be several).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece<'a> {
+    pub sql: &'a str,
+    pub statements: usize,
+}
 
 /// A connection the run can send SQL through.
 pub(crate) trait Session {
@@ -23,12 +31,12 @@ pub(crate) trait Session {
     /// statement that returned any.
     fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, tokio_postgres::Error>>;
 
-    /// Runs `statements` in order, each exactly once, and on failure says
+    /// Runs `pieces` in order, each exactly once, and on failure says
     /// which one failed: nothing after it ran, nothing is run again to find
     /// it. On success, how long each took (as the client saw it).
     fn batch(
         &mut self,
-        statements: &[&str],
+        pieces: &[Piece<'_>],
     ) -> impl Future<Output = Result<Vec<Duration>, BatchError>>;
 
     /// Waits (between lock attempts).
@@ -73,17 +81,17 @@ impl Session for Blocking<'_> {
     }
 
     /// The blocking client hides the server's per-statement answers of a
-    /// multi-statement query when one fails, so the statements go one per
-    /// round trip: exact, at the cost of a round trip per statement.
+    /// multi-statement query when one fails, so the pieces go one per
+    /// round trip: exact, at the cost of a round trip per piece.
     fn batch(
         &mut self,
-        statements: &[&str],
+        pieces: &[Piece<'_>],
     ) -> impl Future<Output = Result<Vec<Duration>, BatchError>> {
-        let mut took = Vec::with_capacity(statements.len());
+        let mut took = Vec::with_capacity(pieces.len());
         let mut result = Ok(());
-        for (i, s) in statements.iter().enumerate() {
+        for (i, p) in pieces.iter().enumerate() {
             let start = std::time::Instant::now();
-            if let Err(e) = self.client.simple_query(s) {
+            if let Err(e) = self.client.simple_query(p.sql) {
                 result = Err((i, e));
                 break;
             }
@@ -131,11 +139,11 @@ impl Session for Async<'_> {
         self.client.simple_query(sql).await.map(rows)
     }
 
-    /// One round trip: the statements go as one simple query, and the server
-    /// answers each with its own CommandComplete before an ErrorResponse, so
-    /// counting them names the statement that failed.
-    async fn batch(&mut self, statements: &[&str]) -> Result<Vec<Duration>, BatchError> {
-        let sql = statements.join(";\n");
+    /// One round trip: the pieces go as one simple query, and the server
+    /// answers each statement with its own CommandComplete before an
+    /// ErrorResponse, so counting them names the piece that failed.
+    async fn batch(&mut self, pieces: &[Piece<'_>]) -> Result<Vec<Duration>, BatchError> {
+        let sql = pieces.iter().map(|p| p.sql).collect::<Vec<_>>().join(";\n");
         let mut since = std::time::Instant::now();
         let stream = self
             .client
@@ -143,15 +151,21 @@ impl Session for Async<'_> {
             .await
             .map_err(|e| (0, e))?;
         let mut stream = pin!(stream);
-        let mut took = Vec::with_capacity(statements.len());
+        let mut took = Vec::with_capacity(pieces.len());
+        // Statements of the piece under way completed so far.
+        let mut in_piece = 0;
         while let Some(message) = stream.next().await {
             match message {
                 Ok(SimpleQueryMessage::CommandComplete(_)) => {
-                    took.push(since.elapsed());
-                    since = std::time::Instant::now();
+                    in_piece += 1;
+                    if in_piece >= pieces.get(took.len()).map_or(1, |p| p.statements.max(1)) {
+                        took.push(since.elapsed());
+                        since = std::time::Instant::now();
+                        in_piece = 0;
+                    }
                 }
                 Ok(_) => {}
-                Err(e) => return Err((took.len().min(statements.len().saturating_sub(1)), e)),
+                Err(e) => return Err((took.len().min(pieces.len().saturating_sub(1)), e)),
             }
         }
         Ok(took)

@@ -8,6 +8,7 @@
 //! | lock | event, INFO | `mode` (`advisory`/`lease`), `waited_ms` |
 //! | statement | event, DEBUG | `file`, `line`, `duration_ms` |
 //! | committed | event, INFO | `migrations` (how many the transaction held) |
+//! | lock wait | event, WARN | `file`, `line`, `attempt`, `deadlock`, `retry_in_ms`, `blockers` (pids) and the whole report as the message |
 
 use std::future::Future;
 use std::time::Duration;
@@ -87,4 +88,24 @@ pub(crate) fn committed(migrations: usize) {
     tracing::info!(target: "sqlstrata", migrations, "committed");
     #[cfg(not(feature = "tracing"))]
     let _ = migrations;
+}
+
+/// A statement gave way to a lock and its transaction will be retried.
+pub(crate) fn lock_wait(wait: &crate::report::LockWait) {
+    #[cfg(feature = "tracing")]
+    {
+        let pids: Vec<String> = wait.blockers.iter().map(|b| b.pid.to_string()).collect();
+        tracing::warn!(
+            target: "sqlstrata",
+            file = %wait.file,
+            line = wait.line.unwrap_or(0),
+            attempt = wait.attempt,
+            deadlock = wait.gave == crate::retry::Gave::Deadlock,
+            retry_in_ms = wait.retry_in.as_millis() as u64,
+            blockers = %pids.join(","),
+            "lock wait: {wait}"
+        );
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = wait;
 }

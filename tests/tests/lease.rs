@@ -77,7 +77,7 @@ fn a_dead_runners_lease_expires_and_a_live_one_is_named() {
         "INSERT INTO schema_migrations_lock VALUES (1, 'deploy-7:4242:dead', now(), clock_timestamp() + interval '1500 milliseconds')",
     )
     .unwrap();
-    let impatient = lease().lock_timeout(Duration::from_millis(300));
+    let impatient = lease().runner_timeout(Duration::from_millis(300));
     let err = Migrator::new(&set())
         .with_options(impatient)
         .up(&mut c)

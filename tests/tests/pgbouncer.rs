@@ -68,7 +68,7 @@ fn the_lease_lock_keeps_every_promise_behind_transaction_pooling() {
         .unwrap();
     let lease = Options::default()
         .lock_mode(LockMode::Lease)
-        .lock_timeout(Duration::from_secs(30));
+        .runner_timeout(Duration::from_secs(30));
 
     assert_eq!(
         eight_runners(&bouncer, &db, lease.clone()),
@@ -120,7 +120,7 @@ fn the_advisory_lock_is_not_shared_by_runners_sharing_a_server_connection() {
         .direct(&db)
         .batch_execute("CREATE TABLE side (n int)")
         .unwrap();
-    let advisory = Options::default().lock_timeout(Duration::from_secs(60));
+    let advisory = Options::default().runner_timeout(Duration::from_secs(60));
     assert_eq!(eight_runners(&bouncer, &db, advisory), 3);
     let mut direct = bouncer.direct(&db);
     assert_eq!(count(&mut direct, "SELECT count(*) FROM side"), 2);
@@ -228,4 +228,60 @@ fn an_advisory_lock_left_on_another_server_connection_is_reported() {
         }
     }
     panic!("the runner's unlock never reached another server connection");
+}
+
+#[test]
+fn nothing_a_run_sets_stays_on_a_pooled_server_connection() {
+    // One server connection: whatever a run leaves in its session, the next
+    // client of the pool finds.
+    let bouncer = PgBouncer::start(1);
+    let db = bouncer.database("clean");
+    let set = sqlstrata_tests::set_from_files(&[
+        (
+            "001_path.sql",
+            "-- sqlstrata: allow(session-setting)\n-- UP\nSET search_path TO nowhere;\nSET work_mem = '9MB';\nCREATE TABLE public.a (id int);\n-- DOWN\nDROP TABLE public.a;\n",
+        ),
+        (
+            "002_index.sql",
+            "-- sqlstrata: no-transaction\n-- sqlstrata: allow(session-setting)\n-- UP\nSET statement_timeout = '9s';\nCREATE INDEX CONCURRENTLY a_id ON public.a (id);\n-- DOWN\nDROP INDEX CONCURRENTLY public.a_id;\n",
+        ),
+        (
+            "003_b.sql",
+            "-- UP\nCREATE TABLE b (id int);\n-- DOWN\nDROP TABLE b;\n",
+        ),
+    ]);
+    let lease = Options::default().lock_mode(LockMode::Lease);
+    let mut c = postgres::Client::connect(&bouncer.url_for(&db), postgres::NoTls).unwrap();
+    assert_eq!(
+        Migrator::new(&set)
+            .with_options(lease.clone())
+            .up(&mut c)
+            .unwrap()
+            .applied(),
+        vec![1, 2, 3]
+    );
+    drop(c);
+    let mut next = postgres::Client::connect(&bouncer.url_for(&db), postgres::NoTls).unwrap();
+    for (name, want) in [
+        ("search_path", "\"$user\", public"),
+        ("work_mem", "4MB"),
+        ("lock_timeout", "0"),
+        ("statement_timeout", "0"),
+    ] {
+        let got: String = next.query_one(&format!("SHOW {name}"), &[]).unwrap().get(0);
+        assert_eq!(got, want, "{name} on the pool's server connection");
+    }
+    let schema: String = next
+        .query_one(
+            "SELECT schemaname::text FROM pg_tables WHERE tablename = 'b'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(schema, "public");
+    // A rollback puts nothing there either.
+    let m = Migrator::new(&set).with_options(lease);
+    assert_eq!(m.rollback(&mut next).unwrap().reverted(), vec![3, 2, 1]);
+    let got: String = next.query_one("SHOW search_path", &[]).unwrap().get(0);
+    assert_eq!(got, "\"$user\", public");
 }

@@ -410,7 +410,7 @@ fn the_lock_wait_is_bounded_and_names_the_holder() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let m = Migrator::new(&slow)
-        .with_options(Options::default().lock_timeout(Duration::from_millis(300)));
+        .with_options(Options::default().runner_timeout(Duration::from_millis(300)));
     let err = m.up(&mut c).unwrap_err();
     assert!(
         matches!(&err, Error::LockTimeout { waited, holder: Some(h), .. } if *waited >= Duration::from_millis(300) && h.contains("deploy-42")),

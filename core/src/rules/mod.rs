@@ -12,6 +12,7 @@
 mod context;
 mod enum_values;
 mod needs_no_transaction;
+mod session_setting;
 mod squawk;
 mod tracking_table_write;
 mod transaction_control;
@@ -21,6 +22,7 @@ use squawk_linter::Rule as SquawkRule;
 pub use enum_values::enum_value_used_in_batch;
 pub(crate) use enum_values::enum_value_used_too_soon;
 pub(crate) use needs_no_transaction::needs_no_transaction;
+pub(crate) use session_setting::session_settings;
 pub(crate) use squawk::squawk_findings;
 pub(crate) use tracking_table_write::tracking_table_writes;
 pub(crate) use transaction_control::transaction_control;
@@ -214,6 +216,14 @@ pub const RULES: &[Rule] = &[
         what: "has no statement in its UP section",
         why: "it changes nothing (which is fine when its version must line up with another database)",
         fix: "delete the file, or keep it and say `-- sqlstrata: allow(empty-up)` in the header",
+    },
+    Rule {
+        name: "session-setting",
+        level: Level::Warning,
+        kind: Kind::Ours,
+        what: "changes the session with a plain `SET` (or `SET ROLE`, `SET SESSION AUTHORIZATION`, `RESET`)",
+        why: "sqlstrata restores the session after every migration, so the setting ends with this migration, which a plain `SET` does not say (and which differs from running the statement by hand)",
+        fix: "write `SET LOCAL` (it ends with the transaction); for time bounds use `-- sqlstrata: lock-timeout ...` or `statement-timeout ...`",
     },
     Rule {
         name: "require-concurrent-index-creation",

@@ -19,7 +19,9 @@
 //!
 //! Exit codes: 0 success; 1 failure (a statement failed, drift, the lock,
 //! the connection, a refused confirmation); 2 bad usage; 3 `status
-//! --pending` found pending migrations.
+//! --pending` found pending migrations; 4 a statement kept waiting for a
+//! lock until the retry budget was spent (nothing of its transaction was
+//! applied: try again later).
 
 #[doc(hidden)]
 pub mod config;
@@ -49,6 +51,10 @@ use output::Style;
 /// Exit code: `status --pending` found pending migrations.
 pub const EXIT_PENDING: u8 = 3;
 
+/// Exit code: a statement kept waiting for a lock until the retry budget
+/// was spent; its transaction was rolled back (try again later).
+pub const EXIT_LOCK_WAIT: u8 = 4;
+
 /// Options every database command takes (the `sqlstrata` binary's).
 #[doc(hidden)]
 #[derive(Debug, Clone, Args)]
@@ -77,9 +83,23 @@ pub struct GlobalArgs {
     /// Apply pending migrations older than the newest applied one.
     #[arg(long, global = true)]
     pub out_of_order: bool,
-    /// Seconds to wait for another runner's lock.
-    #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
-    pub lock_timeout: u64,
+    /// How long to wait for another runner's lock (`90s`, `2m`; plain
+    /// seconds too).
+    #[arg(long, global = true, visible_alias = "lock-timeout", default_value = "60s", value_parser = parse_wait, value_name = "DURATION")]
+    pub runner_timeout: Duration,
+    /// How long each migration statement may wait for a table lock
+    /// (PostgreSQL's lock_timeout; `0`: no bound) before its transaction is
+    /// rolled back and retried [default: 1s, or sqlstrata.toml's]
+    #[arg(long, global = true, value_parser = parse_wait, value_name = "DURATION")]
+    pub statement_lock_timeout: Option<Duration>,
+    /// How long each migration statement may run (PostgreSQL's
+    /// statement_timeout; `0`: no bound) [default: none, or sqlstrata.toml's]
+    #[arg(long, global = true, value_parser = parse_wait, value_name = "DURATION")]
+    pub statement_timeout: Option<Duration>,
+    /// How long to keep retrying after lock time-outs and deadlocks before
+    /// giving up [default: 5m, or sqlstrata.toml's]
+    #[arg(long, global = true, value_parser = parse_wait, value_name = "DURATION")]
+    pub lock_retry_budget: Option<Duration>,
     /// How runs keep each other out: `advisory` (a session lock), or `lease`
     /// (a row beside the tracking table: behind PgBouncer in transaction
     /// mode, or without the advisory functions).
@@ -125,6 +145,17 @@ pub struct GlobalArgs {
     pub stop_on_error: bool,
 }
 
+/// A duration as `--runner-timeout` and the time bounds take it: `500ms`,
+/// `10s`, `2m`, `1h 30m`, `0`; plain seconds (`60`) as the old
+/// `--lock-timeout SECONDS` took them.
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    if let Ok(secs) = text.trim().parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{e} (write it as 500ms, 10s, 2m or 1h 30m)"))
+}
+
 impl GlobalArgs {
     /// The connection these flags and this process's environment give
     /// (`--database-url`, then the variables, each also from `.env` in the
@@ -139,7 +170,7 @@ impl GlobalArgs {
 
     /// The runtime options these flags give.
     pub fn options(&self) -> Options {
-        Options::default()
+        let options = Options::default()
             .table(self.schema.as_deref(), &self.table)
             .transaction_mode(if self.per_migration {
                 TransactionMode::PerMigration
@@ -147,9 +178,21 @@ impl GlobalArgs {
                 TransactionMode::Batch
             })
             .out_of_order(self.out_of_order)
-            .lock_timeout(Duration::from_secs(self.lock_timeout))
+            .runner_timeout(self.runner_timeout)
             .lock_mode(LockMode::parse(&self.lock).unwrap_or_default())
-            .lease_ttl(Duration::from_secs(self.lease_ttl))
+            .lease_ttl(Duration::from_secs(self.lease_ttl));
+        let options = match self.statement_lock_timeout {
+            Some(d) => options.statement_lock_timeout(d),
+            None => options,
+        };
+        let options = match self.statement_timeout {
+            Some(d) => options.statement_timeout(d),
+            None => options,
+        };
+        match self.lock_retry_budget {
+            Some(d) => options.lock_retry_budget(d),
+            None => options,
+        }
     }
 }
 
@@ -490,13 +533,15 @@ fn try_execute(
     let json = global.json;
     let progress_set = set.clone();
     let progress_printer = printer.clone();
+    let wait_printer = printer.clone();
     let migrator = Migrator::new(set)
         .with_options(global.options())
         .on_progress(move |d| {
             if !json {
                 progress_printer.out(&output::done_line(&progress_set, d, style));
             }
-        });
+        })
+        .on_lock_wait(move |w| wait_printer.err(&format!("waiting: {w}")));
 
     if global.dry_run && !op.is_read_only() {
         let script = migrator
@@ -506,7 +551,14 @@ fn try_execute(
         return Ok(ExitCode::SUCCESS);
     }
 
-    let report = migrator.run(&mut client, op).map_err(|e| e.to_string())?;
+    let report = match migrator.run(&mut client, op) {
+        Ok(r) => r,
+        Err(e @ crate::Error::LockRetriesSpent { .. }) => {
+            printer.error(&e.to_string());
+            return Ok(ExitCode::from(EXIT_LOCK_WAIT));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
 
     if let DbCommand::Status { pending } = command {
         if json {

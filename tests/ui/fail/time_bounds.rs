@@ -1,0 +1,5 @@
+static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("ui/fail/time_bounds");
+
+fn main() {
+    let _ = MIGRATIONS.len();
+}

@@ -1,0 +1,5 @@
+-- sqlstrata: statement-timeout soon
+-- UP
+SELECT 1;
+-- DOWN
+SELECT 1;
