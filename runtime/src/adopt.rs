@@ -86,6 +86,7 @@ async fn within<S: Session>(
         .query(&format!("SELECT pg_advisory_xact_lock({})", id.lock_key()))
         .await
         .map_err(Error::database("locking the tracking table"))?;
+    crate::run::ensure_schema(session, &id.schema).await?;
     session
         .query(&tracking::create_sql(&id))
         .await

@@ -153,6 +153,15 @@ pub enum Error {
         /// The migration file.
         file: String,
     },
+    /// The role lacks what the operation needs on the tracking side; asked
+    /// before anything ran, so nothing was changed.
+    #[error("{}", privileges_message(role, missing))]
+    MissingPrivileges {
+        /// The role (`current_user`).
+        role: String,
+        /// What it lacks, each with the statement that grants it.
+        missing: Vec<crate::privileges::Missing>,
+    },
     /// Every statement of a migration ran, but its row in the tracking table
     /// could not be written; nothing of it was committed.
     #[error("{file}: its statements ran, but recording it in the tracking table failed: {db}")]
@@ -326,6 +335,15 @@ pub enum Error {
         /// How many rows it has.
         rows: i64,
     },
+}
+
+fn privileges_message(role: &str, missing: &[crate::privileges::Missing]) -> String {
+    let mut text =
+        format!("the role `{role}` may not do what this needs, so nothing was changed; it lacks:");
+    for m in missing {
+        text.push_str(&format!("\n  - {}\n    {}", m.what, m.grant));
+    }
+    text
 }
 
 fn budget_message(

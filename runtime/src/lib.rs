@@ -48,6 +48,7 @@ mod lock;
 mod migrator;
 mod options;
 mod plan;
+mod privileges;
 mod redact;
 mod report;
 mod retry;
@@ -70,6 +71,7 @@ pub use options::{
     TransactionMode,
 };
 pub use plan::{Operation, State, StatusEntry};
+pub use privileges::Missing;
 pub use report::{Action, Done, Gave, LockWait, Report};
 pub use sqlstrata_model::{
     Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,

@@ -122,16 +122,15 @@ fn owner() -> String {
     format!("{host}:{}:{nanos:x}", std::process::id())
 }
 
-/// The lease table beside the tracking table, created if missing.
+/// The lease table beside the tracking table, created if missing (its
+/// schema exists: see `tracking::create_schema_sql`).
 pub(crate) fn lease_table_sql(id: &Identity) -> String {
     format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema};\n\
-         CREATE TABLE IF NOT EXISTS {table} (\n\
+        "CREATE TABLE IF NOT EXISTS {table} (\n\
          id INTEGER PRIMARY KEY CHECK (id = 1),\n\
          owner TEXT NOT NULL,\n\
          acquired_at TIMESTAMPTZ NOT NULL,\n\
          expires_at TIMESTAMPTZ NOT NULL\n)",
-        schema = crate::options::quote_ident(&id.schema),
         table = id.lease_qualified()
     )
 }
@@ -168,6 +167,7 @@ async fn lease<S: Session>(
             // No lease table yet: make it (two runners may race to; the
             // loser's error is a reason to try again, not to fail).
             Err(e) if !created && e.as_db_error().is_some_and(|d| d.code().code() == "42P01") => {
+                crate::run::ensure_schema(session, &id.schema).await?;
                 if let Err(e) = session.query(&lease_table_sql(id)).await
                     && !matches!(
                         e.as_db_error().map(|d| d.code().code()),

@@ -25,6 +25,7 @@ use crate::invalid_index;
 use crate::lock;
 use crate::options::{LockMode, Options};
 use crate::plan::{Operation, Plan, State, Step, plan, status};
+use crate::privileges;
 use crate::report::{Action, Done, LockWait, Report};
 use crate::retry::{Gave, Retries};
 use crate::script::{
@@ -107,7 +108,54 @@ pub(crate) async fn execute<S: Session>(
             ..Report::default()
         });
     }
+    if !preview.steps.is_empty() {
+        preflight(session, set, &preview, options, &resolution).await?;
+    }
     locked(session, set, operation, options, progress).await
+}
+
+/// Creates schema `name` when it does not exist: only then, since even
+/// `CREATE SCHEMA IF NOT EXISTS` asks for `CREATE` on the database.
+pub(crate) async fn ensure_schema<S: Session>(session: &mut S, name: &str) -> Result<(), Error> {
+    let rows = session
+        .query(&tracking::schema_exists_sql(name))
+        .await
+        .map_err(Error::database("finding the tracking table's schema"))?;
+    if rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .as_deref()
+        == Some("t")
+    {
+        return Ok(());
+    }
+    session
+        .query(&tracking::create_schema_sql(name))
+        .await
+        .map(|_| ())
+        .map_err(Error::database("creating the tracking table's schema"))
+}
+
+/// Asks the server whether the role may do what `p` needs of the tracking
+/// side (see `privileges`): a refusal names each grant, before anything ran.
+async fn preflight<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    p: &Plan,
+    options: &Options,
+    resolution: &Resolution,
+) -> Result<(), Error> {
+    let needs = privileges::Needs::of(set, p, options, matches!(resolution, Resolution::Create(_)));
+    match session
+        .query(&privileges::preflight_sql(resolution.identity()))
+        .await
+    {
+        Ok(rows) => privileges::check(&rows, resolution.identity(), &needs),
+        // An engine that cannot answer: the run itself will say.
+        Err(_) => Ok(()),
+    }
 }
 
 /// What the boot query says.
@@ -337,11 +385,16 @@ async fn under_lock<S: Session>(
                 _ => None,
             };
             let created = match resolve(session, options).await {
-                Ok(Resolution::Create(again)) if &again == id => session
-                    .query(&tracking::create_sql(id))
-                    .await
-                    .map(|_| true)
-                    .map_err(Error::database("creating the tracking table")),
+                Ok(Resolution::Create(again)) if &again == id => {
+                    match ensure_schema(session, &id.schema).await {
+                        Ok(()) => session
+                            .query(&tracking::create_sql(id))
+                            .await
+                            .map(|_| true)
+                            .map_err(Error::database("creating the tracking table")),
+                        Err(e) => Err(e),
+                    }
+                }
                 Ok(_) => Ok(false),
                 Err(e) => Err(e),
             };
@@ -408,12 +461,29 @@ async fn carry_out<S: Session>(
     report: &mut Report,
 ) -> Result<(), Error> {
     for segment in segments(run.set, run.plan, run.options) {
-        match segment {
-            Segment::Transaction(steps) => transaction(session, run, &steps, report).await?,
-            Segment::Autocommit(step) => autocommit(session, run, step, report).await?,
+        let done = match segment {
+            Segment::Transaction(steps) => transaction(session, run, &steps, report).await,
+            Segment::Autocommit(step) => autocommit(session, run, step, report).await,
+        };
+        if let Err(e) = done {
+            return Err(with_privilege_hint(session, e).await);
         }
     }
     Ok(())
+}
+
+/// A statement PostgreSQL refused for a missing privilege (42501), with no
+/// hint of its own, gets one that names the role and the usual grant.
+async fn with_privilege_hint<S: Session>(session: &mut S, mut e: Error) -> Error {
+    if let Error::Statement { db, .. } = &mut e
+        && db.code == "42501"
+        && db.hint.is_none()
+        && let Ok(rows) = session.query("SELECT current_user").await
+        && let Some(role) = rows.first().and_then(|r| r.first()).cloned().flatten()
+    {
+        db.hint = Some(privileges::hint(&db.message, &role));
+    }
+    e
 }
 
 /// How the session looked when the run began, as the SQL that puts it

@@ -100,11 +100,26 @@ pub struct AppliedRow {
     pub failed_line: Option<i32>,
 }
 
-/// Creates the table (and its schema) when missing.
+/// Whether schema `name` exists (one row, `t` or `f`).
+pub(crate) fn schema_exists_sql(name: &str) -> String {
+    format!(
+        "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = {})",
+        quote_literal(name)
+    )
+}
+
+/// Creates schema `name`: sent only when it does not exist, since even
+/// `CREATE SCHEMA IF NOT EXISTS` needs `CREATE` on the database, which a
+/// role that owns its schema or may create in it does not have.
+pub(crate) fn create_schema_sql(name: &str) -> String {
+    format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(name))
+}
+
+/// Creates the table when missing (its schema exists: see
+/// [`create_schema_sql`]).
 pub fn create_sql(id: &Identity) -> String {
     format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema};\n\
-         CREATE TABLE IF NOT EXISTS {table} (\n\
+        "CREATE TABLE IF NOT EXISTS {table} (\n\
          version BIGINT PRIMARY KEY,\n\
          name TEXT NOT NULL,\n\
          description TEXT,\n\
@@ -115,7 +130,6 @@ pub fn create_sql(id: &Identity) -> String {
          state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'applying', 'reverting', 'failed', 'failed_down')),\n\
          failed_line INTEGER,\n\
          {SEAL_COLUMN} TEXT\n)",
-        schema = quote_ident(&id.schema),
         table = id.qualified()
     )
 }
@@ -394,7 +408,18 @@ mod tests {
     #[test]
     fn identifiers_are_quoted() {
         assert_eq!(id().qualified(), "\"my\"\"schema\".\"Schema Migrations\"");
-        assert!(create_sql(&id()).starts_with("CREATE SCHEMA IF NOT EXISTS \"my\"\"schema\";"));
+        assert!(
+            create_sql(&id())
+                .starts_with("CREATE TABLE IF NOT EXISTS \"my\"\"schema\".\"Schema Migrations\" (")
+        );
+        assert_eq!(
+            create_schema_sql("my\"schema"),
+            "CREATE SCHEMA IF NOT EXISTS \"my\"\"schema\""
+        );
+        assert_eq!(
+            schema_exists_sql("it's"),
+            "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'it''s')"
+        );
     }
 
     #[test]

@@ -13,7 +13,12 @@ pub fn bin() -> Command {
         "PGUSER",
         "PGPORT",
         "PGPASSWORD",
+        "PGPASSFILE",
+        "PGAPPNAME",
+        "PGOPTIONS",
+        "PGCONNECT_TIMEOUT",
         "PGSSLMODE",
+        "PGSSLROOTCERT",
         "NO_COLOR",
     ] {
         c.env_remove(var);

@@ -12,6 +12,12 @@
 //! absent). The TLS settings (`sslmode`, `sslrootcert`, `PGSSLMODE`,
 //! `PGSSLROOTCERT`) are taken out of the string here, because rustls, not
 //! the driver, carries them out.
+//!
+//! As in libpq, whatever the string leaves out comes from the environment:
+//! `PGHOST`, `PGPORT`, `PGUSER` (else the login name), `PGDATABASE`,
+//! `PGCONNECT_TIMEOUT`, `PGAPPNAME` (else `sqlstrata`, so that a DBA sees
+//! who holds a lock), `PGOPTIONS`, and the password from `PGPASSWORD`, then
+//! the password file (`PGPASSFILE`, else `~/.pgpass`; see `pgpass`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -45,7 +51,7 @@ impl SslMode {
 }
 
 /// A resolved connection: the driver's string without TLS settings, the TLS
-/// settings, and where it came from.
+/// settings, libpq's defaults from the environment, and where it came from.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Connection {
     /// For `postgres::Config`: a URL or key=value string.
@@ -56,14 +62,155 @@ pub struct Connection {
     pub root_cert: Option<PathBuf>,
     /// Where it came from, for messages.
     pub source: &'static str,
+    /// What the environment gives where the string says nothing.
+    pub defaults: Defaults,
 }
 
+/// libpq's environment defaults, applied under what a connection string
+/// says (see the module's documentation).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Defaults {
+    /// `PGHOST`.
+    pub host: Option<String>,
+    /// `PGPORT`.
+    pub port: Option<String>,
+    /// `PGUSER`, else the login name (`USER`, `LOGNAME`).
+    pub user: Option<String>,
+    /// `PGDATABASE`.
+    pub dbname: Option<String>,
+    /// `PGPASSWORD`.
+    pub password: Option<String>,
+    /// `PGPASSFILE`, else `~/.pgpass`.
+    pub passfile: Option<PathBuf>,
+    /// `PGCONNECT_TIMEOUT` (seconds).
+    pub connect_timeout: Option<String>,
+    /// `PGAPPNAME`.
+    pub application_name: Option<String>,
+    /// `PGOPTIONS`.
+    pub options: Option<String>,
+}
+
+impl fmt::Debug for Defaults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Defaults")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("dbname", &self.dbname)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("passfile", &self.passfile)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("application_name", &self.application_name)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl Defaults {
+    fn from(lookup: &dyn Fn(&str) -> Option<String>) -> Defaults {
+        Defaults {
+            host: lookup("PGHOST"),
+            port: lookup("PGPORT"),
+            user: lookup("PGUSER")
+                .or_else(|| lookup("USER"))
+                .or_else(|| lookup("LOGNAME")),
+            dbname: lookup("PGDATABASE"),
+            password: lookup("PGPASSWORD"),
+            passfile: super::pgpass::location(lookup),
+            connect_timeout: lookup("PGCONNECT_TIMEOUT"),
+            application_name: lookup("PGAPPNAME"),
+            options: lookup("PGOPTIONS"),
+        }
+    }
+}
+
+/// The name sqlstrata's connections give themselves unless told otherwise.
+pub const APPLICATION_NAME: &str = "sqlstrata";
+
 impl Connection {
-    /// The password this connection string carries (and `PGPASSWORD`), to be
-    /// removed from anything printed.
+    /// The driver's configuration: the string's, and libpq's defaults for
+    /// what it leaves out, the password from `PGPASSWORD` or the password
+    /// file last.
+    pub fn driver_config(&self) -> Result<postgres::Config, postgres::Error> {
+        let mut config: postgres::Config = self.config.parse()?;
+        let d = &self.defaults;
+        if config.get_hosts().is_empty()
+            && let Some(hosts) = &d.host
+        {
+            for h in hosts.split(',').filter(|h| !h.is_empty()) {
+                config.host(h);
+            }
+        }
+        if config.get_ports().is_empty()
+            && let Some(ports) = &d.port
+        {
+            for p in ports.split(',').filter_map(|p| p.trim().parse().ok()) {
+                config.port(p);
+            }
+        }
+        if config.get_user().is_none()
+            && let Some(user) = &d.user
+        {
+            config.user(user);
+        }
+        if config.get_dbname().is_none()
+            && let Some(db) = &d.dbname
+        {
+            config.dbname(db);
+        }
+        if config.get_connect_timeout().is_none()
+            && let Some(secs) = d
+                .connect_timeout
+                .as_deref()
+                .and_then(|t| t.trim().parse().ok())
+        {
+            config.connect_timeout(std::time::Duration::from_secs(secs));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name(d.application_name.as_deref().unwrap_or(APPLICATION_NAME));
+        }
+        if config.get_options().is_none()
+            && let Some(options) = &d.options
+        {
+            config.options(options);
+        }
+        if config.get_password().is_none() {
+            if let Some(pw) = &d.password {
+                config.password(pw);
+            } else if let Some(pw) = self.password_from_file(&config) {
+                config.password(pw);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The password file's password for `config`'s first host, as libpq
+    /// matches it (the port 5432 and the database named like the user
+    /// unless given).
+    fn password_from_file(&self, config: &postgres::Config) -> Option<String> {
+        let path = self.defaults.passfile.as_deref()?;
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        let user = config.get_user()?;
+        super::pgpass::lookup(
+            path,
+            super::pgpass::Target {
+                host: &host,
+                port: config.get_ports().first().copied().unwrap_or(5432),
+                database: config.get_dbname().unwrap_or(user),
+                user,
+            },
+        )
+    }
+
+    /// The password this connection uses (from its string, `PGPASSWORD` or
+    /// the password file), to be removed from anything printed.
     pub fn secrets(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let Ok(config) = self.config.parse::<postgres::Config>()
+        if let Ok(config) = self.driver_config()
             && let Some(pw) = config.get_password()
         {
             out.push(String::from_utf8_lossy(pw).into_owned());
@@ -79,6 +226,7 @@ impl fmt::Debug for Connection {
             .field("ssl", &self.ssl)
             .field("root_cert", &self.root_cert)
             .field("source", &self.source)
+            .field("defaults", &self.defaults)
             .finish()
     }
 }
@@ -151,12 +299,58 @@ pub fn resolve(
             }
         };
     let (config, ssl, root_cert) = split_tls(&raw, &|k| lookup.get(k))?;
+    // A URL's host without a port is given one by the driver's parser: as
+    // in libpq, PGPORT is that default.
+    let config = match lookup.get("PGPORT") {
+        Some(port) => url_with_default_port(&config, port.trim()),
+        None => config,
+    };
     Ok(Connection {
         config,
         ssl,
         root_cert,
         source,
+        defaults: Defaults::from(&|k| lookup.get(k)),
     })
+}
+
+/// `url` with `:port` after each host that has none (a key=value string, a
+/// URL with no host or a `port=` parameter, as it is).
+fn url_with_default_port(url: &str, port: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return url.to_string();
+    }
+    let rest = &url[scheme_end..];
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if tail.contains("port=") {
+        return url.to_string();
+    }
+    let (user, hosts) = match authority.rfind('@') {
+        Some(at) => authority.split_at(at + 1),
+        None => ("", authority),
+    };
+    if hosts.is_empty() {
+        return url.to_string();
+    }
+    let hosts: Vec<String> = hosts
+        .split(',')
+        .map(|h| {
+            let has_port = match h.rfind(']') {
+                Some(close) => h[close..].contains(':'),
+                None => h.contains(':'),
+            };
+            if has_port || h.is_empty() {
+                h.to_string()
+            } else {
+                format!("{h}:{port}")
+            }
+        })
+        .collect();
+    format!("{}{user}{}{tail}", &url[..scheme_end], hosts.join(","))
 }
 
 /// The environment, then the `.env` file.
@@ -176,6 +370,11 @@ const KNOWN: &[&str] = &[
     "PGCONNECT_TIMEOUT",
     "PGSSLMODE",
     "PGSSLROOTCERT",
+    "PGPASSFILE",
+    "PGOPTIONS",
+    "HOME",
+    "USER",
+    "LOGNAME",
     "DB_HOST",
     "DB_PORT",
     "DB_NAME",
@@ -564,5 +763,96 @@ mod tests {
         let pg = env(&[("PGHOST", "h"), ("PGPASSWORD", "hunter2")]);
         let c = resolve(None, &pg, Path::new("/nonexistent")).unwrap();
         assert!(!format!("{c} {c:?}").contains("hunter2"), "{c}");
+    }
+
+    #[test]
+    fn libpq_defaults_fill_what_the_string_leaves_out() {
+        let none = Path::new("/nonexistent");
+        let env = env(&[
+            ("PGPASSWORD", "from-env"),
+            ("PGAPPNAME", "deployer"),
+            ("PGCONNECT_TIMEOUT", "7"),
+            ("PGOPTIONS", "-c search_path=app"),
+            ("PGUSER", "app"),
+            ("PGPORT", "6432"),
+        ]);
+        let c = resolve(Some("postgres://db.internal/appdb"), &env, none).unwrap();
+        let d = c.driver_config().unwrap();
+        assert_eq!(d.get_password(), Some(&b"from-env"[..]));
+        assert_eq!(d.get_application_name(), Some("deployer"));
+        assert_eq!(
+            d.get_connect_timeout(),
+            Some(&std::time::Duration::from_secs(7))
+        );
+        assert_eq!(d.get_options(), Some("-c search_path=app"));
+        assert_eq!((d.get_user(), d.get_ports()), (Some("app"), &[6432][..]));
+        assert_eq!(c.secrets(), ["from-env"]);
+        assert!(!format!("{c:?}").contains("from-env"), "{c:?}");
+        // What the string says wins.
+        let c = resolve(
+            Some("postgres://other:in-url@db.internal:5433/appdb?application_name=mine&options=-c%20x%3D1"),
+            &env,
+            none,
+        )
+        .unwrap();
+        let d = c.driver_config().unwrap();
+        assert_eq!(d.get_password(), Some(&b"in-url"[..]));
+        assert_eq!((d.get_user(), d.get_ports()), (Some("other"), &[5433][..]));
+        assert_eq!(d.get_application_name(), Some("mine"));
+        assert_eq!(d.get_options(), Some("-c x=1"));
+        // Nothing said: sqlstrata names itself.
+        let c = resolve(Some("host=h user=u"), &|_| None, none).unwrap();
+        assert_eq!(
+            c.driver_config().unwrap().get_application_name(),
+            Some(APPLICATION_NAME)
+        );
+        assert_eq!(c.driver_config().unwrap().get_password(), None);
+    }
+
+    #[test]
+    fn pgport_is_the_port_of_a_url_host_without_one() {
+        assert_eq!(
+            url_with_default_port("postgres://u:p@h1,h2:7/db?x=1", "6432"),
+            "postgres://u:p@h1:6432,h2:7/db?x=1"
+        );
+        assert_eq!(
+            url_with_default_port("postgres://[::1]/db", "6432"),
+            "postgres://[::1]:6432/db"
+        );
+        assert_eq!(
+            url_with_default_port("postgres://[::1]:5/db", "6432"),
+            "postgres://[::1]:5/db"
+        );
+        assert_eq!(
+            url_with_default_port("postgres:///db", "6432"),
+            "postgres:///db"
+        );
+        assert_eq!(
+            url_with_default_port("postgres://h/db?port=9", "6432"),
+            "postgres://h/db?port=9"
+        );
+        assert_eq!(url_with_default_port("host=h", "6432"), "host=h");
+    }
+
+    #[test]
+    fn the_password_file_is_read_when_nothing_else_gives_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sqlstrata-passfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pass");
+        std::fs::write(&file, "db.internal:5432:appdb:app:from\\:file\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let path = file.display().to_string();
+        let with_file = move |k: &str| (k == "PGPASSFILE").then(|| path.clone());
+        let c = resolve(Some("postgres://app@db.internal/appdb"), &with_file, &dir).unwrap();
+        assert_eq!(
+            c.driver_config().unwrap().get_password(),
+            Some(&b"from:file"[..])
+        );
+        assert_eq!(c.secrets(), ["from:file"]);
+        // Another database: no line matches.
+        let c = resolve(Some("postgres://app@db.internal/other"), &with_file, &dir).unwrap();
+        assert_eq!(c.driver_config().unwrap().get_password(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

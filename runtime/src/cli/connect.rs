@@ -73,10 +73,9 @@ fn connect_with(
     connection: &Connection,
     dbname: Option<&str>,
 ) -> Result<postgres::Client, ConnectError> {
-    let mut config: postgres::Config =
+    let mut config =
         connection
-            .config
-            .parse()
+            .driver_config()
             .map_err(|e: postgres::Error| ConnectError::Config {
                 config: redact(&connection.config),
                 reason: redact(&e.to_string()),

@@ -163,9 +163,8 @@ fn check(found: PgDump, server: u32) -> Result<PgDump, DumpError> {
 /// The libpq environment that points `pg_dump` at `connection` (the
 /// password goes in the environment, never on the command line).
 fn libpq_env(connection: &Connection) -> Result<Vec<(&'static str, String)>, DumpError> {
-    let config: postgres::Config = connection
-        .config
-        .parse()
+    let config = connection
+        .driver_config()
         .map_err(|e: postgres::Error| DumpError::Connection(redact(&e.to_string())))?;
     let mut env = Vec::new();
     let hosts: Vec<String> = config
@@ -355,6 +354,7 @@ mod tests {
             ssl: SslMode::VerifyFull,
             root_cert: Some(PathBuf::from("/ca.pem")),
             source: "test",
+            defaults: Default::default(),
         };
         let env = libpq_env(&c).unwrap();
         let get = |k: &str| {

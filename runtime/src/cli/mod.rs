@@ -34,6 +34,7 @@ mod fleet;
 pub use crate::adopt::AdoptedRow;
 #[doc(hidden)]
 pub mod output;
+mod pgpass;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
