@@ -186,6 +186,26 @@ fn sslmode_require_verify_ca_and_verify_full() {
         err.contains("UnknownIssuer") || err.contains("unknown issuer"),
         "{err}"
     );
+    // PGSSLMODE and PGSSLROOTCERT are defaults under the string, as in libpq.
+    let root = dir.join("ca.crt").display().to_string();
+    let env = |k: &str| match k {
+        "PGSSLMODE" => Some("verify-full".to_string()),
+        "PGSSLROOTCERT" => Some(root.clone()),
+        _ => None,
+    };
+    let from_env = |host: &str| {
+        resolve(
+            Some(&format!(
+                "host={host} port={port} user=postgres dbname=postgres"
+            )),
+            &env,
+            &dir,
+        )
+        .unwrap()
+    };
+    assert!(uses_tls(&mut connect(&from_env("localhost")).unwrap()));
+    let err = refused(&from_env("127.0.0.1"));
+    assert!(err.contains("certificate not valid for name"), "{err}");
     // disable: plain.
     assert!(!uses_tls(
         &mut connect(&at("127.0.0.1", "disable")).unwrap()
