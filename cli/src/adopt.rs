@@ -412,5 +412,10 @@ fn run(
             String::new()
         }
     );
+    if let Some(newest) = report.done.iter().map(|d| d.version).max() {
+        println!(
+            "the adopted history ran already: to lint only migrations written after it, keep `[lints] from = {newest}` in the folder's sqlstrata.toml (`import` sets it)"
+        );
+    }
     Ok(())
 }

@@ -207,10 +207,44 @@ fn import_command(tool: import::Tool, source: &Path, dir: &Path, dry_run: bool) 
             );
         }
     }
+    // The lint baseline: the imported history ran already; lint what is new.
+    if let Some(version) = plan.baseline {
+        let toml = dir.join(sqlstrata_core::config::FILE_NAME);
+        let existing = std::fs::read_to_string(&toml).ok();
+        match import::with_baseline(existing.as_deref(), version) {
+            Ok(text) if existing.as_deref() == Some(text.as_str()) => {}
+            Ok(text) => {
+                let verb = if dry_run { "would set" } else { "set" };
+                println!(
+                    "{verb} the lint baseline in {}: `[lints] from = {version}` (warnings only for migrations newer than the imported history; errors for all)",
+                    toml.display()
+                );
+                if !dry_run && let Err(e) = std::fs::write(&toml, text) {
+                    eprintln!("error: cannot write {}: {e}", toml.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            Err(e) => eprintln!(
+                "warning: {} was left as it is ({e}); add `[lints] from = {version}` to lint only migrations newer than the imported history",
+                toml.display()
+            ),
+        }
+    }
+    for (name, why) in &plan.skipped {
+        println!("not imported: {name}: {why}");
+    }
+    let n = plan.migrations.len();
     println!(
-        "{} {} migration(s) from {tool}{}",
+        "{} {n} source migration(s) -> {n} file(s) from {tool}{}{}",
         if dry_run { "would import" } else { "imported" },
-        plan.migrations.len(),
+        if plan.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} other source entries not imported (listed above)",
+                plan.skipped.len()
+            )
+        },
         if errors > 0 {
             format!(
                 "; {errors} statement(s) fail sqlstrata's check ({tool} never checked them): fix them in the files, nothing was dropped"

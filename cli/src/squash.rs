@@ -387,5 +387,26 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
         archive.display(),
         dir.join(&file_name).display()
     );
+    // The squashed history ran already: lint only what comes after it.
+    let toml = dir.join(sqlstrata_core::config::FILE_NAME);
+    let existing = std::fs::read_to_string(&toml).ok();
+    let newest = squashed
+        .last()
+        .map_or(request.to, |m| m.version())
+        .max(request.to);
+    match crate::import::with_baseline(existing.as_deref(), newest) {
+        Ok(t) if existing.as_deref() == Some(t.as_str()) => {}
+        Ok(t) => match std::fs::write(&toml, t) {
+            Ok(()) => println!(
+                "set the lint baseline in {}: `[lints] from = {newest}`",
+                toml.display()
+            ),
+            Err(e) => eprintln!("warning: cannot write {}: {e}", toml.display()),
+        },
+        Err(e) => eprintln!(
+            "warning: {} was left as it is ({e}); add `[lints] from = {newest}` to lint only migrations after the baseline",
+            toml.display()
+        ),
+    }
     Ok(())
 }

@@ -261,7 +261,7 @@ fn every_tool_imports_adopts_and_then_runs_as_sqlstrata() {
         let o = sqlstrata(&work, &db.url, &["import", "--from", case.tool, "old"]);
         assert!(o.status.success(), "{label}: {}", text(&o));
         assert!(
-            text(&o).contains("imported 3 migration(s)"),
+            text(&o).contains("imported 3 source migration(s) -> 3 file(s)"),
             "{label}: {}",
             text(&o)
         );
@@ -544,4 +544,335 @@ fn adopt_refuses_a_failed_or_dirty_history_a_missing_file_and_a_used_table() {
     );
     assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), 1);
     assert_eq!(count(&mut c, "SELECT count(*) FROM _sqlx_migrations"), 2);
+}
+
+fn check(work: &Path) -> Output {
+    bin()
+        .current_dir(work)
+        .args(["--dir", "migrations", "check"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn migrations_that_share_a_version_are_refused_naming_every_file() {
+    let db = Scratch::new();
+    /// (tool, its files, the clashes the error must name)
+    type Clash<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Clash<'_>> = vec![
+        (
+            "golang-migrate",
+            vec![
+                ("0000_alter_table_migrations.up.sql", "SELECT 1;"),
+                ("0000_create_extension_btree.up.sql", "SELECT 2;"),
+                ("0000_create_extension_btree.down.sql", "SELECT 2;"),
+                ("0000_create_users.up.sql", "SELECT 3;"),
+                ("0001_a.up.sql", "SELECT 4;"),
+                ("0001_b.up.sql", "SELECT 5;"),
+                ("0002_c.up.sql", "SELECT 6;"),
+            ],
+            vec![
+                "version 0: 0000_alter_table_migrations.up.sql, 0000_create_extension_btree.up.sql + 0000_create_extension_btree.down.sql, 0000_create_users.up.sql",
+                "version 1: 0001_a.up.sql, 0001_b.up.sql",
+            ],
+        ),
+        (
+            "sqlx",
+            vec![
+                ("1_a.sql", "SELECT 1;"),
+                ("1_b.up.sql", "SELECT 2;"),
+                ("1_b.down.sql", "SELECT 2;"),
+            ],
+            vec!["version 1: 1_a.sql, 1_b.up.sql + 1_b.down.sql"],
+        ),
+        (
+            "refinery",
+            vec![("V1__a.sql", "SELECT 1;"), ("U1__b.sql", "SELECT 2;")],
+            vec!["version 1: U1__b.sql, V1__a.sql"],
+        ),
+        (
+            "diesel",
+            vec![
+                ("2024-01-01-000001_a/up.sql", "SELECT 1;"),
+                ("2024-01-01-000001_b/up.sql", "SELECT 2;"),
+            ],
+            vec!["version 20240101000001: 2024-01-01-000001_a/, 2024-01-01-000001_b/"],
+        ),
+        (
+            "goose",
+            vec![
+                ("001_a.sql", "-- +goose Up\nSELECT 1;\n"),
+                ("001_b.sql", "-- +goose Up\nSELECT 2;\n"),
+            ],
+            vec!["version 1: 001_a.sql, 001_b.sql"],
+        ),
+        (
+            "dbmate",
+            vec![
+                ("001_a.sql", "-- migrate:up\nSELECT 1;\n"),
+                ("1_b.sql", "-- migrate:up\nSELECT 2;\n"),
+            ],
+            vec!["version 1: 001_a.sql, 1_b.sql"],
+        ),
+        (
+            "sql",
+            vec![("001_a.sql", "SELECT 1;\n"), ("001_b.sql", "SELECT 2;\n")],
+            vec!["version 1: 001_a.sql, 001_b.sql"],
+        ),
+        (
+            "ts",
+            vec![
+                ("001_a.ts", "export const up = `SELECT 1;`;\n"),
+                ("001_b.ts", "export const up = `SELECT 2;`;\n"),
+            ],
+            vec!["version 1: 001_a.ts, 001_b.ts"],
+        ),
+    ];
+    for (tool, files, clashes) in cases {
+        let work = dir(&format!("clash-{tool}"));
+        write(&work.join("old"), &files);
+        let o = sqlstrata(&work, &db.url, &["import", "--from", tool, "old"]);
+        let out = text(&o);
+        assert!(!o.status.success(), "{tool}: {out}");
+        assert!(out.contains("nothing was written"), "{tool}: {out}");
+        for clash in clashes {
+            assert!(out.contains(clash), "{tool}: `{clash}` in {out}");
+        }
+        assert!(!work.join("migrations").exists(), "{tool}: nothing written");
+    }
+}
+
+#[test]
+fn names_golang_migrate_would_not_read_are_clear_errors() {
+    let db = Scratch::new();
+    for (file, says) in [
+        (
+            "0157.up.sql",
+            "0157.up.sql:1: the name has a version but no title",
+        ),
+        (
+            "0158_add_x_up.sql",
+            "0158_add_x_up.sql:1: the name ends in `_up.sql`",
+        ),
+    ] {
+        let work = dir("badname");
+        write(
+            &work.join("old"),
+            &[(file, "SELECT 1;"), ("0001_ok.up.sql", "SELECT 1;")],
+        );
+        let o = sqlstrata(
+            &work,
+            &db.url,
+            &["import", "--from", "golang-migrate", "old"],
+        );
+        assert!(!o.status.success());
+        assert!(text(&o).contains(says), "{}", text(&o));
+        assert!(!work.join("migrations").exists());
+    }
+}
+
+#[test]
+fn a_golang_migrate_folder_keeps_what_each_file_meant() {
+    let originals: &[(&str, &str)] = &[
+        (
+            "0001_create_users.up.sql",
+            "CREATE TABLE users (id int PRIMARY KEY, email text);\n",
+        ),
+        ("0001_create_users.down.sql", "DROP TABLE users;\n"),
+        (
+            "0002_index_email.up.sql",
+            "CREATE INDEX CONCURRENTLY users_email ON users (email);\n",
+        ),
+        (
+            "0002_index_email.down.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS users_email;\n",
+        ),
+        (
+            "0003_blocks.up.sql",
+            "BEGIN;\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCOMMIT;\n\nBEGIN;\nCREATE TABLE b (id int REFERENCES users);\nCOMMIT;\n\nBEGIN;\nALTER TABLE users ADD COLUMN name text;\nCOMMIT;\n",
+        ),
+        (
+            "0003_blocks.down.sql",
+            "BEGIN;\nALTER TABLE users DROP COLUMN name;\nDROP TABLE b;\nDROP TABLE a;\nCOMMIT;\n",
+        ),
+        (
+            "0004_wrapped.up.sql",
+            "BEGIN;\nCREATE TABLE c (id int);\nCOMMIT;\n",
+        ),
+        ("0004_wrapped.down.sql", "DROP TABLE c;\n"),
+        ("README.md", "# migrations\n"),
+    ];
+    let work = dir("golang-meaning");
+    write(&work.join("old"), originals);
+    let db = Scratch::new();
+    let o = sqlstrata(
+        &work,
+        &db.url,
+        &["import", "--from", "golang-migrate", "old"],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("imported 4 source migration(s) -> 4 file(s) from golang-migrate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not imported: README.md: not a golang-migrate migration file"),
+        "{out}"
+    );
+    let read = |f: &str| fs::read_to_string(work.join("migrations").join(f)).unwrap();
+    let users = read("001_create_users.sql");
+    assert!(
+        users.contains("-- Imported from golang-migrate: 0001_create_users.up.sql + 0001_create_users.down.sql\n"),
+        "each file named once: {users}"
+    );
+    assert!(!users.contains("no-transaction"), "{users}");
+    assert!(read("002_index_email.sql").contains("-- sqlstrata: no-transaction\n"));
+    assert!(out.contains("golang-migrate ran it without a transaction, and it holds a statement PostgreSQL refuses inside one"), "{out}");
+    let blocks = read("003_blocks.sql");
+    assert!(
+        blocks.contains("-- sqlstrata: no-transaction\n"),
+        "{blocks}"
+    );
+    assert!(
+        blocks.contains("BEGIN;\nCREATE TABLE a (id int);"),
+        "the blocks are kept: {blocks}"
+    );
+    assert!(
+        out.contains("it holds 4 `BEGIN` ... `COMMIT` block(s), each kept atomic"),
+        "{out}"
+    );
+    let wrapped = read("004_wrapped.sql");
+    assert!(
+        !wrapped.contains("no-transaction") && !wrapped.contains("BEGIN;"),
+        "{wrapped}"
+    );
+    let o = check(&work);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("0 error(s), 0 warning(s)"),
+        "{}",
+        text(&o)
+    );
+
+    // The same end schema as golang-migrate's way: each file sent whole.
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let reference = Scratch::new();
+    let mut by_hand = reference.connect();
+    for (name, sql) in originals.iter().filter(|(n, _)| n.ends_with(".up.sql")) {
+        by_hand
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let options = sqlstrata::Options::default();
+    let ours = sqlstrata::verify::catalog_snapshot(&mut db.connect(), &options).unwrap();
+    let theirs = sqlstrata::verify::catalog_snapshot(&mut by_hand, &options).unwrap();
+    assert_eq!(ours, theirs);
+    let rows: i64 = db
+        .connect()
+        .query_one("SELECT count(*) FROM a", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
+    // And back down.
+    let o = sqlstrata(&work, &db.url, &["reset", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(tables(&mut db.connect()), Vec::<String>::new());
+}
+
+#[test]
+fn a_long_diesel_history_is_not_linted_again() {
+    let work = dir("diesel-history");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..300 {
+        let folder = format!("2020-01-01-{:06}_step_{i}", i + 1);
+        let (up, down) = match i % 6 {
+            0 => (
+                format!("CREATE TABLE t{i} (id int, a text);\n"),
+                format!("DROP TABLE t{i};\n"),
+            ),
+            1 => (
+                format!("CREATE INDEX t{p}_a ON t{p} (a);\n", p = i - 1),
+                format!("DROP INDEX t{p}_a;\n", p = i - 1),
+            ),
+            2 => (
+                format!("ALTER TABLE t{p} RENAME COLUMN a TO b;\n", p = i - 2),
+                format!("ALTER TABLE t{p} RENAME COLUMN b TO a;\n", p = i - 2),
+            ),
+            3 => (
+                format!("ALTER TABLE t{p} ADD COLUMN c int NOT NULL;\n", p = i - 3),
+                format!("ALTER TABLE t{p} DROP COLUMN c;\n", p = i - 3),
+            ),
+            4 => (
+                format!("ALTER TABLE t{p} DROP COLUMN c;\n", p = i - 4),
+                format!("ALTER TABLE t{p} ADD COLUMN c int;\n", p = i - 4),
+            ),
+            _ => {
+                files.push((
+                    format!("{folder}/metadata.toml"),
+                    "run_in_transaction = false\n".into(),
+                ));
+                (
+                    format!("CREATE INDEX CONCURRENTLY t{p}_b ON t{p} (b);\n", p = i - 5),
+                    format!("DROP INDEX CONCURRENTLY t{p}_b;\n", p = i - 5),
+                )
+            }
+        };
+        files.push((format!("{folder}/up.sql"), up));
+        files.push((format!("{folder}/down.sql"), down));
+    }
+    files.push((
+        "00000000000000_diesel_initial_setup/up.sql".into(),
+        "SELECT 1;\n".into(),
+    ));
+    files.push((
+        "00000000000000_diesel_initial_setup/down.sql".into(),
+        "SELECT 1;\n".into(),
+    ));
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write(&work.join("old"), &borrowed);
+    let db = Scratch::new();
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "diesel", "old"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("imported 301 source migration(s) -> 301 file(s)"),
+        "{out}"
+    );
+    assert!(out.contains("`[lints] from = 20200101000300`"), "{out}");
+    assert_eq!(out.matches("warning:").count(), 0, "{out}");
+    let toml = fs::read_to_string(work.join("migrations/sqlstrata.toml")).unwrap();
+    assert!(toml.contains("from = 20200101000300"), "{toml}");
+    let o = check(&work);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("301 migration(s)") && out.contains("0 error(s), 0 warning(s)"),
+        "{out}"
+    );
+    // Every imported migration applies, the no-transaction ones included.
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A hazard written after the import is still warned.
+    write(
+        &work.join("migrations"),
+        &[(
+            "20990101000000_rename_again.sql",
+            "-- UP\nALTER TABLE t0 RENAME COLUMN b TO d;\n-- DOWN\nALTER TABLE t0 RENAME COLUMN d TO b;\n",
+        )],
+    );
+    let out = text(&check(&work));
+    assert!(
+        out.contains("0 error(s), 1 warning(s)") && out.contains("renaming-column"),
+        "{out}"
+    );
+    // Without the baseline, the whole history is linted again.
+    fs::write(work.join("migrations/sqlstrata.toml"), "").unwrap();
+    let out = text(&check(&work));
+    let warnings = out.matches("warning: ").count();
+    assert!(warnings >= 200, "{warnings}: the history's hazards");
 }

@@ -73,12 +73,19 @@ fn the_example_set_squashed_deployed_fresh_and_half_migrated_databases() {
         "{out}"
     );
     assert!(out.contains("007_backfill_display_names.sql"), "{out}");
-    let left: Vec<String> = fs::read_dir(dir.join("migrations"))
+    let mut left: Vec<String> = fs::read_dir(dir.join("migrations"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, ["007_squashed_baseline.sql"]);
+    left.sort();
+    assert_eq!(left, ["007_squashed_baseline.sql", "sqlstrata.toml"]);
+    let settings = fs::read_to_string(dir.join("migrations/sqlstrata.toml")).unwrap();
+    assert!(
+        settings.contains("[lints]") && settings.contains("from = 7"),
+        "the lint baseline moves to the squashed version: {settings}"
+    );
+    assert!(out.contains("set the lint baseline in"), "{out}");
     assert_eq!(
         fs::read_dir(dir.join("old")).unwrap().count(),
         7,

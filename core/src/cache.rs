@@ -207,6 +207,8 @@ impl Writer {
                 StatementKind::OutsideTransaction => 1,
                 StatementKind::CreateIndexConcurrently => 2,
                 StatementKind::ReindexConcurrently => 3,
+                StatementKind::BlockBegin => 4,
+                StatementKind::BlockEnd => 5,
                 _ => 0,
             });
         }
@@ -264,6 +266,8 @@ impl Reader<'_> {
                 1 => StatementKind::OutsideTransaction,
                 2 => StatementKind::CreateIndexConcurrently,
                 3 => StatementKind::ReindexConcurrently,
+                4 => StatementKind::BlockBegin,
+                5 => StatementKind::BlockEnd,
                 _ => return None,
             };
             out.push(Statement::new(sql, line).with_kind(kind));

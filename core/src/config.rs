@@ -8,6 +8,7 @@
 //! allow = ["ban-drop-column"]              # these rules are not checked at all
 //! warn = ["prefer-bigint-over-int"]        # opt-in rules, turned on as warnings
 //! tracking_table = "schema_migrations"     # the table `tracking-table-write` guards
+//! from = 20240101000000                    # warnings only for migrations newer than this
 //!
 //! [run]
 //! lock_timeout = "1s"        # how long each statement may wait for a lock ("0": no bound)
@@ -42,6 +43,9 @@ pub struct LintConfig {
     pub warn: Vec<String>,
     /// The tracking table's name.
     pub tracking_table: String,
+    /// The lint baseline: migrations up to this version (a history that ran
+    /// in production, imported or squashed) earn no warnings; errors still.
+    pub from: Option<i64>,
     /// The `[run]` settings: not the lints', carried to the runtime with
     /// the set (they change how it runs, not what the checks say).
     pub run: RunSettings,
@@ -55,6 +59,7 @@ impl Default for LintConfig {
             allow: Vec::new(),
             warn: Vec::new(),
             tracking_table: "schema_migrations".to_string(),
+            from: None,
             run: RunSettings::default(),
         }
     }
@@ -88,6 +93,7 @@ struct Lints {
     #[serde(default)]
     warn: Vec<String>,
     tracking_table: Option<String>,
+    from: Option<i64>,
 }
 
 impl LintConfig {
@@ -135,7 +141,7 @@ impl LintConfig {
                             format!("invalid settings: {}", e.message()),
                         )
                         .with_help(format!(
-                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn` and `tracking_table`, and `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`; see {FILE_NAME} in the README"
+                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn`, `tracking_table` and `from`, and `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`; see {FILE_NAME} in the README"
                         )),
                     ],
                 );
@@ -172,6 +178,7 @@ impl LintConfig {
             allow: file.lints.allow,
             warn: file.lints.warn,
             tracking_table: file.lints.tracking_table.unwrap_or(defaults.tracking_table),
+            from: file.lints.from,
             run,
         };
         for (list, names) in [
@@ -213,6 +220,15 @@ impl LintConfig {
         (config, problems)
     }
 
+    /// The severity `rule` has in the migration of `version`: none for a
+    /// lint (not an error) in the history up to the baseline (`from`).
+    pub fn severity_at(&self, rule: &Rule, version: i64) -> Option<Severity> {
+        if rule.level != Level::Error && self.from.is_some_and(|f| version <= f) {
+            return None;
+        }
+        self.severity(rule)
+    }
+
     /// The severity `rule` has under these settings; `None` when it is off.
     pub fn severity(&self, rule: &Rule) -> Option<Severity> {
         let listed = |list: &[String]| list.iter().any(|n| n == rule.name);
@@ -229,12 +245,13 @@ impl LintConfig {
     /// What the results of checking a file depend on, for the cache key.
     pub fn key(&self) -> String {
         format!(
-            "pg={};deny={};allow={};warn={};table={}",
+            "pg={};deny={};allow={};warn={};table={};from={:?}",
             self.pg,
             self.deny.join(","),
             self.allow.join(","),
             self.warn.join(","),
-            self.tracking_table
+            self.tracking_table,
+            self.from
         )
     }
 }

@@ -241,11 +241,12 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
         .iter()
         .map(|m| m.migration.clone())
         .collect();
-    if let Some(rule) = rules::rule("enum-value-used-in-batch")
-        && let Some(severity) = settings.severity(rule)
-    {
+    if let Some(rule) = rules::rule("enum-value-used-in-batch") {
         for (j, k, i) in rules::enum_value_used_in_batch(&set) {
             let (user, adder) = (&set[j], &set[i]);
+            let Some(severity) = settings.severity_at(rule, user.version()) else {
+                continue;
+            };
             let statement = &user.up()[k];
             let shown = format!("{}/{}", display.trim_end_matches('/'), user.file_name());
             let line = statement.line() as usize;

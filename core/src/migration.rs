@@ -10,7 +10,7 @@ use crate::directives::{self, Directive};
 use crate::grammar;
 use crate::lex::{Token, TokenKind, leading_words, tokenize};
 use crate::naming::FileName;
-use crate::rules::{self, Finding};
+use crate::rules::{self, Control, Finding};
 use crate::sections::{Headers, find_sections, read_header};
 use crate::split::{self, Section, section};
 use crate::validate::{Validation, validate};
@@ -82,11 +82,16 @@ fn kind_of(refuses: Option<&str>) -> StatementKind {
 /// assert_eq!(statement_kind("CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)"), StatementKind::CreateIndexConcurrently);
 /// assert_eq!(statement_kind("VACUUM t"), StatementKind::OutsideTransaction);
 /// assert_eq!(statement_kind("CREATE INDEX i ON t (a)"), StatementKind::Plain);
+/// assert_eq!(statement_kind("BEGIN"), StatementKind::BlockBegin);
 /// ```
 pub fn statement_kind(sql: &str) -> StatementKind {
-    match tokenize(sql) {
-        Ok(tokens) => kind_of(rules::needs_no_transaction(sql, &tokens)),
-        Err(_) => StatementKind::Plain,
+    let Ok(tokens) = tokenize(sql) else {
+        return StatementKind::Plain;
+    };
+    match rules::transaction_control(&leading_words(sql, &tokens, 3)) {
+        Some((_, Control::Begin)) => StatementKind::BlockBegin,
+        Some((_, Control::End)) => StatementKind::BlockEnd,
+        _ => kind_of(rules::needs_no_transaction(sql, &tokens)),
     }
 }
 
@@ -152,6 +157,7 @@ pub fn read_migration_with(
     }
     let mut reader = Reader {
         display,
+        version: name.version,
         src,
         lines,
         line_starts,
@@ -222,6 +228,8 @@ pub fn check_script(display: &str, source: &str) -> (Vec<Statement>, Vec<Diagnos
 
 struct Reader<'a> {
     display: &'a str,
+    /// The migration's version (the lint baseline's `from` reads it).
+    version: i64,
     src: &'a str,
     /// The file's lines, for the line a diagnostic shows.
     lines: Vec<&'a str>,
@@ -265,7 +273,7 @@ impl<'a> Reader<'a> {
         if allowed.contains(&rule.name) {
             return;
         }
-        let Some(severity) = self.config.severity(rule) else {
+        let Some(severity) = self.config.severity_at(rule, self.version) else {
             return;
         };
         let (line, column) = self.position(finding.offset);
@@ -387,7 +395,7 @@ impl<'a> Reader<'a> {
         if up.is_empty()
             && !file.allow.contains(&"empty-up")
             && let Some(rule) = rules::rule("empty-up")
-            && let Some(severity) = self.config.severity(rule)
+            && let Some(severity) = self.config.severity_at(rule, self.version)
         {
             let (line, column) = if sections.has_markers {
                 let tok = tokens[sections.head.end];
@@ -427,7 +435,7 @@ impl<'a> Reader<'a> {
             && !file.irreversible
             && !file.allow.contains(&"missing-down")
             && let Some(rule) = rules::rule("missing-down")
-            && let Some(severity) = self.config.severity(rule)
+            && let Some(severity) = self.config.severity_at(rule, self.version)
         {
             let tok = tokens[sections.head.end];
             let d = self
@@ -449,7 +457,8 @@ impl<'a> Reader<'a> {
             .iter()
             .flat_map(|(parse, _)| grammar::enum_values_added(&parse.syntax_node()))
             .collect();
-        let mut findings = rules::squawk_findings(&up_section, self.config, !file.no_transaction);
+        let mut findings =
+            rules::squawk_findings(&up_section, self.config, self.version, !file.no_transaction);
         if !file.no_transaction {
             findings.extend(rules::enum_value_used_too_soon(&up_section, &enum_values));
         }
@@ -627,39 +636,77 @@ impl<'a> Reader<'a> {
         let src = self.src;
         let statements = &section.statements;
         let mut out = Vec::with_capacity(statements.len());
+        // In a `no-transaction` migration: the `BEGIN` of the block open now.
+        let mut open: Option<Token> = None;
         for (n, stmt) in statements.iter().enumerate() {
             let directives = &per_statement[first_index + n];
             let words = leading_words(src, stmt.tokens, 3);
             let head = stmt.tokens[0];
             let control = rules::transaction_control(&words);
-            if let Some(control) = &control
-                && let Some(rule) = rules::rule("transaction-control")
-            {
-                let mode = if file.no_transaction {
-                    "a `no-transaction` migration, whose statements each commit on their own"
+            let mut kind = kind_of(rules::needs_no_transaction(src, stmt.tokens));
+            if let Some((named, what)) = &control {
+                let refused = if !file.no_transaction {
+                    Some(format!(
+                        "`{named}` in a migration that runs in a transaction"
+                    ))
                 } else {
-                    "a migration that runs in a transaction"
+                    match (what, open.is_some()) {
+                        (Control::Begin, false) => {
+                            open = Some(head);
+                            kind = StatementKind::BlockBegin;
+                            None
+                        }
+                        (Control::End, true) => {
+                            open = None;
+                            kind = StatementKind::BlockEnd;
+                            None
+                        }
+                        (Control::Savepoint, true) => None,
+                        (Control::Begin, true) => Some(format!(
+                            "`{named}` inside a transaction block of a `no-transaction` migration (a block's `BEGIN` is closed by `COMMIT` or `ROLLBACK` before the next)"
+                        )),
+                        (Control::Never, _) => Some(format!("`{named}` in a migration")),
+                        (_, false) => Some(format!(
+                            "`{named}` outside a transaction block of a `no-transaction` migration, whose statements each commit on their own"
+                        )),
+                    }
                 };
-                self.error(
-                    rule.name,
-                    &head,
-                    format!("`{control}` in {mode}: {}", rule.why),
-                    Some(rule.fix.into()),
-                );
-            }
-            let refuses = rules::needs_no_transaction(src, stmt.tokens);
-            let kind = kind_of(refuses);
-            if control.is_none()
-                && !file.no_transaction
-                && let Some(kind) = refuses
+                if let Some(message) = refused
+                    && let Some(rule) = rules::rule("transaction-control")
+                {
+                    let (why, fix) = if file.no_transaction {
+                        (
+                            "a block must close before the next opens and before the section ends, so that no transaction stays open across the runner's own records",
+                            "balance it: `BEGIN;` ... `COMMIT;` (or `ROLLBACK;`), savepoints inside only",
+                        )
+                    } else {
+                        (rule.why, rule.fix)
+                    };
+                    self.error(
+                        rule.name,
+                        &head,
+                        format!("{message}: {why}"),
+                        Some(fix.into()),
+                    );
+                }
+            } else if let Some(name) = rules::needs_no_transaction(src, stmt.tokens)
+                && (!file.no_transaction || open.is_some())
                 && let Some(rule) = rules::rule("needs-no-transaction")
             {
-                self.error(
-                    rule.name,
-                    &head,
-                    format!("`{kind}` cannot run inside a transaction block"),
-                    Some(rule.fix.into()),
-                );
+                let (message, fix) = if file.no_transaction {
+                    (
+                        format!(
+                            "`{name}` cannot run inside a transaction block, and this one is inside the migration's `BEGIN` ... `COMMIT`"
+                        ),
+                        "move it out of the block".to_string(),
+                    )
+                } else {
+                    (
+                        format!("`{name}` cannot run inside a transaction block"),
+                        rule.fix.to_string(),
+                    )
+                };
+                self.error(rule.name, &head, message, Some(fix));
             }
             let checked = if directives.unchecked {
                 if let Some(semi) = top_level_semicolon(stmt.tokens) {
@@ -692,6 +739,16 @@ impl<'a> Reader<'a> {
                 .with_kind(kind),
                 checked,
             ));
+        }
+        if let Some(begin) = open
+            && let Some(rule) = rules::rule("transaction-control")
+        {
+            self.error(
+                rule.name,
+                &begin,
+                "this `BEGIN` is never closed: a transaction block of a `no-transaction` migration ends with `COMMIT` or `ROLLBACK` before the end of its section".into(),
+                Some("close it with `COMMIT;`".into()),
+            );
         }
         out
     }

@@ -105,9 +105,14 @@ fn each_rule_of_a_file() {
         (
             "001_a.sql",
             "-- sqlstrata: no-transaction\n-- UP\nSELECT 1;\n-- DOWN\nBEGIN;\nSELECT 1;\nEND;\n",
+            &[],
+        ),
+        (
+            "001_a.sql",
+            "-- sqlstrata: no-transaction\n-- UP\nSELECT 1;\nEND;\n-- DOWN\nBEGIN;\nSELECT 1;\n",
             &[
-                ("transaction-control", Error, Some((5, 1))),
-                ("transaction-control", Error, Some((7, 1))),
+                ("transaction-control", Error, Some((4, 1))),
+                ("transaction-control", Error, Some((6, 1))),
             ],
         ),
         (

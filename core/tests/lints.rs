@@ -340,3 +340,105 @@ fn findings_point_at_their_statement() {
         ]
     );
 }
+
+#[test]
+fn the_baseline_quiets_the_history_and_keeps_its_errors() {
+    let (base, problems) = LintConfig::parse("[lints]\nfrom = 2\n", "sqlstrata.toml");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(base.from, Some(2));
+    assert_ne!(
+        base.key(),
+        LintConfig::default().key(),
+        "a cache entry depends on it"
+    );
+    let hazard = up("ALTER TABLE users RENAME COLUMN a TO b;");
+    let at = |version: &str, sql: &str, config: &LintConfig| {
+        let file = format!("{version}_x.sql");
+        let name = parse_file_name(&file).unwrap();
+        let (_, d) = read_migration_with(&file, &name, &file, sql, config);
+        let mut found: Vec<(&'static str, Severity)> =
+            d.iter().map(|d| (d.rule, d.severity)).collect();
+        found.sort();
+        found
+    };
+    // History (up to 2): no warning, even a denied one; errors still.
+    assert_eq!(at("002", &hazard, &base), vec![]);
+    assert_eq!(
+        at("001", "-- UP\nSELECT 1;\n", &base),
+        vec![],
+        "missing-down too"
+    );
+    let (denied, _) = LintConfig::parse(
+        "[lints]\nfrom = 2\ndeny = [\"renaming-column\"]\n",
+        "sqlstrata.toml",
+    );
+    assert_eq!(at("002", &hazard, &denied), vec![]);
+    assert_eq!(
+        at(
+            "002",
+            &up("CREATE INDEX CONCURRENTLY i ON t (a);\nSELEC 1;"),
+            &base
+        ),
+        vec![("needs-no-transaction", Error), ("syntax", Error)]
+    );
+    // After the baseline: warned as ever.
+    assert_eq!(
+        at("003", &hazard, &base),
+        vec![("renaming-column", Warning)]
+    );
+    assert_eq!(
+        at("003", &hazard, &denied),
+        vec![("renaming-column", Error)]
+    );
+    // Off: every file is linted.
+    assert_eq!(
+        at("002", &hazard, &LintConfig::default()),
+        vec![("renaming-column", Warning)]
+    );
+}
+
+#[test]
+fn balanced_transaction_blocks_are_allowed_in_a_no_transaction_migration_only() {
+    let d = LintConfig::default();
+    let ok = no_tx(
+        "BEGIN;\nCREATE TABLE a (id int);\nSAVEPOINT s;\nINSERT INTO a VALUES (1);\nRELEASE SAVEPOINT s;\nCOMMIT;\nCREATE INDEX CONCURRENTLY a_id ON a (id);\nSTART TRANSACTION;\nALTER TABLE a ADD COLUMN b int;\nROLLBACK TO SAVEPOINT nowhere;\nEND;\nBEGIN;\nSELECT 1;\nROLLBACK;",
+    );
+    assert_eq!(lints(&ok, &d), vec![]);
+    for (body, why) in [
+        ("BEGIN;\nSELECT 1;", "never closed"),
+        ("COMMIT;", "outside a transaction block"),
+        ("SAVEPOINT s;", "outside a transaction block"),
+        ("BEGIN;\nBEGIN;\nCOMMIT;", "inside a transaction block"),
+        ("BEGIN;\nCOMMIT AND CHAIN;\nCOMMIT;", "in a migration"),
+        ("BEGIN;\nPREPARE TRANSACTION 'x';", "in a migration"),
+    ] {
+        let name = parse_file_name("002_x.sql").unwrap();
+        let (_, diagnostics) =
+            read_migration_with("002_x.sql", &name, "002_x.sql", &no_tx(body), &d);
+        let messages: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.rule == "transaction-control")
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(why)),
+            "{body}: {messages:?}"
+        );
+    }
+    // A statement that refuses a transaction block, inside one.
+    assert_eq!(
+        lints(
+            &no_tx("BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;"),
+            &d
+        ),
+        vec![("needs-no-transaction", Error)]
+    );
+    // In a migration that runs in a transaction, still every one.
+    assert_eq!(
+        lints(&up("BEGIN;\nSELECT 1;\nCOMMIT;"), &d),
+        vec![
+            ("transaction-control", Error),
+            ("transaction-control", Error)
+        ]
+    );
+}

@@ -171,6 +171,8 @@ fn statements(name: String, list: &[Statement], sections: &mut Vec<TokenStream2>
             StatementKind::OutsideTransaction => quote! { OutsideTransaction },
             StatementKind::CreateIndexConcurrently => quote! { CreateIndexConcurrently },
             StatementKind::ReindexConcurrently => quote! { ReindexConcurrently },
+            StatementKind::BlockBegin => quote! { BlockBegin },
+            StatementKind::BlockEnd => quote! { BlockEnd },
             _ => return quote! { ::sqlstrata::Statement::__static(#sql, #line) },
         };
         quote! { ::sqlstrata::Statement::__static_kind(#sql, #line, ::sqlstrata::StatementKind::#kind) }

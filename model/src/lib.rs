@@ -64,12 +64,22 @@ pub enum StatementKind {
     /// `REINDEX ... CONCURRENTLY`: like `CREATE INDEX CONCURRENTLY`, it
     /// waits by design and can leave an `INVALID` index (`..._ccnew`) behind.
     ReindexConcurrently,
+    /// `BEGIN` of a transaction block in a `no-transaction` migration: the
+    /// statements up to its end run (and are retried) as one transaction.
+    BlockBegin,
+    /// `COMMIT` or `ROLLBACK` that ends such a block.
+    BlockEnd,
 }
 
 impl StatementKind {
     /// Whether PostgreSQL refuses the statement inside a transaction block.
     pub fn refuses_transaction(self) -> bool {
-        self != StatementKind::Plain
+        matches!(
+            self,
+            StatementKind::OutsideTransaction
+                | StatementKind::CreateIndexConcurrently
+                | StatementKind::ReindexConcurrently
+        )
     }
 
     /// Whether it builds an index concurrently, and so can leave an

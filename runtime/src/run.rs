@@ -30,7 +30,7 @@ use crate::report::{Action, Done, LockWait, Report};
 use crate::retry::{Gave, Retries};
 use crate::script::{
     Batch, Segment, autocommit_sql, autocommit_statement_sql, render, segments, step_migration,
-    step_sql, transaction_batch,
+    step_sql, transaction_batch, units,
 };
 use crate::session::Piece;
 use crate::session::Session;
@@ -756,32 +756,35 @@ async fn autocommit<S: Session>(
     session.query(&attempt).await.map_err(Error::database(
         "recording the attempt in the tracking table",
     ))?;
-    for (n, s) in statements.iter().enumerate() {
+    for (n, unit) in units(statements).into_iter().enumerate() {
         if n > 0 {
             lock::renew(session, run.held).await?;
         }
-        if let Err(e) = autocommit_statement(session, run, m, s, report).await {
+        let first = &statements[unit.start];
+        let result = if unit.len() == 1 {
+            autocommit_statement(session, run, m, first, report).await
+        } else {
+            autocommit_block(session, run, m, &statements[unit], report).await
+        };
+        if let Err(e) = result {
             // Best effort: if the connection is gone, the attempt's row
             // already says the migration did not finish.
             let _ = session.query(&run.restore.text).await;
+            let line = e.line().unwrap_or(first.line());
             let record = match (step, n == 0 && matches!(e, Error::InvalidIndex { .. })) {
                 // Refused before its first statement ran: nothing to repair.
                 (Step::Apply(_), true) => tracking::delete_sql(run.id, m.version()),
                 (_, true) => {
                     tracking::set_state_sql(run.id, m.version(), RowState::Applied, None, None)
                 }
-                (Step::Apply(_), false) => tracking::set_state_sql(
-                    run.id,
-                    m.version(),
-                    RowState::Failed,
-                    Some(s.line()),
-                    None,
-                ),
+                (Step::Apply(_), false) => {
+                    tracking::set_state_sql(run.id, m.version(), RowState::Failed, Some(line), None)
+                }
                 (_, false) => tracking::set_state_sql(
                     run.id,
                     m.version(),
                     RowState::FailedDown,
-                    Some(s.line()),
+                    Some(line),
                     None,
                 ),
             };
@@ -900,6 +903,57 @@ async fn autocommit_statement<S: Session>(
             report,
             (m.file_name().to_string(), Some(s.line())),
             blockers,
+            gave,
+            bound,
+            &e,
+        )
+        .await?;
+    }
+}
+
+/// A transaction block of a `no-transaction` migration, from its `BEGIN` to
+/// its `COMMIT` (or `ROLLBACK`): its statements one by one inside it, and
+/// the whole block tried again from its `BEGIN` when one gives way to a
+/// lock (the block was rolled back: nothing of it happened).
+async fn autocommit_block<S: Session>(
+    session: &mut S,
+    run: &Run<'_>,
+    m: &Migration,
+    block: &[Statement],
+    report: &mut Report,
+) -> Result<(), Error> {
+    let mut retries = Retries::new(run.options.retry_budget(run.set));
+    loop {
+        let mut failed = None;
+        for s in block {
+            let (_, sql) = autocommit_statement_sql(run.set, m, s, run.options);
+            let started = Instant::now();
+            let span = trace::migration(m.version(), m.file_name(), true);
+            let result = trace::traced(session.query(&sql), span.clone()).await;
+            trace::within(&span, || {
+                trace::statement(m.file_name(), s.line(), started.elapsed())
+            });
+            if let Err(e) = result {
+                failed = Some((s, e));
+                break;
+            }
+        }
+        let Some((s, e)) = failed else {
+            return Ok(());
+        };
+        let _ = session.query("ROLLBACK").await;
+        let Some(gave) = Gave::of(&e) else {
+            return Err(statement_error(m, s, &e));
+        };
+        let bound = run.options.bounds_of(run.set, m, s).lock_timeout;
+        gave_way(
+            session,
+            run,
+            &mut retries,
+            report,
+            m.file_name().to_string(),
+            Some(s.line()),
+            s.sql(),
             gave,
             bound,
             &e,

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use sqlstrata_model::{Migration, Migrations, Statement};
+use sqlstrata_model::{Migration, Migrations, Statement, StatementKind};
 
 use crate::identity::Identity;
 use crate::options::{Options, TransactionMode};
@@ -202,6 +202,12 @@ pub fn autocommit_statement_sql(
     s: &Statement,
     options: &Options,
 ) -> (Option<String>, String) {
+    if matches!(
+        s.kind(),
+        StatementKind::BlockBegin | StatementKind::BlockEnd
+    ) {
+        return (None, s.sql().to_string());
+    }
     let bounds = options.bounds_of(set, m, s);
     if s.kind().refuses_transaction() {
         return (
@@ -213,6 +219,27 @@ pub fn autocommit_statement_sql(
         Some(local) => (None, format!("{};\n{}", local.text, s.sql())),
         None => (None, s.sql().to_string()),
     }
+}
+
+/// The units of a `no-transaction` migration's statements, as index
+/// ranges: each statement alone, or a transaction block from its `BEGIN` to
+/// its end (which runs, and is retried, as one transaction).
+pub fn units(statements: &[Statement]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < statements.len() {
+        let end = if statements[i].kind() == StatementKind::BlockBegin {
+            statements[i..]
+                .iter()
+                .position(|s| s.kind() == StatementKind::BlockEnd)
+                .map_or(statements.len(), |n| i + n + 1)
+        } else {
+            i + 1
+        };
+        out.push(i..end);
+        i = end;
+    }
+    out
 }
 
 /// The migration a step runs the statements of.

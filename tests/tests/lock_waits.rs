@@ -528,3 +528,55 @@ fn a_failed_concurrent_index_names_what_it_left_and_a_rerun_refuses_it() {
     assert_eq!(m.up(&mut c).unwrap().applied(), vec![1]);
     assert!(invalid(&mut c).is_empty());
 }
+
+#[test]
+fn a_transaction_block_of_a_no_transaction_migration_is_retried_whole_and_fails_whole() {
+    let db = prepared();
+    let file = |second: &str| {
+        format!(
+            "-- sqlstrata: no-transaction\n-- UP\nBEGIN;\nINSERT INTO side VALUES (1);\nINSERT INTO side VALUES (2);\nCOMMIT;\nBEGIN;\nINSERT INTO side VALUES (3);\n{second};\nCOMMIT;\n-- DOWN\nDELETE FROM side;\n"
+        )
+    };
+    let set = set_from_files(&[("001_blocks.sql", &file("ALTER TABLE t ADD COLUMN c int"))]);
+    let (_, hold) = blocker(&db, "SELECT count(*) FROM t", Duration::from_millis(2500));
+    let report = Migrator::new(&set).up(&mut db.connect()).unwrap();
+    hold.join().unwrap();
+    assert!(!report.lock_waits.is_empty());
+    assert!(
+        report.lock_waits.iter().all(|w| w.line == Some(9)),
+        "{:?}",
+        report.lock_waits
+    );
+    let mut c = db.connect();
+    let side = |c: &mut postgres::Client| -> Vec<i32> {
+        c.query("SELECT n FROM side ORDER BY n", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    assert_eq!(side(&mut c), vec![1, 2, 3], "each block's effect once");
+
+    // A statement that fails inside a block: that block is rolled back,
+    // the one before it stays, and the migration is recorded as failed there.
+    let db = prepared();
+    let set = set_from_files(&[("001_blocks.sql", &file("INSERT INTO missing VALUES (1)"))]);
+    let m = Migrator::new(&set);
+    let mut c = db.connect();
+    let err = m.up(&mut c).unwrap_err();
+    assert!(matches!(err, Error::Statement { line: 9, .. }), "{err:?}");
+    assert_eq!(side(&mut c), vec![1, 2]);
+    let status = m.status(&mut c).unwrap().status;
+    assert_eq!(
+        (status[0].state, status[0].failed_line),
+        (sqlstrata::State::Failed, Some(9))
+    );
+    let open: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(open, 0, "no transaction left open");
+}

@@ -8,39 +8,59 @@ use sqlstrata_core::split::statements;
 
 use super::{ImportError, Imported, Tool, snake};
 
-/// Reads the migrations of `tool` in `source`.
-pub fn read(tool: Tool, source: &Path) -> Result<Vec<Imported>, ImportError> {
-    let entries = list(source)?;
-    let mut out = match tool {
-        Tool::Sqlx => pairs(source, &entries, Tool::Sqlx)?,
-        Tool::GolangMigrate => pairs(source, &entries, Tool::GolangMigrate)?,
-        Tool::Refinery => refinery(source, &entries)?,
-        Tool::Diesel => diesel(source, &entries)?,
-        Tool::Goose => single(source, &entries, goose)?,
-        Tool::Dbmate => single(source, &entries, dbmate)?,
-        Tool::Sql => single(source, &entries, seed_sql)?,
-        Tool::Ts => ts(source, &entries)?,
-    };
-    for m in &mut out {
-        unwrap_transaction(m);
-    }
-    Ok(out)
+/// Source entries not imported, each with why.
+pub type Skipped = Vec<(String, String)>;
+
+/// What a source folder holds: its migrations, and every entry that is not
+/// one, with why.
+pub struct Source {
+    /// The migrations, in the order the folder lists them.
+    pub migrations: Vec<Imported>,
+    /// Each entry not imported, and the reason.
+    pub skipped: Skipped,
 }
 
-/// The entries of `source`, sorted by name.
-fn list(source: &Path) -> Result<Vec<String>, ImportError> {
+/// Reads the migrations of `tool` in `source`.
+pub fn read(tool: Tool, source: &Path) -> Result<Source, ImportError> {
+    let (entries, mut skipped) = list(source)?;
+    let mut out = match tool {
+        Tool::Sqlx => pairs(source, &entries, Tool::Sqlx, &mut skipped)?,
+        Tool::GolangMigrate => pairs(source, &entries, Tool::GolangMigrate, &mut skipped)?,
+        Tool::Refinery => refinery(source, &entries, &mut skipped)?,
+        Tool::Diesel => diesel(source, &entries, &mut skipped)?,
+        Tool::Goose => single(source, &entries, goose, &mut skipped)?,
+        Tool::Dbmate => single(source, &entries, dbmate, &mut skipped)?,
+        Tool::Sql => single(source, &entries, seed_sql, &mut skipped)?,
+        Tool::Ts => ts(source, &entries, &mut skipped)?,
+    };
+    for m in &mut out {
+        transaction_mode(m, tool);
+    }
+    skipped.sort();
+    Ok(Source {
+        migrations: out,
+        skipped,
+    })
+}
+
+/// The entries of `source`, sorted by name, and the hidden ones (never a
+/// migration) as skipped.
+fn list(source: &Path) -> Result<(Vec<String>, Skipped), ImportError> {
     let read_error = |e: std::io::Error| ImportError::Read {
         path: source.display().to_string(),
         reason: e.to_string(),
     };
-    let mut names: Vec<String> = fs::read_dir(source)
+    let (hidden, mut names): (Vec<String>, Vec<String>) = fs::read_dir(source)
         .map_err(read_error)?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
+        .partition(|n| n.starts_with('.'));
     names.sort();
-    Ok(names)
+    let skipped = hidden
+        .into_iter()
+        .map(|n| (n, "a hidden file".to_string()))
+        .collect();
+    Ok((names, skipped))
 }
 
 fn read_text(source: &Path, name: &str) -> Result<String, ImportError> {
@@ -82,11 +102,31 @@ fn take_first_line(sql: &str, marker: &str) -> Option<String> {
 }
 
 /// sqlx (`<V>_<desc>.sql`, `<V>_<desc>.up.sql` + `.down.sql`) and
-/// golang-migrate (`<V>_<title>.up.sql` + `.down.sql`).
-fn pairs(source: &Path, entries: &[String], tool: Tool) -> Result<Vec<Imported>, ImportError> {
-    let mut out: Vec<Imported> = Vec::new();
+/// golang-migrate (`<V>_<title>.up.sql` + `.down.sql`): one migration per
+/// name (version and title), its UP and DOWN paired by that name, never by
+/// the version alone (two names of one version are two migrations, which
+/// the plan refuses as a clash).
+fn pairs(
+    source: &Path,
+    entries: &[String],
+    tool: Tool,
+    skipped: &mut Skipped,
+) -> Result<Vec<Imported>, ImportError> {
+    /// The files of one name.
+    #[derive(Default)]
+    struct Files {
+        up: Option<(String, String)>,
+        down: Option<(String, String)>,
+        simple: Option<(String, String)>,
+        no_transaction: bool,
+    }
+    let mut by_name: std::collections::BTreeMap<(i64, String), Files> = Default::default();
     for name in entries {
         let Some(stem) = name.strip_suffix(".sql") else {
+            skipped.push((
+                name.clone(),
+                format!("not a {tool} migration file (they end in `.sql`)"),
+            ));
             continue;
         };
         let (stem, direction) = if let Some(s) = stem.strip_suffix(".up") {
@@ -95,6 +135,12 @@ fn pairs(source: &Path, entries: &[String], tool: Tool) -> Result<Vec<Imported>,
             (s, "down")
         } else if tool == Tool::Sqlx {
             (stem, "simple")
+        } else if stem.ends_with("_up") || stem.ends_with("_down") {
+            return Err(convert(
+                name,
+                1,
+                "the name ends in `_up.sql` or `_down.sql`: golang-migrate's files end in `.up.sql` or `.down.sql`; rename it",
+            ));
         } else {
             return Err(convert(
                 name,
@@ -102,59 +148,77 @@ fn pairs(source: &Path, entries: &[String], tool: Tool) -> Result<Vec<Imported>,
                 "golang-migrate files end in .up.sql or .down.sql",
             ));
         };
+        if !stem.contains('_') && stem.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(convert(
+                name,
+                1,
+                format!(
+                    "the name has a version but no title: {tool} names its files `<VERSION>_<title>{}`; rename it (e.g. `{stem}_initial{}`)",
+                    &name[stem.len()..],
+                    &name[stem.len()..]
+                ),
+            ));
+        }
         let (version, rest) = version_prefix(name, stem)?;
         let mut text = read_text(source, name)?;
-        let mut no_transaction = false;
+        let files = by_name.entry((version, rest.to_string())).or_default();
         if tool == Tool::Sqlx
+            && direction != "down"
             && let Some(rest) = take_first_line(&text, "-- no-transaction")
         {
             text = rest;
-            no_transaction = true;
+            files.no_transaction = true;
         }
-        let entry = match out.iter_mut().find(|m| m.version == version) {
-            Some(m) => m,
-            None => {
-                out.push(Imported {
-                    version,
-                    name: snake(rest),
-                    source: name.clone(),
-                    description: Some(rest.replace('_', " ")),
-                    up: String::new(),
-                    down: None,
-                    no_transaction: false,
-                    notes: Vec::new(),
-                });
-                out.last_mut().expect("just pushed")
+        let slot = match direction {
+            "up" => &mut files.up,
+            "down" => &mut files.down,
+            _ => &mut files.simple,
+        };
+        *slot = Some((name.clone(), text));
+    }
+    let mut out = Vec::new();
+    for ((version, rest), files) in by_name {
+        let up = match (files.up, files.simple) {
+            (Some(up), None) | (None, Some(up)) => up,
+            (Some(up), Some(simple)) => {
+                return Err(convert(
+                    &simple.0,
+                    1,
+                    format!(
+                        "both {} and {} hold the UP of one migration",
+                        up.0, simple.0
+                    ),
+                ));
+            }
+            (None, None) => {
+                let file = files.down.map(|d| d.0).unwrap_or_default();
+                return Err(convert(&file, 1, "a .down.sql file without its .up.sql"));
             }
         };
-        match direction {
-            "down" => {
-                entry.down = Some(text);
-                entry.source = format!("{} + {name}", entry.source);
-            }
-            _ => {
-                entry.up = text;
-                entry.no_transaction = no_transaction;
-                if direction == "up" && !entry.source.ends_with(".up.sql") {
-                    entry.source = format!("{name} + {}", entry.source);
-                }
-            }
-        }
-    }
-    for m in &out {
-        if m.up.trim().is_empty() && !m.source.contains(".up.sql") && m.down.is_some() {
-            return Err(convert(
-                &m.source,
-                1,
-                "a .down.sql file without its .up.sql",
-            ));
-        }
+        let source_name = match &files.down {
+            Some((down, _)) => format!("{} + {down}", up.0),
+            None => up.0.clone(),
+        };
+        out.push(Imported {
+            version,
+            name: snake(&rest),
+            source: source_name,
+            description: Some(rest.replace('_', " ")),
+            up: up.1,
+            down: files.down.map(|d| d.1),
+            no_transaction: files.no_transaction,
+            notes: Vec::new(),
+        });
     }
     Ok(out)
 }
 
 /// refinery: `V<N>__<name>.sql` and `U<N>__<name>.sql`, UP only.
-fn refinery(source: &Path, entries: &[String]) -> Result<Vec<Imported>, ImportError> {
+fn refinery(
+    source: &Path,
+    entries: &[String],
+    skipped: &mut Skipped,
+) -> Result<Vec<Imported>, ImportError> {
     let mut out = Vec::new();
     for name in entries {
         if name.ends_with(".rs") {
@@ -165,6 +229,10 @@ fn refinery(source: &Path, entries: &[String]) -> Result<Vec<Imported>, ImportEr
             ));
         }
         let Some(stem) = name.strip_suffix(".sql") else {
+            skipped.push((
+                name.clone(),
+                "not a refinery migration file (they end in `.sql`)".into(),
+            ));
             continue;
         };
         let parsed = stem
@@ -197,11 +265,19 @@ fn refinery(source: &Path, entries: &[String]) -> Result<Vec<Imported>, ImportEr
 
 /// diesel: a folder per migration, `<YYYY-MM-DD-HHMMSS>_<name>` (or 14
 /// digits), holding `up.sql`, `down.sql` and maybe `metadata.toml`.
-fn diesel(source: &Path, entries: &[String]) -> Result<Vec<Imported>, ImportError> {
+fn diesel(
+    source: &Path,
+    entries: &[String],
+    skipped: &mut Skipped,
+) -> Result<Vec<Imported>, ImportError> {
     let mut out = Vec::new();
     for name in entries {
         let dir = source.join(name);
         if !dir.is_dir() {
+            skipped.push((
+                name.clone(),
+                "not a diesel migration (each is a folder)".into(),
+            ));
             continue;
         }
         let digits: String = name
@@ -260,6 +336,7 @@ fn single(
     source: &Path,
     entries: &[String],
     parse: fn(&str, &str, &mut Imported) -> Result<(), ImportError>,
+    skipped: &mut Skipped,
 ) -> Result<Vec<Imported>, ImportError> {
     let mut out = Vec::new();
     for name in entries {
@@ -271,6 +348,10 @@ fn single(
             ));
         }
         let Some(stem) = name.strip_suffix(".sql") else {
+            skipped.push((
+                name.clone(),
+                "not a migration file (they end in `.sql`)".into(),
+            ));
             continue;
         };
         let (version, rest) = version_prefix(name, stem)?;
@@ -473,10 +554,18 @@ fn records_itself(statement: &str) -> bool {
 }
 
 /// seed `004`: `NNN_name.ts` with `export const up = \`...\`` and `down`.
-fn ts(source: &Path, entries: &[String]) -> Result<Vec<Imported>, ImportError> {
+fn ts(
+    source: &Path,
+    entries: &[String],
+    skipped: &mut Skipped,
+) -> Result<Vec<Imported>, ImportError> {
     let mut out = Vec::new();
     for name in entries {
         let Some(stem) = name.strip_suffix(".ts") else {
+            skipped.push((
+                name.clone(),
+                "not a migration file (they end in `.ts`)".into(),
+            ));
             continue;
         };
         let (version, rest) = version_prefix(name, stem)?;
@@ -636,34 +725,98 @@ fn remove_statements(
     (kept, removed)
 }
 
-/// A migration wrapped in its own `BEGIN` ... `COMMIT` (seed `004`'s
-/// advice): sqlstrata runs it in a transaction already, and a `COMMIT`
-/// inside would end sqlstrata's; the wrapper (the first and the last
-/// statement) is taken off, with a note.
-fn unwrap_transaction(m: &mut Imported) {
-    let fix = |sql: &mut String, section: &str, notes: &mut Vec<String>| {
-        let words = |s: &str| s.trim().trim_end_matches(';').trim().to_ascii_uppercase();
-        let opens = |s: &str| {
-            matches!(
-                words(s).as_str(),
-                "BEGIN" | "BEGIN TRANSACTION" | "BEGIN WORK" | "START TRANSACTION"
-            )
-        };
-        let closes = |s: &str| {
-            matches!(
-                words(s).as_str(),
-                "COMMIT" | "COMMIT TRANSACTION" | "COMMIT WORK" | "END" | "END TRANSACTION"
-            )
-        };
-        let Ok(tokens) = tokenize(sql) else {
-            return;
-        };
-        let list = statements(sql, &tokens);
-        let wrapped =
-            list.len() >= 2 && opens(list[0].text) && list.last().is_some_and(|st| closes(st.text));
-        if !wrapped {
-            return;
+/// How a section controls its transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    /// Not at all.
+    None,
+    /// One `BEGIN` ... `COMMIT` around everything (the advice of many
+    /// hand-written runners).
+    Wrapper,
+    /// `BEGIN` ... `COMMIT` blocks, several or with statements outside.
+    Blocks(usize),
+}
+
+fn control(sql: &str) -> Control {
+    use sqlstrata_core::StatementKind;
+    let Ok(tokens) = tokenize(sql) else {
+        return Control::None;
+    };
+    let kinds: Vec<StatementKind> = statements(sql, &tokens)
+        .iter()
+        .map(|s| sqlstrata_core::migration::statement_kind(s.text))
+        .collect();
+    let blocks = kinds
+        .iter()
+        .filter(|k| **k == StatementKind::BlockBegin)
+        .count();
+    let ends = kinds
+        .iter()
+        .filter(|k| **k == StatementKind::BlockEnd)
+        .count();
+    match (blocks, ends) {
+        (0, 0) => Control::None,
+        (1, 1)
+            if kinds.first() == Some(&StatementKind::BlockBegin)
+                && kinds.last() == Some(&StatementKind::BlockEnd) =>
+        {
+            Control::Wrapper
         }
+        (n, _) => Control::Blocks(n.max(1)),
+    }
+}
+
+/// What each migration meant for its transactions, kept:
+///
+/// - one that the tool ran outside a transaction (its own flag, or
+///   golang-migrate, which sends a file as it is) and that holds a statement
+///   PostgreSQL refuses in a transaction block becomes `no-transaction`;
+/// - one with explicit `BEGIN` ... `COMMIT` blocks (several, or with
+///   statements outside them) becomes `no-transaction`, where balanced
+///   blocks are allowed and each stays atomic;
+/// - otherwise it runs in sqlstrata's transaction, and a wrapper around a
+///   whole section is taken off (a `COMMIT` inside would end sqlstrata's).
+fn transaction_mode(m: &mut Imported, tool: Tool) {
+    use sqlstrata_core::StatementKind;
+    let up = control(&m.up);
+    let down = m.down.as_deref().map_or(Control::None, control);
+    let blocks = |c: Control| match c {
+        Control::None => 0,
+        Control::Wrapper => 1,
+        Control::Blocks(n) => n,
+    };
+    let n = blocks(up) + blocks(down);
+    if m.no_transaction {
+        if n > 0 {
+            m.notes.push(format!(
+                "its {n} `BEGIN` ... `COMMIT` block(s) are kept, each atomic, in a `no-transaction` migration, as {tool} ran them"
+            ));
+        }
+        return;
+    }
+    if matches!(up, Control::Blocks(_)) || matches!(down, Control::Blocks(_)) {
+        m.no_transaction = true;
+        m.notes.push(format!(
+            "marked `-- sqlstrata: no-transaction`: it holds {n} `BEGIN` ... `COMMIT` block(s), each kept atomic, and its other statements commit one by one"
+        ));
+        return;
+    }
+    let refuses = |sql: &str| {
+        tokenize(sql).is_ok_and(|tokens| {
+            statements(sql, &tokens).iter().any(|s| {
+                let kind: StatementKind = sqlstrata_core::migration::statement_kind(s.text);
+                kind.refuses_transaction()
+            })
+        })
+    };
+    if tool == Tool::GolangMigrate && (refuses(&m.up) || m.down.as_deref().is_some_and(refuses)) {
+        m.no_transaction = true;
+        m.notes.push(
+            "marked `-- sqlstrata: no-transaction`: golang-migrate ran it without a transaction, and it holds a statement PostgreSQL refuses inside one (such as `CREATE INDEX CONCURRENTLY`)".to_string(),
+        );
+        return;
+    }
+    let unwrap = |sql: &mut String, section: &str, notes: &mut Vec<String>| {
         let (kept, removed) = remove_statements(sql, |i, n, _| i == 0 || i + 1 == n);
         for (line, statement) in removed {
             notes.push(format!(
@@ -673,8 +826,12 @@ fn unwrap_transaction(m: &mut Imported) {
         }
         *sql = kept;
     };
-    fix(&mut m.up, "UP", &mut m.notes);
-    if let Some(down) = &mut m.down {
-        fix(down, "DOWN", &mut m.notes);
+    if up == Control::Wrapper {
+        unwrap(&mut m.up, "UP", &mut m.notes);
+    }
+    if down == Control::Wrapper
+        && let Some(d) = &mut m.down
+    {
+        unwrap(d, "DOWN", &mut m.notes);
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sqlstrata_core::naming::parse_file_name;
 use sqlstrata_core::{Diagnostic, Severity};
 
-pub use formats::read;
+pub use formats::{Source, read};
 
 /// The tools whose migrations can be imported (and whose history adopted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -127,16 +127,24 @@ pub enum ImportError {
         /// What is wrong.
         message: String,
     },
-    /// Two files claim one version.
-    #[error("version {version} is claimed by both {first} and {second}")]
-    Duplicate {
-        /// The version.
-        version: i64,
-        /// One file.
-        first: String,
-        /// The other.
-        second: String,
-    },
+    /// Migrations of the source that share a version: each would need its
+    /// own, and one file per version is all a folder can hold. Every clash
+    /// is named, and nothing is written.
+    #[error("{}", clashes_message(.0))]
+    Clashes(Vec<(i64, Vec<String>)>),
+}
+
+fn clashes_message(clashes: &[(i64, Vec<String>)]) -> String {
+    let n: usize = clashes.iter().map(|(_, f)| f.len()).sum();
+    let mut text = format!(
+        "{n} source migrations share {} version(s), so nothing was written (each becomes one file, and a version names one file):",
+        clashes.len()
+    );
+    for (version, files) in clashes {
+        text.push_str(&format!("\n  version {version}: {}", files.join(", ")));
+    }
+    text.push_str("\n  give each its own version in the source folder (for example renumber them in the order they ran), then import again");
+    text
 }
 
 /// What an import would write, and what it found.
@@ -144,23 +152,37 @@ pub struct Plan {
     /// The migrations, in version order.
     pub migrations: Vec<Imported>,
     /// Each migration's file, rendered, with the diagnostics our checker has
-    /// for it.
+    /// for it (under the lint baseline the import sets).
     pub files: Vec<(PathBuf, String, Vec<Diagnostic>)>,
+    /// Each source entry not imported, and why.
+    pub skipped: Vec<(String, String)>,
+    /// The lint baseline: the newest imported version.
+    pub baseline: Option<i64>,
 }
 
 /// Reads `source` as `tool`'s migrations and renders them into `dir`.
 pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> {
-    let mut migrations = read(tool, source)?;
-    migrations.sort_by_key(|m| m.version);
-    for pair in migrations.windows(2) {
-        if pair[0].version == pair[1].version {
-            return Err(ImportError::Duplicate {
-                version: pair[0].version,
-                first: pair[0].source.clone(),
-                second: pair[1].source.clone(),
-            });
+    let Source {
+        mut migrations,
+        skipped,
+    } = read(tool, source)?;
+    migrations.sort_by(|a, b| (a.version, &a.source).cmp(&(b.version, &b.source)));
+    let mut clashes: Vec<(i64, Vec<String>)> = Vec::new();
+    for group in migrations.chunk_by(|a, b| a.version == b.version) {
+        if group.len() > 1 {
+            clashes.push((
+                group[0].version,
+                group.iter().map(|m| m.source.clone()).collect(),
+            ));
         }
     }
+    if !clashes.is_empty() {
+        return Err(ImportError::Clashes(clashes));
+    }
+    let baseline = migrations.iter().map(|m| m.version).max();
+    // Checked as the folder will be: its settings, with the history quiet.
+    let (mut config, _) = sqlstrata_core::config::LintConfig::read(dir, "sqlstrata.toml");
+    config.from = config.from.max(baseline);
     let files = migrations
         .iter()
         .map(|m| {
@@ -170,7 +192,10 @@ pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> 
             let display = path.display().to_string();
             let diagnostics = match parse_file_name(&file_name) {
                 Ok(name) => {
-                    sqlstrata_core::migration::read_migration(&display, &name, &file_name, &text).1
+                    sqlstrata_core::migration::read_migration_with(
+                        &display, &name, &file_name, &text, &config,
+                    )
+                    .1
                 }
                 Err(e) => vec![Diagnostic::file(
                     Severity::Error,
@@ -182,7 +207,38 @@ pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> 
             (path, text, diagnostics)
         })
         .collect();
-    Ok(Plan { migrations, files })
+    Ok(Plan {
+        migrations,
+        files,
+        skipped,
+        baseline,
+    })
+}
+
+/// `dir/sqlstrata.toml` with `[lints] from` at least `version` (the file
+/// made when there is none; its other contents, comments and layout kept).
+pub fn with_baseline(existing: Option<&str>, version: i64) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = existing
+        .unwrap_or("")
+        .parse()
+        .map_err(|e: toml_edit::TomlError| format!("cannot read it: {e}"))?;
+    let lints = doc
+        .entry("lints")
+        .or_insert_with(toml_edit::table)
+        .as_table_mut()
+        .ok_or("`lints` is not a table")?;
+    let current = lints.get("from").and_then(toml_edit::Item::as_integer);
+    if current.is_none_or(|c| c < version) {
+        lints["from"] = toml_edit::value(version);
+        if let Some(mut key) = lints.key_mut("from")
+            && current.is_none()
+        {
+            key.leaf_decor_mut().set_prefix(
+                "# Lint warnings only for migrations newer than this (a history that already ran).\n",
+            );
+        }
+    }
+    Ok(doc.to_string())
 }
 
 /// A name as our files need it: lower-case `a-z`, `0-9` and `_`.
@@ -206,6 +262,23 @@ pub(crate) fn snake(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_baseline_is_written_keeping_what_the_file_says() {
+        let new = with_baseline(None, 20240101).unwrap();
+        assert!(new.contains("[lints]"), "{new}");
+        assert!(new.contains("from = 20240101"), "{new}");
+        let kept = with_baseline(Some("# mine\n[lints]\npg = 15 # oldest\n"), 7).unwrap();
+        assert!(
+            kept.starts_with("# mine\n[lints]\npg = 15 # oldest\n"),
+            "{kept}"
+        );
+        assert!(kept.contains("from = 7"), "{kept}");
+        // Never lowered.
+        let higher = with_baseline(Some("[lints]\nfrom = 9\n"), 7).unwrap();
+        assert_eq!(higher, "[lints]\nfrom = 9\n");
+        assert!(with_baseline(Some("lints = 3"), 7).is_err());
+    }
 
     #[test]
     fn names_become_snake_case() {

@@ -25,6 +25,7 @@ pub(crate) use needs_no_transaction::needs_no_transaction;
 pub(crate) use session_setting::session_settings;
 pub(crate) use squawk::squawk_findings;
 pub(crate) use tracking_table_write::tracking_table_writes;
+pub use transaction_control::Control;
 pub(crate) use transaction_control::transaction_control;
 
 /// A rule's finding at a place in a file, before the settings and the
@@ -165,9 +166,9 @@ pub const RULES: &[Rule] = &[
         name: "transaction-control",
         level: Level::Error,
         kind: Kind::Ours,
-        what: "controls the transaction (`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`, ...)",
+        what: "controls the transaction (`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`, ...) where sqlstrata owns it",
         why: "sqlstrata owns the transaction and the record of each migration: a `COMMIT` would end the batch's transaction half-way and hide the rest from its record",
-        fix: "remove it; for statements that cannot run in a transaction, mark the migration `-- sqlstrata: no-transaction`",
+        fix: "remove it; for statements that cannot run in a transaction, mark the migration `-- sqlstrata: no-transaction`, where balanced `BEGIN` ... `COMMIT` blocks are allowed",
     },
     Rule {
         name: "needs-no-transaction",

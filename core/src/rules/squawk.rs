@@ -14,12 +14,13 @@ use crate::split::Section;
 pub(crate) fn squawk_findings(
     section: &Section<'_>,
     config: &LintConfig,
+    version: i64,
     in_transaction: bool,
 ) -> Vec<Finding> {
     let enabled: Vec<(&'static Rule, squawk_linter::Rule)> = RULES
         .iter()
         .filter_map(|r| match r.kind {
-            Kind::Squawk(s) if config.severity(r).is_some() => Some((r, s)),
+            Kind::Squawk(s) if config.severity_at(r, version).is_some() => Some((r, s)),
             _ => None,
         })
         .collect();
