@@ -6,19 +6,35 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn cargo(dir: &Path, target: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO"))
-        .args(args)
+fn cargo(dir: &Path, target: &Path, args: &[&str], home: Option<&Path>) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO"));
+    c.args(args)
         .arg("--quiet")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("run cargo")
+        .env_remove("RUSTFLAGS");
+    if let Some(home) = home {
+        // A home the macro's cache cannot be made in; cargo's own home and
+        // rustup's stay where they are.
+        let real = std::env::var("HOME").unwrap_or_default();
+        let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{real}/.cargo"));
+        let rustup_home =
+            std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{real}/.rustup"));
+        c.env("HOME", home)
+            .env("CARGO_HOME", cargo_home)
+            .env("RUSTUP_HOME", rustup_home)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("SQLSTRATA_CACHE_DIR");
+    }
+    c.output().expect("run cargo")
 }
 
 fn run(dir: &Path, target: &Path) -> Result<String, String> {
-    let out = cargo(dir, target, &["run", "--offline"]);
+    run_with_home(dir, target, None)
+}
+
+fn run_with_home(dir: &Path, target: &Path, home: Option<&Path>) -> Result<String, String> {
+    let out = cargo(dir, target, &["run", "--offline"], home);
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
@@ -87,4 +103,18 @@ fn cargo_rebuilds_when_migrations_change() {
     // Removed.
     fs::remove_file(m.join("002_b.sql")).unwrap();
     assert_eq!(run(&app, &target).unwrap(), "1:2");
+
+    // A home no cache can be made in (a read-only one; `/proc` refuses
+    // even root): only speed is lost. The build succeeds, sees a change,
+    // and a broken file is the same error.
+    let unwritable = Path::new("/proc/self/sqlstrata-no-home");
+    fs::write(m.join("002_b.sql"), "CREATE TABLE b (id int);\n").unwrap();
+    assert_eq!(
+        run_with_home(&app, &target, Some(unwritable)).unwrap(),
+        "1:2 2:1"
+    );
+    fs::write(m.join("002_b.sql"), "CREATE TABLE b (id int;\n").unwrap();
+    let err = run_with_home(&app, &target, Some(unwritable)).unwrap_err();
+    assert!(err.contains("migrations/002_b.sql:1:"), "{err}");
+    assert!(!unwritable.exists());
 }

@@ -19,7 +19,7 @@ const LINGER_MS: &str = "1000";
 
 fn child() {
     let server = Server::shared().unwrap_or_else(|e| panic!("{e}"));
-    let dir = server.socket_dir().expect("a shared server of our own");
+    let dir = server.home().expect("a shared server of our own");
     let mut c = postgres::Client::connect(server.admin_url(), postgres::NoTls).unwrap();
     let started: String = c
         .query_one("SELECT pg_postmaster_start_time()::text", &[])

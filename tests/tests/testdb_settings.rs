@@ -210,14 +210,123 @@ fn sqlstrata_keep_failed_keeps_a_failed_tests_database() {
     }
 }
 
+/// In the child: `DATABASE_URL` names a role that may only create
+/// databases; sync and async test databases work there.
+fn createdb_only_child() {
+    let db = TestDb::new(&MIGRATIONS).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = db.connect().unwrap();
+    let (user, tables): (String, i64) = c
+        .query_one(
+            "SELECT current_user::text, (SELECT count(*) FROM pg_tables WHERE schemaname = 'public')",
+            &[],
+        )
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let other = runtime.block_on(async { TestDb::new_async(&MIGRATIONS).await.unwrap() });
+    println!("user={user} tables={tables} second={}", other.name());
+}
+
+fn a_role_that_may_only_create_databases_gets_test_databases() {
+    let server = Server::shared().unwrap();
+    let role = format!("sqlstrata_createdb_{}", std::process::id());
+    let mut admin = admin();
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN CREATEDB NOSUPERUSER"))
+        .unwrap();
+    let url = match server.socket_dir() {
+        Some(dir) => format!(
+            "host={} port={} user={role} dbname=postgres",
+            dir.display(),
+            server.port()
+        ),
+        // DATABASE_URL already names the server: this role on it.
+        None => {
+            admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+            return;
+        }
+    };
+    let o = child("createdb_only_child", &[("DATABASE_URL", &url)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(said(&o, "user"), role);
+    assert_ne!(said(&o, "tables"), "0", "migrated");
+    // What it made is its own, and gone after it.
+    let left = count(
+        &mut admin,
+        "SELECT count(*) FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1 AND d.datname LIKE 'sqlstrata_test_%'",
+        &role,
+    );
+    assert_eq!(left, 0, "its test databases were dropped");
+    // Its template and pool clones stay for the next run; not this role's.
+    let owned: Vec<String> = admin
+        .query(
+            "SELECT datname::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1",
+            &[&role],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for name in owned {
+        admin
+            .batch_execute(&format!("ALTER DATABASE \"{name}\" IS_TEMPLATE false"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .unwrap();
+    }
+    admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+}
+
+/// In the child: no place for the data.
+fn nowhere_child() {
+    match TestDb::new(&MIGRATIONS) {
+        Ok(_) => println!("error=none"),
+        Err(e) => println!("error={}", e.to_string().replace(' ', "_")),
+    }
+}
+
+fn when_no_place_has_room_one_error_says_what_was_tried() {
+    let o = child(
+        "nowhere_child",
+        &[
+            ("SQLSTRATA_TEST_SERVER", "private"),
+            ("SQLSTRATA_TEST_DATA_DIR", "/proc/self/sqlstrata-nowhere"),
+            ("DATABASE_URL", ""),
+        ],
+    );
+    let error = said(&o, "error").replace('_', " ");
+    assert!(
+        error.contains("no place for the test server's data"),
+        "{error}"
+    );
+    assert!(
+        error.contains("SQLSTRATA TEST DATA DIR (/proc/self/sqlstrata-nowhere): cannot create it"),
+        "{error}"
+    );
+}
+
 fn main() {
     match std::env::var(CHILD).as_deref() {
+        Ok("nowhere_child") => nowhere_child(),
+        Ok("createdb_only_child") => createdb_only_child(),
         Ok("pool_size_child") => pool_size_child(),
         Ok("clone_strategy_child") => clone_strategy_child(),
         Ok("keep_failed_child") => keep_failed_child(),
         Ok(other) => panic!("no case {other}"),
         Err(_) => {
-            let cases: [(&str, fn()); 3] = [
+            let cases: [(&str, fn()); 5] = [
+                (
+                    "when_no_place_has_room_one_error_says_what_was_tried",
+                    when_no_place_has_room_one_error_says_what_was_tried,
+                ),
+                (
+                    "a_role_that_may_only_create_databases_gets_test_databases",
+                    a_role_that_may_only_create_databases_gets_test_databases,
+                ),
                 (
                     "the_pool_holds_sqlstrata_pool_size_clones",
                     the_pool_holds_sqlstrata_pool_size_clones,

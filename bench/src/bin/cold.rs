@@ -12,6 +12,10 @@
 //! - the floor: PostgreSQL's own start, `pg_ctl start -w` of an initdb'd
 //!   data directory, and `initdb` itself.
 //!
+//! Each where the data lives: on disk (the default, `<target>/sqlstrata`)
+//! and on tmpfs (`SQLSTRATA_TEST_DATA_DIR=/dev/shm/...`); and a warm
+//! database (the template built, the pool filled) in the same process.
+//!
 //! cargo run --release -p sqlstrata-bench --bin cold
 
 use std::path::{Path, PathBuf};
@@ -25,30 +29,70 @@ fn child(n: usize) {
     let db = sqlstrata::testing::TestDb::new(&set).expect("a test database");
     let mut c = db.connect().expect("connect");
     c.simple_query("SELECT 1").expect("query");
+    println!("ready");
+    // Warm: the template is there, the pool refilled between tests.
+    let mut warm = Vec::new();
+    for _ in 0..RUNS {
+        std::thread::sleep(Duration::from_millis(150));
+        let start = Instant::now();
+        let db = sqlstrata::testing::TestDb::new(&set).expect("a warm test database");
+        warm.push(start.elapsed());
+        drop(db);
+    }
+    warm.sort();
+    println!("warm_us={}", sqlstrata_bench::median(&warm).as_micros());
 }
 
-fn spawn(n: usize, env: &[(&str, &str)]) -> Duration {
+/// Runs a child; how long until it had its first database, and its warm
+/// median (microseconds).
+fn spawn(n: usize, env: &[(&str, &str)]) -> (Duration, u128) {
+    use std::io::BufRead;
     let start = Instant::now();
-    let status = Command::new(std::env::current_exe().expect("exe"))
+    let mut child = Command::new(std::env::current_exe().expect("exe"))
         .args(["child", &n.to_string()])
         .envs(env.iter().copied())
         .env_remove("DATABASE_URL")
-        .status()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .expect("spawn");
-    assert!(status.success());
-    start.elapsed()
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut first = None;
+    let mut warm = None;
+    while let Some(Ok(line)) = lines.next() {
+        if line == "ready" {
+            first = Some(start.elapsed());
+        } else if let Some(v) = line.strip_prefix("warm_us=") {
+            warm = v.parse().ok();
+        }
+    }
+    assert!(child.wait().expect("child").success());
+    (first.expect("ready"), warm.expect("the child's warm time"))
 }
 
-/// The shared servers' directories (on tmpfs).
+/// Where the shared servers' directories are: `SQLSTRATA_TEST_DATA_DIR`,
+/// else `<target>/sqlstrata`.
+fn root() -> PathBuf {
+    match std::env::var_os("SQLSTRATA_TEST_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::current_exe()
+            .expect("exe")
+            .ancestors()
+            .find(|d| d.join("CACHEDIR.TAG").is_file())
+            .expect("a target directory")
+            .join("sqlstrata"),
+    }
+}
+
+/// The shared servers' directories.
 fn shared_dirs() -> Vec<PathBuf> {
-    std::fs::read_dir("/dev/shm")
+    std::fs::read_dir(root())
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
                 .filter(|p| {
                     p.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("sqlstrata-pg-") && n.len() == 29)
+                        .is_some_and(|n| n.starts_with("pg-"))
                 })
                 .collect()
         })
@@ -90,7 +134,7 @@ fn as_postgres(program: &Path) -> Command {
 /// PostgreSQL's own start and initdb, on a data directory of our own.
 fn floor() -> (Duration, Duration) {
     let bin = bindir();
-    let dir = PathBuf::from("/dev/shm/sqlstrata-bench-floor");
+    let dir = root().join("bench-floor");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     Command::new("chown")
@@ -119,7 +163,7 @@ fn floor() -> (Duration, Duration) {
         assert!(ok);
     });
     let options = format!(
-        "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
+        "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c dynamic_shared_memory_type=mmap",
         dir.display()
     );
     let mut starts = Vec::new();
@@ -158,40 +202,46 @@ fn main() {
     let quick = [("SQLSTRATA_SERVER_LINGER_MS", "100")];
     let (start, initdb) = floor();
     println!(
-        "floor: initdb {}, pg_ctl start -w {}",
+        "data in {}: floor: initdb {}, pg_ctl start -w {}",
+        root().display(),
         ms(initdb),
         ms(start)
     );
     println!(
-        "| migrations | first ever | cold (data kept) | shared (server up) | private (before) |"
+        "| migrations | first ever | cold (data kept) | shared (server up) | private (before) | warm (same process) |"
     );
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     for n in [10, 1000] {
         // First ever: nothing kept.
         wait_stopped();
         for d in shared_dirs() {
             let _ = std::fs::remove_dir_all(d);
         }
-        let first = spawn(n, &quick);
+        let (first, _) = spawn(n, &quick);
         let mut cold = Vec::new();
+        let mut warm = Vec::new();
         for _ in 0..RUNS {
             wait_stopped();
-            cold.push(spawn(n, &quick));
+            let (c, w) = spawn(n, &quick);
+            cold.push(c);
+            warm.push(Duration::from_micros(w as u64));
         }
         cold.sort();
+        warm.sort();
         // Shared: a server kept up by the runs around each.
-        let shared = sqlstrata_bench::time_runs(RUNS, || {
-            spawn(n, &[]);
-        });
-        let private = sqlstrata_bench::time_runs(RUNS.min(5), || {
-            spawn(n, &[("SQLSTRATA_TEST_SERVER", "private")]);
-        });
+        let mut shared: Vec<Duration> = (0..RUNS).map(|_| spawn(n, &[]).0).collect();
+        shared.sort();
+        let mut private: Vec<Duration> = (0..RUNS.min(5))
+            .map(|_| spawn(n, &[("SQLSTRATA_TEST_SERVER", "private")]).0)
+            .collect();
+        private.sort();
         println!(
-            "| {n} | {} | **{}** | {} | {} |",
+            "| {n} | {} | **{}** | {} | {} | {:.2} ms |",
             ms(first),
             ms(sqlstrata_bench::median(&cold)),
             ms(sqlstrata_bench::median(&shared)),
-            ms(sqlstrata_bench::median(&private))
+            ms(sqlstrata_bench::median(&private)),
+            sqlstrata_bench::median(&warm).as_secs_f64() * 1e3
         );
     }
 }

@@ -12,6 +12,7 @@
 //! # fn main() {}
 //! ```
 
+mod place;
 mod server;
 mod shared;
 mod templates;

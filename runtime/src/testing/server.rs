@@ -19,6 +19,17 @@ pub enum ServerError {
          Install them (Debian/Ubuntu: apt-get install -y postgresql) or set DATABASE_URL to a server where this user may create databases"
     )]
     NoBinaries,
+    /// No place has room for the server's data (see the `place` module).
+    #[error(
+        "no place for the test server's data: each needs {needed_mb} MB free and must be reachable by the server's user. Tried: {tried}. \
+         Free some space, or set SQLSTRATA_TEST_DATA_DIR to a directory that has it, or DATABASE_URL to a server where this user may create databases"
+    )]
+    NoRoom {
+        /// Each place tried, and why it did not fit.
+        tried: String,
+        /// The free space a place needs.
+        needed_mb: u64,
+    },
     /// A step of starting the server failed.
     #[error("starting the test PostgreSQL server failed while {doing}: {detail}")]
     Start {
@@ -39,6 +50,8 @@ pub struct Server {
     url: Option<String>,
     /// For a server we started: the directory of its unix socket.
     socket_dir: Option<PathBuf>,
+    /// For a server we started: the directory holding its data directory.
+    home: Option<PathBuf>,
     /// The port (of the socket file name, and of TCP when listening).
     port: u16,
 }
@@ -84,6 +97,7 @@ impl Server {
                 base: None,
                 url: Some(url),
                 socket_dir: None,
+                home: None,
                 port: 5432,
             });
         }
@@ -93,8 +107,8 @@ impl Server {
         }
         let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
         let port = 5432;
-        let dir = super::shared::join(&bin, port)?;
-        Ok(Server::on_socket(dir, port))
+        let (home, socket) = super::shared::join(&bin, port)?;
+        Ok(Server::on_socket(socket, home, port))
     }
 
     /// Starts a server of this process's own (not the shared one), with
@@ -103,31 +117,30 @@ impl Server {
     /// process exits.
     pub fn start_local(local: &LocalServer) -> Result<Server, ServerError> {
         let bin = find_bindir().ok_or(ServerError::NoBinaries)?;
-        let root = if !local.durable && Path::new("/dev/shm").is_dir() {
-            PathBuf::from("/dev/shm")
-        } else {
-            std::env::temp_dir()
-        };
+        let as_root = is_root();
+        let root = super::place::choose(as_root)?;
         let unique = format!(
-            "sqlstrata-pg-{}-{}",
+            "private-{}-{:x}",
             std::process::id(),
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         );
-        let dir = root.join(unique);
+        let dir = root.join(&unique);
+        let socket = socket_dir(&dir, &unique);
         let data = dir.join("data");
-        std::fs::create_dir_all(&dir).map_err(|e| ServerError::Start {
-            doing: "creating the data directory",
-            detail: e.to_string(),
-        })?;
-        let as_root = is_root();
-        if as_root {
-            // initdb refuses to run as root: the server runs as `postgres`.
-            run(
-                Command::new("chown").args(["postgres:postgres"]).arg(&dir),
-                "handing the directory to the postgres user",
-            )?;
+        for d in [&dir, &socket] {
+            std::fs::create_dir_all(d).map_err(|e| ServerError::Start {
+                doing: "creating the data directory",
+                detail: e.to_string(),
+            })?;
+            if as_root {
+                // initdb refuses to run as root: the server runs as `postgres`.
+                run(
+                    Command::new("chown").args(["postgres:postgres"]).arg(d),
+                    "handing the directory to the postgres user",
+                )?;
+            }
         }
         initdb(&bin, &data, as_root)?;
         for (name, content) in &local.files {
@@ -156,7 +169,7 @@ impl Server {
         let tuning = tuning(local.durable);
         let mut options = format!(
             "-k {} -p {port} -c listen_addresses={listen}{tuning} -c max_connections=200 -c shared_buffers=128MB",
-            dir.display()
+            socket.display()
         );
         for (key, value) in &local.settings {
             options.push_str(&format!(" -c {key}={value}"));
@@ -173,7 +186,7 @@ impl Server {
         // A watchdog stops the server and removes its files once this
         // process is gone, however it ends.
         let stop = format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {pg_ctl} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {pg_ctl} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}' '{socket}'",
             pid = std::process::id(),
             pg_ctl = if as_root {
                 format!("runuser -u postgres -- '{}'", bin.join("pg_ctl").display())
@@ -182,19 +195,21 @@ impl Server {
             },
             data = data.display(),
             dir = dir.display(),
+            socket = socket.display(),
         );
         watchdog(&stop)?;
-        Ok(Server::on_socket(dir, port))
+        Ok(Server::on_socket(socket, dir, port))
     }
 
     /// A server we started, listening on the unix socket in `dir`.
-    fn on_socket(dir: PathBuf, port: u16) -> Server {
+    fn on_socket(dir: PathBuf, home: PathBuf, port: u16) -> Server {
         let base = format!("host={} port={port} user=postgres", dir.display());
         Server {
             admin: format!("{base} dbname=postgres"),
             base: Some(base),
             url: None,
             socket_dir: Some(dir),
+            home: Some(home),
             port,
         }
     }
@@ -207,6 +222,13 @@ impl Server {
     /// For a server started here: the directory holding its unix socket.
     pub fn socket_dir(&self) -> Option<&Path> {
         self.socket_dir.as_deref()
+    }
+
+    /// For a server started here: the directory holding its data directory
+    /// (`data`) and log, on disk where there is room (see the README's
+    /// "Testing with sqlstrata").
+    pub fn home(&self) -> Option<&Path> {
+        self.home.as_deref()
     }
 
     /// A connection string for the maintenance database.
@@ -246,6 +268,18 @@ fn replace_dbname(url: &str, name: &str) -> String {
             .filter(|kv| !kv.starts_with("dbname="))
             .collect();
         format!("{} dbname={name}", kept.join(" "))
+    }
+}
+
+/// The directory for the unix socket of a server whose files are in `dir`:
+/// `dir` itself, unless the socket's path would pass the 107 bytes a socket
+/// path may have (a deep checkout), then a short one in `/tmp`.
+pub(crate) fn socket_dir(dir: &Path, key: &str) -> PathBuf {
+    let longest = dir.join(".s.PGSQL.65535.lock");
+    if longest.as_os_str().len() <= 100 {
+        dir.to_path_buf()
+    } else {
+        PathBuf::from("/tmp").join(format!("sqlstrata-s-{key}"))
     }
 }
 
@@ -289,8 +323,11 @@ pub(crate) fn tuning(durable: bool) -> String {
     if durable {
         String::new()
     } else {
-        // Test data is thrown away: durability buys nothing here.
-        " -c fsync=off -c full_page_writes=off -c synchronous_commit=off".to_string()
+        // Test data is thrown away: durability buys nothing here. Dynamic
+        // shared memory in files of the data directory, not in /dev/shm
+        // (a container's is 64 MB, and what is there is memory).
+        " -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c dynamic_shared_memory_type=mmap"
+            .to_string()
     }
 }
 
@@ -393,6 +430,7 @@ mod tests {
             base: None,
             url: Some("postgres://app:s3cret@db:5432/postgres".into()),
             socket_dir: None,
+            home: None,
             port: 5432,
         };
         let shown = format!("{server:?}");

@@ -14,35 +14,34 @@
 //!   binaries is shorter), taking `lock` so that no process starts using it
 //!   meanwhile. A process that finds no watchdog starts one.
 //!
-//! The data directory stays (on tmpfs when there is one) for the next run:
-//! no `initdb`, and the template databases of unchanged migration sets are
-//! still there. A data directory the server cannot start from is made anew.
+//! The data directory stays for the next run, on disk where `cargo clean`
+//! or a sweep reclaims it (see the `place` module): no `initdb`, and the
+//! template databases of unchanged migration sets are still there. A data
+//! directory the server cannot start from is made anew.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use super::server::{ServerError, initdb, is_root, pg_ctl, run, tuning, watchdog};
+use super::place;
+use super::server::{ServerError, initdb, is_root, pg_ctl, run, socket_dir, tuning, watchdog};
 
-/// Where the shared server of this project and these binaries lives.
-fn home(bin: &Path) -> PathBuf {
+/// Where the shared server of this project and these binaries lives: its
+/// directory (data, log, locks) and the directory of its socket.
+fn home(bin: &Path, as_root: bool) -> Result<(PathBuf, PathBuf), ServerError> {
     // The target directory holds CACHEDIR.TAG; the test binary is below it.
-    let target = std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            exe.ancestors()
-                .find(|d| d.join("CACHEDIR.TAG").is_file())
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_else(std::env::temp_dir);
+    let target = place::target_dir().unwrap_or_else(std::env::temp_dir);
     let key = fnv(&[&target.display().to_string(), &bin.display().to_string()]);
-    let base = if Path::new("/dev/shm").is_dir() {
-        PathBuf::from("/dev/shm")
-    } else {
-        std::env::temp_dir()
-    };
-    base.join(format!("sqlstrata-pg-{key:016x}"))
+    let root = place::choose(as_root)?;
+    let home = root.join(format!("pg-{key:016x}"));
+    place::sweep(
+        &root,
+        &home,
+        std::time::Duration::from_secs(place::STALE_DAYS * 86_400),
+    );
+    let socket = socket_dir(&home, &format!("{key:016x}"));
+    Ok((home, socket))
 }
 
 fn fnv(parts: &[&str]) -> u64 {
@@ -75,27 +74,30 @@ fn linger_ms() -> u64 {
         .unwrap_or(3000)
 }
 
-/// Starts the shared server, or joins it; returns its socket directory.
-pub(crate) fn join(bin: &Path, port: u16) -> Result<PathBuf, ServerError> {
-    let dir = home(bin);
-    std::fs::create_dir_all(&dir).map_err(failed("creating the shared server's directory"))?;
+/// Starts the shared server, or joins it; returns its directory and its
+/// socket directory.
+pub(crate) fn join(bin: &Path, port: u16) -> Result<(PathBuf, PathBuf), ServerError> {
     let as_root = is_root();
-    if as_root {
-        run(
-            Command::new("chown").arg("postgres:postgres").arg(&dir),
-            "handing the shared server's directory to the postgres user",
-        )?;
+    let (dir, socket) = home(bin, as_root)?;
+    for d in [&dir, &socket] {
+        std::fs::create_dir_all(d).map_err(failed("creating the shared server's directory"))?;
+        if as_root {
+            run(
+                Command::new("chown").arg("postgres:postgres").arg(d),
+                "handing the shared server's directory to the postgres user",
+            )?;
+        }
     }
     let lock = File::create(dir.join("lock")).map_err(failed("opening the server lock"))?;
     lock.lock().map_err(failed("taking the server lock"))?;
     let data = dir.join("data");
-    if !answers(&dir, port) {
-        let started = start(bin, &dir, &data, port, as_root);
+    if !answers(&socket, port) {
+        let started = start(bin, &dir, &socket, &data, port, as_root);
         if started.is_err() {
             // A data directory it cannot start from (a crash, another
             // version's): made anew, once.
             let _ = std::fs::remove_dir_all(&data);
-            start(bin, &dir, &data, port, as_root)?;
+            start(bin, &dir, &socket, &data, port, as_root)?;
         }
     }
     let users = File::create(dir.join("users")).map_err(failed("opening the users file"))?;
@@ -105,7 +107,7 @@ pub(crate) fn join(bin: &Path, port: u16) -> Result<PathBuf, ServerError> {
     let _ = USING.set(users);
     ensure_watchdog(bin, &dir, &data, as_root)?;
     drop(lock);
-    Ok(dir)
+    Ok((dir, socket))
 }
 
 /// Whether a server answers on the socket in `dir`.
@@ -120,14 +122,21 @@ fn answers(dir: &Path, port: u16) -> bool {
     postgres::Client::connect(&url, postgres::NoTls).is_ok()
 }
 
-fn start(bin: &Path, dir: &Path, data: &Path, port: u16, as_root: bool) -> Result<(), ServerError> {
+fn start(
+    bin: &Path,
+    dir: &Path,
+    socket: &Path,
+    data: &Path,
+    port: u16,
+    as_root: bool,
+) -> Result<(), ServerError> {
     if !data.join("PG_VERSION").is_file() {
         let _ = std::fs::remove_dir_all(data);
         initdb(bin, data, as_root)?;
     }
     let options = format!(
         "-k {} -p {port} -c listen_addresses=''{} -c max_connections=200 -c shared_buffers=128MB",
-        dir.display(),
+        socket.display(),
         tuning(false)
     );
     run(
