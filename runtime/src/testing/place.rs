@@ -58,6 +58,12 @@ fn candidates() -> Vec<(PathBuf, &'static str)> {
     out
 }
 
+/// Whether `dir` is one every user of the machine shares (made open to all,
+/// sticky, like `/tmp`).
+fn shared_by_all(dir: &Path) -> bool {
+    dir == Path::new("/var/tmp/sqlstrata") || dir == std::env::temp_dir().join("sqlstrata")
+}
+
 /// The cargo target directory this process runs from (it holds
 /// `CACHEDIR.TAG`), if any.
 pub(crate) fn target_dir() -> Option<PathBuf> {
@@ -84,7 +90,13 @@ pub(crate) fn choose(as_root: bool) -> Result<PathBuf, ServerError> {
 
 /// Why `dir` cannot hold a server's data, if it cannot.
 fn fits(dir: &Path, as_root: bool) -> Result<(), String> {
+    let existed = dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create it ({e})"))?;
+    #[cfg(unix)]
+    if !existed && shared_by_all(dir) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777));
+    }
     let probe = dir.join(format!(".probe-{}", std::process::id()));
     std::fs::write(&probe, b"x").map_err(|e| format!("cannot write in it ({e})"))?;
     let _ = std::fs::remove_file(&probe);
