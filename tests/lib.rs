@@ -43,6 +43,7 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
                     enum_values: Vec::new(),
                     squashes: Vec::new(),
                     bounds: Default::default(),
+                    repeatable: false,
                 })
             })
             .collect(),
@@ -154,6 +155,10 @@ pub fn schema_snapshot(client: &mut postgres::Client) -> Vec<String> {
         .collect()
 }
 
+/// The roles besides `postgres` that PgBouncer lets in (trust, as the
+/// server); a test creates those it uses.
+pub const POOLED_ROLES: &[&str] = &["pooled_owner", "pooled_writer"];
+
 /// PgBouncer in front of a server of this test's own, in transaction pooling
 /// mode, stopped when dropped. Run as the `postgres` user when root, like
 /// the server.
@@ -186,7 +191,12 @@ impl PgBouncer {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let port = 16000 + (std::process::id() % 20000) as u16 + NEXT.load(Ordering::SeqCst) as u16;
-        std::fs::write(dir.join("userlist.txt"), "\"postgres\" \"\"\n").unwrap();
+        let users: String = ["postgres"]
+            .iter()
+            .chain(POOLED_ROLES)
+            .map(|u| format!("\"{u}\" \"\"\n"))
+            .collect();
+        std::fs::write(dir.join("userlist.txt"), users).unwrap();
         std::fs::write(
             dir.join("pgbouncer.ini"),
             format!(
@@ -247,8 +257,14 @@ impl PgBouncer {
 
     /// A connection string for database `name` through PgBouncer.
     pub fn url_for(&self, name: &str) -> String {
+        self.url_as(name, "postgres")
+    }
+
+    /// A connection string for database `name` through PgBouncer as `user`
+    /// (`postgres` or one of [`POOLED_ROLES`], which the test creates).
+    pub fn url_as(&self, name: &str, user: &str) -> String {
         format!(
-            "host={} port={} user=postgres dbname={name}",
+            "host={} port={} user={user} dbname={name}",
             self.dir.display(),
             self.port
         )

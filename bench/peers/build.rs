@@ -5,7 +5,7 @@ use std::path::Path;
 
 fn main() {
     let root = Path::new("sets");
-    for n in [10, 100, 1000] {
+    for n in [10, 100, 1000, 10_000] {
         let strata = root.join(format!("strata_{n}"));
         let sqlx = root.join(format!("sqlx_{n}"));
         let refinery = root.join(format!("refinery_{n}"));

@@ -223,7 +223,7 @@ fn dry_run_prints_the_sql_and_touches_nothing() {
             && l.ends_with("'; RESET ALL; SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';")),
         "the session put back after each migration, before its record: {out}"
     );
-    assert!(out.contains("COMMIT;\n-- 006_index_posts_status_concurrently.sql (up, outside a transaction)\nINSERT INTO \"public\".\"schema_migrations\""), "{out}");
+    assert!(out.contains("COMMIT;\n-- 006_index_posts_status_concurrently.sql (up, outside a transaction)\nSET LOCAL sqlstrata.writing = 'on'; INSERT INTO \"public\".\"schema_migrations\""), "the runner's own writes are marked: {out}");
     assert!(
         out.contains("'applying');\nCREATE INDEX CONCURRENTLY"),
         "a statement that must run outside a transaction block gets no bound of the run's: {out}"

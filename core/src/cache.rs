@@ -3,11 +3,20 @@
 //! `migrations!()` runs again whenever the crate that holds it is rebuilt,
 //! though the migration files rarely changed; parsing every statement with
 //! PostgreSQL's grammar in a proc macro built without optimisation is most
-//! of its time. So the result of checking a file is kept, keyed by SHA-256 of
+//! of its time. So what that work found is kept, keyed by SHA-256 of
 //! everything it depends on: this build of `sqlstrata-core` (a fingerprint of
 //! its source), the checking settings, the file's name as shown and its
 //! bytes. A changed file, setting or sqlstrata is a miss and is checked
 //! again; nothing stale can be returned.
+//!
+//! The cache keeps only what costs time to find again: the diagnostics,
+//! where each statement is and how it was checked, the enum labels the UP
+//! adds (a [`Shape`]). What is embedded is never taken from it: on a hit the
+//! file's bytes (read in this build to compute the key) are read again into
+//! the migration, every cached span checked against the file's own tokens
+//! (`reread_migration`), the text and checksum the file's. A cache rewritten
+//! under the right key with other SQL, truncated or garbage, changes nothing
+//! that is built: it is a miss, or a span that does not fit the file is.
 //!
 //! One cache file per migrations folder, in a directory only this user can
 //! read and write (`SQLSTRATA_CACHE_DIR`, else `$XDG_CACHE_HOME/sqlstrata`,
@@ -16,24 +25,31 @@
 //! or a sandboxed build only loses the speed.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use sqlstrata_model::{Bounds, Migration, MigrationParts, Statement, StatementKind};
-
-use crate::migration::{Checked, SourceMigration};
+use crate::migration::{Checked, Shape, SourceMigration};
 
 /// The format of a cache file; bump when the encoding changes.
-const FORMAT: &[u8] = b"sqlstrata-cache 2\n";
+const FORMAT: &[u8] = b"sqlstrata-cache 4\n";
 
 /// A fingerprint of this build of sqlstrata-core's source (see `build.rs`).
 const FINGERPRINT: &str = env!("SQLSTRATA_CORE_FINGERPRINT");
 
 /// The result of checking one file.
 pub(crate) type Checked1 = (Option<SourceMigration>, Vec<Diagnostic>);
+
+/// What the cache holds for one file: the shape of a migration without
+/// errors (none for a file with errors) and every diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cached {
+    pub shape: Option<Shape>,
+    pub diagnostics: Vec<Diagnostic>,
+}
 
 /// The entries of one folder's cache file.
 pub(crate) struct Cache {
@@ -47,6 +63,19 @@ impl Cache {
         Cache {
             path: None,
             entries: HashMap::new(),
+        }
+    }
+
+    /// The cache kept in the file `path` (for tests: `open` picks the file).
+    #[cfg(test)]
+    pub(crate) fn at(path: PathBuf) -> Cache {
+        let entries = fs::read(&path)
+            .ok()
+            .map(|b| decode_file(&b))
+            .unwrap_or_default();
+        Cache {
+            path: Some(path),
+            entries,
         }
     }
 
@@ -84,8 +113,8 @@ impl Cache {
         h.finalize().into()
     }
 
-    /// The cached result for `key`, if any (and if it still decodes).
-    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Checked1> {
+    /// What is cached for `key`, if anything (and if it still decodes).
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Cached> {
         decode_result(self.entries.get(key)?)
     }
 
@@ -114,15 +143,21 @@ impl Cache {
 }
 
 fn cache_root() -> Option<PathBuf> {
-    let root = match std::env::var_os("SQLSTRATA_CACHE_DIR") {
-        Some(v) if v == "off" || v.is_empty() => return None,
-        Some(v) => PathBuf::from(v),
-        None => match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-            Some(x) => PathBuf::from(x).join("sqlstrata"),
-            None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/sqlstrata"),
-        },
-    };
+    let root = root_in(|name| std::env::var_os(name))?;
     private_dir(&root).then_some(root)
+}
+
+/// Where the cache directory is, by the environment `var` reads
+/// (`SQLSTRATA_CACHE_DIR`, `XDG_CACHE_HOME`, `HOME`); `None`: no cache.
+fn root_in(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    match var("SQLSTRATA_CACHE_DIR") {
+        Some(v) if v == "off" || v.is_empty() => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => match var("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+            Some(x) => Some(PathBuf::from(x).join("sqlstrata")),
+            None => Some(PathBuf::from(var("HOME")?).join(".cache/sqlstrata")),
+        },
+    }
 }
 
 /// Creates `dir` for this user only; refuses one others can write to.
@@ -168,12 +203,17 @@ fn decode_file(bytes: &[u8]) -> HashMap<[u8; 32], Vec<u8>> {
         key.copy_from_slice(&rest[..32]);
         let mut len = [0u8; 8];
         len.copy_from_slice(&rest[32..40]);
-        let len = u64::from_le_bytes(len) as usize;
-        let Some(body) = rest.get(40..40 + len) else {
+        let Some(end) = usize::try_from(u64::from_le_bytes(len))
+            .ok()
+            .and_then(|len| len.checked_add(40))
+        else {
+            break;
+        };
+        let Some(body) = rest.get(40..end) else {
             break;
         };
         map.insert(key, body.to_vec());
-        rest = &rest[40 + len..];
+        rest = &rest[end..];
     }
     map
 }
@@ -194,31 +234,6 @@ impl Writer {
             Some(s) => {
                 self.0.push(1);
                 self.str(s);
-            }
-            None => self.0.push(0),
-        }
-    }
-    fn statements(&mut self, list: &[Statement]) {
-        self.u64(list.len() as u64);
-        for s in list {
-            self.str(s.sql());
-            self.u64(u64::from(s.line()));
-            self.0.push(match s.kind() {
-                StatementKind::OutsideTransaction => 1,
-                StatementKind::CreateIndexConcurrently => 2,
-                StatementKind::ReindexConcurrently => 3,
-                StatementKind::BlockBegin => 4,
-                StatementKind::BlockEnd => 5,
-                _ => 0,
-            });
-        }
-    }
-    fn duration(&mut self, d: Option<std::time::Duration>) {
-        match d {
-            Some(d) => {
-                self.0.push(1);
-                self.u64(d.as_secs());
-                self.u64(u64::from(d.subsec_nanos()));
             }
             None => self.0.push(0),
         }
@@ -244,6 +259,12 @@ impl Reader<'_> {
     fn usize(&mut self) -> Option<usize> {
         usize::try_from(self.u64()?).ok()
     }
+    /// A count of items each at least `min` bytes long: no more than the
+    /// rest of the entry can hold (a damaged count never allocates much).
+    fn count(&mut self, min: usize) -> Option<usize> {
+        let n = self.usize()?;
+        (n <= self.0.len() / min.max(1)).then_some(n)
+    }
     fn str(&mut self) -> Option<String> {
         let n = self.usize()?;
         String::from_utf8(self.bytes(n)?.to_vec()).ok()
@@ -255,36 +276,6 @@ impl Reader<'_> {
             _ => None,
         }
     }
-    fn statements(&mut self) -> Option<Vec<Statement>> {
-        let n = self.usize()?;
-        let mut out = Vec::with_capacity(n.min(1 << 16));
-        for _ in 0..n {
-            let sql = self.str()?;
-            let line = u32::try_from(self.u64()?).ok()?;
-            let kind = match self.u8()? {
-                0 => StatementKind::Plain,
-                1 => StatementKind::OutsideTransaction,
-                2 => StatementKind::CreateIndexConcurrently,
-                3 => StatementKind::ReindexConcurrently,
-                4 => StatementKind::BlockBegin,
-                5 => StatementKind::BlockEnd,
-                _ => return None,
-            };
-            out.push(Statement::new(sql, line).with_kind(kind));
-        }
-        Some(out)
-    }
-    fn duration(&mut self) -> Option<Option<std::time::Duration>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => {
-                let secs = self.u64()?;
-                let nanos = u32::try_from(self.u64()?).ok()?;
-                Some(Some(std::time::Duration::new(secs, nanos)))
-            }
-            _ => None,
-        }
-    }
 }
 
 fn encode_result((migration, diagnostics): &Checked1) -> Vec<u8> {
@@ -292,41 +283,23 @@ fn encode_result((migration, diagnostics): &Checked1) -> Vec<u8> {
     match migration {
         None => w.0.push(0),
         Some(source) => {
-            let m = &source.migration;
+            let shape = source.shape();
             w.0.push(1);
-            w.u64(m.version() as u64);
-            w.str(m.name());
-            w.str(m.file_name());
-            w.opt(m.description());
-            w.opt(source.created.as_deref());
-            w.statements(m.up());
-            match m.down() {
-                Some(d) => {
-                    w.0.push(1);
-                    w.statements(d);
-                }
-                None => w.0.push(0),
-            }
-            w.0.extend_from_slice(m.checksum());
-            w.0.push(u8::from(m.is_no_transaction()));
-            let values: Vec<&str> = m.enum_values().collect();
-            w.u64(values.len() as u64);
-            for v in values {
-                w.str(v);
-            }
-            w.u64(m.squashes().len() as u64);
-            for v in m.squashes() {
-                w.u64(*v as u64);
-            }
-            w.duration(m.bounds().lock_timeout);
-            w.duration(m.bounds().statement_timeout);
-            w.u64(source.checked.len() as u64);
-            for c in &source.checked {
-                w.0.push(match c {
+            w.u64(shape.up as u64);
+            w.u64(shape.spans.len() as u64);
+            for ((start, end), checked) in shape.spans.iter().zip(&shape.checked) {
+                w.u64(*start as u64);
+                w.u64(*end as u64);
+                w.0.push(match checked {
                     Checked::Parsed => 0,
                     Checked::GrammarOnly => 1,
                     Checked::Unchecked => 2,
+                    Checked::Grammar => 3,
                 });
+            }
+            w.u64(shape.enum_values.len() as u64);
+            for v in &shape.enum_values {
+                w.str(v);
             }
         }
     }
@@ -353,67 +326,40 @@ fn encode_result((migration, diagnostics): &Checked1) -> Vec<u8> {
     w.0
 }
 
-fn decode_result(bytes: &[u8]) -> Option<Checked1> {
+fn decode_result(bytes: &[u8]) -> Option<Cached> {
     let mut r = Reader(bytes);
-    let migration = match r.u8()? {
+    let shape = match r.u8()? {
         0 => None,
         1 => {
-            let version = r.u64()? as i64;
-            let name = r.str()?;
-            let file_name = r.str()?;
-            let description = r.opt()?;
-            let created = r.opt()?;
-            let up = r.statements()?;
-            let down = match r.u8()? {
-                0 => None,
-                1 => Some(r.statements()?),
-                _ => return None,
-            };
-            let checksum = r.bytes(32)?.try_into().ok()?;
-            let no_transaction = r.u8()? == 1;
-            let mut enum_values = Vec::new();
-            for _ in 0..r.usize()? {
-                enum_values.push(r.str()?);
-            }
-            let mut squashes = Vec::new();
-            for _ in 0..r.usize()? {
-                squashes.push(r.u64()? as i64);
-            }
-            let bounds = Bounds {
-                lock_timeout: r.duration()?,
-                statement_timeout: r.duration()?,
-            };
-            let mut checked = Vec::new();
-            for _ in 0..r.usize()? {
+            let up = r.usize()?;
+            let n = r.count(17)?;
+            let mut spans = Vec::with_capacity(n);
+            let mut checked = Vec::with_capacity(n);
+            for _ in 0..n {
+                spans.push((r.usize()?, r.usize()?));
                 checked.push(match r.u8()? {
                     0 => Checked::Parsed,
                     1 => Checked::GrammarOnly,
                     2 => Checked::Unchecked,
+                    3 => Checked::Grammar,
                     _ => return None,
                 });
             }
-            Some(SourceMigration {
-                migration: Migration::new(MigrationParts {
-                    version,
-                    name,
-                    file_name,
-                    description,
-                    up,
-                    down,
-                    checksum,
-                    no_transaction,
-                    enum_values,
-                    squashes,
-                    bounds,
-                }),
-                created,
+            let mut enum_values = Vec::new();
+            for _ in 0..r.count(8)? {
+                enum_values.push(r.str()?);
+            }
+            Some(Shape {
+                spans,
+                up,
                 checked,
+                enum_values,
             })
         }
         _ => return None,
     };
-    let n = r.usize()?;
-    let mut diagnostics = Vec::with_capacity(n.min(1 << 16));
+    let n = r.count(27)?;
+    let mut diagnostics = Vec::with_capacity(n);
     for _ in 0..n {
         let severity = match r.u8()? {
             0 => Severity::Warning,
@@ -435,31 +381,282 @@ fn decode_result(bytes: &[u8]) -> Option<Checked1> {
             help: r.opt()?,
         });
     }
-    r.0.is_empty().then_some((migration, diagnostics))
+    r.0.is_empty().then_some(Cached { shape, diagnostics })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migration::read_migration;
+    use crate::migration::{read_judged, read_migration, reread_migration};
     use crate::naming::parse_file_name;
 
-    #[test]
-    fn a_result_comes_back_as_it_went_in() {
+    const FILES: &[&str] = &[
+        "-- Description: d\n-- UP\nCREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b int NOT NULL;\n-- DOWN\nDROP TABLE a;\n",
+        "-- UP\nSELEC 1;\n",
+        "-- sqlstrata: no-transaction\n-- UP\nVACUUM a;\n",
+        "-- UP\nALTER TYPE mood ADD VALUE 'ok';\n-- sqlstrata: unchecked\nFROB;\n-- DOWN\nSELECT 1;\n",
+        "-- sqlstrata: no-transaction\n-- sqlstrata: lock-timeout 1.5s\n-- sqlstrata: statement-timeout 0\n-- UP\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;\nSET x = 1;\n",
+        "\u{feff}CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 'a;b' ; ;\n",
+    ];
+
+    fn reread(sql: &str, shape: &Shape) -> Option<SourceMigration> {
         let name = parse_file_name("002_a.sql").unwrap();
-        for sql in [
-            "-- Description: d\n-- UP\nCREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b int NOT NULL;\n-- DOWN\nDROP TABLE a;\n",
-            "-- UP\nSELEC 1;\n",
-            "-- sqlstrata: no-transaction\n-- UP\nVACUUM a;\n",
-            "-- UP\nALTER TYPE mood ADD VALUE 'ok';\n-- sqlstrata: unchecked\nFROB;\n-- DOWN\nSELECT 1;\n",
-            "-- sqlstrata: no-transaction\n-- sqlstrata: lock-timeout 1.5s\n-- sqlstrata: statement-timeout 0\n-- UP\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;\nSET x = 1;\n",
-        ] {
-            let result = read_migration("m/002_a.sql", &name, "002_a.sql", sql);
-            assert_eq!(
-                decode_result(&encode_result(&result)),
-                Some(result),
-                "{sql}"
+        reread_migration(
+            "m/002_a.sql",
+            &name,
+            "002_a.sql",
+            sql,
+            &crate::config::LintConfig::default(),
+            shape,
+        )
+    }
+
+    #[test]
+    fn a_result_comes_back_and_rebuilds_the_same_migration() {
+        let name = parse_file_name("002_a.sql").unwrap();
+        // As the CLI reads (sqlparser asked too) and as the macro does.
+        let reads = FILES.iter().flat_map(|sql| {
+            [true, false].map(|sqlparser| {
+                let config = crate::config::LintConfig::default();
+                let result =
+                    read_judged("m/002_a.sql", &name, "002_a.sql", sql, &config, sqlparser);
+                (*sql, result)
+            })
+        });
+        for (sql, result) in reads {
+            let cached = decode_result(&encode_result(&result)).expect("decodes");
+            assert_eq!(cached.diagnostics, result.1, "{sql}");
+            assert_eq!(cached.shape, result.0.as_ref().map(SourceMigration::shape));
+            if let (Some(m), Some(shape)) = (&result.0, &cached.shape) {
+                assert_eq!(reread(sql, shape).as_ref(), Some(m), "{sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_of_check_and_diagnostic_reads_back() {
+        // Each way a statement was checked, and a diagnostic of the whole
+        // file (no position, no line, no help) beside one with all of them.
+        let name = parse_file_name("002_a.sql").unwrap();
+        let sql = "-- UP\nCREATE TABLE a (id int);\n-- sqlstrata: unchecked\nFROB;\nALTER TABLE a ADD CONSTRAINT c NOT NULL id;\n";
+        let config = crate::config::LintConfig::default();
+        for sqlparser in [true, false] {
+            let (m, _) = read_judged("m/002_a.sql", &name, "002_a.sql", sql, &config, sqlparser);
+            let m = m.expect("no error");
+            let want = if sqlparser {
+                vec![Checked::Parsed, Checked::Unchecked, Checked::GrammarOnly]
+            } else {
+                vec![Checked::Grammar, Checked::Unchecked, Checked::Grammar]
+            };
+            assert_eq!(m.checked, want);
+            let bare = Diagnostic::file(Severity::Warning, "io", "m/002_a.sql", "x".into());
+            let full = Diagnostic::at(
+                Severity::Error,
+                "syntax",
+                "m/002_a.sql",
+                sql,
+                2,
+                3,
+                "y".into(),
+            )
+            .with_help("z");
+            assert!(bare.position.is_none() && bare.help.is_none() && bare.source_line.is_none());
+            assert!(full.position.is_some() && full.help.is_some() && full.source_line.is_some());
+            let result = (Some(m), vec![bare, full]);
+            let cached = decode_result(&encode_result(&result)).expect("decodes");
+            assert_eq!(cached.shape, result.0.as_ref().map(SourceMigration::shape));
+            assert_eq!(cached.diagnostics, result.1);
+        }
+    }
+
+    /// An environment of `pairs`.
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn the_cache_directory_is_found_as_documented() {
+        let all = [
+            ("SQLSTRATA_CACHE_DIR", "/s"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(root_in(env(&all)), Some(PathBuf::from("/s")));
+        for off in ["off", ""] {
+            let pairs = [("SQLSTRATA_CACHE_DIR", off), ("HOME", "/h")];
+            assert_eq!(root_in(env(&pairs)), None, "{off:?}");
+        }
+        assert_eq!(
+            root_in(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")])),
+            Some(PathBuf::from("/x/sqlstrata"))
+        );
+        assert_eq!(
+            root_in(env(&[("XDG_CACHE_HOME", ""), ("HOME", "/h")])),
+            Some(PathBuf::from("/h/.cache/sqlstrata")),
+            "an empty XDG_CACHE_HOME is unset"
+        );
+        assert_eq!(root_in(env(&[])), None, "no home: no cache");
+    }
+
+    /// Set in the child process of the test below.
+    const CHILD: &str = "SQLSTRATA_CACHE_TEST_CHILD";
+
+    #[cfg(unix)]
+    #[test]
+    fn each_folder_has_one_cache_file_in_the_directory_the_environment_names() {
+        use std::os::unix::fs::PermissionsExt;
+        let name = parse_file_name("002_a.sql").unwrap();
+        let result = read_migration("m/002_a.sql", &name, "002_a.sql", FILES[0]);
+        let key = Cache::key("s", "m/002_a.sql", FILES[0].as_bytes());
+        if let Some(work) = std::env::var_os(CHILD) {
+            // The child: the environment is its own to set.
+            for folder in ["one", "two"] {
+                let cache = Cache::open(&PathBuf::from(&work).join(folder));
+                assert!(cache.get(&key).is_none());
+                cache.store(&[(key, &result)]);
+                assert!(
+                    Cache::open(&PathBuf::from(&work).join(folder))
+                        .get(&key)
+                        .is_some()
+                );
+            }
+            return;
+        }
+        let work = std::env::temp_dir().join(format!("sqlstrata-cache-env-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&work);
+        fs::create_dir_all(&work).unwrap();
+        let dir = work.join("cache");
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "cache::tests::each_folder_has_one_cache_file_in_the_directory_the_environment_names",
+                "--test-threads=1",
+            ])
+            .env(CHILD, &work)
+            .stdout(std::process::Stdio::null())
+            .env("SQLSTRATA_CACHE_DIR", &dir)
+            .current_dir(&work)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "one file per folder: {names:?}");
+        for n in &names {
+            let stem = n.strip_suffix(".cache").expect(n);
+            assert!(
+                stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{n}"
             );
+        }
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        let stray: Vec<_> = fs::read_dir(&work)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != "cache")
+            .collect();
+        assert!(stray.is_empty(), "nothing written elsewhere: {stray:?}");
+        fs::remove_dir_all(&work).unwrap();
+    }
+
+    #[test]
+    fn a_shape_that_does_not_fit_the_file_is_a_miss() {
+        let sql = FILES[0];
+        let name = parse_file_name("002_a.sql").unwrap();
+        let good = read_migration("m/002_a.sql", &name, "002_a.sql", sql)
+            .0
+            .unwrap()
+            .shape();
+        let with = |f: &dyn Fn(&mut Shape)| {
+            let mut s = good.clone();
+            f(&mut s);
+            reread(sql, &s)
+        };
+        assert!(with(&|_| {}).is_some());
+        // Out of the file, off a token, inside one, merged across a `;`,
+        // a statement dropped, moved between sections, overlapping.
+        assert!(with(&|s| s.spans[0].1 = sql.len() + 10).is_none());
+        assert!(with(&|s| s.spans[0].0 += 1).is_none());
+        assert!(with(&|s| s.spans[0].1 -= 1).is_none());
+        assert!(
+            with(&|s| {
+                s.spans[0].1 = s.spans[1].1;
+                s.spans.remove(1);
+                s.checked.remove(1);
+            })
+            .is_none()
+        );
+        assert!(
+            with(&|s| {
+                s.spans.remove(1);
+                s.checked.remove(1);
+            })
+            .is_none()
+        );
+        assert!(with(&|s| s.up = 1).is_none());
+        assert!(with(&|s| s.up = 3).is_none());
+        assert!(with(&|s| s.spans[1] = s.spans[0]).is_none());
+        assert!(with(&|s| s.checked.pop().map(drop).unwrap_or_default()).is_none());
+        // A label the UP does not hold.
+        assert!(with(&|s| s.enum_values.push("'gone'".into())).is_none());
+        // Split inside a statement, at no `;`.
+        let one = "-- UP\nCREATE TABLE a (id int);\n";
+        let name1 = parse_file_name("002_a.sql").unwrap();
+        let shape = read_migration("x", &name1, "002_a.sql", one)
+            .0
+            .unwrap()
+            .shape();
+        let mut split = shape.clone();
+        let (s, e) = split.spans[0];
+        split.spans = vec![(s, s + 14), (s + 15, e)];
+        split.checked.push(Checked::Parsed);
+        assert!(reread(one, &split).is_none());
+    }
+
+    #[test]
+    fn a_cache_rewritten_with_other_sql_changes_nothing_that_is_built() {
+        // The attack: the same key, the entry's statement text replaced
+        // (same length). The text now comes from the file; the entry's
+        // bytes are only spans.
+        let sql = "-- UP\nCREATE TABLE aaaa (id int);\n-- DOWN\nDROP TABLE aaaa;\n";
+        let name = parse_file_name("002_a.sql").unwrap();
+        let result = read_migration("m/002_a.sql", &name, "002_a.sql", sql);
+        let mut entry = encode_result(&result);
+        let needle = b"CREATE TABLE aaaa (id int)";
+        assert!(
+            !entry.windows(needle.len()).any(|w| w == needle),
+            "no SQL kept in the cache"
+        );
+        // Whatever the entry says, a reread builds the file's statements or misses.
+        for i in 0..entry.len() {
+            let saved = entry[i];
+            entry[i] ^= 0x5a;
+            if let Some(cached) = decode_result(&entry)
+                && let Some(shape) = &cached.shape
+                && let Some(m) = reread(sql, shape)
+            {
+                assert_eq!(
+                    m.migration.up()[0].sql(),
+                    "CREATE TABLE aaaa (id int)",
+                    "byte {i}"
+                );
+                assert_eq!(
+                    m.migration.checksum(),
+                    result.0.as_ref().unwrap().migration.checksum()
+                );
+            }
+            entry[i] = saved;
         }
     }
 
@@ -470,16 +667,142 @@ mod tests {
         assert_ne!(k, Cache::key("s", "n/001_a.sql", b"SELECT 1;"));
         assert_ne!(k, Cache::key("s", "m/001_a.sql", b"SELECT 2;"));
         assert_eq!(k, Cache::key("s", "m/001_a.sql", b"SELECT 1;"));
+        // Each part's length counts: "ab"+"c" is not "a"+"bc".
+        assert_ne!(Cache::key("ab", "c", b""), Cache::key("a", "bc", b""));
     }
 
     #[test]
     fn damaged_entries_are_misses() {
         let name = parse_file_name("002_a.sql").unwrap();
-        let result = read_migration("m/002_a.sql", &name, "002_a.sql", "-- UP\nSELECT 1;\n");
+        let result = read_migration("m/002_a.sql", &name, "002_a.sql", FILES[0]);
         let bytes = encode_result(&result);
-        for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+        for cut in 0..bytes.len() {
             assert_eq!(decode_result(&bytes[..cut]), None, "{cut}");
         }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode_result(&longer), None, "trailing bytes");
+        // A count larger than the entry can hold is refused at once.
+        let mut huge = vec![1u8];
+        huge.extend_from_slice(&0u64.to_le_bytes());
+        huge.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(decode_result(&huge), None);
+        let mut r = Reader(&[5, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+        assert_eq!(
+            r.count(1),
+            None,
+            "5 items of one byte need 5 bytes, 3 are left"
+        );
+        let mut r = Reader(&[3, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+        assert_eq!(r.count(1), Some(3));
+        let mut r = Reader(&[2, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+        assert_eq!(r.count(2), None);
+        for bad_tag in [2u8, 9] {
+            let mut b = bytes.clone();
+            b[0] = bad_tag;
+            assert_eq!(decode_result(&b), None);
+        }
+    }
+
+    #[test]
+    fn a_cache_file_reads_its_entries_and_stops_at_damage() {
         assert!(decode_file(b"not a cache").is_empty());
+        assert!(decode_file(FORMAT).is_empty());
+        let mut file = Vec::from(FORMAT);
+        for (k, body) in [([1u8; 32], b"abc".to_vec()), ([2u8; 32], b"de".to_vec())] {
+            file.extend_from_slice(&k);
+            file.extend_from_slice(&(body.len() as u64).to_le_bytes());
+            file.extend_from_slice(&body);
+        }
+        let map = decode_file(&file);
+        assert_eq!(map.get(&[1u8; 32]).map(Vec::as_slice), Some(&b"abc"[..]));
+        assert_eq!(map.get(&[2u8; 32]).map(Vec::as_slice), Some(&b"de"[..]));
+        // Truncated in the second body: the first kept, the second gone.
+        let map = decode_file(&file[..file.len() - 1]);
+        assert!(map.contains_key(&[1u8; 32]) && !map.contains_key(&[2u8; 32]));
+        // A length past the end.
+        let mut bad = Vec::from(FORMAT);
+        bad.extend_from_slice(&[7u8; 32]);
+        bad.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert!(decode_file(&bad).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_directory_is_this_users_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = std::env::temp_dir().join(format!("sqlstrata-cache-dir-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        // Made private.
+        assert!(private_dir(&root.join("new")));
+        let mode = fs::metadata(root.join("new")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+        // Opened to others: locked down again, and used.
+        fs::set_permissions(root.join("new"), fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(private_dir(&root.join("new")));
+        assert_eq!(
+            fs::metadata(root.join("new")).unwrap().permissions().mode() & 0o077,
+            0
+        );
+        // Already private: left as the user set it (a sticky bit kept).
+        fs::set_permissions(root.join("new"), fs::Permissions::from_mode(0o1700)).unwrap();
+        assert!(private_dir(&root.join("new")));
+        assert_eq!(
+            fs::metadata(root.join("new")).unwrap().permissions().mode() & 0o7777,
+            0o1700
+        );
+        // Not a directory, or one that cannot be made: no cache.
+        fs::write(root.join("file"), b"x").unwrap();
+        assert!(!private_dir(&root.join("file")));
+        assert!(!private_dir(Path::new("/proc/self/sqlstrata-cache")));
+        // Another user's directory is refused (as root, one we give away).
+        if fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+            .ok()
+            == Some(0)
+        {
+            fs::create_dir_all(root.join("theirs")).unwrap();
+            let given = std::process::Command::new("chown")
+                .args(["nobody"])
+                .arg(root.join("theirs"))
+                .status()
+                .is_ok_and(|s| s.success());
+            if given {
+                assert!(!private_dir(&root.join("theirs")));
+            }
+        }
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_stored_cache_is_read_back_and_only_the_folders_files_are_kept() {
+        let dir =
+            std::env::temp_dir().join(format!("sqlstrata-cache-store-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.cache");
+        let name = parse_file_name("002_a.sql").unwrap();
+        let result = read_migration("m/002_a.sql", &name, "002_a.sql", FILES[0]);
+        let key = Cache::key("s", "m/002_a.sql", FILES[0].as_bytes());
+        let cache = Cache {
+            path: Some(path.clone()),
+            entries: HashMap::new(),
+        };
+        cache.store(&[(key, &result)]);
+        let written = fs::read(&path).unwrap();
+        let entries = decode_file(&written);
+        assert_eq!(entries.len(), 1);
+        let cache = Cache {
+            path: Some(path.clone()),
+            entries,
+        };
+        assert!(cache.get(&key).is_some());
+        assert!(cache.get(&[0; 32]).is_none());
+        // Storing another folder state drops what is gone.
+        let other = Cache::key("s", "m/003_b.sql", b"x");
+        cache.store(&[(other, &result)]);
+        let entries = decode_file(&fs::read(&path).unwrap());
+        assert!(entries.contains_key(&other) && !entries.contains_key(&key));
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

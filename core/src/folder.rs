@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cache::{Cache, Checked1};
 use crate::config::{self, LintConfig};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migration::{SourceMigration, read_migration_with};
+use crate::migration::{SourceMigration, read_judged, reread_migration};
 use crate::naming::{FileName, PATTERN, parse_file_name};
 use crate::rules;
 
@@ -38,18 +38,24 @@ impl Folder {
 /// diagnostics (for example `migrations`, as the user wrote it). Files that
 /// do not end in `.sql` are ignored; a `.sql` file is never skipped silently.
 pub fn read_folder(dir: &Path, display: &str) -> Folder {
-    read(dir, display, Cache::none())
+    read(dir, display, Cache::none(), true)
 }
 
 /// [`read_folder`], keeping each file's result in the user's cache between
 /// calls (see the `cache` module): what `migrations!()` uses, because it runs
-/// at every rebuild of its crate. The results are the same as
-/// [`read_folder`]'s, byte for byte.
+/// at every rebuild of its crate. The results are [`read_folder`]'s, byte
+/// for byte, but for how each statement is marked checked: the build asks
+/// PostgreSQL's grammar alone ([`Checked::Grammar`]), not sqlparser's
+/// second opinion, which never changes a diagnostic (only `sqlstrata
+/// check`'s count of statements beyond sqlparser reads it).
+///
+/// [`Checked::Grammar`]: crate::migration::Checked::Grammar
 pub fn read_folder_cached(dir: &Path, display: &str) -> Folder {
-    read(dir, display, Cache::open(dir))
+    read(dir, display, Cache::open(dir), false)
 }
 
-fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
+/// Reads the folder, with `cache`, asking sqlparser too when `sqlparser`.
+fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
     let mut folder = Folder::default();
     let config_shown = format!("{}/{}", display.trim_end_matches('/'), config::FILE_NAME);
     let (settings, problems) = LintConfig::read(dir, &config_shown);
@@ -161,7 +167,10 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
                 continue;
             }
         };
-        if let Some(other) = by_version.get(&parsed.version) {
+        if let Some(other) = by_version
+            .get(&parsed.version)
+            .filter(|_| !parsed.repeatable)
+        {
             name_errors.push((
                 at,
                 Diagnostic::file(
@@ -177,7 +186,9 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
             ));
             continue;
         }
-        by_version.insert(parsed.version, file_name.clone());
+        if !parsed.repeatable {
+            by_version.insert(parsed.version, file_name.clone());
+        }
         work.push((at, file_name, path, parsed));
     }
     let checked: Vec<(usize, [u8; 32], Checked1, bool)> =
@@ -196,11 +207,24 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
                 }
             };
             let key = Cache::key(&settings.key(), &shown, &bytes);
-            if let Some(hit) = cache.get(&key) {
-                return (*at, key, hit, true);
+            // A hit saves the grammar's work; the migration is still built
+            // from these bytes (see the `cache` module).
+            if let Some(hit) = cache.get(&key)
+                && let Ok(source) = std::str::from_utf8(&bytes)
+            {
+                match &hit.shape {
+                    None => return (*at, key, (None, hit.diagnostics), true),
+                    Some(shape) => {
+                        if let Some(m) =
+                            reread_migration(&shown, parsed, file_name, source, &settings, shape)
+                        {
+                            return (*at, key, (Some(m), hit.diagnostics), true);
+                        }
+                    }
+                }
             }
             let result = match String::from_utf8(bytes) {
-                Ok(source) => read_migration_with(&shown, parsed, file_name, &source, &settings),
+                Ok(source) => read_judged(&shown, parsed, file_name, &source, &settings, sqlparser),
                 Err(_) => (
                     None,
                     vec![Diagnostic::file(
@@ -233,7 +257,17 @@ fn read(dir: &Path, display: &str, cache: Cache) -> Folder {
             folder.migrations.push(m);
         }
     }
-    folder.migrations.sort_by_key(SourceMigration::version);
+    // Versioned in version order, then the repeatables in name order.
+    folder.migrations.sort_by(|a, b| {
+        let key = |m: &SourceMigration| {
+            (
+                m.migration.is_repeatable(),
+                m.version(),
+                m.migration.name().to_string(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
     // What only the whole set shows: a label one migration adds, used by a
     // later one.
     let set: Vec<_> = folder
@@ -301,4 +335,53 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::Checked;
+
+    /// The workspace's realistic folders: the example set and a 30-migration history.
+    fn folders() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        vec![root.join("migrations"), root.join("tests/fixtures/history")]
+    }
+
+    #[test]
+    fn a_cached_read_is_the_uncached_read() {
+        let cache =
+            std::env::temp_dir().join(format!("sqlstrata-folder-cache-{}", std::process::id()));
+        for dir in folders() {
+            let _ = fs::remove_file(&cache);
+            let plain = read(&dir, "m", Cache::none(), false);
+            assert!(!plain.migrations.is_empty(), "{}", dir.display());
+            // sqlparser's second opinion changes only how statements are
+            // marked checked.
+            let judged = read_folder(&dir, "m");
+            assert_eq!(judged.diagnostics, plain.diagnostics);
+            assert_eq!(judged.migrations.len(), plain.migrations.len());
+            for (j, p) in judged.migrations.iter().zip(&plain.migrations) {
+                assert_eq!(j.migration, p.migration);
+                assert_eq!(j.spans, p.spans);
+                let grammar: Vec<Checked> = j
+                    .checked
+                    .iter()
+                    .map(|c| match c {
+                        Checked::Parsed | Checked::GrammarOnly => Checked::Grammar,
+                        other => *other,
+                    })
+                    .collect();
+                assert_eq!(grammar, p.checked);
+            }
+            // First: every file a miss, then stored; second: every file a hit.
+            for round in 0..2 {
+                let cached = read(&dir, "m", Cache::at(cache.clone()), false);
+                assert_eq!(cached.migrations, plain.migrations, "round {round}");
+                assert_eq!(cached.diagnostics, plain.diagnostics, "round {round}");
+                assert!(cache.exists());
+            }
+        }
+        let _ = fs::remove_file(&cache);
+    }
 }

@@ -44,5 +44,5 @@ pub use folder::{Folder, read_folder, read_folder_cached};
 pub use migration::{Checked, SourceMigration};
 pub use sqlstrata_model::{
     Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,
-    applied_digest,
+    applied_digest, embedded,
 };

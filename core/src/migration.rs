@@ -13,7 +13,7 @@ use crate::naming::FileName;
 use crate::rules::{self, Control, Finding};
 use crate::sections::{Headers, find_sections, read_header};
 use crate::split::{self, Section, section};
-use crate::validate::{Validation, validate};
+use crate::validate::{Validation, judge_by_grammar, validate};
 
 /// How a statement was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,10 @@ pub enum Checked {
     Parsed,
     /// PostgreSQL's grammar accepts it; sqlparser does not know the form.
     GrammarOnly,
+    /// PostgreSQL's grammar accepts it; sqlparser was not asked (the
+    /// macro's read: sqlparser's answer changes nothing it embeds or
+    /// reports, so the build does not pay for it).
+    Grammar,
     /// `-- sqlstrata: unchecked` stood above it: no parser judged it.
     Unchecked,
 }
@@ -37,9 +41,41 @@ pub struct SourceMigration {
     pub created: Option<String>,
     /// How each statement was checked: the UP statements', then the DOWN's.
     pub checked: Vec<Checked>,
+    /// Where each statement is in the file's text (byte ranges, a leading
+    /// BOM counted): the UP statements', then the DOWN's.
+    pub spans: Vec<(usize, usize)>,
+    /// The file's length in bytes, as read.
+    pub length: usize,
+}
+
+/// What checking a file found that costs time to find again: where its
+/// statements are and how each was checked (the grammar's work), and the
+/// enum labels its UP adds. The cache keeps it; a reread (see
+/// [`reread_migration`]) verifies it against the file's text and takes
+/// everything else from the file itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Shape {
+    /// The statements' byte ranges in the file's text (UP, then DOWN).
+    pub spans: Vec<(usize, usize)>,
+    /// How many of them are the UP section's.
+    pub up: usize,
+    /// How each was checked.
+    pub checked: Vec<Checked>,
+    /// The enum labels the UP adds, as SQL literals.
+    pub enum_values: Vec<String>,
 }
 
 impl SourceMigration {
+    /// What a reread needs to rebuild this migration from its file.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            spans: self.spans.clone(),
+            up: self.migration.up().len(),
+            checked: self.checked.clone(),
+            enum_values: self.migration.enum_values().map(str::to_string).collect(),
+        }
+    }
+
     /// The numeric version.
     pub fn version(&self) -> i64 {
         self.migration.version()
@@ -147,26 +183,49 @@ pub fn read_migration_with(
     source: &str,
     config: &LintConfig,
 ) -> (Option<SourceMigration>, Vec<Diagnostic>) {
-    let src = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let lines: Vec<&str> = src.split('\n').collect();
-    let mut line_starts = Vec::with_capacity(lines.len());
-    let mut at = 0;
-    for l in &lines {
-        line_starts.push(at);
-        at += l.len() + 1;
-    }
-    let mut reader = Reader {
-        display,
-        version: name.version,
-        src,
-        lines,
-        line_starts,
-        config,
-        diagnostics: Vec::new(),
-    };
+    read_judged(display, name, file_name, source, config, true)
+}
+
+/// [`read_migration_with`], asking sqlparser's opinion of each statement
+/// (`sqlparser`) or PostgreSQL's grammar alone (each statement the grammar
+/// accepts is [`Checked::Grammar`]; the diagnostics are the same).
+pub(crate) fn read_judged(
+    display: &str,
+    name: &FileName,
+    file_name: &str,
+    source: &str,
+    config: &LintConfig,
+    sqlparser: bool,
+) -> (Option<SourceMigration>, Vec<Diagnostic>) {
+    let mut reader = Reader::new(display, name.version, source, config, None);
+    reader.sqlparser = sqlparser;
     let migration = reader.read(name, file_name);
     let errors = reader.diagnostics.iter().any(Diagnostic::is_error);
     (migration.filter(|_| !errors), reader.diagnostics)
+}
+
+/// Rebuilds a migration from its file's text and the [`Shape`] a full read
+/// of the same bytes found (the cache's), without PostgreSQL's grammar:
+/// the file is tokenized again, its sections, headers and directives read
+/// again, and every span checked against its tokens: each starts and ends
+/// on a token, together they cover every token of the sections but `;`
+/// and comments, and only a `;` separates two. The text and checksum are
+/// the file's. `None` when the shape does not fit the file (then the file
+/// is read in full) or the file has an error.
+pub fn reread_migration(
+    display: &str,
+    name: &FileName,
+    file_name: &str,
+    source: &str,
+    config: &LintConfig,
+    shape: &Shape,
+) -> Option<SourceMigration> {
+    let mut reader = Reader::new(display, name.version, source, config, Some(shape));
+    let migration = reader.read(name, file_name)?;
+    if reader.miss || reader.diagnostics.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some(migration)
 }
 
 /// Checks a file of plain SQL statements (a test fixture): every statement
@@ -226,11 +285,28 @@ pub fn check_script(display: &str, source: &str) -> (Vec<Statement>, Vec<Diagnos
     (out, problems)
 }
 
+/// Whether `text` holds `word` (ASCII, any case).
+fn contains_ignore_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}
+
 struct Reader<'a> {
     display: &'a str,
     /// The migration's version (the lint baseline's `from` reads it).
     version: i64,
     src: &'a str,
+    /// The length of a leading BOM: spans count it, `src` does not.
+    bom: usize,
+    /// A cached shape to rebuild from instead of the grammar's work.
+    shape: Option<&'a Shape>,
+    /// The shape did not fit the file.
+    miss: bool,
+    /// Ask sqlparser too (see [`Checked`]).
+    sqlparser: bool,
+    /// The file is a repeatable migration (`R__<name>.sql`).
+    repeatable: bool,
     /// The file's lines, for the line a diagnostic shows.
     lines: Vec<&'a str>,
     /// Byte offset where each line starts.
@@ -240,6 +316,113 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    fn new(
+        display: &'a str,
+        version: i64,
+        source: &'a str,
+        config: &'a LintConfig,
+        shape: Option<&'a Shape>,
+    ) -> Reader<'a> {
+        let src = source.strip_prefix('\u{feff}').unwrap_or(source);
+        let lines: Vec<&str> = src.split('\n').collect();
+        let mut line_starts = Vec::with_capacity(lines.len());
+        let mut at = 0;
+        for l in &lines {
+            line_starts.push(at);
+            at += l.len() + 1;
+        }
+        Reader {
+            display,
+            version,
+            src,
+            bom: source.len() - src.len(),
+            shape,
+            miss: false,
+            sqlparser: true,
+            repeatable: false,
+            lines,
+            line_starts,
+            config,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The statements of a section (tokens `range`) at the shape's `spans`
+    /// (relative to the raw file), checked against the tokens; `None` when
+    /// they do not fit.
+    fn shaped<'t>(
+        &self,
+        tokens: &'t [Token],
+        range: std::ops::Range<usize>,
+        spans: &[(usize, usize)],
+    ) -> Option<Section<'t>>
+    where
+        'a: 't,
+    {
+        let src: &'t str = self.src;
+        let between = |t: &Token| t.kind.is_trivia() || t.kind == TokenKind::Punct(';');
+        let mut statements = Vec::with_capacity(spans.len());
+        let mut i = range.start;
+        for (n, &(start, end)) in spans.iter().enumerate() {
+            let (start, end) = (start.checked_sub(self.bom)?, end.checked_sub(self.bom)?);
+            let lead_from = i;
+            while i < range.end && tokens[i].start < start {
+                if !between(&tokens[i]) {
+                    return None;
+                }
+                i += 1;
+            }
+            let first = tokens
+                .get(i)
+                .filter(|t| t.start == start && !t.kind.is_trivia())?;
+            if i >= range.end || end <= start {
+                return None;
+            }
+            let mut j = i;
+            while j < range.end && tokens[j].end < end {
+                j += 1;
+            }
+            let last = tokens
+                .get(j)
+                .filter(|t| t.end == end && !t.kind.is_trivia())?;
+            if j >= range.end {
+                return None;
+            }
+            // What follows is a `;` (or, for the last, the section's end).
+            let next = tokens[j + 1..range.end]
+                .iter()
+                .find(|t| !t.kind.is_trivia());
+            match next {
+                Some(t) if t.kind == TokenKind::Punct(';') => {}
+                None if n + 1 == spans.len() => {}
+                _ => return None,
+            }
+            let (line, column) = self.position(first.start);
+            statements.push(split::Statement {
+                text: src.get(first.start..last.end)?,
+                offset: first.start,
+                line,
+                column,
+                leading: &tokens[lead_from..i],
+                tokens: &tokens[i..=j],
+                error: None,
+                grammar_statements: 1,
+            });
+            i = j + 1;
+        }
+        if tokens[i.min(range.end)..range.end]
+            .iter()
+            .any(|t| !between(t))
+        {
+            return None;
+        }
+        Some(Section {
+            statements,
+            parses: Vec::new(),
+            input: self.src,
+        })
+    }
+
     fn at(
         &self,
         severity: Severity,
@@ -304,6 +487,7 @@ impl<'a> Reader<'a> {
 
     fn read(&mut self, name: &FileName, file_name: &str) -> Option<SourceMigration> {
         let src = self.src;
+        self.repeatable = name.repeatable;
         let tokens = match tokenize(src) {
             Ok(t) => t,
             Err(e) => {
@@ -331,6 +515,19 @@ impl<'a> Reader<'a> {
             }
         };
 
+        if self.repeatable
+            && sections.has_markers
+            && let Some(tok) = tokens.get(sections.head.end).or(tokens.first()).copied()
+        {
+            self.error(
+                "markers",
+                &tok,
+                "a repeatable migration has no `-- UP` or `-- DOWN` marker: the whole file runs, again whenever it changes, and is never undone".into(),
+                Some("remove the markers (and any DOWN section); a repeatable migration is written to run again: `CREATE OR REPLACE`, `DROP ... IF EXISTS` then `CREATE`".into()),
+            );
+            return None;
+        }
+
         // Before the UP marker: only comments (headers, directives).
         let head = &tokens[sections.head.clone()];
         if let Some(tok) = head.iter().find(|t| !t.kind.is_trivia()) {
@@ -343,8 +540,33 @@ impl<'a> Reader<'a> {
         }
 
         self.lone_carriage_returns(&tokens);
-        let up_section = section(src, &tokens[sections.up.clone()]);
-        let down_section = sections.down.clone().map(|r| section(src, &tokens[r]));
+        let (up_section, down_section) = match self.shape {
+            None => (
+                section(src, &tokens[sections.up.clone()]),
+                sections.down.clone().map(|r| section(src, &tokens[r])),
+            ),
+            Some(shape) => {
+                let fit = (shape.up <= shape.spans.len()
+                    && shape.checked.len() == shape.spans.len())
+                .then(|| {
+                    let up = self.shaped(&tokens, sections.up.clone(), &shape.spans[..shape.up])?;
+                    let down = match sections.down.clone() {
+                        Some(r) => Some(self.shaped(&tokens, r, &shape.spans[shape.up..])?),
+                        None if shape.up == shape.spans.len() => None,
+                        None => return None,
+                    };
+                    Some((up, down))
+                })
+                .flatten();
+                match fit {
+                    Some(sections) => sections,
+                    None => {
+                        self.miss = true;
+                        return None;
+                    }
+                }
+            }
+        };
         let up = &up_section.statements;
         let down = down_section.as_ref().map(|s| &s.statements);
 
@@ -451,18 +673,51 @@ impl<'a> Reader<'a> {
         }
 
         // The lints that read the grammar's tree: squawk's on the UP section
-        // (a DOWN undoes on purpose), ours on both.
-        let enum_values: Vec<String> = up_section
-            .parses
-            .iter()
-            .flat_map(|(parse, _)| grammar::enum_values_added(&parse.syntax_node()))
-            .collect();
-        let mut findings =
-            rules::squawk_findings(&up_section, self.config, self.version, !file.no_transaction);
-        if !file.no_transaction {
+        // (a DOWN undoes on purpose), ours on both. A reread has the labels
+        // from its shape (each in an UP statement's text) and the findings
+        // in the cached diagnostics.
+        let enum_values: Vec<String> = match self.shape {
+            // Only a statement that says `VALUE` can add one: no need to walk
+            // the trees of the others.
+            None if !up_section
+                .statements
+                .iter()
+                .any(|s| contains_ignore_case(s.text, "value")) =>
+            {
+                Vec::new()
+            }
+            None => up_section
+                .parses
+                .iter()
+                .flat_map(|(parse, _)| grammar::enum_values_added(&parse.syntax_node()))
+                .collect(),
+            Some(shape) => {
+                let found = shape.enum_values.iter().all(|v| {
+                    v.starts_with('\'')
+                        && up_section
+                            .statements
+                            .iter()
+                            .any(|s| s.text.contains(v.as_str()))
+                });
+                if !found {
+                    self.miss = true;
+                    return None;
+                }
+                shape.enum_values.clone()
+            }
+        };
+        let mut findings = if self.shape.is_some() {
+            Vec::new()
+        } else {
+            rules::squawk_findings(&up_section, self.config, self.version, !file.no_transaction)
+        };
+        if !file.no_transaction && self.shape.is_none() {
             findings.extend(rules::enum_value_used_too_soon(&up_section, &enum_values));
         }
-        for s in std::iter::once(&up_section).chain(down_section.as_ref()) {
+        for s in std::iter::once(&up_section)
+            .chain(down_section.as_ref())
+            .filter(|_| self.shape.is_none())
+        {
             findings.extend(rules::tracking_table_writes(s, &self.config.tracking_table));
             findings.extend(rules::session_settings(s));
         }
@@ -493,6 +748,16 @@ impl<'a> Reader<'a> {
             &up.iter().map(Statement::sql).collect::<Vec<_>>(),
             file.no_transaction,
         );
+        let bom = self.bom;
+        let span = |s: &split::Statement<'_>| (s.offset + bom, s.offset + bom + s.text.len());
+        let mut spans: Vec<(usize, usize)> = up_section.statements.iter().map(span).collect();
+        if let Some(d) = down_section.as_ref().filter(|_| down.is_some()) {
+            spans.extend(d.statements.iter().map(span));
+        }
+        if let Some(shape) = self.shape {
+            checked = shape.checked.clone();
+            checked.truncate(spans.len());
+        }
         Some(SourceMigration {
             migration: Migration::new(MigrationParts {
                 version: name.version,
@@ -506,9 +771,12 @@ impl<'a> Reader<'a> {
                 enum_values,
                 squashes: file.squashes.clone(),
                 bounds: file.bounds,
+                repeatable: name.repeatable,
             }),
             created: headers.created,
             checked,
+            spans,
+            length: self.bom + self.src.len(),
         })
     }
 
@@ -576,6 +844,15 @@ impl<'a> Reader<'a> {
             let statement = leading.iter().position(|r| r.contains(&tok.start));
             match directive {
                 Directive::NoTransaction => file.no_transaction = true,
+                Directive::Squashes(_) | Directive::Irreversible if self.repeatable => self.error(
+                    "directive",
+                    tok,
+                    format!(
+                        "`-- sqlstrata: {}` does not apply to a repeatable migration",
+                        if directive == Directive::Irreversible { "irreversible" } else { "squashes ..." }
+                    ),
+                    Some("remove it: a repeatable migration is never undone, and a squash baseline is versioned".into()),
+                ),
                 Directive::Squashes(list) if in_header => file.squashes = list,
                 Directive::Squashes(_) => self.error(
                     "directive",
@@ -718,10 +995,20 @@ impl<'a> Reader<'a> {
                     );
                 }
                 Checked::Unchecked
+            } else if self.shape.is_some() {
+                // A reread: how it was checked is the shape's (set after).
+                Checked::Parsed
             } else {
-                match validate(stmt, src) {
-                    Ok(Validation::Parsed(_)) => Checked::Parsed,
-                    Ok(Validation::GrammarOnly) => Checked::GrammarOnly,
+                let verdict = if self.sqlparser {
+                    validate(stmt, src).map(|v| match v {
+                        Validation::Parsed(_) => Checked::Parsed,
+                        Validation::GrammarOnly => Checked::GrammarOnly,
+                    })
+                } else {
+                    judge_by_grammar(stmt, src).map(|()| Checked::Grammar)
+                };
+                match verdict {
+                    Ok(checked) => checked,
                     Err(rejection) => {
                         let d = self
                             .at(Severity::Error, "syntax", rejection.line, rejection.column, format!("invalid SQL: {}", rejection.message))

@@ -1,4 +1,5 @@
-//! The file naming rule: `<version>_<name>.sql`.
+//! The file naming rule: `<version>_<name>.sql`, and `R__<name>.sql` for a
+//! repeatable migration (Flyway's form).
 
 use std::fmt;
 
@@ -11,12 +12,18 @@ pub struct FileName {
     pub version_text: String,
     /// The snake_case name after the first `_`.
     pub name: String,
+    /// `R__<name>.sql`: a repeatable migration (version 0, no version text).
+    pub repeatable: bool,
 }
 
 impl FileName {
     /// The file name without `.sql`, as `-- Migration:` headers name it.
     pub fn stem(&self) -> String {
-        format!("{}_{}", self.version_text, self.name)
+        if self.repeatable {
+            format!("R__{}", self.name)
+        } else {
+            format!("{}_{}", self.version_text, self.name)
+        }
     }
 }
 
@@ -61,8 +68,7 @@ impl fmt::Display for NameError {
 }
 
 /// The pattern every migration file name must match, for messages.
-pub const PATTERN: &str =
-    "<version>_<name>.sql, e.g. 001_create_users.sql (version: 3+ digits; name: a-z, 0-9, _)";
+pub const PATTERN: &str = "<version>_<name>.sql, e.g. 001_create_users.sql (version: 3+ digits; name: a-z, 0-9, _), or R__<name>.sql for a repeatable migration";
 
 /// Parses a file name (with its `.sql` extension).
 ///
@@ -74,6 +80,17 @@ pub const PATTERN: &str =
 /// ```
 pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
     let stem = file_name.strip_suffix(".sql").unwrap_or(file_name);
+    if let Some(name) = stem.strip_prefix("R__") {
+        if !snake_case(name) {
+            return Err(NameError::BadName(name.to_string()));
+        }
+        return Ok(FileName {
+            version: 0,
+            version_text: String::new(),
+            name: name.to_string(),
+            repeatable: true,
+        });
+    }
     let Some((version, name)) = stem.split_once('_') else {
         return Err(NameError::NoVersion);
     };
@@ -86,18 +103,23 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
     let number: i64 = version
         .parse()
         .map_err(|_| NameError::VersionTooLarge(version.to_string()))?;
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
+    if !snake_case(name) {
         return Err(NameError::BadName(name.to_string()));
     }
     Ok(FileName {
         version: number,
         version_text: version.to_string(),
         name: name.to_string(),
+        repeatable: false,
     })
+}
+
+/// Not empty, and only `a-z`, `0-9` and `_`.
+fn snake_case(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]
@@ -137,6 +159,24 @@ mod tests {
                 "99999999999999999999_x.sql",
                 NameError::VersionTooLarge("99999999999999999999".into()),
             ),
+        ] {
+            assert_eq!(parse_file_name(file), Err(err), "{file}");
+        }
+    }
+
+    #[test]
+    fn repeatable_migrations_are_flyways_form() {
+        let f = parse_file_name("R__active_users_view.sql").unwrap();
+        assert!(f.repeatable);
+        assert_eq!((f.version, f.name.as_str()), (0, "active_users_view"));
+        assert_eq!(f.stem(), "R__active_users_view");
+        assert!(!parse_file_name("001_a.sql").unwrap().repeatable);
+        for (file, err) in [
+            ("R__.sql", NameError::BadName(String::new())),
+            ("R__Views.sql", NameError::BadName("Views".into())),
+            ("R__a b.sql", NameError::BadName("a b".into())),
+            ("r__views.sql", NameError::NoVersion),
+            ("R_views.sql", NameError::NoVersion),
         ] {
             assert_eq!(parse_file_name(file), Err(err), "{file}");
         }

@@ -67,6 +67,8 @@ pub struct Section<'a> {
     /// squawk's parses of the section's text (one, unless the section is
     /// very long), each with the byte offset in the input where it starts.
     pub parses: Vec<(Parse<SourceFile>, usize)>,
+    /// The text the offsets count in (a parse's text starts at its offset).
+    pub input: &'a str,
 }
 
 /// Splits `input` into pieces. Fails only when a string, quoted identifier,
@@ -268,6 +270,7 @@ fn section_in_chunks<'a>(input: &'a str, tokens: &'a [Token], chunk: usize) -> S
             .into_iter()
             .map(|c| (c.parsed.parse, c.base))
             .collect(),
+        input,
     }
 }
 

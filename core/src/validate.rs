@@ -43,6 +43,18 @@ pub struct Rejection {
 
 /// Validates one statement of a section split by [`crate::split::section`].
 pub fn validate(statement: &Statement<'_>, file: &str) -> Result<Validation, Rejection> {
+    judge_by_grammar(statement, file)?;
+    Ok(match parse_all(statement.text) {
+        Some(ast) => Validation::Parsed(Box::new(ast)),
+        None => Validation::GrammarOnly,
+    })
+}
+
+/// PostgreSQL's grammar's verdict alone: [`validate`] without sqlparser's
+/// second parse, which never rejects a statement (only says whether it
+/// knows the form). What the macro asks: nothing it embeds or reports
+/// depends on sqlparser's answer.
+pub fn judge_by_grammar(statement: &Statement<'_>, file: &str) -> Result<(), Rejection> {
     if let Some(error) = &statement.error {
         return Err(rejection(statement, file, &error.message, error.offset));
     }
@@ -56,10 +68,7 @@ pub fn validate(statement: &Statement<'_>, file: &str) -> Result<Validation, Rej
             statement.offset + statement.text.len(),
         ));
     }
-    Ok(match parse_all(statement.text) {
-        Some(ast) => Validation::Parsed(Box::new(ast)),
-        None => Validation::GrammarOnly,
-    })
+    Ok(())
 }
 
 /// The grammar's message in words a user reads, and the token it stopped at

@@ -442,3 +442,30 @@ fn balanced_transaction_blocks_are_allowed_in_a_no_transaction_migration_only() 
         ]
     );
 }
+
+#[test]
+fn squawks_own_ignore_comments_are_honoured_where_they_stand() {
+    // A history linted with squawk before keeps its `-- squawk-ignore`
+    // comments working: the comment quiets the rule on the statement below
+    // it, not elsewhere, in the first statement of a file or a later one.
+    let d = LintConfig::default();
+    let drop = "ALTER TABLE users DROP COLUMN legacy;";
+    assert_eq!(lints(&up(drop), &d), [("ban-drop-column", Warning)]);
+    assert_eq!(
+        lints(
+            &up(&format!("-- squawk-ignore ban-drop-column\n{drop}")),
+            &d
+        ),
+        []
+    );
+    assert_eq!(
+        lints(
+            &up(&format!(
+                "SELECT 1;\n-- squawk-ignore ban-drop-column\n{drop}\n{drop}"
+            )),
+            &d
+        ),
+        [("ban-drop-column", Warning)],
+        "only the statement below the comment"
+    );
+}

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
+use sqlstrata_core::embedded::{ToEmbed, encode};
 use sqlstrata_core::{
-    Bounds, Diagnostic, Folder, Migration, RunSettings, Statement, StatementKind, applied_digest,
-    read_folder_cached,
+    Bounds, Diagnostic, Folder, Migration, RunSettings, applied_digest, read_folder_cached,
 };
 use syn::LitStr;
 use syn::parse::{Parse, ParseStream};
@@ -94,23 +94,54 @@ fn expand(args: &Args) -> TokenStream2 {
             })
         }};
     }
-    // Each array is its own `const` item: a `&[...]` of a type with a
-    // destructor is extended to `'static` only at the top of a const.
+    // Each file's text once, by `include_str!` (which also makes cargo
+    // rebuild when it changes), the migrations as a compact table of where
+    // their statements are in it (see `sqlstrata_model::embedded`): a few
+    // literals for the compiler instead of thousands of strings.
     let settings = run_settings(&folder.run);
-    let set: Vec<Migration> = folder.migrations.into_iter().map(|m| m.migration).collect();
-    let digest = applied_digest(&set);
-    let mut sections = Vec::new();
-    let migrations: Vec<TokenStream2> = set
+    let digest = applied_digest(
+        &folder
+            .migrations
+            .iter()
+            .map(|m| m.migration.clone())
+            .collect::<Vec<Migration>>(),
+    );
+    let paths: Vec<String> = folder
+        .migrations
+        .iter()
+        .map(|m| dir.join(m.migration.file_name()).display().to_string())
+        .collect();
+    let lengths = folder.migrations.iter().map(|m| m.length);
+    let embed: Vec<ToEmbed<'_>> = folder
+        .migrations
         .iter()
         .enumerate()
-        .map(|(i, m)| migration(i, m, &mut sections))
+        .map(|(file, m)| ToEmbed {
+            migration: &m.migration,
+            file,
+            spans: &m.spans,
+        })
         .collect();
+    let encoded = encode(&embed);
+    let data = syn::LitByteStr::new(&encoded.data, Span::call_site());
+    let strings = encoded.strings;
+    // The versioned migrations come first (the repeatables after them).
+    let count = folder
+        .migrations
+        .iter()
+        .filter(|m| !m.migration.is_repeatable())
+        .count();
+    let config = folder
+        .config
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .map(|p| quote! { const _: &[u8] = include_bytes!(#p); });
     quote! {{
-        #tracked
+        #config
         #(#warnings)*
-        #(#sections)*
-        const MIGRATIONS: &[::sqlstrata::Migration] = &[#(#migrations),*];
-        ::sqlstrata::Migrations::__static(MIGRATIONS, [#(#digest),*], #settings)
+        const FILES: &[&str] = &[#(include_str!(#paths)),*];
+        const _: () = ::sqlstrata::__private::assert_lengths(FILES, &[#(#lengths),*]);
+        ::sqlstrata::Migrations::__embedded(FILES, #strings, #data, #count, [#(#digest),*], #settings)
     }}
 }
 
@@ -136,7 +167,8 @@ fn run_settings(r: &RunSettings) -> TokenStream2 {
 }
 
 /// `include_bytes!` of every file read makes cargo rebuild the crate when
-/// one of them changes or disappears.
+/// one of them changes or disappears (those with errors: the others are
+/// included as text).
 fn track(folder: &Folder) -> TokenStream2 {
     let files = folder
         .files
@@ -159,58 +191,6 @@ fn warning(d: &Diagnostic, span: Span) -> TokenStream2 {
             const #name: () = ();
             #name
         };
-    }
-}
-
-/// Emits `const NAME: &[Statement] = &[...];` into `sections`, returns `NAME`.
-fn statements(name: String, list: &[Statement], sections: &mut Vec<TokenStream2>) -> TokenStream2 {
-    let items = list.iter().map(|s| {
-        let sql = s.sql();
-        let line = s.line();
-        let kind = match s.kind() {
-            StatementKind::OutsideTransaction => quote! { OutsideTransaction },
-            StatementKind::CreateIndexConcurrently => quote! { CreateIndexConcurrently },
-            StatementKind::ReindexConcurrently => quote! { ReindexConcurrently },
-            StatementKind::BlockBegin => quote! { BlockBegin },
-            StatementKind::BlockEnd => quote! { BlockEnd },
-            _ => return quote! { ::sqlstrata::Statement::__static(#sql, #line) },
-        };
-        quote! { ::sqlstrata::Statement::__static_kind(#sql, #line, ::sqlstrata::StatementKind::#kind) }
-    });
-    let ident = syn::Ident::new(&name, Span::call_site());
-    sections.push(quote! { const #ident: &[::sqlstrata::Statement] = &[#(#items),*]; });
-    quote! { #ident }
-}
-
-fn migration(index: usize, m: &Migration, sections: &mut Vec<TokenStream2>) -> TokenStream2 {
-    let version = m.version();
-    let name = m.name();
-    let file_name = m.file_name();
-    let description = match m.description() {
-        Some(d) => quote! { ::core::option::Option::Some(#d) },
-        None => quote! { ::core::option::Option::None },
-    };
-    let up = statements(format!("UP_{index}"), m.up(), sections);
-    let down = match m.down() {
-        Some(d) => {
-            let d = statements(format!("DOWN_{index}"), d, sections);
-            quote! { ::core::option::Option::Some(#d) }
-        }
-        None => quote! { ::core::option::Option::None },
-    };
-    let checksum = m.checksum().iter();
-    let no_transaction = m.is_no_transaction();
-    let enum_values = m.enum_values();
-    let squashes = m.squashes().iter();
-    let bounds = bounds(&m.bounds());
-    quote! {
-        ::sqlstrata::Migration::__static(::sqlstrata::__private::StaticMigration {
-            version: #version, name: #name, file_name: #file_name, description: #description,
-            up: #up, down: #down, checksum: [#(#checksum),*], no_transaction: #no_transaction,
-            enum_values: &[#(::sqlstrata::__private::Cow::Borrowed(#enum_values)),*],
-            squashes: &[#(#squashes),*],
-            bounds: #bounds,
-        })
     }
 }
 

@@ -25,6 +25,9 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod embedded;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
@@ -211,6 +214,7 @@ pub struct Migration {
     enum_values: Cow<'static, [Cow<'static, str>]>,
     squashes: Cow<'static, [i64]>,
     bounds: Bounds,
+    repeatable: bool,
 }
 
 /// The parts of a migration the macro embeds, for [`Migration::__static`].
@@ -227,6 +231,7 @@ pub struct StaticMigration {
     pub enum_values: &'static [Cow<'static, str>],
     pub squashes: &'static [i64],
     pub bounds: Bounds,
+    pub repeatable: bool,
 }
 
 /// The parts of a migration, for [`Migration::new`].
@@ -256,6 +261,10 @@ pub struct MigrationParts {
     pub squashes: Vec<i64>,
     /// Its own lock and statement time bounds (`-- sqlstrata: lock-timeout 10s`).
     pub bounds: Bounds,
+    /// A repeatable migration (`R__<name>.sql`): no version, applied after
+    /// the versioned ones whenever its checksum differs from the one it was
+    /// last applied with, never undone.
+    pub repeatable: bool,
 }
 
 impl Migration {
@@ -278,6 +287,7 @@ impl Migration {
                 .into(),
             squashes: parts.squashes.into(),
             bounds: parts.bounds,
+            repeatable: parts.repeatable,
         }
     }
 
@@ -301,6 +311,7 @@ impl Migration {
             enum_values: Cow::Borrowed(parts.enum_values),
             squashes: Cow::Borrowed(parts.squashes),
             bounds: parts.bounds,
+            repeatable: parts.repeatable,
         }
     }
 
@@ -373,6 +384,14 @@ impl Migration {
     pub fn bounds(&self) -> Bounds {
         self.bounds
     }
+
+    /// Whether it is a repeatable migration (`R__<name>.sql`): applied
+    /// after the versioned ones whenever its checksum differs from the one
+    /// it was last applied with, never undone. Its version is 0; its name
+    /// is its identity.
+    pub fn is_repeatable(&self) -> bool {
+        self.repeatable
+    }
 }
 
 impl fmt::Debug for Migration {
@@ -384,25 +403,59 @@ impl fmt::Debug for Migration {
             .field("down", &self.down.as_ref().map(|d| d.len()))
             .field("checksum", &self.checksum_hex())
             .field("no_transaction", &self.no_transaction)
+            .field("repeatable", &self.repeatable)
             .finish()
     }
 }
 
-/// A whole migration set in version order, as `migrations!()` produces it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A whole migration set in version order, as `migrations!()` produces it,
+/// with its repeatable migrations (in name order) beside.
+#[derive(Debug, Clone)]
 pub struct Migrations {
-    migrations: Cow<'static, [Migration]>,
+    migrations: Stored,
     digest: [u8; 32],
     settings: RunSettings,
 }
 
+/// Where a set's migrations are.
+#[derive(Debug, Clone)]
+enum Stored {
+    /// Built at run time, or by the macro as a slice: the versioned
+    /// migrations (the first `versioned`), then the repeatables.
+    Slice(Cow<'static, [Migration]>, usize),
+    /// Embedded by the macro (see [`embedded`]): decoded on first use; the
+    /// first `count` are the versioned migrations, the rest repeatables.
+    Embedded {
+        files: &'static [&'static str],
+        strings: &'static str,
+        data: &'static [u8],
+        count: usize,
+        decoded: std::sync::OnceLock<Vec<Migration>>,
+    },
+}
+
+impl PartialEq for Migrations {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+            && self.settings == other.settings
+            && self.as_slice() == other.as_slice()
+            && self.repeatables() == other.repeatables()
+    }
+}
+
+impl Eq for Migrations {}
+
 impl Migrations {
-    /// A set read at run time. The migrations are sorted by version.
+    /// A set read at run time. The migrations are sorted by version, the
+    /// repeatable ones ([`Migration::is_repeatable`]) by name, apart.
     pub fn new(mut migrations: Vec<Migration>) -> Self {
-        migrations.sort_by_key(|m| m.version);
+        migrations.sort_by(|a, b| {
+            (a.repeatable, a.version, &a.name).cmp(&(b.repeatable, b.version, &b.name))
+        });
+        let versioned = migrations.iter().filter(|m| !m.repeatable).count();
         Migrations {
             digest: applied_digest(&migrations),
-            migrations: migrations.into(),
+            migrations: Stored::Slice(migrations.into(), versioned),
             settings: RunSettings::default(),
         }
     }
@@ -420,7 +473,31 @@ impl Migrations {
         settings: RunSettings,
     ) -> Self {
         Migrations {
-            migrations: Cow::Borrowed(migrations),
+            migrations: Stored::Slice(Cow::Borrowed(migrations), migrations.len()),
+            digest,
+            settings,
+        }
+    }
+
+    /// What `migrations!()` emits: the files' texts, the string table and
+    /// the encoded migrations ([`embedded::encode`]), how many there are.
+    #[doc(hidden)]
+    pub const fn __embedded(
+        files: &'static [&'static str],
+        strings: &'static str,
+        data: &'static [u8],
+        count: usize,
+        digest: [u8; 32],
+        settings: RunSettings,
+    ) -> Self {
+        Migrations {
+            migrations: Stored::Embedded {
+                files,
+                strings,
+                data,
+                count,
+                decoded: std::sync::OnceLock::new(),
+            },
             digest,
             settings,
         }
@@ -433,30 +510,69 @@ impl Migrations {
 
     /// The migrations in version order.
     pub fn iter(&self) -> std::slice::Iter<'_, Migration> {
-        self.migrations.iter()
+        self.as_slice().iter()
     }
 
-    /// The migrations as a slice, in version order.
+    /// The versioned migrations as a slice, in version order.
     pub fn as_slice(&self) -> &[Migration] {
-        &self.migrations
+        let (all, versioned) = self.all();
+        all.get(..versioned).unwrap_or(all)
     }
 
-    /// How many migrations there are.
+    /// The repeatable migrations (`R__<name>.sql`), in name order: applied
+    /// after the versioned ones, each whenever its checksum differs from
+    /// the one it was last applied with.
+    ///
+    /// ```
+    /// use sqlstrata_model::{Migration, MigrationParts, Migrations};
+    /// let set = Migrations::new(vec![
+    ///     Migration::new(MigrationParts { name: "views".into(), repeatable: true, ..MigrationParts::default() }),
+    ///     Migration::new(MigrationParts { version: 1, name: "users".into(), ..MigrationParts::default() }),
+    /// ]);
+    /// assert_eq!((set.len(), set.repeatables()[0].name()), (1, "views"));
+    /// ```
+    pub fn repeatables(&self) -> &[Migration] {
+        let (all, versioned) = self.all();
+        all.get(versioned..).unwrap_or_default()
+    }
+
+    /// Every migration, and how many of them (the first) are versioned.
+    fn all(&self) -> (&[Migration], usize) {
+        match &self.migrations {
+            Stored::Slice(list, versioned) => (list, *versioned),
+            Stored::Embedded {
+                files,
+                strings,
+                data,
+                decoded,
+                count,
+            } => (
+                decoded.get_or_init(|| embedded::decode(files, strings, data)),
+                *count,
+            ),
+        }
+    }
+
+    /// How many versioned migrations there are (without decoding an
+    /// embedded set); the repeatables are not counted.
     pub fn len(&self) -> usize {
-        self.migrations.len()
+        match &self.migrations {
+            Stored::Slice(_, versioned) => *versioned,
+            Stored::Embedded { count, .. } => *count,
+        }
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.migrations.is_empty()
+        self.len() == 0
     }
 
     /// The migration with this version.
     pub fn get(&self, version: i64) -> Option<&Migration> {
-        self.migrations
-            .binary_search_by_key(&version, |m| m.version)
+        let list = self.as_slice();
+        list.binary_search_by_key(&version, |m| m.version)
             .ok()
-            .map(|i| &self.migrations[i])
+            .map(|i| &list[i])
     }
 
     /// [`applied_digest`] of the whole set, computed when the set was made
@@ -509,20 +625,65 @@ pub fn checksum<S: AsRef<str>>(statements: &[S], no_transaction: bool) -> [u8; 3
     h.finalize().into()
 }
 
-/// SHA-256 of the lines `"{version} {checksum hex} applied"`, in version
-/// order, joined by `\n`: the digest of a tracking table on which exactly
-/// these migrations are applied ([`history_digest`] of its rows). Each run
-/// seals the digest of the rows it leaves into the tracking table (on the
-/// row of the highest version), so a booting application learns in one row
-/// that nothing is pending and nothing drifted.
+/// SHA-256 of the lines `"{version} {checksum hex} applied"` of the
+/// versioned migrations, in the order given (version order), then
+/// `"R {name} {checksum hex}"` of the repeatable ones (name order), joined
+/// by `\n`: the digest of a tracking table on which exactly these
+/// migrations are applied ([`history_digest`] of its rows, with
+/// [`repeatables_digest`]'s lines). Each run seals the digest of the rows it
+/// leaves into the tracking table (on the row of the highest version), so a
+/// booting application learns in one row that nothing is pending and
+/// nothing drifted.
 pub fn applied_digest(migrations: &[Migration]) -> [u8; 32] {
     let checksums: Vec<String> = migrations.iter().map(|m| to_hex(&m.checksum)).collect();
-    history_digest(
-        migrations
-            .iter()
-            .zip(&checksums)
+    let (versioned, repeatable): (Vec<_>, Vec<_>) = migrations
+        .iter()
+        .zip(&checksums)
+        .partition(|(m, _)| !m.repeatable);
+    repeatables_digest(
+        versioned
+            .into_iter()
             .map(|(m, c)| (m.version, c.as_str(), "applied")),
+        repeatable
+            .into_iter()
+            .map(|(m, c)| (m.name.as_ref(), c.as_str())),
     )
+}
+
+/// [`history_digest`] of the versioned rows, then the lines `"R {name}
+/// {checksum}"` of the repeatable migrations' records (name order): with
+/// none, the same as [`history_digest`].
+///
+/// ```
+/// use sqlstrata_model::{history_digest, repeatables_digest};
+/// let rows = [(1, "ab", "applied")];
+/// assert_eq!(repeatables_digest(rows, []), history_digest(rows));
+/// assert_ne!(repeatables_digest(rows, [("views", "cd")]), history_digest(rows));
+/// ```
+pub fn repeatables_digest<'a>(
+    rows: impl IntoIterator<Item = (i64, &'a str, &'a str)>,
+    repeatables: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let mut first = true;
+    let mut line = |parts: [&str; 3]| {
+        if !first {
+            h.update(b"\n");
+        }
+        first = false;
+        h.update(parts[0].as_bytes());
+        h.update(b" ");
+        h.update(parts[1].as_bytes());
+        h.update(b" ");
+        h.update(parts[2].as_bytes());
+    };
+    for (version, checksum, state) in rows {
+        line([&version.to_string(), checksum, state]);
+    }
+    for (name, checksum) in repeatables {
+        line(["R", name, checksum]);
+    }
+    h.finalize().into()
 }
 
 /// SHA-256 of the lines `"{version} {checksum} {state}"` of a tracking
@@ -535,18 +696,7 @@ pub fn applied_digest(migrations: &[Migration]) -> [u8; 32] {
 /// assert_ne!(d, history_digest([(1, "ab", "applied"), (2, "cd", "failed")]));
 /// ```
 pub fn history_digest<'a>(rows: impl IntoIterator<Item = (i64, &'a str, &'a str)>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for (i, (version, checksum, state)) in rows.into_iter().enumerate() {
-        if i > 0 {
-            h.update(b"\n");
-        }
-        h.update(version.to_string().as_bytes());
-        h.update(b" ");
-        h.update(checksum.as_bytes());
-        h.update(b" ");
-        h.update(state.as_bytes());
-    }
-    h.finalize().into()
+    repeatables_digest(rows, [])
 }
 
 /// Lower-case hex.

@@ -52,7 +52,7 @@ pub(crate) async fn adopt<S: Session>(
                 .await
                 .map_err(Error::database("committing"))?;
             if let Ok(Resolution::Existing(id)) = resolve(session, options).await {
-                crate::run::seal(session, set, &id).await;
+                crate::run::seal(session, set, &id, options).await;
             }
             Ok(report)
         }
@@ -86,7 +86,7 @@ async fn within<S: Session>(
         .query(&format!("SELECT pg_advisory_xact_lock({})", id.lock_key()))
         .await
         .map_err(Error::database("locking the tracking table"))?;
-    crate::run::ensure_schema(session, &id.schema).await?;
+    crate::tracking::ensure_schema(session, &id.schema).await?;
     session
         .query(&tracking::create_sql(&id))
         .await

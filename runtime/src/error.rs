@@ -6,6 +6,16 @@ use std::time::Duration;
 use crate::blockers::Blocker;
 use crate::redact::redact;
 
+/// A privilege the role lacks, and how to give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Missing {
+    /// What it is needed for, and on what.
+    pub what: String,
+    /// The statement that grants it (run by the object's owner).
+    pub grant: String,
+}
+
 /// PostgreSQL's own account of a failed statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -160,7 +170,7 @@ pub enum Error {
         /// The role (`current_user`).
         role: String,
         /// What it lacks, each with the statement that grants it.
-        missing: Vec<crate::privileges::Missing>,
+        missing: Vec<Missing>,
     },
     /// Every statement of a migration ran, but its row in the tracking table
     /// could not be written; nothing of it was committed.
@@ -337,7 +347,7 @@ pub enum Error {
     },
 }
 
-fn privileges_message(role: &str, missing: &[crate::privileges::Missing]) -> String {
+fn privileges_message(role: &str, missing: &[Missing]) -> String {
     let mut text =
         format!("the role `{role}` may not do what this needs, so nothing was changed; it lacks:");
     for m in missing {

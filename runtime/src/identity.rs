@@ -11,7 +11,6 @@
 
 use crate::error::Error;
 use crate::options::{TrackingTable, quote_ident, quote_literal};
-use crate::tracking::{COLUMNS, SEAL_COLUMN};
 
 /// One tracking table, resolved on the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +67,25 @@ fn fnv(parts: &[&str]) -> i64 {
     }
     h as i64
 }
+
+/// The columns of a sqlstrata tracking table's rows, in order. The table
+/// has one more, [`SEAL_COLUMN`], after them (a table an older sqlstrata
+/// created lacks it until its owner's next run adds it).
+pub const COLUMNS: &[&str] = &[
+    "version",
+    "name",
+    "description",
+    "checksum",
+    "batch",
+    "applied_at",
+    "duration_ms",
+    "state",
+    "failed_line",
+];
+
+/// The column that holds the seal (see `crate::seal`), set on the row of
+/// the highest version and NULL on every other.
+pub const SEAL_COLUMN: &str = "seal";
 
 /// `ARRAY['version', ...]`: the columns a sqlstrata tracking table has,
 /// with the seal's column or (an older sqlstrata's) without.

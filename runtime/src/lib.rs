@@ -54,6 +54,7 @@ mod report;
 mod retry;
 mod run;
 mod script;
+mod seal;
 mod session;
 mod session_state;
 mod squash;
@@ -64,6 +65,7 @@ mod tracking;
 pub mod verify;
 
 pub use blockers::Blocker;
+pub use error::Missing;
 pub use error::{DbError, Error};
 pub use migrator::Migrator;
 pub use options::{
@@ -71,7 +73,6 @@ pub use options::{
     TransactionMode,
 };
 pub use plan::{Operation, State, StatusEntry};
-pub use privileges::Missing;
 pub use report::{Action, Done, Gave, LockWait, Report};
 pub use sqlstrata_model::{
     Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,
@@ -116,7 +117,7 @@ pub use sqlstrata_macros::test;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::tracking::SEAL_LOOKUP_FROM;
+    pub use sqlstrata_model::embedded::assert_lengths;
     pub use sqlstrata_model::{Bounds, RunSettings, StaticMigration};
     pub use std::borrow::Cow;
     #[cfg(feature = "testing")]

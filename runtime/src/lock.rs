@@ -167,7 +167,7 @@ async fn lease<S: Session>(
             // No lease table yet: make it (two runners may race to; the
             // loser's error is a reason to try again, not to fail).
             Err(e) if !created && e.as_db_error().is_some_and(|d| d.code().code() == "42P01") => {
-                crate::run::ensure_schema(session, &id.schema).await?;
+                crate::tracking::ensure_schema(session, &id.schema).await?;
                 if let Err(e) = session.query(&lease_table_sql(id)).await
                     && !matches!(
                         e.as_db_error().map(|d| d.code().code()),

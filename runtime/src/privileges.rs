@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use sqlstrata_model::Migrations;
 
-use crate::error::Error;
+use crate::error::{Error, Missing};
 use crate::identity::Identity;
 use crate::options::{LockMode, Options, quote_ident, quote_literal};
 use crate::plan::{Plan, Step};
@@ -77,16 +77,6 @@ pub(crate) fn preflight_sql(id: &Identity) -> String {
         privilege(&lease, "UPDATE"),
         privilege(&lease, "DELETE"),
     )
-}
-
-/// A privilege the role lacks, and how to give it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Missing {
-    /// What it is needed for, and on what.
-    pub what: String,
-    /// The statement that grants it (run by the object's owner).
-    pub grant: String,
 }
 
 /// Decides from [`preflight_sql`]'s row whether the role may do what

@@ -16,7 +16,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlstrata_model::{Migration, Migrations, Statement, StatementKind, to_hex};
+use sqlstrata_model::{Migration, Migrations, Statement, StatementKind};
 
 use crate::blockers;
 use crate::error::{DbError, Error};
@@ -32,11 +32,12 @@ use crate::script::{
     Batch, Segment, autocommit_sql, autocommit_statement_sql, render, segments, step_migration,
     step_sql, transaction_batch, units,
 };
+use crate::seal::{self, Boot};
 use crate::session::Piece;
 use crate::session::Session;
 use crate::session_state::{CAPTURE_SQL, SessionStart, Sql};
 use crate::trace;
-use crate::tracking::{self, AppliedRow, Boot, RowState};
+use crate::tracking::{self, AppliedRow, RowState};
 
 /// Whom a run tells as it goes: `done` with each migration once what was
 /// done to it is committed, `wait` with each statement that gave way to a
@@ -97,8 +98,9 @@ pub(crate) async fn execute<S: Session>(
     // sqlstrata created, a squashed history, rows changed by hand): sealed
     // under the lock, so that the next boot is one row.
     let reseal = match &booted {
-        Some(b) if preview.steps.is_empty() && !b.seals(&rows, raw) => {
-            can_seal(session, options).await
+        Some(b) if preview.steps.is_empty() => {
+            let (may, guardable) = can_seal(session, options).await;
+            may && !b.seals(&rows, raw, guardable)
         }
         _ => false,
     };
@@ -112,30 +114,6 @@ pub(crate) async fn execute<S: Session>(
         preflight(session, set, &preview, options, &resolution).await?;
     }
     locked(session, set, operation, options, progress).await
-}
-
-/// Creates schema `name` when it does not exist: only then, since even
-/// `CREATE SCHEMA IF NOT EXISTS` asks for `CREATE` on the database.
-pub(crate) async fn ensure_schema<S: Session>(session: &mut S, name: &str) -> Result<(), Error> {
-    let rows = session
-        .query(&tracking::schema_exists_sql(name))
-        .await
-        .map_err(Error::database("finding the tracking table's schema"))?;
-    if rows
-        .first()
-        .and_then(|r| r.first())
-        .cloned()
-        .flatten()
-        .as_deref()
-        == Some("t")
-    {
-        return Ok(());
-    }
-    session
-        .query(&tracking::create_schema_sql(name))
-        .await
-        .map(|_| ())
-        .map_err(Error::database("creating the tracking table's schema"))
 }
 
 /// Asks the server whether the role may do what `p` needs of the tracking
@@ -169,43 +147,62 @@ enum BootCheck {
 
 async fn boot<S: Session>(session: &mut S, set: &Migrations, options: &Options) -> BootCheck {
     // An error (no table yet, or one an older sqlstrata created, without
-    // the seal's column) or no answer says nothing is sealed: the full read
-    // decides, and seals.
-    let boot = match session
-        .query(&tracking::boot_sql(&options.tracking, set.len()))
-        .await
-    {
-        Ok(rows) => rows
-            .first()
-            .and_then(|r| Boot::parse(r))
-            .unwrap_or_default(),
+    // the seal's column) says nothing is sealed: the full read decides,
+    // and seals.
+    let mut boot = match session.query(&seal::boot_sql(&options.tracking)).await {
+        Ok(rows) => Boot::parse(&rows),
         Err(_) => Boot::default(),
     };
-    if boot.matches(&to_hex(set.applied_digest())) {
+    if boot.needs_count() {
+        boot.rows = session
+            .query(&seal::count_sql(&options.tracking))
+            .await
+            .ok()
+            .and_then(|rows| rows.first()?.first()?.as_deref()?.parse().ok());
+    }
+    if boot.matches(&seal::set_digest(set)) {
         BootCheck::Noop
     } else {
         BootCheck::Miss(boot)
     }
 }
 
-/// Whether this role may seal the tracking table.
-async fn can_seal<S: Session>(session: &mut S, options: &Options) -> bool {
+/// Whether this role may seal the tracking table, and have its guard.
+async fn can_seal<S: Session>(session: &mut S, options: &Options) -> (bool, bool) {
     session
-        .query(&tracking::can_seal_sql(&options.tracking))
+        .query(&seal::can_sql(&options.tracking))
         .await
-        .ok()
-        .and_then(|rows| rows.into_iter().next())
-        .and_then(|r| r.into_iter().next().flatten())
-        .as_deref()
-        == Some("t")
+        .map(|rows| seal::parse_can(&rows))
+        .unwrap_or((false, false))
 }
 
-/// Seals the tracking table with the digest of its rows as `set` sees them.
-pub(crate) async fn seal<S: Session>(session: &mut S, set: &Migrations, id: &Identity) {
-    if let Ok((rows, raw)) = read(session, set, id).await {
-        let _ = session
-            .query(&tracking::seal_sql(id, &tracking::rows_digest(&rows), raw))
-            .await;
+/// Seals the tracking table with the digest of its rows as `set` sees them:
+/// in a transaction that keeps writers out (waiting at most a moment for
+/// them), the guard made first where the role may make it. Best effort:
+/// when anything fails the table stays unsealed and the next run seals.
+pub(crate) async fn seal<S: Session>(
+    session: &mut S,
+    set: &Migrations,
+    id: &Identity,
+    options: &Options,
+) {
+    let (may, guard) = can_seal(session, options).await;
+    if !may {
+        return;
+    }
+    let sealed = async {
+        session.query("BEGIN").await.ok()?;
+        session.query(&seal::prepare_sql(id, guard)).await.ok()?;
+        let (rows, raw) = read(session, set, id).await.ok()?;
+        session
+            .query(&seal::write_sql(id, &seal::of(&rows, raw, guard)))
+            .await
+            .ok()?;
+        session.query("COMMIT").await.ok()
+    }
+    .await;
+    if sealed.is_none() {
+        let _ = session.query("ROLLBACK").await;
     }
 }
 
@@ -386,7 +383,7 @@ async fn under_lock<S: Session>(
             };
             let created = match resolve(session, options).await {
                 Ok(Resolution::Create(again)) if &again == id => {
-                    match ensure_schema(session, &id.schema).await {
+                    match tracking::ensure_schema(session, &id.schema).await {
                         Ok(()) => session
                             .query(&tracking::create_sql(id))
                             .await
@@ -430,7 +427,7 @@ async fn under_lock<S: Session>(
         (false, Err(e)) => Err(e),
     };
     // Whatever happened, the digest of what is now recorded, for the next boot.
-    seal(session, set, id).await;
+    seal(session, set, id, options).await;
     result?;
     if report
         .done

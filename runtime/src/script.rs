@@ -158,7 +158,7 @@ pub(crate) fn transaction_batch<'s>(
     let Some(m) = step_migration(set, step).filter(|_| !statements.is_empty()) else {
         batch.push(Sql {
             text: record,
-            statements: 1,
+            statements: 2,
         });
         return batch;
     };
@@ -178,9 +178,10 @@ pub(crate) fn transaction_batch<'s>(
         None => restore.clone(),
     };
     batch.push(after);
+    // The record is marked as the runner's own write (two statements).
     batch.push(Sql {
         text: record,
-        statements: 1,
+        statements: 2,
     });
     batch
 }
@@ -458,7 +459,9 @@ mod tests {
             lines[4],
             "RESET ALL; SET LOCAL lock_timeout = '1000ms'; SET LOCAL statement_timeout = '0ms';"
         );
-        assert!(lines[5].starts_with("INSERT INTO \"public\".\"schema_migrations\""));
+        assert!(lines[5].starts_with(
+            "SET LOCAL sqlstrata.writing = 'on'; INSERT INTO \"public\".\"schema_migrations\""
+        ));
         assert!(lines[5].ends_with("'applied');"), "{}", lines[5]);
         assert_eq!(lines[6], "COMMIT;");
         assert_eq!(lines[7], "-- 002_m2.sql (up, outside a transaction)");
@@ -473,9 +476,9 @@ mod tests {
         );
         assert_eq!(lines[10], "CREATE TABLE t2 (id int);");
         assert_eq!(lines[11], "RESET ALL;");
-        assert!(
-            lines[12].starts_with("UPDATE \"public\".\"schema_migrations\" SET state = 'applied'")
-        );
+        assert!(lines[12].starts_with(
+            "SET LOCAL sqlstrata.writing = 'on'; UPDATE \"public\".\"schema_migrations\" SET state = 'applied'"
+        ));
         assert_eq!(lines.len(), 13);
     }
 }

@@ -4,27 +4,15 @@
 use sqlstrata_model::Migration;
 use sqlstrata_model::{history_digest, to_hex};
 
+use crate::error::Error;
 use crate::identity::Identity;
-use crate::options::{TrackingTable, quote_ident, quote_literal};
+pub use crate::identity::{COLUMNS, SEAL_COLUMN};
+use crate::options::{quote_ident, quote_literal};
+use crate::session::Session;
 
-/// The columns of a sqlstrata tracking table's rows, in order. The table
-/// has one more, [`SEAL_COLUMN`], after them (a table an older sqlstrata
-/// created lacks it until its owner's next run adds it).
-pub const COLUMNS: &[&str] = &[
-    "version",
-    "name",
-    "description",
-    "checksum",
-    "batch",
-    "applied_at",
-    "duration_ms",
-    "state",
-    "failed_line",
-];
-
-/// The column that holds the seal ([`seal_sql`]), set on the row of the
-/// highest version and NULL on every other.
-pub const SEAL_COLUMN: &str = "seal";
+/// The mark of the runner's own writes, which the seal's guard lets
+/// through (see `crate::seal`).
+pub(crate) const OWN: &str = "SET LOCAL sqlstrata.writing = 'on'";
 
 /// What a row says about its migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +103,30 @@ pub(crate) fn create_schema_sql(name: &str) -> String {
     format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(name))
 }
 
+/// Creates schema `name` when it does not exist: only then, since even
+/// `CREATE SCHEMA IF NOT EXISTS` asks for `CREATE` on the database.
+pub(crate) async fn ensure_schema<S: Session>(session: &mut S, name: &str) -> Result<(), Error> {
+    let rows = session
+        .query(&schema_exists_sql(name))
+        .await
+        .map_err(Error::database("finding the tracking table's schema"))?;
+    if rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .as_deref()
+        == Some("t")
+    {
+        return Ok(());
+    }
+    session
+        .query(&create_schema_sql(name))
+        .await
+        .map(|_| ())
+        .map_err(Error::database("creating the tracking table's schema"))
+}
+
 /// Creates the table when missing (its schema exists: see
 /// [`create_schema_sql`]).
 pub fn create_sql(id: &Identity) -> String {
@@ -159,62 +171,6 @@ pub fn parse_row(cells: &[Option<String>]) -> Option<AppliedRow> {
     })
 }
 
-/// The one query of a boot: is every migration of the set applied, and
-/// nothing else? One row, whatever the number of migrations, and little more
-/// for the server to plan and read than a hand-written `count(*),
-/// max(version)`: the count of the rows (which catches rows deleted or added
-/// by hand) and the seal the last run wrote into the row of the highest
-/// version ([`seal_sql`]: the digest of the rows, and how many there were),
-/// of the table the name resolves to here. For a set of `migrations`, the
-/// seal is read as the count's scan passes each row while that is cheaper
-/// than a second plan; from [`SEAL_LOOKUP_FROM`] migrations on, through the
-/// primary key (one row, whatever the length of the history).
-///
-/// That table is the one [`crate::identity`] picks, except with several
-/// sqlstrata histories of this name and none in the current schema, where
-/// the identity rule asks for a schema: the boot then reports nothing to
-/// do when the history the `search_path` finds matches the set exactly, and
-/// otherwise falls back to the full read, which reports the ambiguity.
-pub(crate) fn boot_sql(tracking: &TrackingTable, migrations: usize) -> String {
-    let t = tracking.qualified();
-    if migrations < SEAL_LOOKUP_FROM {
-        format!("SELECT count(*), max({SEAL_COLUMN}) FROM {t}")
-    } else {
-        format!(
-            "SELECT count(*), (SELECT {SEAL_COLUMN} FROM {t} ORDER BY version DESC LIMIT 1) FROM {t}"
-        )
-    }
-}
-
-/// From how many migrations on a boot looks the seal up by the primary key
-/// (the boot query): below, reading the seal's column of every row the count
-/// scans costs less than planning the lookup; above, more (measured in
-/// BENCHMARKS.md: 0.03 ms more at 10 rows, 0.3 ms less at 10,000).
-pub const SEAL_LOOKUP_FROM: usize = 1000;
-
-/// Whether this role may write the seal: it may update the table, and the
-/// table has the seal's column or the role owns it (and so may add it).
-pub(crate) fn can_seal_sql(tracking: &TrackingTable) -> String {
-    format!(
-        "SELECT has_table_privilege(c.oid, 'UPDATE') AND ({has_column} OR pg_has_role(c.relowner, 'USAGE')) \
-         FROM pg_class c WHERE c.oid = to_regclass({name})",
-        has_column = has_seal_column("c.oid"),
-        name = quote_literal(&tracking.qualified()),
-    )
-}
-
-/// Whether relation `oid_expr` has the seal's column.
-fn has_seal_column(oid_expr: &str) -> String {
-    format!(
-        "EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = {oid_expr} AND a.attname = {} AND NOT a.attisdropped)",
-        quote_literal(SEAL_COLUMN)
-    )
-}
-
-/// The prefix of a seal, which holds the digest of the rows as the last run
-/// left them.
-pub(crate) const SEAL: &str = "sqlstrata digest ";
-
 /// The digest of rows as the set sees them ([`sqlstrata_model::history_digest`]).
 pub(crate) fn rows_digest(rows: &[AppliedRow]) -> String {
     to_hex(&history_digest(
@@ -223,87 +179,10 @@ pub(crate) fn rows_digest(rows: &[AppliedRow]) -> String {
     ))
 }
 
-/// Writes the seal into the row of the highest version, and clears it from
-/// any other: the digest of the rows as the set sees them, and how many
-/// rows the table holds, so that a boot reads one short value instead of
-/// every row. A table an older sqlstrata created gets the seal's column
-/// first. It never waits long for a lock ([`SEAL_LOCK_TIMEOUT`]): adding
-/// the column queues every boot's read behind it while it waits. Best
-/// effort, never an error: without it (a role that may not update the
-/// table, or not add the column to an older one; the table or the row busy;
-/// a run killed before the end) the boot finds no match and reads the rows.
-pub(crate) fn seal_sql(id: &Identity, digest: &str, rows: usize) -> String {
-    let name = quote_literal(&id.qualified());
-    format!(
-        "DO $sqlstrata$ BEGIN \
-         PERFORM set_config('lock_timeout', '{SEAL_LOCK_TIMEOUT}', true); \
-         IF NOT {has_column} THEN \
-         EXECUTE format('ALTER TABLE %s ADD COLUMN {SEAL_COLUMN} TEXT', {name}); \
-         END IF; \
-         EXECUTE format('UPDATE %1$s SET {SEAL_COLUMN} = CASE WHEN version = m.top THEN %2$L END \
-         FROM (SELECT max(version) AS top FROM %1$s) m \
-         WHERE (version = m.top AND {SEAL_COLUMN} IS DISTINCT FROM %2$L) OR (version <> m.top AND {SEAL_COLUMN} IS NOT NULL)', {name}, {seal}); \
-         EXCEPTION WHEN OTHERS THEN NULL; END $sqlstrata$",
-        has_column = has_seal_column(&format!("to_regclass({name})")),
-        seal = quote_literal(&format!("{SEAL}{digest} rows {rows}")),
-    )
-}
-
-/// How long writing the seal waits for a lock on the tracking table or its
-/// top row before giving up (the next run seals).
-const SEAL_LOCK_TIMEOUT: &str = "200ms";
-
-/// What [`boot_sql`] answered. The default is what a boot that could not
-/// be read says (a table without the seal's column, or none at all):
-/// nothing is sealed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Boot {
-    /// The number of rows.
-    pub rows: i64,
-    /// The digest of the seal, empty when there is none.
-    pub digest: String,
-    /// How many rows the table had when sealed.
-    pub sealed_rows: Option<i64>,
-}
-
-impl Boot {
-    pub(crate) fn parse(cells: &[Option<String>]) -> Option<Boot> {
-        let text = |i: usize| cells.get(i).cloned().flatten();
-        let rows = text(0)?.parse().ok()?;
-        if rows == 0 {
-            // No row to hold a seal, and nothing to seal: the empty history.
-            return Some(Boot {
-                rows,
-                digest: rows_digest(&[]),
-                sealed_rows: Some(0),
-            });
-        }
-        let seal = text(1).and_then(|c| c.strip_prefix(SEAL).map(str::to_string));
-        let (digest, sealed_rows) = seal
-            .as_deref()
-            .and_then(|s| s.split_once(" rows "))
-            .map_or((String::new(), None), |(d, n)| {
-                (d.to_string(), n.trim().parse().ok())
-            });
-        Some(Boot {
-            rows,
-            digest,
-            sealed_rows,
-        })
-    }
-
-    /// Whether the seal is of this very table (no row added or removed
-    /// since) and says `digest`.
-    pub(crate) fn matches(&self, digest: &str) -> bool {
-        self.sealed_rows == Some(self.rows) && self.digest == digest
-    }
-
-    /// Whether the seal is of `rows` (`raw` of them in the table) as they are.
-    pub(crate) fn seals(&self, rows: &[AppliedRow], raw: usize) -> bool {
-        self.sealed_rows == i64::try_from(raw).ok()
-            && self.rows == i64::try_from(raw).unwrap_or(-1)
-            && self.digest == rows_digest(rows)
-    }
+/// `sql`, a write of the tracking table, marked as the runner's own (the
+/// seal's guard lets it through: see `crate::seal`).
+fn own(sql: String) -> String {
+    format!("{OWN}; {sql}")
 }
 
 /// Records `m` in `batch` with `state`. With `duration_ms` `None`, the
@@ -317,7 +196,7 @@ pub fn insert_sql(
     state: RowState,
 ) -> String {
     let description = m.description().map_or("NULL".to_string(), quote_literal);
-    format!(
+    own(format!(
         "INSERT INTO {} (version, name, description, checksum, batch, applied_at, duration_ms, state) VALUES ({}, {}, {description}, {}, {batch}, clock_timestamp(), {}, '{}')",
         id.qualified(),
         m.version(),
@@ -325,7 +204,7 @@ pub fn insert_sql(
         quote_literal(&m.checksum_hex()),
         duration(duration_ms),
         state.as_str(),
-    )
+    ))
 }
 
 /// Records `m` as applied by another tool: in `batch`, at `applied_at` (a
@@ -341,13 +220,13 @@ pub(crate) fn adopt_sql(
     let at = applied_at.map_or("clock_timestamp()".to_string(), |t| {
         format!("{}::timestamptz", quote_literal(t))
     });
-    format!(
+    own(format!(
         "INSERT INTO {} (version, name, description, checksum, batch, applied_at, duration_ms, state) VALUES ({}, {}, {description}, {}, {batch}, {at}, 0, 'applied')",
         id.qualified(),
         m.version(),
         quote_literal(m.name()),
         quote_literal(&m.checksum_hex()),
-    )
+    ))
 }
 
 fn duration(ms: Option<i64>) -> String {
@@ -371,26 +250,29 @@ pub fn set_state_sql(
         Some(ms) => format!(", applied_at = clock_timestamp(), duration_ms = {ms}"),
         None => String::new(),
     };
-    format!(
+    own(format!(
         "UPDATE {} SET state = '{}', failed_line = {failed}{timing} WHERE version = {version}",
         id.qualified(),
         state.as_str()
-    )
+    ))
 }
 
 /// Forgets a version.
 pub fn delete_sql(id: &Identity, version: i64) -> String {
-    format!("DELETE FROM {} WHERE version = {version}", id.qualified())
+    own(format!(
+        "DELETE FROM {} WHERE version = {version}",
+        id.qualified()
+    ))
 }
 
 /// Accepts the current checksum of `m`.
 pub fn set_checksum_sql(id: &Identity, m: &Migration) -> String {
-    format!(
+    own(format!(
         "UPDATE {} SET checksum = {} WHERE version = {}",
         id.qualified(),
         quote_literal(&m.checksum_hex()),
         m.version()
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -458,48 +340,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_boot_is_trusted_only_when_sealed_and_counted() {
-        let cells =
-            |rows: &str, seal: Option<&str>| vec![Some(rows.to_string()), seal.map(str::to_string)];
-        let digest = "ab".repeat(32);
-        let sealed = format!("{SEAL}{digest} rows 3");
-        let boot = Boot::parse(&cells("3", Some(&sealed))).unwrap();
-        assert!(boot.matches(&digest));
-        assert!(!boot.matches(&"cd".repeat(32)), "another set");
-        let deleted = Boot::parse(&cells("2", Some(&sealed))).unwrap();
-        assert!(!deleted.matches(&digest), "a row deleted by hand");
-        let bare = Boot::parse(&cells("3", None)).unwrap();
-        assert!(!bare.matches(&digest));
-        let old = Boot::parse(&cells("3", Some(&format!("{SEAL}{digest}")))).unwrap();
-        assert!(!old.matches(&digest), "a seal without its row count");
-        let users = Boot::parse(&cells("3", Some(&format!("my table {digest} rows 3")))).unwrap();
-        assert!(!users.matches(&digest), "a comment that is not a seal");
-        assert_eq!(Boot::parse(&cells("x", None)), None);
-        // No row, so no seal: the empty history, and only it.
-        let empty = Boot::parse(&cells("0", None)).unwrap();
-        assert!(empty.matches(&rows_digest(&[])));
-        assert!(empty.seals(&[], 0));
-        assert!(!empty.matches(&digest));
-        let unread = Boot::default();
-        assert!(!unread.matches(&rows_digest(&[])) && !unread.seals(&[], 0));
-    }
-
-    #[test]
-    fn a_long_history_looks_its_seal_up_by_the_primary_key() {
-        let t = TrackingTable {
-            schema: None,
-            name: "schema_migrations".into(),
-        };
-        let scan = "SELECT count(*), max(seal) FROM \"schema_migrations\"";
-        assert_eq!(boot_sql(&t, 0), scan);
-        assert_eq!(boot_sql(&t, SEAL_LOOKUP_FROM - 1), scan);
-        assert_eq!(
-            boot_sql(&t, SEAL_LOOKUP_FROM),
-            "SELECT count(*), (SELECT seal FROM \"schema_migrations\" ORDER BY version DESC LIMIT 1) FROM \"schema_migrations\""
-        );
-    }
-
     fn migration() -> Migration {
         Migration::new(sqlstrata_model::MigrationParts {
             version: 7,
@@ -512,58 +352,18 @@ mod tests {
     }
 
     #[test]
-    fn a_seal_is_rewritten_unless_it_is_of_these_very_rows() {
-        let row = |v: i64| AppliedRow {
-            version: v,
-            name: format!("m{v}"),
-            description: None,
-            checksum: "ab".repeat(32),
-            batch: 1,
-            applied_at: String::new(),
-            duration_ms: 0,
-            state: RowState::Applied,
-            failed_line: None,
-        };
-        let rows = vec![row(1), row(2), row(3)];
-        let boot = |count: i64, sealed: Option<i64>, digest: String| Boot {
-            rows: count,
-            digest,
-            sealed_rows: sealed,
-        };
-        let digest = rows_digest(&rows);
-        assert!(boot(3, Some(3), digest.clone()).seals(&rows, 3));
-        assert!(
-            !boot(3, Some(3), digest.clone()).seals(&rows, 4),
-            "raw rows differ"
-        );
-        assert!(
-            !boot(2, Some(3), digest.clone()).seals(&rows, 3),
-            "counted differ"
-        );
-        assert!(
-            !boot(3, Some(2), digest.clone()).seals(&rows, 3),
-            "sealed differ"
-        );
-        assert!(!boot(3, None, digest.clone()).seals(&rows, 3), "no seal");
-        assert!(
-            !boot(3, Some(3), "00".repeat(32)).seals(&rows, 3),
-            "other rows"
-        );
-        assert_ne!(rows_digest(&rows[..2]), digest);
-    }
-
-    #[test]
     fn writes_name_the_table_and_quote_their_values() {
         assert_eq!(
             set_checksum_sql(&id(), &migration()),
             format!(
-                "UPDATE \"my\"\"schema\".\"Schema Migrations\" SET checksum = '{}' WHERE version = 7",
+                "SET LOCAL sqlstrata.writing = 'on'; UPDATE \"my\"\"schema\".\"Schema Migrations\" SET checksum = '{}' WHERE version = 7",
                 "cd".repeat(32)
             )
         );
         assert_eq!(
             delete_sql(&id(), 7),
-            "DELETE FROM \"my\"\"schema\".\"Schema Migrations\" WHERE version = 7"
+            "SET LOCAL sqlstrata.writing = 'on'; DELETE FROM \"my\"\"schema\".\"Schema Migrations\" WHERE version = 7",
+            "every write is marked as the runner's own, for the seal's guard"
         );
     }
 
@@ -574,7 +374,7 @@ mod tests {
         assert_eq!(
             sql,
             format!(
-                "INSERT INTO \"my\"\"schema\".\"Schema Migrations\" (version, name, description, checksum, batch, applied_at, duration_ms, state) VALUES (7, 'it''s', 'a ''quoted'' one', '{}', 2, '2024-05-01 10:00:00+00'::timestamptz, 0, 'applied')",
+                "SET LOCAL sqlstrata.writing = 'on'; INSERT INTO \"my\"\"schema\".\"Schema Migrations\" (version, name, description, checksum, batch, applied_at, duration_ms, state) VALUES (7, 'it''s', 'a ''quoted'' one', '{}', 2, '2024-05-01 10:00:00+00'::timestamptz, 0, 'applied')",
                 "cd".repeat(32)
             )
         );

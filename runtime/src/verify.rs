@@ -59,7 +59,7 @@ const CATALOG: &[(&str, &str)] = &[
         "function",
         "SELECT format('function %I.%I(%s) returns %s, body md5 %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), \
          coalesce(pg_get_function_result(p.oid), '-'), md5(coalesce(p.prosrc, ''))) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-         WHERE {user_schema} AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')",
+         WHERE {user_schema} AND {not_guard} AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')",
     ),
     (
         "type",
@@ -74,7 +74,7 @@ const CATALOG: &[(&str, &str)] = &[
     ),
     (
         "trigger",
-        "SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal",
+        "SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal AND t.tgname <> 'sqlstrata_seal_guard'",
     ),
     (
         "policy",
@@ -170,11 +170,17 @@ async fn snapshot<S: Session>(session: &mut S, options: &Options) -> Result<Snap
         quote_literal(&tracking.name),
         quote_literal(&format!("{}_pkey", tracking.name)),
     );
+    // The seal's guard (see `crate::seal`) is the tracking table's.
+    let not_guard = format!(
+        "NOT (p.proname = {} AND n.nspname = {schema})",
+        quote_literal(&format!("{}_seal_guard", tracking.name)),
+    );
     let mut lines = BTreeSet::new();
     for (what, sql) in CATALOG {
         let sql = sql
             .replace("{user_schema}", user_schema)
-            .replace("{not_tracking}", &not_tracking);
+            .replace("{not_tracking}", &not_tracking)
+            .replace("{not_guard}", &not_guard);
         let rows = session.query(&sql).await.map_err(|e| {
             let mut db = DbError::from_postgres(&e);
             db.message = format!("{what}: {}", db.message);

@@ -575,12 +575,111 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     assert_eq!(trips(&mut c).1, [1, 2]);
     assert_eq!(trips(&mut c), (1, vec![]), "a boot is one round trip");
 
-    // A row deleted by hand (to run a migration again): the count differs,
-    // the full read sees it, and the migration runs.
+    // A row deleted by hand (to run a migration again): the guard cleared
+    // the seal, the full read sees it, and the migration runs.
     c.batch_execute("DELETE FROM schema_migrations WHERE version = 2; DROP TABLE b")
         .unwrap();
     assert_eq!(trips(&mut c).1, [2]);
     assert_eq!(trips(&mut c), (1, vec![]));
+
+    // Every kind of hand edit, the count kept or not: the next boot takes
+    // the full read (more than one round trip) and says what it found.
+    let edits: &[(&str, &str)] = &[
+        (
+            "UPDATE schema_migrations SET checksum = 'changed' WHERE version = 1",
+            "checksum",
+        ),
+        (
+            "UPDATE schema_migrations SET state = 'failed' WHERE version = 1",
+            "state",
+        ),
+        (
+            "UPDATE schema_migrations SET version = 9 WHERE version = 2",
+            "version",
+        ),
+        (
+            "UPDATE schema_migrations SET name = 'x' WHERE version = 1",
+            "name",
+        ),
+        (
+            "UPDATE schema_migrations SET description = 'x' WHERE version = 1",
+            "description",
+        ),
+        (
+            "UPDATE schema_migrations SET batch = 7 WHERE version = 1",
+            "batch",
+        ),
+        (
+            "UPDATE schema_migrations SET applied_at = now() - interval '1 day' WHERE version = 1",
+            "applied_at",
+        ),
+        (
+            "UPDATE schema_migrations SET duration_ms = 99 WHERE version = 1",
+            "duration_ms",
+        ),
+        (
+            "UPDATE schema_migrations SET failed_line = 3 WHERE version = 1",
+            "failed_line",
+        ),
+        ("UPDATE schema_migrations SET seal = seal || 'x'", "seal"),
+        (
+            "SET session_replication_role = replica; \
+             UPDATE schema_migrations SET checksum = 'changed' WHERE version = 1; \
+             RESET session_replication_role",
+            "triggers off",
+        ),
+        (
+            "INSERT INTO schema_migrations (version, name, checksum, batch) VALUES (0, 'x', 'y', 1)",
+            "insert",
+        ),
+        ("DELETE FROM schema_migrations WHERE version = 1", "delete"),
+        ("TRUNCATE schema_migrations", "truncate"),
+    ];
+    for (edit, what) in edits {
+        let before: Vec<String> = c
+            .query(
+                "SELECT row_to_json(t)::text FROM schema_migrations t ORDER BY version",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        c.batch_execute(edit).unwrap();
+        let start = proxy.count();
+        let seen = m.up(&mut c);
+        let n = proxy.count() - start;
+        assert!(n > 1, "{what}: the boot trusted a seal after a hand edit");
+        // Put the rows back as they were (by hand: the guard clears the
+        // seal again), then a run seals them again.
+        c.batch_execute("TRUNCATE schema_migrations").unwrap();
+        for row in &before {
+            c.execute(
+                "INSERT INTO schema_migrations SELECT * FROM json_populate_record(NULL::schema_migrations, $1::text::json)",
+                &[row],
+            )
+            .unwrap();
+        }
+        match (what, seen) {
+            (&"checksum" | &"triggers off", Err(e)) => {
+                assert!(matches!(e, Error::ChecksumMismatch { .. }), "{e}")
+            }
+            (&"state", Err(e)) => assert!(matches!(e, Error::FailedMigration { .. }), "{e}"),
+            (&"version", Err(e)) => assert!(matches!(e, Error::MissingMigration { .. }), "{e}"),
+            (&"insert", Err(e)) => assert!(matches!(e, Error::MissingMigration { .. }), "{e}"),
+            (&"delete", Err(e)) => assert!(matches!(e, Error::OutOfOrder { .. }), "{e}"),
+            // Everything pending again: the first CREATE TABLE finds its table.
+            (&"truncate", Err(e)) => assert_eq!(e.sql_state(), Some("42P07"), "{e}"),
+            (_, Ok(_)) => {}
+            (what, Err(e)) => panic!("{what}: {e}"),
+        }
+        let (n, applied) = trips(&mut c);
+        assert!(
+            n > 1 && applied.is_empty(),
+            "{what}: resealed after the rows came back"
+        );
+        assert_eq!(trips(&mut c), (1, vec![]), "{what}");
+    }
 
     // A seal cleared by hand: nothing runs, the table is sealed again, and
     // from then on a boot is one round trip.
@@ -633,6 +732,21 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     let (n, applied) = trips(&mut reader);
     assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
     assert_eq!(trips(&mut reader), (1, vec![]), "sealed by another role");
+    // Where the guard cannot be made (none stands, and no CREATE on the
+    // schema), the seal carries the row count: a boot is the seal and the
+    // count, two round trips, still no row read.
+    c.batch_execute(&format!(
+        "DROP TRIGGER sqlstrata_seal_guard ON schema_migrations; \
+         DROP FUNCTION schema_migrations_seal_guard(); \
+         REVOKE CREATE ON SCHEMA public FROM {role}, PUBLIC; \
+         UPDATE schema_migrations SET seal = NULL"
+    ))
+    .unwrap();
+    let (n, applied) = trips(&mut reader);
+    assert!(n > 2 && applied.is_empty(), "{n} {applied:?}");
+    assert_eq!(trips(&mut reader), (2, vec![]), "the seal and the count");
+    c.batch_execute(&format!("GRANT CREATE ON SCHEMA public TO {role}"))
+        .unwrap();
     for (hand, why) in [
         (
             format!(
@@ -658,7 +772,7 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
 
     // A long history: the boot looks the seal up by the primary key, and
     // is still one round trip that sees a row deleted or a seal cleared.
-    let long = sqlstrata::__private::SEAL_LOOKUP_FROM;
+    let long = 1000;
     let specs: Vec<sqlstrata_tests::Spec> = (1..=long as i64)
         .map(|v| (v, &["SELECT 1"][..], None, false))
         .collect();
@@ -682,7 +796,12 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     );
     c.batch_execute("INSERT INTO schema_migrations SELECT * FROM kept")
         .unwrap();
-    assert_eq!(trips(&mut c), (1, vec![]), "put back as it was");
+    let (n, applied) = trips(&mut c);
+    assert!(
+        n > 1 && applied.is_empty(),
+        "put back as it was, by hand: read, and sealed again"
+    );
+    assert_eq!(trips(&mut c), (1, vec![]));
     c.batch_execute("UPDATE schema_migrations SET seal = NULL")
         .unwrap();
     let (n, applied) = trips(&mut c);

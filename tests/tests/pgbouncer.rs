@@ -285,3 +285,167 @@ fn nothing_a_run_sets_stays_on_a_pooled_server_connection() {
     let got: String = next.query_one("SHOW search_path", &[]).unwrap().get(0);
     assert_eq!(got, "\"$user\", public");
 }
+
+#[test]
+fn a_role_that_owns_only_its_schema_seals_behind_transaction_pooling_and_hand_edits_void_it() {
+    use sqlstrata::Error;
+    // Through transaction pooling (each statement batch on any server
+    // connection), as a role that is neither superuser nor owner of
+    // anything but its schema; the edits by hand come from a role that may
+    // only write the table's rows.
+    let bouncer = PgBouncer::start(2);
+    let db = bouncer.database("sealed");
+    let mut admin = bouncer.direct(&db);
+    admin
+        .batch_execute(
+            "CREATE ROLE pooled_owner LOGIN; CREATE ROLE pooled_writer LOGIN; \
+             REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
+             CREATE SCHEMA app AUTHORIZATION pooled_owner",
+        )
+        .unwrap();
+    let set = set_of(&[
+        (
+            1,
+            &["CREATE TABLE app.a (id int)"],
+            Some(&["DROP TABLE app.a"]),
+            false,
+        ),
+        (
+            2,
+            &["CREATE TABLE app.b (id int)"],
+            Some(&["DROP TABLE app.b"]),
+            false,
+        ),
+    ]);
+    let options = Options::default()
+        .table(Some("app"), "schema_migrations")
+        .lock_mode(LockMode::Lease);
+    let m = Migrator::new(&set).with_options(options);
+    let mut owner =
+        postgres::Client::connect(&bouncer.url_as(&db, "pooled_owner"), postgres::NoTls).unwrap();
+    assert_eq!(m.up(&mut owner).unwrap().applied(), [1, 2]);
+
+    let seals = |c: &mut postgres::Client| -> Vec<(i64, String)> {
+        c.query(
+            "SELECT version, seal FROM app.schema_migrations WHERE seal IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+    };
+    let sealed = seals(&mut admin);
+    assert_eq!(sealed.len(), 1, "{sealed:?}");
+    assert_eq!(sealed[0].0, 2, "on the row of the highest version");
+    assert!(
+        sealed[0].1.starts_with("sqlstrata guarded "),
+        "the guard stands, made by the schema's owner: {sealed:?}"
+    );
+    let guard = admin
+        .query_one(
+            "SELECT p.proowner::regrole::text, t.tgenabled::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+             WHERE t.tgrelid = 'app.schema_migrations'::regclass AND t.tgname = 'sqlstrata_seal_guard'",
+            &[],
+        )
+        .unwrap();
+    let (owner_name, enabled): (String, String) = (guard.get(0), guard.get(1));
+    assert_eq!(owner_name, "pooled_owner");
+    assert_eq!(enabled, "A", "fires always, with triggers off too");
+    assert!(m.up(&mut owner).unwrap().applied().is_empty());
+    assert_eq!(seals(&mut admin), sealed, "a boot leaves the seal as it is");
+
+    admin
+        .batch_execute(
+            "GRANT USAGE ON SCHEMA app TO pooled_writer; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON app.schema_migrations TO pooled_writer",
+        )
+        .unwrap();
+    let mut writer =
+        postgres::Client::connect(&bouncer.url_as(&db, "pooled_writer"), postgres::NoTls).unwrap();
+    let rows = |c: &mut postgres::Client| -> Vec<String> {
+        c.query(
+            "SELECT row_to_json(t)::text FROM app.schema_migrations t ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    };
+    let before = rows(&mut admin);
+    let edits: &[(&str, &str)] = &[
+        (
+            "UPDATE app.schema_migrations SET description = 'by hand' WHERE version = 1",
+            "description",
+        ),
+        (
+            "UPDATE app.schema_migrations SET checksum = 'changed' WHERE version = 1",
+            "checksum",
+        ),
+        (
+            "INSERT INTO app.schema_migrations (version, name, checksum, batch) VALUES (0, 'x', 'y', 1)",
+            "insert",
+        ),
+        (
+            "DELETE FROM app.schema_migrations WHERE version = 1",
+            "delete",
+        ),
+    ];
+    for (edit, what) in edits {
+        writer.batch_execute(edit).unwrap();
+        assert_eq!(
+            seals(&mut admin),
+            [],
+            "{what}: the writer's edit voided the seal"
+        );
+        match (*what, m.up(&mut owner)) {
+            ("description", Ok(r)) => assert!(r.applied().is_empty()),
+            ("checksum", Err(e)) => assert!(matches!(e, Error::ChecksumMismatch { .. }), "{e}"),
+            ("insert", Err(e)) => assert!(matches!(e, Error::MissingMigration { .. }), "{e}"),
+            ("delete", Err(e)) => assert!(matches!(e, Error::OutOfOrder { .. }), "{e}"),
+            (what, other) => panic!("{what}: the full read did not see it: {other:?}"),
+        }
+        // Put the rows back by hand, as the writer: read and sealed again.
+        writer
+            .batch_execute("DELETE FROM app.schema_migrations")
+            .unwrap();
+        for row in &before {
+            writer
+                .execute(
+                    "INSERT INTO app.schema_migrations SELECT * FROM json_populate_record(NULL::app.schema_migrations, $1::text::json)",
+                    &[row],
+                )
+                .unwrap();
+        }
+        assert_eq!(seals(&mut admin), [], "{what}: restored by hand, unsealed");
+        assert!(m.up(&mut owner).unwrap().applied().is_empty());
+        assert_eq!(seals(&mut admin).len(), 1, "{what}: sealed again");
+    }
+
+    // Where the role may not make the guard (no CREATE on the schema, and
+    // no guard standing), it seals with the count of rows: a boot then
+    // counts too, and a row deleted by hand is still seen.
+    admin
+        .batch_execute(
+            "DROP TRIGGER sqlstrata_seal_guard ON app.schema_migrations; \
+             DROP FUNCTION app.schema_migrations_seal_guard(); \
+             REVOKE CREATE ON SCHEMA app FROM pooled_owner; \
+             UPDATE app.schema_migrations SET seal = NULL",
+        )
+        .unwrap();
+    assert!(m.up(&mut owner).unwrap().applied().is_empty());
+    let counted = seals(&mut admin);
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    assert!(
+        counted[0].1.starts_with("sqlstrata digest ") && counted[0].1.ends_with(" rows 2"),
+        "{counted:?}"
+    );
+    writer
+        .batch_execute("DELETE FROM app.schema_migrations WHERE version = 1")
+        .unwrap();
+    assert!(
+        matches!(m.up(&mut owner), Err(Error::OutOfOrder { .. })),
+        "the count saw the deleted row"
+    );
+}

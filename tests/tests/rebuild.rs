@@ -118,3 +118,99 @@ fn cargo_rebuilds_when_migrations_change() {
     assert!(err.contains("migrations/002_b.sql:1:"), "{err}");
     assert!(!unwritable.exists());
 }
+
+#[test]
+fn a_rewritten_or_damaged_cache_changes_nothing_in_the_binary() {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime")
+        .canonicalize()
+        .expect("runtime crate");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cache-attack");
+    let _ = fs::remove_dir_all(&tmp);
+    let app = tmp.join("app");
+    fs::create_dir_all(app.join("src")).unwrap();
+    fs::create_dir_all(app.join("migrations")).unwrap();
+    fs::write(
+        app.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nsqlstrata = {{ path = {:?} }}\n",
+            runtime.display().to_string()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        app.join("src/main.rs"),
+        "static M: sqlstrata::Migrations = sqlstrata::migrations!(\"migrations\");\n\
+         fn main() {\n    for m in &M { for s in m.up() { println!(\"{}|{}\", s.sql(), m.checksum_hex()); } }\n}\n",
+    )
+    .unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"),
+        app.join("Cargo.lock"),
+    )
+    .unwrap();
+    fs::write(
+        app.join("migrations/001_a.sql"),
+        "-- UP\nCREATE TABLE aaaa (id int);\n-- DOWN\nDROP TABLE aaaa;\n",
+    )
+    .unwrap();
+    let cache = tmp.join("cache");
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rebuild-target");
+    let build = || {
+        fs::write(
+            app.join("src/.touch"),
+            format!("{:?}", std::time::SystemTime::now()),
+        )
+        .unwrap();
+        let main = fs::read_to_string(app.join("src/main.rs")).unwrap();
+        fs::write(app.join("src/main.rs"), main).unwrap();
+        let out = Command::new(env!("CARGO"))
+            .args(["run", "--offline", "--quiet"])
+            .current_dir(&app)
+            .env("CARGO_TARGET_DIR", &target)
+            .env("SQLSTRATA_CACHE_DIR", &cache)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("cargo run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let honest = build();
+    assert!(
+        honest.starts_with("CREATE TABLE aaaa (id int)|"),
+        "{honest}"
+    );
+    let files: Vec<PathBuf> = fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cache"))
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file for the folder");
+    let file = &files[0];
+    let kept = fs::read(file).unwrap();
+    let needle = b"CREATE TABLE aaaa";
+    assert!(
+        !kept.windows(needle.len()).any(|w| w == needle),
+        "the cache holds no SQL to rewrite"
+    );
+    // Rewritten under the same key: every byte of the entry changed in turn
+    // (a sample), truncated, garbage: the binary is the same.
+    let header = b"sqlstrata-cache 4\n".len() + 40;
+    let mut cases: Vec<Vec<u8>> = Vec::new();
+    for i in (header..kept.len()).step_by(3) {
+        let mut v = kept.clone();
+        v[i] = v[i].wrapping_add(1);
+        cases.push(v);
+    }
+    cases.push(kept[..kept.len() / 2].to_vec());
+    cases.push(b"garbage".to_vec());
+    for v in cases.iter().step_by(4).chain(cases.iter().rev().take(2)) {
+        fs::write(file, v).unwrap();
+        assert_eq!(build(), honest);
+    }
+}

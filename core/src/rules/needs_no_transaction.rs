@@ -6,28 +6,37 @@ use crate::lex::{Token, TokenKind};
 /// A statement PostgreSQL refuses to run inside a transaction block.
 /// Returns its name for the message.
 pub fn needs_no_transaction(input: &str, tokens: &[Token]) -> Option<&'static str> {
-    let words: Vec<String> = tokens
-        .iter()
-        .filter(|t| t.kind == TokenKind::Word)
-        .take(8)
-        .map(|t| t.text(input).to_ascii_uppercase())
-        .collect();
-    let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    let concurrently = w.contains(&"CONCURRENTLY");
-    match w.as_slice() {
-        ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE", "INDEX", ..] if concurrently => {
-            Some("CREATE INDEX CONCURRENTLY")
-        }
-        ["DROP", "INDEX", ..] if concurrently => Some("DROP INDEX CONCURRENTLY"),
-        ["REINDEX", ..] if concurrently => Some("REINDEX CONCURRENTLY"),
-        ["VACUUM", ..] => Some("VACUUM"),
-        ["CREATE", "DATABASE", ..] => Some("CREATE DATABASE"),
-        ["DROP", "DATABASE", ..] => Some("DROP DATABASE"),
-        ["ALTER", "SYSTEM", ..] => Some("ALTER SYSTEM"),
-        ["CREATE", "TABLESPACE", ..] => Some("CREATE TABLESPACE"),
-        ["DROP", "TABLESPACE", ..] => Some("DROP TABLESPACE"),
-        _ => None,
+    let mut w: [&str; 8] = [""; 8];
+    for (slot, t) in w
+        .iter_mut()
+        .zip(tokens.iter().filter(|t| t.kind == TokenKind::Word))
+    {
+        *slot = t.text(input);
     }
+    let is = |i: usize, word: &str| w[i].eq_ignore_ascii_case(word);
+    let concurrently = w.iter().any(|x| x.eq_ignore_ascii_case("CONCURRENTLY"));
+    if is(0, "CREATE") && (is(1, "INDEX") || (is(1, "UNIQUE") && is(2, "INDEX"))) && concurrently {
+        return Some("CREATE INDEX CONCURRENTLY");
+    }
+    if is(0, "DROP") && is(1, "INDEX") && concurrently {
+        return Some("DROP INDEX CONCURRENTLY");
+    }
+    if is(0, "REINDEX") && concurrently {
+        return Some("REINDEX CONCURRENTLY");
+    }
+    if is(0, "VACUUM") {
+        return Some("VACUUM");
+    }
+    [
+        ("CREATE", "DATABASE", "CREATE DATABASE"),
+        ("DROP", "DATABASE", "DROP DATABASE"),
+        ("ALTER", "SYSTEM", "ALTER SYSTEM"),
+        ("CREATE", "TABLESPACE", "CREATE TABLESPACE"),
+        ("DROP", "TABLESPACE", "DROP TABLESPACE"),
+    ]
+    .into_iter()
+    .find(|(a, b, _)| is(0, a) && is(1, b))
+    .map(|(_, _, name)| name)
 }
 
 #[cfg(test)]
@@ -69,6 +78,8 @@ mod tests {
             ("CREATE UNIQUE INDEX i ON t (a)", None),
             ("CREATE INDEX i ON t (a)", None),
             ("REFRESH MATERIALIZED VIEW CONCURRENTLY v", None),
+            // The words, not merely present: a table named `index`.
+            ("CREATE TABLE index (concurrently int)", None),
         ] {
             let tokens = tokenize(sql).unwrap();
             assert_eq!(needs_no_transaction(sql, &tokens), name, "{sql}");

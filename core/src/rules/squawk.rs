@@ -49,12 +49,22 @@ pub(crate) fn squawk_findings(
             .find(|(r, _)| r.name == "adding-field-with-default")
         {
             for (stmt, start, _) in &statements {
+                // Only an `ALTER ... TABLE` adds a column (no need to walk
+                // the other statements' trees).
+                let alters = matches!(
+                    stmt.kind(),
+                    squawk_syntax::SyntaxKind::ALTER_TABLE
+                        | squawk_syntax::SyntaxKind::ALTER_FOREIGN_TABLE
+                );
+                if !alters || !context::adds_serial_column(stmt) {
+                    continue;
+                }
                 let new = context::targets(stmt).iter().all(|t| {
                     created
                         .iter()
                         .any(|(name, at)| name == t && *at < base + start)
                 });
-                if context::adds_serial_column(stmt) && !new {
+                if !new {
                     out.push(Finding {
                         rule,
                         offset: base + start,
@@ -69,7 +79,14 @@ pub(crate) fn squawk_findings(
             pg_version: version,
             assume_in_transaction: in_transaction,
         };
-        for v in linter.lint(parse, &root.text().to_string()) {
+        // The parse's text is the input's, from its offset: no need to
+        // rebuild it from the tree.
+        let end = *base + usize::from(root.text_range().len());
+        let Some(text) = section.input.get(*base..end) else {
+            // Never: each parse is of the input from its offset.
+            continue;
+        };
+        for v in linter.lint(parse, text) {
             let Some((rule, _)) = enabled.iter().find(|(_, s)| *s == v.code) else {
                 continue;
             };

@@ -28,6 +28,9 @@ pub(crate) fn tracking_table_writes(section: &Section<'_>, table: &str) -> Vec<F
                     | SyntaxKind::CREATE_TABLE
                     | SyntaxKind::COPY
             );
+            if !writes {
+                continue;
+            }
             let names = if stmt.kind() == SyntaxKind::TRUNCATE || stmt.kind() == SyntaxKind::COPY {
                 stmt.descendants()
                     .filter(|n| {
@@ -51,7 +54,7 @@ pub(crate) fn tracking_table_writes(section: &Section<'_>, table: &str) -> Vec<F
             } else {
                 targets(&stmt)
             };
-            if writes && names.contains(&table) {
+            if names.contains(&table) {
                 out.push(Finding {
                     rule: r,
                     offset: base + start,

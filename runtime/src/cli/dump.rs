@@ -223,12 +223,42 @@ pub fn dump(
     connection: &Connection,
     exclude: &[String],
 ) -> Result<String, DumpError> {
-    run_pg_dump(
+    let schema = run_pg_dump(
         pg_dump,
         connection,
         &["--schema-only", "--no-owner", "--no-tablespaces"],
         ("--exclude-table", exclude),
-    )
+    )?;
+    // The seal's guard function of an excluded tracking table is
+    // sqlstrata's, like the table (its trigger goes with the table).
+    Ok(exclude.iter().fold(schema, |dump, table| {
+        without_function(&dump, &format!("{}_seal_guard()", unquoted_name(table)))
+    }))
+}
+
+/// `name` of a quoted `"schema"."table"`, without quotes: `table`.
+fn unquoted_name(qualified: &str) -> String {
+    let last = qualified.rsplit("\".\"").next().unwrap_or(qualified);
+    last.trim_matches('"').replace("\"\"", "\"")
+}
+
+/// `dump` without the section pg_dump writes for function `signature`
+/// (`name(args)`): from its `-- Name:` header to the next one.
+fn without_function(dump: &str, signature: &str) -> String {
+    let header = format!("-- Name: {signature}; Type: FUNCTION;");
+    let Some(at) = dump.find(&header) else {
+        return dump.to_string();
+    };
+    // The section starts at the `--` line above its header.
+    let start = dump[..at]
+        .trim_end_matches('\n')
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let after = &dump[at + header.len()..];
+    let end = after
+        .find("\n--\n-- Name: ")
+        .map_or(dump.len(), |i| at + header.len() + i + 1);
+    clean(&format!("{}{}", &dump[..start], &dump[end..]))
 }
 
 /// The rows of `tables` as `INSERT`s with their column names (and the
@@ -336,6 +366,23 @@ mod tests {
         assert_eq!(major_of("pg_dump (PostgreSQL) 18beta1"), Some(18));
         assert_eq!(major_of("pg_dump (PostgreSQL) 9.6.24"), Some(9));
         assert_eq!(major_of("nonsense"), None);
+    }
+
+    #[test]
+    fn the_seal_guard_function_is_left_out_like_its_table() {
+        let dump = "--\n-- Name: f(); Type: FUNCTION; Schema: public; Owner: -\n--\n\nCREATE FUNCTION public.f() RETURNS int;\n\n--\n-- Name: schema_migrations_seal_guard(); Type: FUNCTION; Schema: public; Owner: -\n--\n\nCREATE FUNCTION public.schema_migrations_seal_guard() RETURNS trigger\n    AS $$ x $$;\n\n--\n-- Name: t; Type: TABLE; Schema: public; Owner: -\n--\n\nCREATE TABLE public.t (id int);\n";
+        let out = without_function(dump, "schema_migrations_seal_guard()");
+        assert!(!out.contains("seal_guard"), "{out}");
+        assert!(
+            out.contains("CREATE FUNCTION public.f()") && out.contains("CREATE TABLE public.t"),
+            "{out}"
+        );
+        assert_eq!(without_function(dump, "g()"), dump);
+        assert_eq!(
+            unquoted_name("\"public\".\"schema_migrations\""),
+            "schema_migrations"
+        );
+        assert_eq!(unquoted_name("\"a\"\"b\".\"x\"\"y\""), "x\"y");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What each tool's macro adds to a debug rebuild at 1000 migration files:
+//! What each tool's macro adds to a debug rebuild at 100 and 1000 migration files:
 //! the same binary crate embedding the same 1000 generated migrations with
 //! plain `include_str!`s, sqlstrata's `migrations!`, sqlx's `migrate!` and
 //! refinery's `embed_migrations!`; dependencies built once, then `main.rs`
@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const N: usize = 1000;
 const RUNS: usize = 5;
 
 struct Tool {
     name: &'static str,
+    /// Build with the macro's cache off (sqlstrata's).
+    no_cache: bool,
     /// The set to copy into the crate as `migrations/` (paths relative to
     /// the crate are all sqlx accepts).
     set: Option<PathBuf>,
@@ -24,27 +25,36 @@ struct Tool {
     main: String,
 }
 
-fn build(dir: &Path, target: &Path) -> Duration {
+fn build(dir: &Path, target: &Path, no_cache: bool) -> Duration {
     let start = Instant::now();
-    let status = Command::new("cargo")
-        .args(["build", "--quiet", "--offline"])
+    let mut cmd = Command::new("cargo");
+    cmd.args(["build", "--quiet", "--offline"])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .status()
-        .expect("cargo build");
+        .env("CARGO_TARGET_DIR", target);
+    if no_cache {
+        cmd.env("SQLSTRATA_CACHE_DIR", "off");
+    }
+    let status = cmd.status().expect("cargo build");
     assert!(status.success(), "build of {} failed", dir.display());
     start.elapsed()
 }
 
 fn main() {
+    for n in [100, 1000] {
+        measure(n);
+    }
+}
+
+fn measure(n: usize) {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sets = here.join("sets");
     let runtime = here.join("../../runtime").canonicalize().expect("runtime");
-    let work = std::env::temp_dir().join("sqlstrata-peers-rebuild");
+    let work = std::env::temp_dir().join(format!("sqlstrata-peers-rebuild-{n}"));
     let _ = fs::remove_dir_all(&work);
-    let target: PathBuf = work.join("target");
-    let strata = sets.join(format!("strata_{N}"));
-    let includes: String = (1..=N)
+    // One target for every size: the dependencies are built once.
+    let target: PathBuf = std::env::temp_dir().join("sqlstrata-peers-rebuild-target");
+    let strata = sets.join(format!("strata_{n}"));
+    let includes: String = (1..=n)
         .map(|i| {
             format!(
                 "    include_str!({:?}),\n",
@@ -58,6 +68,7 @@ fn main() {
     let tools = [
         Tool {
             name: "include_str! (no macro)",
+            no_cache: false,
             set: None,
             deps: String::new(),
             main: format!(
@@ -65,7 +76,17 @@ fn main() {
             ),
         },
         Tool {
+            name: "include_str! with sqlstrata as a dependency (no macro: what cargo pays for the dependency)",
+            no_cache: false,
+            set: None,
+            deps: format!("sqlstrata = {{ path = {:?} }}\n", runtime.display().to_string()),
+            main: format!(
+                "static FILES: &[&str] = &[\n{includes}];\nfn main() {{ println!(\"{{}}\", FILES.len() + 2); }}\n"
+            ),
+        },
+        Tool {
             name: "sqlstrata migrations!",
+            no_cache: false,
             set: None,
             deps: format!("sqlstrata = {{ path = {:?} }}\n", runtime.display().to_string()),
             main: format!(
@@ -74,8 +95,19 @@ fn main() {
             ),
         },
         Tool {
+            name: "sqlstrata migrations! (no cache: a fresh checkout, CI)",
+            no_cache: true,
+            set: None,
+            deps: format!("sqlstrata = {{ path = {:?} }}\n", runtime.display().to_string()),
+            main: format!(
+                "static M: sqlstrata::Migrations = sqlstrata::migrations!({:?});\nfn main() {{ println!(\"{{}}\", M.len() + 1); }}\n",
+                strata.display().to_string()
+            ),
+        },
+        Tool {
             name: "sqlx migrate!",
-            set: Some(sets.join(format!("sqlx_{N}"))),
+            no_cache: false,
+            set: Some(sets.join(format!("sqlx_{n}"))),
             deps: "sqlx = { version = \"=0.9.0\", default-features = false, features = [\"postgres\", \"runtime-tokio\", \"migrate\", \"macros\"] }\n".into(),
             main: format!(
                 "static M: sqlx::migrate::Migrator = sqlx::migrate!(\"./migrations\");\nfn main() {{ println!(\"{{}}\", M.iter().count()); }}\n",
@@ -83,7 +115,8 @@ fn main() {
         },
         Tool {
             name: "refinery embed_migrations!",
-            set: Some(sets.join(format!("refinery_{N}"))),
+            no_cache: false,
+            set: Some(sets.join(format!("refinery_{n}"))),
             deps: "refinery = { version = \"=0.10.0\", features = [\"tokio-postgres\"] }\n".into(),
             main: format!(
                 "mod embedded {{ refinery::embed_migrations!(\"./migrations\"); }}\nfn main() {{ println!(\"{{}}\", embedded::migrations::runner().get_migrations().len()); }}\n",
@@ -110,7 +143,7 @@ fn main() {
             }
         }
         fs::copy(here.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock");
-        build(&dir, &target); // dependencies, once
+        build(&dir, &target, tool.no_cache); // dependencies, once
         dirs.push(dir);
     }
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); tools.len()];
@@ -120,7 +153,7 @@ fn main() {
             let main = dirs[i].join("src/main.rs");
             let text = fs::read_to_string(&main).expect("main.rs");
             fs::write(&main, format!("{text}\n")).expect("touch");
-            times[i].push(build(&dirs[i], &target));
+            times[i].push(build(&dirs[i], &target, tools[i].no_cache));
         }
     }
     let medians: Vec<Duration> = times
@@ -130,7 +163,7 @@ fn main() {
             t[t.len() / 2]
         })
         .collect();
-    println!("| {N} migration files | debug rebuild (median of {RUNS}) | the macro adds |");
+    println!("| {n} migration files | debug rebuild (median of {RUNS}) | the macro adds |");
     println!("| --- | --- | --- |");
     for (tool, m) in tools.iter().zip(&medians) {
         println!(
