@@ -261,6 +261,21 @@ fn a_role_that_may_only_create_databases_gets_test_databases() {
     );
     assert_eq!(left, 0, "its test databases were dropped");
     // Its template and pool clones stay for the next run; not this role's.
+    // A clone the child's pool had begun is finished by its backend after
+    // the child exits: wait for the role's sessions to end before listing.
+    let started = std::time::Instant::now();
+    while count(
+        &mut admin,
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = $1",
+        &role,
+    ) > 0
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the role's sessions ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let owned: Vec<String> = admin
         .query(
             "SELECT datname::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1",
