@@ -25,6 +25,8 @@ struct History {
     /// Its bare name.
     name: String,
     rows: Vec<OldRow>,
+    /// Something to say about what was not adopted.
+    note: Option<String>,
 }
 
 type Cells = Vec<Vec<Option<String>>>;
@@ -86,6 +88,7 @@ fn default_tables(tool: Tool) -> &'static [&'static str] {
         Tool::Dbmate | Tool::GolangMigrate => &["schema_migrations"],
         Tool::Sql => &["schema_migrations", "_migrations", "migrations"],
         Tool::Ts => &["migrations", "_migrations", "schema_migrations"],
+        Tool::Flyway => &["flyway_schema_history"],
     }
 }
 
@@ -193,6 +196,7 @@ fn read_history(
                     table,
                     name,
                     rows: Vec::new(),
+                    note: None,
                 });
             };
             let current = parse_version(r[0].as_deref().unwrap_or(""), "version")?;
@@ -258,8 +262,97 @@ fn read_history(
             rows.sort_by_key(|r| r.version);
             rows
         }
+        Tool::Flyway => return flyway(client, table, name, set),
     };
-    Ok(History { table, name, rows })
+    Ok(History {
+        table,
+        name,
+        rows,
+        note: None,
+    })
+}
+
+/// Flyway's `flyway_schema_history`, in the order it was written
+/// (`installed_rank`): each versioned migration applied, minus those undone
+/// or deleted later; a `BASELINE` row stands for every version up to it. A
+/// row that failed (`success` false) is refused, as Flyway's own `migrate`
+/// refuses it. Repeatable rows (no version) are not adopted: their
+/// checksums are Flyway's (CRC32 of the file, not ours), so each repeatable
+/// runs once at the next `up`, as Flyway would run a changed one.
+fn flyway(
+    client: &mut postgres::Client,
+    table: String,
+    name: String,
+    set: &Migrations,
+) -> Result<History, String> {
+    let cells = query(
+        client,
+        &format!(
+            "SELECT version, type, success::text, installed_on::text, script FROM {table} ORDER BY installed_rank"
+        ),
+    )?;
+    let mut applied: std::collections::BTreeMap<i64, OldRow> = Default::default();
+    let mut baseline = None;
+    let mut repeatables = std::collections::BTreeSet::new();
+    for r in cells {
+        let cell = |i: usize| r.get(i).cloned().flatten();
+        let script = cell(4).unwrap_or_default();
+        if cell(2).as_deref() != Some("true") {
+            return Err(format!(
+                "{table} says {script} failed (success = false): fix the database and run `flyway repair` first; nothing was written"
+            ));
+        }
+        let kind = cell(1).unwrap_or_default();
+        let Some(text) = cell(0) else {
+            if kind != "DELETE" {
+                repeatables.insert(script);
+            }
+            continue;
+        };
+        let version = crate::import::flyway_version(&script, &text).map_err(|e| e.to_string())?;
+        match kind.as_str() {
+            "SCHEMA" => {}
+            "BASELINE" => baseline = Some(version),
+            "DELETE" => {
+                applied.remove(&version);
+            }
+            k if k.starts_with("UNDO") => {
+                applied.remove(&version);
+            }
+            _ => {
+                applied.insert(
+                    version,
+                    OldRow {
+                        version,
+                        batch: None,
+                        applied_at: cell(3),
+                    },
+                );
+            }
+        }
+    }
+    if let Some(b) = baseline {
+        for m in set.iter().filter(|m| m.version() <= b) {
+            applied.entry(m.version()).or_insert(OldRow {
+                version: m.version(),
+                batch: None,
+                applied_at: None,
+            });
+        }
+    }
+    let note = (!repeatables.is_empty()).then(|| {
+        format!(
+            "{} repeatable migration(s) in {table} ({}) are not adopted: their checksums are Flyway's, so each runs once at the next `up`, then again only when its file changes",
+            repeatables.len(),
+            repeatables.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    });
+    Ok(History {
+        table,
+        name,
+        rows: applied.into_values().collect(),
+        note,
+    })
 }
 
 fn simple(client: &mut postgres::Client, sql: &str) -> Result<Vec<OldRow>, String> {
@@ -302,6 +395,9 @@ fn run(
     let connection = global.connection().map_err(|e| e.to_string())?;
     let mut client = sqlstrata::cli::connect::connect(&connection).map_err(|e| e.to_string())?;
     let history = read_history(&mut client, tool, history_table, set)?;
+    if let Some(note) = &history.note {
+        println!("note: {note}");
+    }
     let missing: Vec<String> = history
         .rows
         .iter()

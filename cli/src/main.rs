@@ -180,12 +180,12 @@ fn import_command(tool: import::Tool, source: &Path, dir: &Path, dry_run: bool) 
     let mut errors = 0;
     for (m, (path, text, diagnostics)) in plan.migrations.iter().zip(&plan.files) {
         let verb = if dry_run { "would write" } else { "wrote" };
-        println!(
-            "{verb} {} <- {} (version {})",
-            path.display(),
-            m.source,
-            m.version
-        );
+        let what = if m.repeatable {
+            "repeatable".to_string()
+        } else {
+            format!("version {}", m.version)
+        };
+        println!("{verb} {} <- {} ({what})", path.display(), m.source);
         for note in &m.notes {
             println!("    note: {note}");
         }

@@ -75,10 +75,10 @@ fn every_database_command_end_to_end() {
 
     let o = run(&dir, url, &["status", "--json"]);
     let (json, _) = text(&o);
-    assert!(json.starts_with("{\"migrations\":[{\"version\":1,\"name\":\"create_users\",\"file\":\"001_create_users.sql\",\"state\":\"applied\",\"batch\":1,"), "{json}");
+    assert!(json.starts_with("{\"migrations\":[{\"version\":1,\"name\":\"create_users\",\"repeatable\":false,\"file\":\"001_create_users.sql\",\"state\":\"applied\",\"batch\":1,"), "{json}");
     assert!(
         json.trim_end().ends_with(
-            "\"totals\":{\"applied\":7,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0,\"interrupted\":0,\"running\":0}}"
+            "\"totals\":{\"applied\":7,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0,\"interrupted\":0,\"running\":0,\"changed\":0}}"
         ),
         "{json}"
     );

@@ -74,6 +74,15 @@ struct Case {
     last_batch: usize,
 }
 
+/// `flyway_schema_history` as Flyway creates it, with the rows of three
+/// applied versions (its checksums are CRC32s of its own).
+const FLYWAY_HISTORY: &str = "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INTEGER, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(), execution_time INTEGER NOT NULL, success BOOLEAN NOT NULL);
+    CREATE INDEX flyway_schema_history_s_idx ON flyway_schema_history (success);
+    INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES
+    (1, '1', 'Create a', 'SQL', 'V1__Create_a.sql', -1291748532, 'postgres', 5, true),
+    (2, '2', 'Create b', 'SQL', 'V2__Create_b.sql', 1887442397, 'postgres', 7, true),
+    (3, '3', 'Create c', 'SQL', 'V3__Create_c.sql', 95014128, 'postgres', 4, true)";
+
 /// What each tool ran: the schema its history says is there.
 const SCHEMA: &str = "CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$; CREATE TABLE c (id int)";
 
@@ -166,6 +175,22 @@ fn cases() -> Vec<Case> {
             history: "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
                 INSERT INTO schema_migrations VALUES (3, false)",
             same_name: true,
+            reversible: true,
+            last_batch: 3,
+        },
+        // Flyway: V and U (undo) files; its history as Flyway 10 creates it.
+        Case {
+            tool: "flyway",
+            files: vec![
+                ("V1__Create_a.sql", "CREATE TABLE a (id int);\n"),
+                ("U1__Create_a.sql", "DROP TABLE a;\n"),
+                ("V2__Create_b.sql", "CREATE TABLE b (id int);\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n"),
+                ("U2__Create_b.sql", "DROP FUNCTION f();\nDROP TABLE b;\n"),
+                ("V3__Create_c.sql", "CREATE TABLE c (id int);\n"),
+                ("U3__Create_c.sql", "DROP TABLE c;\n"),
+            ],
+            history: FLYWAY_HISTORY,
+            same_name: false,
             reversible: true,
             last_batch: 3,
         },
@@ -875,4 +900,136 @@ fn a_long_diesel_history_is_not_linted_again() {
     let out = text(&check(&work));
     let warnings = out.matches("warning: ").count();
     assert!(warnings >= 200, "{warnings}: the history's hazards");
+}
+
+#[test]
+fn a_flyway_project_keeps_its_repeatables_baseline_and_undo_and_refuses_what_failed() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let work = dir("flyway");
+    write(
+        &work.join("old"),
+        &[
+            ("V1__Create_a.sql", "CREATE TABLE a (id int);\n"),
+            ("V2__Create_b.sql", "CREATE TABLE b (id int);\n"),
+            ("V2__Create_b.sql.conf", "executeInTransaction=false\n"),
+            (
+                "V3__Index_b.sql",
+                "CREATE INDEX CONCURRENTLY b_id ON b (id);\n",
+            ),
+            (
+                "R__Views.sql",
+                "CREATE OR REPLACE VIEW a_ids AS SELECT id FROM a;\n",
+            ),
+            ("README.md", "notes\n"),
+        ],
+    );
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "flyway", "old"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("wrote migrations/R__views.sql <- R__Views.sql (repeatable)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("imported 4 source migration(s) -> 4 file(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("README.md"),
+        "the skipped entry is named: {out}"
+    );
+    let views = fs::read_to_string(work.join("migrations/R__views.sql")).unwrap();
+    assert_eq!(
+        views,
+        "-- Migration: R__views\n-- Description: Views\n-- Imported from flyway: R__Views.sql\n\nCREATE OR REPLACE VIEW a_ids AS SELECT id FROM a;\n"
+    );
+    let b = fs::read_to_string(work.join("migrations/002_create_b.sql")).unwrap();
+    assert!(b.contains("-- sqlstrata: no-transaction"), "its .conf: {b}");
+    let index = fs::read_to_string(work.join("migrations/003_index_b.sql")).unwrap();
+    assert!(index.contains("-- sqlstrata: no-transaction"), "{index}");
+    let o = bin()
+        .current_dir(&work)
+        .args(["--dir", "migrations", "check"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+
+    // What Flyway ran: 1 and 2 under a baseline at 2, then 3, then the
+    // repeatable; a failed row refuses the adoption.
+    c.batch_execute("CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE INDEX b_id ON b (id); CREATE VIEW a_ids AS SELECT id FROM a")
+        .unwrap();
+    let history = FLYWAY_HISTORY
+        .split(";\n")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(";\n");
+    c.batch_execute(&history).unwrap();
+    c.batch_execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES
+        (1, '2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'postgres', 0, true),
+        (2, '3', 'Index b', 'SQL', 'V3__Index_b.sql', 12, 'postgres', 9, false)")
+        .unwrap();
+    let o = sqlstrata(&work, &db.url, &["adopt", "--from", "flyway"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("says V3__Index_b.sql failed (success = false)"),
+        "{}",
+        text(&o)
+    );
+    c.batch_execute("UPDATE flyway_schema_history SET success = true; INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (3, NULL, 'Views', 'SQL', 'R__Views.sql', 77, 'postgres', 3, true)")
+        .unwrap();
+    let o = sqlstrata(&work, &db.url, &["adopt", "--from", "flyway"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("adopted 3 migration(s)"), "{out}");
+    assert!(
+        out.contains("1 repeatable migration(s) in") && out.contains("R__Views.sql"),
+        "{out}"
+    );
+    // The repeatable runs once, at the next up, and then only when changed.
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("R__views"), "{}", text(&o));
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(text(&o).contains("nothing to do"), "{}", text(&o));
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM flyway_schema_history"),
+        3
+    );
+}
+
+#[test]
+fn flyway_names_sqlstrata_cannot_keep_are_clear_errors() {
+    for (files, says) in [
+        (
+            vec![("V1.1__Fix.sql", "SELECT 1;\n")],
+            "V1.1__Fix.sql:1: the Flyway version `1.1` is not an integer",
+        ),
+        (
+            vec![("U4__Undo.sql", "SELECT 1;\n")],
+            "U4__Undo.sql:1: an undo migration without its versioned one (no V4__*.sql)",
+        ),
+        (
+            vec![("V1_create.sql", "SELECT 1;\n")],
+            "V1_create.sql:1: Flyway files are named V<version>__<description>.sql",
+        ),
+        (
+            vec![
+                ("R__My_View.sql", "SELECT 1;\n"),
+                ("R__my_view.sql", "SELECT 2;\n"),
+            ],
+            "would both be R__my_view.sql",
+        ),
+    ] {
+        let work = dir("flyway-names");
+        write(&work.join("old"), &files);
+        let o = bin()
+            .current_dir(&work)
+            .args(["--dir", "migrations", "import", "--from", "flyway", "old"])
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{files:?}");
+        assert!(text(&o).contains(says), "{}", text(&o));
+        assert!(!work.join("migrations").exists(), "nothing written");
+    }
 }

@@ -226,6 +226,6 @@ fn sslmode_require_verify_ca_and_verify_full() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),
-        "{\"migrations\":[],\"totals\":{\"applied\":0,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0,\"interrupted\":0,\"running\":0}}"
+        "{\"migrations\":[],\"totals\":{\"applied\":0,\"pending\":0,\"modified\":0,\"missing\":0,\"failed\":0,\"interrupted\":0,\"running\":0,\"changed\":0}}"
     );
 }

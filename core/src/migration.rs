@@ -709,7 +709,12 @@ impl<'a> Reader<'a> {
         let mut findings = if self.shape.is_some() {
             Vec::new()
         } else {
-            rules::squawk_findings(&up_section, self.config, self.version, !file.no_transaction)
+            rules::squawk_findings(
+                &up_section,
+                |r| self.config.severity_at(r, self.version).is_some(),
+                self.config.pg,
+                !file.no_transaction,
+            )
         };
         if !file.no_transaction && self.shape.is_none() {
             findings.extend(rules::enum_value_used_too_soon(&up_section, &enum_values));

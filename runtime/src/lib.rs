@@ -50,6 +50,7 @@ mod options;
 mod plan;
 mod privileges;
 mod redact;
+mod repeatable;
 mod report;
 mod retry;
 mod run;

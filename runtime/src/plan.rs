@@ -10,7 +10,37 @@ use sqlstrata_model::Bounds;
 use crate::Migrations;
 use crate::error::Error;
 use crate::options::{LockMode, Options};
+use crate::repeatable::RepeatableRow;
 use crate::tracking::{AppliedRow, RowState};
+
+/// What the tracking side holds, as the set sees it: the tracking rows (a
+/// squashed history read as its baseline's row), the repeatables' records,
+/// and how many rows the tracking table holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct History {
+    /// The tracking rows, in version order.
+    pub rows: Vec<AppliedRow>,
+    /// The repeatables' records, in name order.
+    pub repeatables: Vec<RepeatableRow>,
+    /// How many rows the tracking table holds.
+    pub raw: usize,
+}
+
+impl History {
+    /// The digest of what is recorded
+    /// ([`sqlstrata_model::repeatables_digest`]): what each run seals, and
+    /// what a boot compares with the set's.
+    pub(crate) fn digest(&self) -> String {
+        sqlstrata_model::to_hex(&sqlstrata_model::repeatables_digest(
+            self.rows
+                .iter()
+                .map(|r| (r.version, r.checksum.as_str(), r.state.as_str())),
+            self.repeatables
+                .iter()
+                .map(|r| (r.name.as_str(), r.checksum.as_str())),
+        ))
+    }
+}
 
 /// What to do: the operation of [`crate::Migrator::run`] and
 /// [`crate::Migrator::run_async`] (each also has a method of its own).
@@ -84,6 +114,17 @@ pub enum Step {
     /// The DOWN of a version failed part-way or was interrupted: record it
     /// as applied again.
     RestoreApplied(i64),
+    /// Run a repeatable migration (an index into
+    /// [`Migrations::repeatables`]) and record its checksum.
+    ApplyRepeatable(usize),
+    /// Forget the records of repeatables: those no longer in the set, or
+    /// (`all`) every one, after migrations were reverted (what a DOWN
+    /// dropped, a repeatable may have made: the next `up` applies each
+    /// again).
+    ForgetRepeatables {
+        /// Every record, not only those of files no longer in the set.
+        all: bool,
+    },
 }
 
 /// What a run will do.
@@ -121,6 +162,9 @@ pub enum State {
     Interrupted,
     /// A `no-transaction` migration being applied or rolled back now.
     Running,
+    /// A repeatable migration whose file changed since it was last
+    /// applied: the next `up` applies it again.
+    Changed,
 }
 
 impl State {
@@ -134,6 +178,7 @@ impl State {
             State::Failed => "failed",
             State::Interrupted => "interrupted",
             State::Running => "running",
+            State::Changed => "changed",
         }
     }
 }
@@ -142,8 +187,10 @@ impl State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StatusEntry {
-    /// The version.
+    /// The version (0 for a repeatable migration).
     pub version: i64,
+    /// Whether it is a repeatable migration (`R__<name>.sql`).
+    pub repeatable: bool,
     /// The name.
     pub name: String,
     /// The description.
@@ -158,8 +205,41 @@ pub struct StatusEntry {
     pub failed_line: Option<i32>,
 }
 
-/// Every migration known to the set or the database, in version order.
-pub fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
+/// Every migration known to the set or the database, in version order,
+/// then the repeatables in name order.
+pub(crate) fn status(set: &Migrations, history: &History) -> Vec<StatusEntry> {
+    let mut entries = versioned_status(set, &history.rows);
+    let recorded: BTreeMap<&str, &RepeatableRow> = history
+        .repeatables
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .collect();
+    let mut names: BTreeSet<&str> = set.repeatables().iter().map(|m| m.name()).collect();
+    names.extend(recorded.keys());
+    for name in names {
+        let m = set.repeatables().iter().find(|m| m.name() == name);
+        let row = recorded.get(name);
+        let state = match (m, row) {
+            (Some(m), Some(r)) if r.checksum != m.checksum_hex() => State::Changed,
+            (Some(_), Some(_)) => State::Applied,
+            (Some(_), None) => State::Pending,
+            (None, _) => State::Missing,
+        };
+        entries.push(StatusEntry {
+            version: 0,
+            repeatable: true,
+            name: name.to_string(),
+            description: m.and_then(|m| m.description().map(str::to_string)),
+            state,
+            batch: row.map(|r| r.batch),
+            applied_at: row.map(|r| r.applied_at.clone()),
+            failed_line: None,
+        });
+    }
+    entries
+}
+
+fn versioned_status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
     let applied: BTreeMap<i64, &AppliedRow> = rows.iter().map(|r| (r.version, r)).collect();
     let mut versions: BTreeSet<i64> = set.iter().map(|m| m.version()).collect();
     versions.extend(applied.keys());
@@ -180,6 +260,7 @@ pub fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
             };
             StatusEntry {
                 version: v,
+                repeatable: false,
                 name: m.map_or_else(
                     || row.map(|r| r.name.clone()).unwrap_or_default(),
                     |m| m.name().to_string(),
@@ -198,15 +279,21 @@ pub fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
 
 /// Decides what `operation` does to a database whose tracking table holds
 /// `rows`, or why it must not run. Nothing has been changed when it errs.
-pub fn plan(
+pub(crate) fn plan(
     set: &Migrations,
-    rows: &[AppliedRow],
+    history: &History,
     operation: &Operation,
     options: &Options,
 ) -> Result<Plan, Error> {
+    let rows = history.rows.as_slice();
+    let newest_batch = rows
+        .iter()
+        .map(|r| r.batch)
+        .chain(history.repeatables.iter().map(|r| r.batch))
+        .max();
     let mut plan = Plan {
         steps: Vec::new(),
-        batch: rows.iter().map(|r| r.batch).max().unwrap_or(0) + 1,
+        batch: newest_batch.unwrap_or(0) + 1,
         warnings: Vec::new(),
     };
     let index = |v: i64| {
@@ -301,6 +388,11 @@ pub fn plan(
                 }
                 plan.steps.push(Step::Apply(i));
             }
+            // Repeatables go with a whole `up`: with `to`, what they use
+            // may not be there yet.
+            if to.is_none() {
+                repeatable_steps(set, history, false, &mut plan);
+            }
         }
         Operation::Baseline { version } => {
             if index(version).is_none() {
@@ -349,11 +441,47 @@ pub fn plan(
             plan.steps = revert_steps(set, &chosen)?;
             plan.steps.extend((0..set.len()).map(Step::Apply));
             plan.batch = 1;
+            repeatable_steps(set, history, true, &mut plan);
         }
         Operation::Repair | Operation::Status => {}
     }
+    // A DOWN may have dropped what a repeatable made (a view on a dropped
+    // table goes with `CASCADE`): forgotten, each runs again at the next
+    // `up`. Repeatables themselves are never undone.
+    let reverts = plan.steps.iter().any(|s| matches!(s, Step::Revert(_)));
+    if reverts && !history.repeatables.is_empty() && *operation != Operation::Refresh {
+        plan.steps.push(Step::ForgetRepeatables { all: true });
+    }
     session_bounds_under_lease(set, &plan, options)?;
     Ok(plan)
+}
+
+/// The repeatables a run applies, in name order: each one whose checksum
+/// differs from the one it was last applied with, or that never ran (every
+/// one, with `all`); the records of files no longer in the set forgotten.
+fn repeatable_steps(set: &Migrations, history: &History, all: bool, plan: &mut Plan) {
+    let recorded: BTreeMap<&str, &str> = history
+        .repeatables
+        .iter()
+        .map(|r| (r.name.as_str(), r.checksum.as_str()))
+        .collect();
+    for (j, m) in set.repeatables().iter().enumerate() {
+        if all || recorded.get(m.name()) != Some(&m.checksum_hex().as_str()) {
+            plan.steps.push(Step::ApplyRepeatable(j));
+        }
+    }
+    let gone: Vec<&str> = recorded
+        .keys()
+        .copied()
+        .filter(|name| !set.repeatables().iter().any(|m| m.name() == *name))
+        .collect();
+    if !gone.is_empty() {
+        plan.warnings.push(format!(
+            "repeatable migrations no longer in this build: {}; their records are forgotten, what they made stays in the database",
+            gone.iter().map(|n| format!("R__{n}.sql")).collect::<Vec<_>>().join(", ")
+        ));
+        plan.steps.push(Step::ForgetRepeatables { all: false });
+    }
 }
 
 /// A migration's own time bound on a statement PostgreSQL refuses inside a
@@ -369,13 +497,11 @@ fn session_bounds_under_lease(
         return Ok(());
     }
     for step in &plan.steps {
-        let (Step::Apply(i) | Step::Revert(i)) = *step else {
-            continue;
-        };
-        let m = &set.as_slice()[i];
-        let statements = match step {
-            Step::Apply(_) => m.up(),
-            _ => m.down().unwrap_or(&[]),
+        let (m, statements) = match *step {
+            Step::Apply(i) => (&set.as_slice()[i], set.as_slice()[i].up()),
+            Step::ApplyRepeatable(j) => (&set.repeatables()[j], set.repeatables()[j].up()),
+            Step::Revert(i) => (&set.as_slice()[i], set.as_slice()[i].down().unwrap_or(&[])),
+            _ => continue,
         };
         let bounded = m.bounds() != Bounds::default();
         if bounded && statements.iter().any(|s| s.kind().refuses_transaction()) {
@@ -414,6 +540,34 @@ fn revert_steps(set: &Migrations, versions: &[i64]) -> Result<Vec<Step>, Error> 
 mod tests {
     use super::*;
     use crate::{Migration, MigrationParts, Statement};
+
+    /// The planner over tracking rows alone.
+    fn plan(
+        set: &Migrations,
+        rows: &[AppliedRow],
+        operation: &Operation,
+        options: &Options,
+    ) -> Result<Plan, Error> {
+        super::plan(
+            set,
+            &History {
+                rows: rows.to_vec(),
+                ..History::default()
+            },
+            operation,
+            options,
+        )
+    }
+
+    fn status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
+        super::status(
+            set,
+            &History {
+                rows: rows.to_vec(),
+                ..History::default()
+            },
+        )
+    }
 
     /// Versions with a DOWN section unless listed in `irreversible`.
     fn set(versions: &[i64], irreversible: &[i64]) -> Migrations {
@@ -466,6 +620,10 @@ mod tests {
                 Step::AcceptChecksum(i) => format!("~{}", set.as_slice()[*i].version()),
                 Step::ClearFailed(v) => format!("!{v}"),
                 Step::RestoreApplied(v) => format!("^{v}"),
+                Step::ApplyRepeatable(j) => format!("R{}", set.repeatables()[*j].name()),
+                Step::ForgetRepeatables { all } => {
+                    format!("forget{}", if *all { " all" } else { "" })
+                }
             })
             .collect()
     }
@@ -783,5 +941,151 @@ mod tests {
         let set = m(bounded, StatementKind::OutsideTransaction);
         let applied = rows(&set, &[(1, 1)]);
         assert!(plan(&set, &applied, &Operation::Rollback { batches: 1 }, &lease).is_err());
+    }
+
+    /// Versions 1 and 2 and the repeatables `a` and `b` (checksums from
+    /// `text`), with records of (name, checksum text, batch).
+    fn with_repeatables(text: &[(&str, &str)]) -> Migrations {
+        let mut all: Vec<Migration> = set(&[1, 2], &[]).iter().cloned().collect();
+        for (name, sql) in text {
+            all.push(Migration::new(MigrationParts {
+                name: (*name).into(),
+                file_name: format!("R__{name}.sql"),
+                up: vec![Statement::new(sql.to_string(), 1)],
+                checksum: sqlstrata_model::checksum(&[*sql], false),
+                repeatable: true,
+                ..MigrationParts::default()
+            }));
+        }
+        Migrations::new(all)
+    }
+
+    fn record(name: &str, sql: &str, batch: i32) -> RepeatableRow {
+        RepeatableRow {
+            name: name.into(),
+            checksum: sqlstrata_model::to_hex(&sqlstrata_model::checksum(&[sql], false)),
+            batch,
+            applied_at: String::new(),
+        }
+    }
+
+    fn planned(set: &Migrations, history: &History, op: Operation) -> Vec<String> {
+        let p = super::plan(set, history, &op, &Options::default()).unwrap();
+        versions(set, &p.steps)
+    }
+
+    #[test]
+    fn repeatables_run_after_the_versioned_ones_when_their_text_differs_from_the_last_run() {
+        let s = with_repeatables(&[("b", "SELECT 2"), ("a", "SELECT 1")]);
+        let up = Operation::Up { to: None };
+        let mut h = History {
+            rows: Vec::new(),
+            repeatables: Vec::new(),
+            raw: 0,
+        };
+        // Never ran: after every versioned one, in name order.
+        assert_eq!(planned(&s, &h, up), ["+1", "+2", "Ra", "Rb"]);
+        // With `to`, not yet.
+        assert_eq!(planned(&s, &h, Operation::Up { to: Some(1) }), ["+1"]);
+        h.rows = rows(&s, &[(1, 1), (2, 1)]);
+        h.repeatables = vec![record("a", "SELECT 1", 1), record("b", "SELECT 2", 1)];
+        assert!(planned(&s, &h, up).is_empty(), "unchanged: never run");
+        // Changed, or back to an older text: the last run's checksum counts.
+        h.repeatables[1] = record("b", "SELECT 'older'", 2);
+        assert_eq!(planned(&s, &h, up), ["Rb"]);
+        let p = super::plan(&s, &h, &up, &Options::default()).unwrap();
+        assert_eq!(p.batch, 3, "after the newest batch of either table");
+        // A record whose file is gone: forgotten, with a warning.
+        h.repeatables = vec![
+            record("a", "SELECT 1", 1),
+            record("b", "SELECT 2", 1),
+            record("old", "SELECT 3", 1),
+        ];
+        let p = super::plan(&s, &h, &up, &Options::default()).unwrap();
+        assert_eq!(versions(&s, &p.steps), ["forget"]);
+        assert!(p.warnings[0].contains("R__old.sql"), "{:?}", p.warnings);
+        // The database ahead of this build: nothing, repeatables included.
+        h.rows = rows(&s, &[(1, 1), (2, 1), (9, 2)]);
+        h.repeatables[0] = record("a", "SELECT 'other'", 1);
+        assert!(planned(&s, &h, up).is_empty());
+    }
+
+    #[test]
+    fn reverts_forget_the_records_and_refresh_runs_every_repeatable_again() {
+        let s = with_repeatables(&[("a", "SELECT 1")]);
+        let h = History {
+            rows: rows(&s, &[(1, 1), (2, 2)]),
+            repeatables: vec![record("a", "SELECT 1", 2)],
+            raw: 2,
+        };
+        assert_eq!(
+            planned(&s, &h, Operation::Rollback { batches: 1 }),
+            ["-2", "forget all"]
+        );
+        assert_eq!(
+            planned(&s, &h, Operation::Reset),
+            ["-2", "-1", "forget all"]
+        );
+        assert_eq!(
+            planned(&s, &h, Operation::Refresh),
+            ["-2", "-1", "+1", "+2", "Ra"]
+        );
+        // Nothing reverted, nothing forgotten; no records, nothing to forget.
+        assert!(planned(&s, &h, Operation::DownTo { version: 2 }).is_empty());
+        let bare = History {
+            repeatables: Vec::new(),
+            ..h.clone()
+        };
+        assert_eq!(planned(&s, &bare, Operation::Down { count: 1 }), ["-2"]);
+        // Baseline and repair leave repeatables alone.
+        assert_eq!(
+            planned(&s, &History::default(), Operation::Baseline { version: 2 }),
+            ["=1", "=2"]
+        );
+    }
+
+    #[test]
+    fn status_lists_repeatables_applied_pending_changed_and_missing() {
+        let s = with_repeatables(&[("a", "SELECT 1"), ("b", "SELECT 2"), ("c", "SELECT 3")]);
+        let h = History {
+            rows: rows(&s, &[(1, 1), (2, 1)]),
+            repeatables: vec![
+                record("a", "SELECT 1", 1),
+                record("b", "SELECT 'before'", 1),
+                record("gone", "SELECT 4", 1),
+            ],
+            raw: 2,
+        };
+        let entries = super::status(&s, &h);
+        let shown: Vec<(bool, &str, &str, Option<i32>)> = entries
+            .iter()
+            .map(|e| (e.repeatable, e.name.as_str(), e.state.as_str(), e.batch))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (false, "m1", "applied", Some(1)),
+                (false, "m2", "applied", Some(1)),
+                (true, "a", "applied", Some(1)),
+                (true, "b", "changed", Some(1)),
+                (true, "c", "pending", None),
+                (true, "gone", "missing", Some(1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_history_digest_is_the_sets_when_everything_is_applied() {
+        let s = with_repeatables(&[("a", "SELECT 1")]);
+        let mut h = History {
+            rows: rows(&s, &[(1, 1), (2, 1)]),
+            repeatables: vec![record("a", "SELECT 1", 1)],
+            raw: 2,
+        };
+        assert_eq!(h.digest(), s.fingerprint());
+        h.repeatables[0] = record("a", "SELECT 2", 1);
+        assert_ne!(h.digest(), s.fingerprint());
+        h.repeatables.clear();
+        assert_ne!(h.digest(), s.fingerprint());
     }
 }

@@ -41,6 +41,8 @@ impl Needs {
                 Step::Apply(_) | Step::Record(_) => table.insert("INSERT"),
                 Step::Revert(_) | Step::ClearFailed(_) => table.insert("DELETE"),
                 Step::AcceptChecksum(_) | Step::RestoreApplied(_) => table.insert("UPDATE"),
+                // The repeatables' own table: its owner's (the run makes it).
+                Step::ApplyRepeatable(_) | Step::ForgetRepeatables { .. } => false,
             };
             if alone {
                 table.insert("UPDATE");

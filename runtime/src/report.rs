@@ -22,6 +22,8 @@ pub enum Action {
     /// (`repair`): back to pending after a failed UP, to applied after a
     /// failed DOWN.
     FailureCleared,
+    /// A repeatable migration ran and its checksum was recorded.
+    AppliedRepeatable,
 }
 
 impl Action {
@@ -33,6 +35,7 @@ impl Action {
             Action::Recorded => "recorded",
             Action::ChecksumAccepted => "checksum accepted",
             Action::FailureCleared => "failure cleared",
+            Action::AppliedRepeatable => "applied repeatable",
         }
     }
 }
@@ -42,7 +45,7 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Done {
-    /// The version.
+    /// The version (0 for a repeatable migration).
     pub version: i64,
     /// The name.
     pub name: String,
@@ -125,6 +128,19 @@ impl Report {
     /// The versions applied (or recorded), in order.
     pub fn applied(&self) -> Vec<i64> {
         self.versions(|a| matches!(a, Action::Applied | Action::Recorded))
+    }
+
+    /// The names of the repeatable migrations applied, in order.
+    ///
+    /// ```
+    /// assert!(sqlstrata::Report::default().repeatables_applied().is_empty());
+    /// ```
+    pub fn repeatables_applied(&self) -> Vec<&str> {
+        self.done
+            .iter()
+            .filter(|d| d.action == Action::AppliedRepeatable)
+            .map(|d| d.name.as_str())
+            .collect()
     }
 
     /// The versions reverted, newest first.

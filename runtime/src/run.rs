@@ -24,8 +24,9 @@ use crate::identity::{self, Candidates, Identity, Resolution};
 use crate::invalid_index;
 use crate::lock;
 use crate::options::{LockMode, Options};
-use crate::plan::{Operation, Plan, State, Step, plan, status};
+use crate::plan::{History, Operation, Plan, State, Step, plan, status};
 use crate::privileges;
+use crate::repeatable;
 use crate::report::{Action, Done, LockWait, Report};
 use crate::retry::{Gave, Retries};
 use crate::script::{
@@ -78,29 +79,30 @@ pub(crate) async fn execute<S: Session>(
     // read-only operation ends here, and so does one with nothing to do or
     // drift to report (before anything runs).
     let resolution = resolve(session, options).await?;
-    let (rows, raw) = match &resolution {
+    let history = match &resolution {
         Resolution::Existing(id) => read(session, set, id).await?,
-        Resolution::Create(_) => (Vec::new(), 0),
+        Resolution::Create(_) => History::default(),
     };
     if operation.is_read_only() {
-        return status_report(session, set, &rows, resolution.identity(), options).await;
+        return status_report(session, set, &history, resolution.identity(), options).await;
     }
     // A `no-transaction` migration another run is applying right now looks
     // unfinished: only under the lock can it be told from an interrupted one.
-    let in_progress = rows
+    let in_progress = history
+        .rows
         .iter()
         .any(|r| matches!(r.state, RowState::Applying | RowState::Reverting));
     if in_progress {
         return locked(session, set, operation, options, progress).await;
     }
-    let preview = plan(set, &rows, &operation, options)?;
+    let preview = plan(set, &history, &operation, options)?;
     // Nothing to do, and the seal does not say so (a table an older
     // sqlstrata created, a squashed history, rows changed by hand): sealed
     // under the lock, so that the next boot is one row.
     let reseal = match &booted {
         Some(b) if preview.steps.is_empty() => {
             let (may, guardable) = can_seal(session, options).await;
-            may && !b.seals(&rows, raw, guardable)
+            may && !b.seals(&history, guardable)
         }
         _ => false,
     };
@@ -193,9 +195,9 @@ pub(crate) async fn seal<S: Session>(
     let sealed = async {
         session.query("BEGIN").await.ok()?;
         session.query(&seal::prepare_sql(id, guard)).await.ok()?;
-        let (rows, raw) = read(session, set, id).await.ok()?;
+        let history = read(session, set, id).await.ok()?;
         session
-            .query(&seal::write_sql(id, &seal::of(&rows, raw, guard)))
+            .query(&seal::write_sql(id, &seal::of(&history, guard)))
             .await
             .ok()?;
         session.query("COMMIT").await.ok()
@@ -227,13 +229,12 @@ pub(crate) async fn resolve<S: Session>(
     identity::decide(&options.tracking, &candidates)
 }
 
-/// The tracking rows as `set` sees them (a squashed history read as its
-/// baseline's row), and how many rows the table holds.
+/// What the tracking side holds as `set` sees it (see [`History`]).
 async fn read<S: Session>(
     session: &mut S,
     set: &Migrations,
     id: &Identity,
-) -> Result<(Vec<AppliedRow>, usize), Error> {
+) -> Result<History, Error> {
     let cells = session
         .query(&tracking::select_sql(id))
         .await
@@ -243,17 +244,43 @@ async fn read<S: Session>(
         .filter_map(|c| tracking::parse_row(c))
         .collect();
     let count = raw.len();
-    Ok((crate::squash::view(set, raw)?, count))
+    let beside = session
+        .query(&repeatable::exists_sql(id))
+        .await
+        .map_err(Error::database("finding the repeatables' table"))?;
+    let repeatables = if beside
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .as_deref()
+        == Some("t")
+    {
+        session
+            .query(&repeatable::select_sql(id))
+            .await
+            .map_err(Error::database("reading the repeatables' table"))?
+            .iter()
+            .filter_map(|c| repeatable::parse_row(c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(History {
+        rows: crate::squash::view(set, raw)?,
+        repeatables,
+        raw: count,
+    })
 }
 
 async fn status_report<S: Session>(
     session: &mut S,
     set: &Migrations,
-    rows: &[AppliedRow],
+    history: &History,
     id: &Identity,
     options: &Options,
 ) -> Result<Report, Error> {
-    let mut entries = status(set, rows);
+    let mut entries = status(set, history);
     // An unfinished `no-transaction` migration: still running while a run
     // holds the lock, interrupted otherwise.
     if entries.iter().any(|e| e.state == State::Interrupted)
@@ -279,11 +306,11 @@ pub(crate) async fn dry_run<S: Session>(
 ) -> Result<String, Error> {
     identity::check_name(&options.tracking)?;
     let resolution = resolve(session, options).await?;
-    let rows = match &resolution {
-        Resolution::Existing(id) => read(session, set, id).await?.0,
-        Resolution::Create(_) => Vec::new(),
+    let history = match &resolution {
+        Resolution::Existing(id) => read(session, set, id).await?,
+        Resolution::Create(_) => History::default(),
     };
-    let p = plan(set, &rows, &operation, options)?;
+    let p = plan(set, &history, &operation, options)?;
     let restore = restore_sql(session).await?;
     let mut script = String::new();
     if let Resolution::Create(id) = &resolution {
@@ -404,12 +431,22 @@ async fn under_lock<S: Session>(
             }
         }
     }
-    let (rows, _) = read(session, set, id).await?;
-    let p = plan(set, &rows, &operation, options)?;
+    let history = read(session, set, id).await?;
+    let p = plan(set, &history, &operation, options)?;
     let mut report = Report {
         warnings: p.warnings.clone(),
         ..Report::default()
     };
+    // The repeatables' table, made when a repeatable first runs.
+    if p.steps
+        .iter()
+        .any(|s| matches!(s, Step::ApplyRepeatable(_)))
+    {
+        session
+            .query(&repeatable::create_sql(id))
+            .await
+            .map_err(Error::database("creating the repeatables' table"))?;
+    }
     let result = match (p.steps.is_empty(), restore_sql(session).await) {
         (true, _) => Ok(()),
         (false, Ok(restore)) => {
@@ -429,11 +466,12 @@ async fn under_lock<S: Session>(
     // Whatever happened, the digest of what is now recorded, for the next boot.
     seal(session, set, id, options).await;
     result?;
-    if report
-        .done
-        .iter()
-        .any(|d| matches!(d.action, Action::Applied | Action::Recorded))
-    {
+    if report.done.iter().any(|d| {
+        matches!(
+            d.action,
+            Action::Applied | Action::Recorded | Action::AppliedRepeatable
+        )
+    }) {
         report.batch = Some(p.batch);
     }
     Ok(Some(report))
@@ -719,7 +757,7 @@ async fn attempt<S: Session>(
                 return Err(Ended::Failed(step_error(run.set, step, &batch, failed, &e)));
             }
         }
-        finished.push(done(run.set, step, start));
+        finished.extend(done(run.set, step, start));
     }
     session
         .query("COMMIT")
@@ -769,6 +807,9 @@ async fn autocommit<S: Session>(
             let _ = session.query(&run.restore.text).await;
             let line = e.line().unwrap_or(first.line());
             let record = match (step, n == 0 && matches!(e, Error::InvalidIndex { .. })) {
+                // A repeatable's record went before its first statement:
+                // it runs again at the next `up`.
+                (Step::ApplyRepeatable(_), _) => return Err(e),
                 // Refused before its first statement ran: nothing to repair.
                 (Step::Apply(_), true) => tracking::delete_sql(run.id, m.version()),
                 (_, true) => {
@@ -804,9 +845,10 @@ async fn autocommit<S: Session>(
             file: m.file_name().to_string(),
             db: DbError::from_postgres(&e),
         })?;
-    let d = done(run.set, step, start);
-    (run.hooks.done)(&d);
-    report.done.push(d);
+    if let Some(d) = done(run.set, step, start) {
+        (run.hooks.done)(&d);
+        report.done.push(d);
+    }
     Ok(())
 }
 
@@ -1026,24 +1068,32 @@ fn step_error(
     }
 }
 
-fn done(set: &Migrations, step: Step, start: Instant) -> Done {
+/// What `step` did, for the report (nothing for the repeatables' records
+/// forgotten: no migration of its own).
+fn done(set: &Migrations, step: Step, start: Instant) -> Option<Done> {
     let (version, name, action) = match step {
         Step::Apply(i) => named(set, i, Action::Applied),
         Step::Revert(i) => named(set, i, Action::Reverted),
         Step::Record(i) => named(set, i, Action::Recorded),
         Step::AcceptChecksum(i) => named(set, i, Action::ChecksumAccepted),
+        Step::ApplyRepeatable(j) => (
+            0,
+            set.repeatables()[j].name().to_string(),
+            Action::AppliedRepeatable,
+        ),
+        Step::ForgetRepeatables { .. } => return None,
         Step::ClearFailed(v) | Step::RestoreApplied(v) => (
             v,
             set.get(v).map(|m| m.name().to_string()).unwrap_or_default(),
             Action::FailureCleared,
         ),
     };
-    Done {
+    Some(Done {
         version,
         name,
         action,
         duration: start.elapsed(),
-    }
+    })
 }
 
 fn named(set: &Migrations, i: usize, action: Action) -> (i64, String, Action) {

@@ -9,6 +9,7 @@ use sqlstrata_model::{Migration, Migrations, Statement, StatementKind};
 use crate::identity::Identity;
 use crate::options::{Options, TransactionMode};
 use crate::plan::{Plan, Step};
+use crate::repeatable;
 use crate::session_state::{Sql, bounds_local_sql, bounds_session_sql};
 use crate::tracking::{self, RowState};
 
@@ -33,17 +34,15 @@ pub fn segments(set: &Migrations, plan: &Plan, options: &Options) -> Vec<Segment
     // Enum labels added in the transaction being built.
     let mut added: Vec<&str> = Vec::new();
     for step in &plan.steps {
-        let migration = match *step {
-            Step::Apply(i) | Step::Revert(i) => Some(&set.as_slice()[i]),
-            _ => None,
-        };
+        let migration = step_migration(set, *step);
+        let applies = matches!(step, Step::Apply(_) | Step::ApplyRepeatable(_));
         if migration.is_some_and(Migration::is_no_transaction) {
             out.push(Segment::Autocommit(*step));
             added.clear();
             continue;
         }
-        let uses_added = match (step, migration) {
-            (Step::Apply(_), Some(m)) => m
+        let uses_added = match migration.filter(|_| applies) {
+            Some(m) => m
                 .up()
                 .iter()
                 .any(|s| added.iter().any(|label| s.sql().contains(label))),
@@ -59,7 +58,7 @@ pub fn segments(set: &Migrations, plan: &Plan, options: &Options) -> Vec<Segment
                 out.push(Segment::Transaction(vec![*step]));
             }
         }
-        if let (Step::Apply(_), Some(m)) = (step, migration) {
+        if let Some(m) = migration.filter(|_| applies) {
             added.extend(m.enum_values());
         }
     }
@@ -106,6 +105,21 @@ pub fn step_sql<'s>(
             &[],
             tracking::set_state_sql(id, version, RowState::Applied, None, None),
         ),
+        Step::ApplyRepeatable(j) => {
+            let m = &set.repeatables()[j];
+            (
+                m.up(),
+                repeatable::record_sql(id, m, plan.batch, duration_ms),
+            )
+        }
+        Step::ForgetRepeatables { all } => {
+            let keep: Vec<&str> = if all {
+                Vec::new()
+            } else {
+                set.repeatables().iter().map(Migration::name).collect()
+            };
+            (&[], repeatable::forget_all_but_sql(id, &keep))
+        }
     }
 }
 
@@ -247,6 +261,7 @@ pub fn units(statements: &[Statement]) -> Vec<std::ops::Range<usize>> {
 pub fn step_migration(set: &Migrations, step: Step) -> Option<&Migration> {
     match step {
         Step::Apply(i) | Step::Revert(i) => set.as_slice().get(i),
+        Step::ApplyRepeatable(j) => set.repeatables().get(j),
         _ => None,
     }
 }
@@ -279,6 +294,15 @@ pub fn autocommit_sql(
             Some((
                 tracking::set_state_sql(id, v, RowState::Reverting, None, None),
                 tracking::delete_sql(id, v),
+            ))
+        }
+        // Its record goes first, and comes back only when it ran to the
+        // end: one that stopped part-way runs again at the next `up`.
+        Step::ApplyRepeatable(j) => {
+            let m = &set.repeatables()[j];
+            Some((
+                repeatable::forget_sql(id, m.name()),
+                repeatable::record_sql(id, m, plan.batch, Some(duration_ms.unwrap_or(0))),
             ))
         }
         _ => None,
@@ -342,6 +366,15 @@ fn describe(set: &Migrations, step: Step, in_tx: bool) -> String {
         Step::ClearFailed(v) => format!("version {v} (repair: forget the failed attempt)"),
         Step::RestoreApplied(v) => {
             format!("version {v} (repair: record it as applied again after a failed rollback)")
+        }
+        Step::ApplyRepeatable(j) => {
+            format!("{} (repeatable{note})", set.repeatables()[j].file_name())
+        }
+        Step::ForgetRepeatables { all: true } => {
+            "the repeatables' records (forgotten: each runs again at the next up)".to_string()
+        }
+        Step::ForgetRepeatables { all: false } => {
+            "the records of repeatables no longer in this build (forgotten)".to_string()
         }
     }
 }

@@ -15,6 +15,11 @@
 //! seen too. The seal is written under a lock that keeps writers out while
 //! the rows are read and sealed, so an edit cannot slip in between.
 //!
+//! The repeatables' records (`<table>_repeatables`, see
+//! `crate::repeatable`) are part of the digest, and the same guard stands
+//! on their table, a truncate included (it leaves the tracking table's
+//! seal, which must then go).
+//!
 //! The owner's guard fires always, also where triggers are off
 //! (`session_replication_role = replica`: a restore, a replication apply).
 //!
@@ -31,7 +36,9 @@ use sqlstrata_model::to_hex;
 
 use crate::identity::Identity;
 use crate::options::{TrackingTable, quote_ident, quote_literal};
-use crate::tracking::{AppliedRow, OWN, SEAL_COLUMN, rows_digest};
+use crate::plan::History;
+use crate::repeatable;
+use crate::tracking::{OWN, SEAL_COLUMN};
 
 /// The trigger's name on the tracking table.
 pub(crate) const GUARD: &str = "sqlstrata_seal_guard";
@@ -121,7 +128,7 @@ impl Boot {
     /// Whether the table holds exactly the set whose digest is `digest`.
     pub(crate) fn matches(&self, digest: &str) -> bool {
         if self.empty {
-            return digest == rows_digest(&[]);
+            return digest == History::default().digest();
         }
         match &self.seal {
             Seal::Guarded(d) => d == digest,
@@ -130,14 +137,14 @@ impl Boot {
         }
     }
 
-    /// Whether the seal already says what `rows` (`raw` rows in the table)
-    /// are, the guard standing (or, `guardable` false, as well as it can
-    /// be said).
-    pub(crate) fn seals(&self, rows: &[AppliedRow], raw: usize, guardable: bool) -> bool {
+    /// Whether the seal already says what `history` holds, the guard
+    /// standing (or, `guardable` false, as well as it can be said).
+    pub(crate) fn seals(&self, history: &History, guardable: bool) -> bool {
+        let raw = history.raw;
         if self.empty {
-            return raw == 0;
+            return raw == 0 && history.repeatables.is_empty();
         }
-        let digest = rows_digest(rows);
+        let digest = history.digest();
         match &self.seal {
             Seal::Guarded(d) => *d == digest,
             Seal::Counted(d, n) => {
@@ -208,6 +215,14 @@ pub(crate) fn prepare_sql(id: &Identity, guard: bool) -> String {
          EXECUTE format('ALTER TABLE %s ADD COLUMN {SEAL_COLUMN} TEXT', {name}); END IF; END $sqlstrata$",
         has_column = has_seal_column(&format!("to_regclass({name})")),
     );
+    // The repeatables' table, when there is one: locked the same way, and
+    // guarded by the same function.
+    let beside = repeatable::table(id).qualified();
+    let beside_name = quote_literal(&beside);
+    sql.push_str(&format!(
+        "; DO $sqlstrata$ BEGIN IF to_regclass({beside_name}) IS NOT NULL THEN \
+         EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', {beside_name}); END IF; END $sqlstrata$"
+    ));
     if guard {
         let body = format!(
             "BEGIN IF pg_trigger_depth() > 1 OR current_setting('sqlstrata.writing', true) = 'on' THEN RETURN NULL; END IF; \
@@ -220,6 +235,13 @@ pub(crate) fn prepare_sql(id: &Identity, guard: bool) -> String {
              EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT EXECUTE FUNCTION {function}()', {guard_name}, {name}); \
              IF pg_has_role((SELECT relowner FROM pg_class WHERE oid = to_regclass({name})), 'USAGE') THEN \
              EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', {name}, {guard_name}); END IF; \
+             END IF; \
+             IF to_regclass({beside_name}) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = to_regclass({beside_name}) AND tgname = {guard_name} AND tgenabled <> 'D') THEN \
+             EXECUTE {create_function}; \
+             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', {guard_name}, {beside_name}); \
+             EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION {function}()', {guard_name}, {beside_name}); \
+             IF pg_has_role((SELECT relowner FROM pg_class WHERE oid = to_regclass({beside_name})), 'USAGE') THEN \
+             EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', {beside_name}, {guard_name}); END IF; \
              END IF; END $sqlstrata$",
             guard_name = quote_literal(GUARD),
             create_function = quote_literal(&format!(
@@ -245,13 +267,14 @@ pub(crate) fn write_sql(id: &Identity, seal: &Seal) -> String {
     )
 }
 
-/// The seal of `rows` (`raw` of them), guarded or counted.
-pub(crate) fn of(rows: &[AppliedRow], raw: usize, guarded: bool) -> Seal {
-    let digest = rows_digest(rows);
+/// The seal of `history`, guarded or counted (by the tracking table's
+/// rows).
+pub(crate) fn of(history: &History, guarded: bool) -> Seal {
+    let digest = history.digest();
     if guarded {
         Seal::Guarded(digest)
     } else {
-        Seal::Counted(digest, i64::try_from(raw).unwrap_or(i64::MAX))
+        Seal::Counted(digest, i64::try_from(history.raw).unwrap_or(i64::MAX))
     }
 }
 
@@ -263,7 +286,16 @@ pub(crate) fn set_digest(set: &sqlstrata_model::Migrations) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracking::RowState;
+    use crate::repeatable::RepeatableRow;
+    use crate::tracking::{AppliedRow, RowState};
+
+    fn history(rows: &[AppliedRow], raw: usize) -> History {
+        History {
+            rows: rows.to_vec(),
+            repeatables: Vec::new(),
+            raw,
+        }
+    }
 
     fn row(v: i64) -> AppliedRow {
         AppliedRow {
@@ -306,36 +338,48 @@ mod tests {
         }
         // No row: the empty history, and only it.
         let empty = Boot::parse(&[]);
-        assert!(empty.empty && empty.matches(&rows_digest(&[])) && !empty.matches(&d));
-        assert!(
-            !Boot::default().matches(&rows_digest(&[])),
-            "unread: nothing sealed"
-        );
+        let none = History::default().digest();
+        assert!(empty.empty && empty.matches(&none) && !empty.matches(&d));
+        assert!(!Boot::default().matches(&none), "unread: nothing sealed");
     }
 
     #[test]
     fn a_seal_is_written_again_unless_it_says_these_rows_as_well_as_it_can() {
         let rows = vec![row(1), row(2)];
+        let both = history(&rows, 2);
         let guarded = Boot {
             empty: false,
-            seal: of(&rows, 2, true),
+            seal: of(&both, true),
             rows: None,
         };
-        assert!(guarded.seals(&rows, 2, true));
-        assert!(!guarded.seals(&rows[..1], 1, true), "other rows");
+        assert!(guarded.seals(&both, true));
+        assert!(!guarded.seals(&history(&rows[..1], 1), true), "other rows");
+        let mut with_views = both.clone();
+        with_views.repeatables.push(RepeatableRow {
+            name: "views".into(),
+            checksum: "cd".into(),
+            batch: 1,
+            applied_at: String::new(),
+        });
+        assert!(!guarded.seals(&with_views, true), "a repeatable's record");
+        assert_ne!(with_views.digest(), both.digest());
         let counted = Boot {
             empty: false,
-            seal: of(&rows, 2, false),
+            seal: of(&both, false),
             rows: Some(2),
         };
-        assert!(counted.seals(&rows, 2, false));
+        assert!(counted.seals(&both, false));
         assert!(
-            !counted.seals(&rows, 2, true),
+            !counted.seals(&both, true),
             "the guard can be had: sealed again, guarded"
         );
-        assert!(!counted.seals(&rows, 3, false), "raw rows differ");
-        assert!(Boot::parse(&[]).seals(&[], 0, true));
-        assert!(!Boot::default().seals(&rows, 2, false));
+        assert!(!counted.seals(&history(&rows, 3), false), "raw rows differ");
+        assert!(Boot::parse(&[]).seals(&History::default(), true));
+        assert!(
+            !Boot::parse(&[]).seals(&with_views, true),
+            "records beside an empty table"
+        );
+        assert!(!Boot::default().seals(&both, false));
     }
 
     #[test]
@@ -366,6 +410,11 @@ mod tests {
             p.contains("CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE"),
             "{p}"
         );
+        assert!(
+            p.contains("CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s"),
+            "the repeatables' table: {p}"
+        );
+        assert!(p.contains("'\"app\".\"it''s_repeatables\"'"), "{p}");
         assert!(!prepare_sql(&id, false).contains("TRIGGER"));
         assert_eq!(
             boot_sql(&TrackingTable::default()),

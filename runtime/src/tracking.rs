@@ -2,7 +2,6 @@
 //! Shared by both executors, so the SQL exists once.
 
 use sqlstrata_model::Migration;
-use sqlstrata_model::{history_digest, to_hex};
 
 use crate::error::Error;
 use crate::identity::Identity;
@@ -169,14 +168,6 @@ pub fn parse_row(cells: &[Option<String>]) -> Option<AppliedRow> {
         state: RowState::parse(&text(7)?)?,
         failed_line: text(8).and_then(|l| l.parse().ok()),
     })
-}
-
-/// The digest of rows as the set sees them ([`sqlstrata_model::history_digest`]).
-pub(crate) fn rows_digest(rows: &[AppliedRow]) -> String {
-    to_hex(&history_digest(
-        rows.iter()
-            .map(|r| (r.version, r.checksum.as_str(), r.state.as_str())),
-    ))
 }
 
 /// `sql`, a write of the tracking table, marked as the runner's own (the

@@ -4,7 +4,9 @@
 //! undone (DOWN) and applied again; a catalog snapshot taken before the UP
 //! and after the DOWN must be the same. What differs is reported as a
 //! readable diff: objects the DOWN left behind, and objects it removed that
-//! the UP did not create.
+//! the UP did not create. The repeatable migrations then run once, after
+//! every versioned UP, as `up` runs them: one that fails fails the
+//! verification (they have no DOWN to prove).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -165,11 +167,22 @@ async fn snapshot<S: Session>(session: &mut S, options: &Options) -> Result<Snap
         .schema
         .as_deref()
         .map_or("current_schema()".to_string(), quote_literal);
-    let not_tracking = format!(
-        "NOT (c.relname = {} AND n.nspname = {schema}) AND NOT (c.relname = {} AND n.nspname = {schema})",
-        quote_literal(&tracking.name),
-        quote_literal(&format!("{}_pkey", tracking.name)),
-    );
+    // The tracking table, the repeatables' table beside it, and their keys.
+    let not_tracking = [
+        tracking.name.clone(),
+        format!("{}_pkey", tracking.name),
+        format!("{}_repeatables", tracking.name),
+        format!("{}_repeatables_pkey", tracking.name),
+    ]
+    .iter()
+    .map(|name| {
+        format!(
+            "NOT (c.relname = {} AND n.nspname = {schema})",
+            quote_literal(name)
+        )
+    })
+    .collect::<Vec<_>>()
+    .join(" AND ");
     // The seal's guard (see `crate::seal`) is the tracking table's.
     let not_guard = format!(
         "NOT (p.proname = {} AND n.nspname = {schema})",
@@ -276,6 +289,10 @@ pub(crate) async fn run<S: Session>(
         if before != after {
             report.findings.push(finding);
         }
+    }
+    // The repeatables, after every versioned UP, as `up` runs them.
+    if report.unverified.is_empty() && !set.repeatables().is_empty() {
+        execute(session, set, Operation::Up { to: None }, options, progress).await?;
     }
     Ok(report)
 }

@@ -32,6 +32,7 @@ pub fn read(tool: Tool, source: &Path) -> Result<Source, ImportError> {
         Tool::Dbmate => single(source, &entries, dbmate, &mut skipped)?,
         Tool::Sql => single(source, &entries, seed_sql, &mut skipped)?,
         Tool::Ts => ts(source, &entries, &mut skipped)?,
+        Tool::Flyway => flyway(source, &entries, &mut skipped)?,
     };
     for m in &mut out {
         transaction_mode(m, tool);
@@ -207,6 +208,7 @@ fn pairs(
             up: up.1,
             down: files.down.map(|d| d.1),
             no_transaction: files.no_transaction,
+            repeatable: false,
             notes: Vec::new(),
         });
     }
@@ -257,8 +259,133 @@ fn refinery(
             up: read_text(source, name)?,
             down: None,
             no_transaction: false,
+            repeatable: false,
             notes: Vec::new(),
         });
+    }
+    Ok(out)
+}
+
+/// A Flyway version (`1`, `20240101120000`) as ours: an integer. A dotted
+/// one (`1.1`, `1_1`) has no integer that keeps its order among all the
+/// others, so it is refused (renumber, then import).
+pub fn flyway_version(file: &str, text: &str) -> Result<i64, ImportError> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<i64>().map_err(|_| {
+            convert(
+                file,
+                1,
+                format!("the version {text} does not fit in a BIGINT"),
+            )
+        });
+    }
+    Err(convert(
+        file,
+        1,
+        format!(
+            "the Flyway version `{text}` is not an integer: sqlstrata versions are whole numbers, so a dotted version (`1.1`, `1_1`) has no place that keeps its order; renumber the files (and the history's `version` column, for adopt) first"
+        ),
+    ))
+}
+
+/// Flyway: `V<N>__<desc>.sql` (versioned), `U<N>__<desc>.sql` (its undo:
+/// our DOWN), `R__<desc>.sql` (repeatable); a `<file>.conf` beside one
+/// with `executeInTransaction=false` runs it outside a transaction.
+fn flyway(
+    source: &Path,
+    entries: &[String],
+    skipped: &mut Skipped,
+) -> Result<Vec<Imported>, ImportError> {
+    let mut undo: std::collections::BTreeMap<i64, String> = Default::default();
+    let mut out = Vec::new();
+    let outside = |name: &str| -> Result<bool, ImportError> {
+        let conf = format!("{name}.conf");
+        if !entries.contains(&conf) {
+            return Ok(false);
+        }
+        let text = read_text(source, &conf)?;
+        Ok(text.lines().any(|l| {
+            let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            l.eq_ignore_ascii_case("executeInTransaction=false")
+        }))
+    };
+    for name in entries {
+        if name.ends_with(".sql.conf") && entries.contains(&name[..name.len() - 5].to_string()) {
+            continue;
+        }
+        if name.ends_with(".java") || name.ends_with(".class") || name.ends_with(".kt") {
+            return Err(convert(
+                name,
+                1,
+                "a Java migration: its SQL is built by code, so it cannot be imported; write it as SQL",
+            ));
+        }
+        let Some(stem) = name.strip_suffix(".sql") else {
+            skipped.push((
+                name.clone(),
+                "not a Flyway SQL migration (they end in `.sql`)".into(),
+            ));
+            continue;
+        };
+        if let Some(desc) = stem.strip_prefix("R__") {
+            out.push(Imported {
+                version: 0,
+                name: snake(desc),
+                source: name.clone(),
+                description: Some(desc.replace('_', " ")),
+                up: read_text(source, name)?,
+                down: None,
+                no_transaction: outside(name)?,
+                repeatable: true,
+                notes: Vec::new(),
+            });
+            continue;
+        }
+        let kind = stem.chars().next();
+        let Some((version, desc)) = stem.get(1..).and_then(|s| s.split_once("__")) else {
+            return Err(convert(
+                name,
+                1,
+                "Flyway files are named V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql",
+            ));
+        };
+        let version = flyway_version(name, version)?;
+        match kind {
+            Some('V') => out.push(Imported {
+                version,
+                name: snake(desc),
+                source: name.clone(),
+                description: Some(desc.replace('_', " ")),
+                up: read_text(source, name)?,
+                down: None,
+                no_transaction: outside(name)?,
+                repeatable: false,
+                notes: Vec::new(),
+            }),
+            Some('U') => {
+                undo.insert(version, name.clone());
+            }
+            _ => {
+                return Err(convert(
+                    name,
+                    1,
+                    "Flyway files are named V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql",
+                ));
+            }
+        }
+    }
+    for m in out.iter_mut().filter(|m| !m.repeatable) {
+        if let Some(file) = undo.remove(&m.version) {
+            m.down = Some(read_text(source, &file)?);
+            m.source = format!("{} + {file}", m.source);
+        }
+    }
+    if let Some((version, file)) = undo.into_iter().next() {
+        return Err(convert(
+            &file,
+            1,
+            format!("an undo migration without its versioned one (no V{version}__*.sql)"),
+        ));
     }
     Ok(out)
 }
@@ -324,6 +451,7 @@ fn diesel(
             up,
             down,
             no_transaction,
+            repeatable: false,
             notes: Vec::new(),
         });
     }
@@ -364,6 +492,7 @@ fn single(
             up: String::new(),
             down: None,
             no_transaction: false,
+            repeatable: false,
             notes: Vec::new(),
         };
         parse(name, &text, &mut m)?;
@@ -582,6 +711,7 @@ fn ts(
             up,
             down,
             no_transaction: false,
+            repeatable: false,
             notes: Vec::new(),
         });
     }
@@ -809,11 +939,13 @@ fn transaction_mode(m: &mut Imported, tool: Tool) {
             })
         })
     };
-    if tool == Tool::GolangMigrate && (refuses(&m.up) || m.down.as_deref().is_some_and(refuses)) {
+    if matches!(tool, Tool::GolangMigrate | Tool::Flyway)
+        && (refuses(&m.up) || m.down.as_deref().is_some_and(refuses))
+    {
         m.no_transaction = true;
-        m.notes.push(
-            "marked `-- sqlstrata: no-transaction`: golang-migrate ran it without a transaction, and it holds a statement PostgreSQL refuses inside one (such as `CREATE INDEX CONCURRENTLY`)".to_string(),
-        );
+        m.notes.push(format!(
+            "marked `-- sqlstrata: no-transaction`: {tool} ran it without a transaction, and it holds a statement PostgreSQL refuses inside one (such as `CREATE INDEX CONCURRENTLY`)"
+        ));
         return;
     }
     let unwrap = |sql: &mut String, section: &str, notes: &mut Vec<String>| {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sqlstrata_core::naming::parse_file_name;
 use sqlstrata_core::{Diagnostic, Severity};
 
-pub use formats::{Source, read};
+pub use formats::{Source, flyway_version, read};
 
 /// The tools whose migrations can be imported (and whose history adopted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,6 +34,9 @@ pub enum Tool {
     /// Hand-written TypeScript runners: `NNN_name.ts` exporting `up` and
     /// `down` template literals.
     Ts,
+    /// Flyway: `V<N>__<desc>.sql`, `U<N>__<desc>.sql` (its undo, our
+    /// DOWN) and `R__<desc>.sql` (repeatable).
+    Flyway,
 }
 
 impl fmt::Display for Tool {
@@ -47,6 +50,7 @@ impl fmt::Display for Tool {
             Tool::GolangMigrate => "golang-migrate",
             Tool::Sql => "sql",
             Tool::Ts => "ts",
+            Tool::Flyway => "flyway",
         })
     }
 }
@@ -68,25 +72,43 @@ pub struct Imported {
     pub down: Option<String>,
     /// Whether it ran outside a transaction.
     pub no_transaction: bool,
+    /// A repeatable migration (Flyway's `R__`): no version, no DOWN.
+    pub repeatable: bool,
     /// What the conversion changed, for the user to read.
     pub notes: Vec<String>,
 }
 
 impl Imported {
-    /// Our file name: the version zero-padded to three digits.
+    /// Our file name: the version zero-padded to three digits, or
+    /// `R__<name>.sql` for a repeatable migration.
     pub fn file_name(&self) -> String {
-        format!("{:03}_{}.sql", self.version, self.name)
+        format!("{}.sql", self.stem())
+    }
+
+    fn stem(&self) -> String {
+        if self.repeatable {
+            format!("R__{}", self.name)
+        } else {
+            format!("{:03}_{}", self.version, self.name)
+        }
     }
 
     /// The sqlstrata file.
     pub fn render(&self, tool: Tool) -> String {
-        let mut out = format!("-- Migration: {:03}_{}\n", self.version, self.name);
+        let mut out = format!("-- Migration: {}\n", self.stem());
         if let Some(d) = &self.description {
             out.push_str(&format!("-- Description: {d}\n"));
         }
         out.push_str(&format!("-- Imported from {tool}: {}\n", self.source));
         if self.no_transaction {
             out.push_str("-- sqlstrata: no-transaction\n");
+        }
+        if self.repeatable {
+            // The whole file is its SQL: no markers, no DOWN.
+            out.push('\n');
+            out.push_str(self.up.trim_matches('\n'));
+            out.push('\n');
+            return out;
         }
         if self.down.is_none() {
             out.push_str("-- sqlstrata: irreversible\n");
@@ -166,10 +188,24 @@ pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> 
         mut migrations,
         skipped,
     } = read(tool, source)?;
-    migrations.sort_by(|a, b| (a.version, &a.source).cmp(&(b.version, &b.source)));
+    // Versioned ones in version order, then repeatables by name.
+    let key = |m: &Imported| {
+        (
+            m.repeatable,
+            m.version,
+            if m.repeatable {
+                m.name.clone()
+            } else {
+                String::new()
+            },
+            m.source.clone(),
+        )
+    };
+    migrations.sort_by_key(key);
     let mut clashes: Vec<(i64, Vec<String>)> = Vec::new();
-    for group in migrations.chunk_by(|a, b| a.version == b.version) {
-        if group.len() > 1 {
+    for group in migrations.chunk_by(|a, b| a.repeatable == b.repeatable && a.version == b.version)
+    {
+        if group.len() > 1 && !group[0].repeatable {
             clashes.push((
                 group[0].version,
                 group.iter().map(|m| m.source.clone()).collect(),
@@ -179,7 +215,30 @@ pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> 
     if !clashes.is_empty() {
         return Err(ImportError::Clashes(clashes));
     }
-    let baseline = migrations.iter().map(|m| m.version).max();
+    let same_name: Vec<Vec<String>> = migrations
+        .chunk_by(|a, b| a.repeatable && b.repeatable && a.name == b.name)
+        .filter(|g| g.len() > 1)
+        .map(|g| g.iter().map(|m| m.source.clone()).collect())
+        .collect();
+    if let Some(files) = same_name.first() {
+        return Err(ImportError::Convert {
+            file: files[0].clone(),
+            line: 1,
+            message: format!(
+                "repeatable migrations {} would both be R__{}.sql: rename one in the source folder",
+                files.join(" and "),
+                migrations
+                    .iter()
+                    .find(|m| m.source == files[0])
+                    .map_or("", |m| m.name.as_str())
+            ),
+        });
+    }
+    let baseline = migrations
+        .iter()
+        .filter(|m| !m.repeatable)
+        .map(|m| m.version)
+        .max();
     // Checked as the folder will be: its settings, with the history quiet.
     let (mut config, _) = sqlstrata_core::config::LintConfig::read(dir, "sqlstrata.toml");
     config.from = config.from.max(baseline);
@@ -298,6 +357,7 @@ mod tests {
             up: "CREATE INDEX CONCURRENTLY i ON t (x);\n".into(),
             down: None,
             no_transaction: true,
+            repeatable: false,
             notes: vec![],
         };
         assert_eq!(m.file_name(), "007_add_index.sql");

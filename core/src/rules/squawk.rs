@@ -6,28 +6,28 @@ use squawk_linter::{Linter, LinterSettings, Version};
 
 use super::context;
 use super::{Finding, Kind, RULES, Rule};
-use crate::config::LintConfig;
 use crate::split::Section;
 
 /// squawk's findings in `section` (an UP section: its hazards are to the
-/// database as it is; a DOWN section undoes on purpose).
+/// database as it is; a DOWN section undoes on purpose), for the rules
+/// `on` says are on, on PostgreSQL `pg` and later.
 pub(crate) fn squawk_findings(
     section: &Section<'_>,
-    config: &LintConfig,
-    version: i64,
+    on: impl Fn(&Rule) -> bool,
+    pg: u32,
     in_transaction: bool,
 ) -> Vec<Finding> {
     let enabled: Vec<(&'static Rule, squawk_linter::Rule)> = RULES
         .iter()
         .filter_map(|r| match r.kind {
-            Kind::Squawk(s) if config.severity_at(r, version).is_some() => Some((r, s)),
+            Kind::Squawk(s) if on(r) => Some((r, s)),
             _ => None,
         })
         .collect();
     if enabled.is_empty() {
         return Vec::new();
     }
-    let version = format!("{}.0", config.pg)
+    let version = format!("{pg}.0")
         .parse()
         .unwrap_or_else(|_| "13.0".parse::<Version>().unwrap_or_default());
     let mut out = Vec::new();

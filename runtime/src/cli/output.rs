@@ -101,7 +101,10 @@ impl Printer {
     }
 }
 
-fn file_label(set: &Migrations, version: i64, name: &str) -> String {
+fn file_label(set: &Migrations, version: i64, name: &str, repeatable: bool) -> String {
+    if repeatable {
+        return format!("R__{name}");
+    }
     set.get(version)
         .map(|m| m.file_name().trim_end_matches(".sql").to_string())
         .unwrap_or_else(|| format!("{version:03}_{name}"))
@@ -109,14 +112,19 @@ fn file_label(set: &Migrations, version: i64, name: &str) -> String {
 
 /// One line for a migration that finished.
 pub fn done_line(set: &Migrations, d: &Done, style: Style) -> String {
-    let label = file_label(set, d.version, &d.name);
+    let label = file_label(
+        set,
+        d.version,
+        &d.name,
+        d.action == Action::AppliedRepeatable,
+    );
     let ms = d.duration.as_secs_f64() * 1e3;
     match d.action {
         Action::Reverted => format!(
             "{} reverted {label} ({ms:.1} ms)",
             style.paint(AnsiColor::Yellow, "↩")
         ),
-        Action::Applied => format!(
+        Action::Applied | Action::AppliedRepeatable => format!(
             "{} applied  {label} ({ms:.1} ms)",
             style.paint(AnsiColor::Green, "✓")
         ),
@@ -134,7 +142,11 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
     let width = report
         .status
         .iter()
-        .map(|e| file_label(set, e.version, &e.name).chars().count())
+        .map(|e| {
+            file_label(set, e.version, &e.name, e.repeatable)
+                .chars()
+                .count()
+        })
         .max()
         .unwrap_or(10)
         .max(9);
@@ -142,11 +154,11 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
         "    {:<width$}  {:<8}  {:>5}  {:<19}  {}\n",
         "migration", "state", "batch", "applied at", "description"
     ));
-    let mut totals = [0usize; 7];
+    let mut totals = [0usize; 8];
     for e in &report.status {
         let (mark, code) = match e.state {
             State::Applied => ("✓", AnsiColor::Green),
-            State::Pending => ("⏳", AnsiColor::Cyan),
+            State::Pending | State::Changed => ("⏳", AnsiColor::Cyan),
             State::Running => ("…", AnsiColor::Yellow),
             State::Modified | State::Missing | State::Failed | State::Interrupted => {
                 ("✗", AnsiColor::Red)
@@ -160,7 +172,7 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
         out.push_str(&format!(
             "  {} {:<width$}  {}  {:>5}  {:<19}  {}\n",
             style.paint(code, mark),
-            file_label(set, e.version, &e.name),
+            file_label(set, e.version, &e.name, e.repeatable),
             style.paint(code, &format!("{:<8}", e.state.as_str())),
             e.batch.map_or("-".to_string(), |b| b.to_string()),
             applied_at,
@@ -171,7 +183,7 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
         "\n{} migrations: {} applied, {} pending, {} modified, {} missing, {} failed\n",
         report.status.len(),
         totals[State::Applied as usize],
-        totals[State::Pending as usize],
+        totals[State::Pending as usize] + totals[State::Changed as usize],
         totals[State::Modified as usize],
         totals[State::Missing as usize],
         totals[State::Failed as usize]
@@ -190,7 +202,12 @@ pub fn status_json(set: &Migrations, report: &Report) -> String {
             json!({
                 "version": e.version,
                 "name": e.name,
-                "file": set.get(e.version).map(|m| m.file_name()),
+                "repeatable": e.repeatable,
+                "file": if e.repeatable {
+                    set.repeatables().iter().find(|m| m.name() == e.name).map(|m| m.file_name())
+                } else {
+                    set.get(e.version).map(|m| m.file_name())
+                },
                 "state": e.state.as_str(),
                 "batch": e.batch,
                 "applied_at": e.applied_at,
@@ -210,6 +227,7 @@ pub fn status_json(set: &Migrations, report: &Report) -> String {
             "failed": count(State::Failed),
             "interrupted": count(State::Interrupted),
             "running": count(State::Running),
+            "changed": count(State::Changed),
         },
     })
     .to_string()

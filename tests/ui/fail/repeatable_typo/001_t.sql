@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE t (id int);
+-- DOWN
+DROP TABLE t;
