@@ -160,7 +160,13 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
             dir.display()
         ));
     }
-    let all: Vec<Migration> = folder.migrations.into_iter().map(|m| m.migration).collect();
+    // Repeatables stay as they are: code applied after any baseline.
+    let all: Vec<Migration> = folder
+        .migrations
+        .into_iter()
+        .map(|m| m.migration)
+        .filter(|m| !m.is_repeatable())
+        .collect();
     if !all.iter().any(|m| m.version() == request.to) {
         return Err(format!(
             "version {} is not in {}",

@@ -246,3 +246,54 @@ fn the_archive_cannot_be_the_migrations_folder() {
         "nothing moved, nothing written"
     );
 }
+
+#[test]
+fn repeatables_are_kept_as_files_and_run_after_the_baseline() {
+    let from = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("squash-repeatable-src-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&from);
+    fs::create_dir_all(&from).unwrap();
+    for (name, sql) in [
+        (
+            "001_a.sql",
+            "-- UP\nCREATE TABLE a (id int);\n-- DOWN\nDROP TABLE a;\n",
+        ),
+        (
+            "002_b.sql",
+            "-- UP\nALTER TABLE a ADD COLUMN b int;\n-- DOWN\nALTER TABLE a DROP COLUMN b;\n",
+        ),
+        (
+            "R__views.sql",
+            "CREATE OR REPLACE VIEW av AS SELECT id, b FROM a;\n",
+        ),
+    ] {
+        fs::write(from.join(name), sql).unwrap();
+    }
+    let dir = workdir("repeatable", &from);
+    let deployed = Scratch::new();
+    assert!(run(&dir, Some(&deployed.url), &["up"]).status.success());
+    let o = run(&dir, None, &["squash", "--to", "2", "--archive", "old"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("squashed 2 migration(s)"), "{}", text(&o));
+    let mut left: Vec<String> = fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "002_squashed_baseline.sql",
+            "R__views.sql",
+            "sqlstrata.toml"
+        ]
+    );
+    let o = run(&dir, Some(&deployed.url), &["up"]);
+    assert!(text(&o).contains("nothing to do"), "{}", text(&o));
+    let fresh = Scratch::new();
+    let o = run(&dir, Some(&fresh.url), &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("R__views"), "{}", text(&o));
+    assert_eq!(snapshot(&fresh), snapshot(&deployed));
+}
