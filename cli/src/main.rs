@@ -131,7 +131,10 @@ fn main() -> ExitCode {
             sqlstrata::cli::execute(&Migrations::new(Vec::new()), &cli.global, command)
         }
         Command::Db(command) => match load(&cli.dir) {
-            Some(set) => sqlstrata::cli::execute(&set, &cli.global, command),
+            Some(set) => {
+                let command = with_folder_settings(&cli.dir, command.clone());
+                sqlstrata::cli::execute(&set, &cli.global, &command)
+            }
             None => ExitCode::FAILURE,
         },
     }
@@ -315,6 +318,25 @@ fn check(dir: &Path, deny_warnings: bool) -> ExitCode {
 }
 
 /// Reads the folder into a set, or prints why not.
+/// `command` with what the folder's sqlstrata.toml adds to its flags:
+/// `[drift] ignore` after `--ignore`.
+fn with_folder_settings(dir: &Path, command: DbCommand) -> DbCommand {
+    match command {
+        DbCommand::Drift {
+            mut ignore,
+            scratch_url,
+        } => {
+            let (config, _) = sqlstrata_core::config::LintConfig::read(dir, "sqlstrata.toml");
+            ignore.extend(config.drift_ignore);
+            DbCommand::Drift {
+                ignore,
+                scratch_url,
+            }
+        }
+        other => other,
+    }
+}
+
 fn load(dir: &Path) -> Option<Migrations> {
     let folder = read_folder(dir, &display(dir));
     if folder.has_errors() {

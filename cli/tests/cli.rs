@@ -789,3 +789,157 @@ fn a_migration_waiting_for_a_lock_says_who_and_a_spent_budget_exits_4() {
     assert_eq!(code(&o), 0, "{out}{err}");
     assert!(!err.contains("waiting:"), "{err}");
 }
+
+fn scratch_databases(c: &mut postgres::Client) -> i64 {
+    c.query_one(
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'sqlstrata_drift_%'",
+        &[],
+    )
+    .unwrap()
+    .get(0)
+}
+
+#[test]
+fn drift_says_what_changed_by_hand_in_text_json_and_over_a_fleet() {
+    let dir = workdir("drift");
+    let db = Scratch::new();
+    let url = &db.url;
+    let mut c = db.connect();
+    assert_eq!(code(&run(&dir, url, &["up"])), 0);
+    let o = run(&dir, url, &["drift"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(
+        out.contains("no drift: the database is what its 7 applied migration(s) make"),
+        "{out}"
+    );
+
+    c.batch_execute("CREATE INDEX users_hotfix ON users (created_at); ALTER TABLE posts ALTER COLUMN title DROP NOT NULL")
+        .unwrap();
+    let o = run(&dir, url, &["drift"]);
+    let (out, _) = text(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("index public.users_hotfix: in the database only\n    in the database:   CREATE INDEX users_hotfix ON public.users USING btree (created_at)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("column public.posts.title: differs\n    in the database:     text\n    from the migrations: text NOT NULL"),
+        "{out}"
+    );
+    assert!(out.contains("drift: 2 difference(s)"), "{out}");
+
+    let o = run(&dir, url, &["--json", "drift"]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["clean"], false);
+    assert_eq!(v["applied"].as_array().unwrap().len(), 7);
+    let first = &v["differences"][0];
+    assert_eq!(first["object"], "column public.posts.title");
+    assert_eq!(first["in_database"], "text");
+    assert_eq!(first["from_migrations"], "text NOT NULL");
+    assert_eq!(v["differences"][1]["kind"], "index");
+    assert_eq!(
+        v["differences"][1]["from_migrations"],
+        serde_json::Value::Null
+    );
+
+    // Ignored by flag and by sqlstrata.toml.
+    let o = run(
+        &dir,
+        url,
+        &["drift", "--ignore", "index", "--ignore", "posts"],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o).0);
+    fs::write(
+        dir.join("migrations/sqlstrata.toml"),
+        "[drift]\nignore = [\"users_hotfix\", \"public.posts\"]\n",
+    )
+    .unwrap();
+    let o = run(&dir, url, &["drift"]);
+    assert_eq!(code(&o), 0, "{}", text(&o).0);
+    fs::remove_file(dir.join("migrations/sqlstrata.toml")).unwrap();
+
+    // A replay that fails: the error, and no scratch database left.
+    let other = Scratch::new();
+    let broken = workdir("drift-broken");
+    fs::write(
+        broken.join("migrations/008_needs_a_role.sql"),
+        "-- UP\nALTER TABLE users OWNER TO no_such_role_here;\n-- DOWN\nSELECT 1;\n",
+    )
+    .unwrap();
+    assert_eq!(code(&run(&broken, &other.url, &["up", "--to", "7"])), 0);
+    assert_eq!(code(&run(&broken, &other.url, &["baseline", "8"])), 0);
+    let o = run(&broken, &other.url, &["drift"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "{out}{err}");
+    assert!(err.contains("no_such_role_here"), "{err}");
+    assert_eq!(scratch_databases(&mut c), 0, "dropped after the failure");
+
+    // A fleet: two targets share a history, one has its own; each history
+    // is replayed once.
+    let (a, b) = (Scratch::new(), Scratch::new());
+    assert_eq!(code(&run(&dir, &a.url, &["up"])), 0);
+    assert_eq!(code(&run(&dir, &b.url, &["up", "--to", "3"])), 0);
+    a.connect()
+        .batch_execute("CREATE TABLE scratchpad (id int)")
+        .unwrap();
+    let fleet = dir.join("fleet.txt");
+    fs::write(&fleet, format!("{}\n{}\n{}\n", db.url, a.url, b.url)).unwrap();
+    let o = bin()
+        .current_dir(&dir)
+        .args([
+            "--fleet",
+            fleet.to_str().unwrap(),
+            "drift",
+            "--ignore",
+            "index",
+            "--ignore",
+            "posts",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "{out}{err}");
+    assert!(
+        out.contains("3 target(s), 2 distinct histories replayed"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}: no drift: the database is what its 7 applied migration(s) make",
+            db.name
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("table public.scratchpad: in the database only"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}: no drift: the database is what its 3 applied migration(s) make",
+            b.name
+        )),
+        "{out}"
+    );
+    assert_eq!(scratch_databases(&mut c), 0);
+
+    // After repair, the command says drift is the next step.
+    c.batch_execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = 7")
+        .unwrap();
+    let o = run(&dir, url, &["drift"]);
+    assert!(
+        text(&o).1.contains("007_backfill_display_names.sql"),
+        "{:?}",
+        text(&o)
+    );
+    let o = run(&dir, url, &["repair"]);
+    assert!(
+        text(&o).0.contains(
+            "next: `sqlstrata drift` shows whether the database is what the migrations now say"
+        ),
+        "{:?}",
+        text(&o)
+    );
+}

@@ -14,6 +14,9 @@
 //! lock_timeout = "1s"        # how long each statement may wait for a lock ("0": no bound)
 //! statement_timeout = "0"    # how long each statement may run ("0": no bound)
 //! lock_retry_budget = "5m"   # how long a run keeps retrying after lock time-outs
+//!
+//! [drift]
+//! ignore = ["owner", "public.audit_*"]   # kinds or objects `sqlstrata drift` leaves out
 //! ```
 //!
 //! Every key is optional; a missing file is the defaults. An unknown key or
@@ -49,6 +52,9 @@ pub struct LintConfig {
     /// The `[run]` settings: not the lints', carried to the runtime with
     /// the set (they change how it runs, not what the checks say).
     pub run: RunSettings,
+    /// `[drift] ignore`: kinds of objects or objects `sqlstrata drift`
+    /// leaves out (with its `--ignore` flags).
+    pub drift_ignore: Vec<String>,
 }
 
 impl Default for LintConfig {
@@ -61,6 +67,7 @@ impl Default for LintConfig {
             tracking_table: "schema_migrations".to_string(),
             from: None,
             run: RunSettings::default(),
+            drift_ignore: Vec::new(),
         }
     }
 }
@@ -72,6 +79,15 @@ struct File {
     lints: Lints,
     #[serde(default)]
     run: Run,
+    #[serde(default)]
+    drift: Drift,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Drift {
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -141,7 +157,7 @@ impl LintConfig {
                             format!("invalid settings: {}", e.message()),
                         )
                         .with_help(format!(
-                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn`, `tracking_table` and `from`, and `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`; see {FILE_NAME} in the README"
+                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn`, `tracking_table` and `from`, `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`, and `[drift]` `ignore`; see {FILE_NAME} in the README"
                         )),
                     ],
                 );
@@ -180,6 +196,7 @@ impl LintConfig {
             tracking_table: file.lints.tracking_table.unwrap_or(defaults.tracking_table),
             from: file.lints.from,
             run,
+            drift_ignore: file.drift.ignore,
         };
         for (list, names) in [
             ("deny", &config.deny),

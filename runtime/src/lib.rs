@@ -38,8 +38,10 @@
 #[cfg(feature = "cli")]
 mod adopt;
 mod blockers;
+mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod drift;
 mod error;
 pub mod fleet;
 mod identity;

@@ -160,6 +160,60 @@ impl<'a> Migrator<'a> {
         .await
     }
 
+    /// Drift: compares the database behind `target` with what its
+    /// migrations make of it. The migrations `target`'s history says are
+    /// applied (that history must be this set's: no failed, changed or
+    /// unknown migration) are replayed on the **empty** database behind
+    /// `scratch`, and every object that differs in the two catalogs is
+    /// reported. `target` is only read. `ignore` leaves out kinds of
+    /// objects (`owner`, `grants`, `index`, ...) or objects (`audit_log`,
+    /// `public.tmp_*`, with their columns, indexes and the rest); objects
+    /// extensions made are always left out.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut live = postgres::Client::connect("host=db.internal dbname=app user=reader", postgres::NoTls)?;
+    /// let mut scratch = postgres::Client::connect("host=/run/postgresql dbname=scratch", postgres::NoTls)?;
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).drift(&mut live, &mut scratch, &["owner".into()])?;
+    /// print!("{report}");
+    /// assert!(report.is_clean());
+    /// # Ok(()) }
+    /// ```
+    pub fn drift(
+        &self,
+        target: &mut postgres::Client,
+        scratch: &mut postgres::Client,
+        ignore: &[String],
+    ) -> Result<crate::drift::DriftReport, Error> {
+        block_on(crate::drift::run(
+            &mut Blocking::new(target),
+            &mut Blocking::new(scratch),
+            self.set,
+            &self.options,
+            ignore,
+            &self.hooks(),
+        ))
+    }
+
+    /// [`Migrator::drift`] on async clients.
+    pub async fn drift_async(
+        &self,
+        target: &tokio_postgres::Client,
+        scratch: &tokio_postgres::Client,
+        ignore: &[String],
+    ) -> Result<crate::drift::DriftReport, Error> {
+        crate::drift::run(
+            &mut Async::new(target),
+            &mut Async::new(scratch),
+            self.set,
+            &self.options,
+            ignore,
+            &self.hooks(),
+        )
+        .await
+    }
+
     /// The tracking table this migrator's runs use on `client`'s database
     /// (`"schema"."table"`, and the lease table beside it), whether it exists
     /// yet or not.

@@ -230,7 +230,7 @@ pub(crate) async fn resolve<S: Session>(
 }
 
 /// What the tracking side holds as `set` sees it (see [`History`]).
-async fn read<S: Session>(
+pub(crate) async fn read<S: Session>(
     session: &mut S,
     set: &Migrations,
     id: &Identity,

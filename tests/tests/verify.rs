@@ -61,9 +61,14 @@ fn a_down_that_leaves_things_behind_or_removes_too_much_is_reported() {
     assert_eq!(report.findings.len(), 2, "{:?}", report.findings);
     let two = &report.findings[0];
     assert_eq!(two.file, "002_m2.sql");
-    assert_eq!(two.left_behind.len(), 1, "{:?}", two.left_behind);
+    assert_eq!(two.left_behind.len(), 2, "{:?}", two.left_behind);
+    assert_eq!(
+        two.left_behind[1],
+        "owner of function public.answer() postgres"
+    );
     assert!(
-        two.left_behind[0].starts_with("function public.answer() returns integer, body md5 "),
+        two.left_behind[0]
+            .starts_with("function public.answer() returns integer, volatile, body md5 "),
         "{:?}",
         two.left_behind
     );
@@ -71,11 +76,14 @@ fn a_down_that_leaves_things_behind_or_removes_too_much_is_reported() {
     let three = &report.findings[1];
     assert_eq!(
         three.removed,
-        vec!["index CREATE INDEX base_note ON public.base USING btree (note)".to_string()]
+        vec![
+            "index public.base_note: CREATE INDEX base_note ON public.base USING btree (note)"
+                .to_string()
+        ]
     );
     let text = three.to_string();
     assert!(
-        text.starts_with("003_m3.sql: the DOWN section does not undo the UP section\n  - index CREATE INDEX base_note"),
+        text.starts_with("003_m3.sql: the DOWN section does not undo the UP section\n  - index public.base_note: CREATE INDEX base_note"),
         "{text}"
     );
 }
@@ -151,7 +159,7 @@ fn every_kind_of_object_a_down_forgets_is_caught() {
         ),
         (
             "CREATE INDEX t_n ON t (n)",
-            "index CREATE INDEX t_n ON public.t USING btree (n)",
+            "index public.t_n: CREATE INDEX t_n ON public.t USING btree (n)",
             None,
         ),
         ("CREATE VIEW v AS SELECT id FROM t", "view public.v", None),
@@ -167,13 +175,13 @@ fn every_kind_of_object_a_down_forgets_is_caught() {
         ),
         (
             "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-            "function public.f() returns integer, body md5 ",
+            "function public.f() returns integer, volatile, body md5 ",
             None,
         ),
         (
             "CREATE OR REPLACE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'",
-            "function public.stamp() returns trigger, body md5 ",
-            Some("function public.stamp() returns trigger, body md5 "),
+            "function public.stamp() returns trigger, volatile, body md5 ",
+            Some("function public.stamp() returns trigger, volatile, body md5 "),
         ),
         (
             "CREATE TYPE mood AS ENUM ('ok')",
@@ -187,12 +195,12 @@ fn every_kind_of_object_a_down_forgets_is_caught() {
         ),
         (
             "CREATE TRIGGER t_stamp BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION stamp()",
-            "trigger CREATE TRIGGER t_stamp BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION stamp()",
+            "trigger t_stamp on public.t: CREATE TRIGGER t_stamp BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION stamp()",
             None,
         ),
         (
             "CREATE POLICY mine ON t USING (n > 0)",
-            "policy mine on public.t ALL {public} using (n > 0) check -",
+            "policy mine on public.t PERMISSIVE ALL {public} using (n > 0) check -",
             None,
         ),
         (

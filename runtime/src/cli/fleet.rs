@@ -355,3 +355,124 @@ fn json(set: &Migrations, report: &FleetReport) -> Value {
         "elapsed_ms": report.elapsed.as_millis() as u64,
     })
 }
+
+/// A history's replay: the snapshot it made and what was replayed.
+type Replay = Result<(crate::catalog::Snapshot, Migrations), String>;
+
+/// `drift` over the fleet: each target's history read, each distinct
+/// history replayed once on a scratch database, each target compared with
+/// its history's replay; a report per target.
+pub(crate) fn drift(
+    set: &Migrations,
+    global: &GlobalArgs,
+    source: &Source<'_>,
+    ignore: &[String],
+    scratch_url: Option<&str>,
+    printer: &Printer,
+) -> Result<ExitCode, String> {
+    use crate::session::{Blocking, block_on};
+    if matches!(source, Source::Schemas(_)) {
+        return Err("drift compares whole databases: run it with --fleet or --fleet-query, not --schemas-query".into());
+    }
+    let base = global.connection().ok();
+    let list = targets(source, base.as_ref())?;
+    let Some((_, first)) = list.first() else {
+        return Err("the fleet has no target".to_string());
+    };
+    let options = global.options();
+    let hooks = crate::run::Hooks {
+        done: &|_| {},
+        wait: &|_| {},
+    };
+    // Each target's history, or why it has none to replay.
+    let mut histories = Vec::new();
+    for (target, connection) in &list {
+        let client = match (&target.schema, source) {
+            (None, Source::Databases(_)) => connect::connect_to(connection, &target.name),
+            _ => connect::connect(connection),
+        };
+        let read = client.map_err(|e| e.to_string()).and_then(|mut c| {
+            let history = block_on(crate::drift::history(
+                &mut Blocking::new(&mut c),
+                set,
+                &options,
+            ));
+            history.map(|h| (c, h)).map_err(|e| e.to_string())
+        });
+        histories.push((target.name.clone(), read));
+    }
+    // One replay per distinct history.
+    let mut replays: Vec<(String, Replay)> = Vec::new();
+    let mut results = Vec::new();
+    for (name, read) in histories {
+        let report = match read {
+            Err(e) => Err(e),
+            Ok((mut client, history)) => {
+                let digest = history.digest();
+                if !replays.iter().any(|(d, _)| *d == digest) {
+                    let replay = super::with_scratch(first, scratch_url, |scratch| {
+                        block_on(crate::drift::replay(
+                            &mut Blocking::new(scratch),
+                            set,
+                            &history,
+                            &options,
+                            &hooks,
+                        ))
+                        .map_err(|e| e.to_string())
+                    });
+                    replays.push((digest.clone(), replay));
+                }
+                match replays.iter().find(|(d, _)| *d == digest).map(|(_, r)| r) {
+                    Some(Ok((snapshot, subset))) => block_on(crate::drift::against(
+                        &mut Blocking::new(&mut client),
+                        snapshot,
+                        subset,
+                        &options,
+                        ignore,
+                    ))
+                    .map_err(|e| e.to_string()),
+                    Some(Err(e)) => Err(e.clone()),
+                    None => Err("no replay".to_string()),
+                }
+            }
+        };
+        results.push((name, report));
+    }
+    let failed = results.iter().any(|(_, r)| r.is_err());
+    let drifted = results
+        .iter()
+        .any(|(_, r)| r.as_ref().is_ok_and(|r| !r.is_clean()));
+    if global.json {
+        let targets: Vec<Value> = results
+            .iter()
+            .map(|(name, r)| match r {
+                Ok(report) => json!({"target": name, "drift": super::output::drift_json(report)}),
+                Err(e) => json!({"target": name, "error": redact(e)}),
+            })
+            .collect();
+        printer.out(&json!({"targets": targets, "replays": replays.len()}).to_string());
+    } else {
+        for (name, r) in &results {
+            match r {
+                Ok(report) => {
+                    printer.out(&format!("{name}: {}", super::output::drift_summary(report)));
+                    for line in report.to_string().lines() {
+                        printer.out(&format!("  {line}"));
+                    }
+                }
+                Err(e) => printer.err(&format!("{name}: error: {e}")),
+            }
+        }
+        printer.out(&format!(
+            "{} target(s), {} distinct histor{} replayed",
+            results.len(),
+            replays.len(),
+            if replays.len() == 1 { "y" } else { "ies" }
+        ));
+    }
+    Ok(if failed || drifted {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -245,6 +245,24 @@ pub enum DbCommand {
     /// scratch database (created beside the configured one, then dropped),
     /// comparing catalog snapshots. Exit 1 when one does not.
     Verify,
+    /// Compare the database with what the migrations its history says are
+    /// applied make of an empty one (replayed on a scratch database,
+    /// created on its server or --scratch-url, then dropped): every table,
+    /// column, constraint, index, view, function, trigger, policy,
+    /// sequence, type, extension, schema, owner and grant that differs.
+    /// Only reads the database. Exit 1 when anything differs.
+    Drift {
+        /// Leave out a kind of object (`owner`, `grants`, `index`,
+        /// `function`, ...) or an object with what belongs to it
+        /// (`audit_log`, `public.tmp_*`); repeatable; with `[drift] ignore`
+        /// of the folder's sqlstrata.toml.
+        #[arg(long, value_name = "KIND|OBJECT")]
+        ignore: Vec<String>,
+        /// A server to create the scratch database on (default: the
+        /// database's own server).
+        #[arg(long, value_name = "URL")]
+        scratch_url: Option<String>,
+    },
     /// Wait until the server accepts connections (for containers and CI).
     /// A refused password or a missing database fails at once.
     Wait {
@@ -347,7 +365,10 @@ fn operation(command: &DbCommand) -> Option<Operation> {
         DbCommand::Status { .. } => Operation::Status,
         DbCommand::Repair => Operation::Repair,
         DbCommand::Baseline { version } => Operation::Baseline { version },
-        DbCommand::Verify | DbCommand::Wait { .. } | DbCommand::Dump { .. } => return None,
+        DbCommand::Verify
+        | DbCommand::Wait { .. }
+        | DbCommand::Dump { .. }
+        | DbCommand::Drift { .. } => return None,
     })
 }
 
@@ -409,6 +430,75 @@ fn verify(
         report.irreversible.len()
     ));
     Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A scratch database for `drift`: created on the server of `scratch_url`
+/// (else of `connection`), handed to `f`, and dropped whatever `f` did.
+pub(crate) fn with_scratch<R>(
+    connection: &config::Connection,
+    scratch_url: Option<&str>,
+    f: impl FnOnce(&mut postgres::Client) -> Result<R, String>,
+) -> Result<R, String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let server = match scratch_url {
+        Some(url) => config::resolve(
+            Some(url),
+            &|k| std::env::var(k).ok(),
+            std::path::Path::new("/nonexistent"),
+        )
+        .map_err(|e| format!("--scratch-url: {e}"))?,
+        None => connection.clone(),
+    };
+    let mut admin = connect::connect(&server).map_err(|e| e.to_string())?;
+    let name = format!(
+        "sqlstrata_drift_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .map_err(|e| {
+            format!(
+                "cannot create the scratch database {name} (drift needs CREATEDB there; or give --scratch-url): {}",
+                crate::error::DbError::from_postgres(&e)
+            )
+        })?;
+    let result = connect::connect_to(&server, &name)
+        .map_err(|e| e.to_string())
+        .and_then(|mut c| f(&mut c));
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+    result
+}
+
+/// `drift`: the database against a replay of its history on a scratch
+/// database.
+#[allow(clippy::too_many_arguments)]
+fn drift(
+    set: &Migrations,
+    global: &GlobalArgs,
+    connection: &config::Connection,
+    target: &mut postgres::Client,
+    ignore: &[String],
+    scratch_url: Option<&str>,
+    printer: &output::Printer,
+) -> Result<ExitCode, String> {
+    let migrator = Migrator::new(set).with_options(global.options());
+    let report = with_scratch(connection, scratch_url, |scratch| {
+        migrator
+            .drift(target, scratch, ignore)
+            .map_err(|e| e.to_string())
+    })?;
+    if global.json {
+        printer.out(&output::drift_json(&report).to_string());
+    } else {
+        printer.out_raw(&report.to_string());
+        printer.out(&output::drift_summary(&report));
+    }
+    Ok(if report.is_clean() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -503,6 +593,20 @@ fn try_execute(
         _ => {}
     }
     if let Some(source) = global.fleet_source() {
+        if let DbCommand::Drift {
+            ignore,
+            scratch_url,
+        } = command
+        {
+            return fleet::drift(
+                set,
+                global,
+                &source,
+                ignore,
+                scratch_url.as_deref(),
+                printer,
+            );
+        }
         if let DbCommand::Verify = command {
             // The proof is of the set, the same for every target: once, on a
             // scratch database beside the given one; then where each target is.
@@ -528,6 +632,18 @@ fn try_execute(
             DbCommand::Dump { output } => {
                 write_dump(set, global, &connection, &mut client, output, printer)
             }
+            DbCommand::Drift {
+                ignore,
+                scratch_url,
+            } => drift(
+                set,
+                global,
+                &connection,
+                &mut client,
+                ignore,
+                scratch_url.as_deref(),
+                printer,
+            ),
             _ => verify(set, global, &connection, &mut client, printer),
         };
     };
@@ -572,7 +688,12 @@ fn try_execute(
                 style,
             ));
         }
-        if *pending && report.status.iter().any(|e| e.state == State::Pending) {
+        if *pending
+            && report
+                .status
+                .iter()
+                .any(|e| matches!(e.state, State::Pending | State::Changed))
+        {
             return Ok(ExitCode::from(EXIT_PENDING));
         }
         return Ok(ExitCode::SUCCESS);
@@ -585,15 +706,26 @@ fn try_execute(
     } else if report.done.is_empty() {
         printer.out("nothing to do");
     } else if let Some(batch) = report.batch {
+        let repeatables = report.repeatables_applied().len();
         printer.out(&format!(
-            "batch {batch}: {} migration(s)",
-            report.applied().len()
+            "batch {batch}: {} migration(s){}",
+            report.applied().len(),
+            if repeatables > 0 {
+                format!(", {repeatables} repeatable(s)")
+            } else {
+                String::new()
+            }
         ));
     } else if !report.reverted().is_empty() {
         printer.out(&format!(
             "reverted {} migration(s)",
             report.reverted().len()
         ));
+    }
+    if op == Operation::Repair && !json && !report.done.is_empty() {
+        printer.out(
+            "next: `sqlstrata drift` shows whether the database is what the migrations now say",
+        );
     }
     // What was applied is said first: a failing dump must not hide it.
     if let DbCommand::Up {

@@ -233,6 +233,54 @@ pub fn status_json(set: &Migrations, report: &Report) -> String {
     .to_string()
 }
 
+/// The last line of `drift`'s text report.
+pub fn drift_summary(report: &crate::drift::DriftReport) -> String {
+    let replayed = format!(
+        "{} applied migration(s){}",
+        report.applied.len(),
+        if report.repeatables.is_empty() {
+            String::new()
+        } else {
+            format!(" and {} repeatable(s)", report.repeatables.len())
+        }
+    );
+    if report.is_clean() {
+        format!(
+            "no drift: the database is what its {replayed} make ({} objects compared)",
+            report.compared
+        )
+    } else {
+        format!(
+            "drift: {} difference(s) between the database and what its {replayed} make ({} objects compared)",
+            report.differences.len(),
+            report.compared
+        )
+    }
+}
+
+/// `drift`'s report as JSON: `{"clean", "applied", "repeatables",
+/// "compared", "differences": [{"object", "kind", "in_database",
+/// "from_migrations", "diff"}]}` (a side that lacks the object is `null`).
+pub fn drift_json(report: &crate::drift::DriftReport) -> Value {
+    let trim = |s: &Option<String>| {
+        s.as_deref()
+            .map(|d| d.trim_start_matches(':').trim().to_string())
+    };
+    json!({
+        "clean": report.is_clean(),
+        "applied": report.applied,
+        "repeatables": report.repeatables,
+        "compared": report.compared,
+        "differences": report.differences.iter().map(|d| json!({
+            "object": d.object,
+            "kind": d.kind(),
+            "in_database": trim(&d.in_database),
+            "from_migrations": trim(&d.from_migrations),
+            "diff": d.diff,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// A report of what a changing command did, as JSON.
 pub fn report_json(report: &Report) -> String {
     let done: Vec<Value> = report
