@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use sqlstrata::Migrations;
-use sqlstrata::cli::{DbCommand, GlobalArgs};
+use sqlstrata::cli::{ConnectionArgs, DbCommand, DryRunArg, GlobalArgs, Parts, TopArgs};
 use sqlstrata_core::{Checked, Folder, Severity, read_folder};
 
 mod adopt;
@@ -19,18 +19,33 @@ mod squash;
 #[command(name = "sqlstrata", version, about)]
 struct Cli {
     /// The migrations folder.
-    #[arg(long, global = true, default_value = "migrations")]
+    #[arg(long, global = true, default_value = "migrations", value_name = "DIR")]
     dir: PathBuf,
     #[command(flatten)]
-    global: GlobalArgs,
+    top: TopArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How `check` prints what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// As the compiler shows them.
+    Text,
+    /// One JSON document: every diagnostic and the totals.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...`): annotations
+    /// on the pull request's diff.
+    Github,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create the folder with a first migration, and the tracking table when a database is configured.
-    Init,
+    Init {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Create the next migration file, NAME in snake_case.
     Create {
         /// The migration's name, e.g. add_user_avatar.
@@ -41,16 +56,21 @@ enum Command {
         /// Exit 1 on warnings too (for CI).
         #[arg(long)]
         deny_warnings: bool,
+        /// How to print the diagnostics [default: github when GITHUB_ACTIONS=true, else text]
+        #[arg(long, value_enum, help_heading = "Output")]
+        format: Option<Format>,
     },
     /// Convert another tool's migrations into this folder (never overwriting):
-    /// sqlx, refinery, diesel, goose, dbmate, golang-migrate, or a hand-written
-    /// runner's SQL (`sql`) or TypeScript (`ts`) files.
+    /// sqlx, refinery, diesel, goose, dbmate, golang-migrate, flyway, or a
+    /// hand-written runner's SQL (`sql`) or TypeScript (`ts`) files.
     Import {
         /// The tool that wrote them.
         #[arg(long = "from", value_enum)]
         from: import::Tool,
         /// Its migrations folder.
         source: PathBuf,
+        #[command(flatten)]
+        dry_run: DryRunArg,
     },
     /// Record another tool's history as sqlstrata's: the versions its history
     /// table says were applied, with the checksums of the imported files
@@ -66,6 +86,10 @@ enum Command {
         /// rename it to NAME in the same transaction (your consent to it).
         #[arg(long, value_name = "NAME")]
         rename_old_to: Option<String>,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        dry_run: DryRunArg,
     },
     /// Replace the migrations up to VERSION with one baseline of the schema
     /// they build (pg_dump of the history replayed on a scratch database),
@@ -83,60 +107,171 @@ enum Command {
         /// The baseline's name.
         #[arg(long, default_value = "squashed_baseline")]
         name: String,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        dry_run: DryRunArg,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from the same definitions as `--help`:
+    /// `sqlstrata man > /usr/local/share/man/man1/sqlstrata.1`.
+    Man,
     #[command(flatten)]
     Db(DbCommand),
 }
 
+/// The settings of a command of the binary's own (not a database
+/// command), under what came before it.
+fn settings(top: &TopArgs, parts: Parts<'_>, command: &str) -> Result<GlobalArgs, ExitCode> {
+    GlobalArgs::resolve(top, parts, command).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let none = Parts::default();
+    let resolved = |parts: Parts<'_>, name: &str| settings(&cli.top, parts, name);
     match &cli.command {
-        Command::Init => scaffold::init(&cli.dir, &cli.global),
-        Command::Create { name } => scaffold::create(&cli.dir, name),
-        Command::Check { deny_warnings } => check(&cli.dir, *deny_warnings),
-        Command::Import { from, source } => {
-            import_command(*from, source, &cli.dir, cli.global.dry_run)
-        }
+        Command::Init { connection } => match resolved(
+            Parts {
+                connection: Some(connection),
+                ..none
+            },
+            "init",
+        ) {
+            Ok(global) => scaffold::init(&cli.dir, &global),
+            Err(code) => code,
+        },
+        Command::Create { name } => match resolved(none, "create") {
+            Ok(_) => scaffold::create(&cli.dir, name),
+            Err(code) => code,
+        },
+        Command::Check {
+            deny_warnings,
+            format,
+        } => match resolved(none, "check") {
+            Ok(_) => check(
+                &cli.dir,
+                *deny_warnings,
+                format.unwrap_or_else(default_format),
+            ),
+            Err(code) => code,
+        },
+        Command::Import {
+            from,
+            source,
+            dry_run,
+        } => match resolved(none, "import") {
+            Ok(_) => import_command(*from, source, &cli.dir, dry_run.dry_run),
+            Err(code) => code,
+        },
         Command::Adopt {
             from,
             history_table,
             rename_old_to,
-        } => match load(&cli.dir) {
-            Some(set) => adopt::adopt_command(
-                &set,
-                *from,
-                &cli.global,
-                history_table.as_deref(),
-                rename_old_to.as_deref(),
-            ),
-            None => ExitCode::FAILURE,
-        },
+            connection,
+            dry_run,
+        } => {
+            let global = match resolved(
+                Parts {
+                    connection: Some(connection),
+                    dry_run: Some(dry_run),
+                    ..none
+                },
+                "adopt",
+            ) {
+                Ok(g) => g,
+                Err(code) => return code,
+            };
+            match load(&cli.dir) {
+                Some(set) => adopt::adopt_command(
+                    &set,
+                    *from,
+                    &global,
+                    history_table.as_deref(),
+                    rename_old_to.as_deref(),
+                ),
+                None => ExitCode::FAILURE,
+            }
+        }
         Command::Squash {
             to,
             archive,
             with_data,
             name,
-        } => squash::squash(
-            &squash::Request {
-                dir: &cli.dir,
-                to: *to,
-                archive: archive.as_deref(),
-                with_data,
-                name,
+            connection,
+            dry_run,
+        } => {
+            let global = match resolved(
+                Parts {
+                    connection: Some(connection),
+                    dry_run: Some(dry_run),
+                    ..none
+                },
+                "squash",
+            ) {
+                Ok(g) => g,
+                Err(code) => return code,
+            };
+            squash::squash(
+                &squash::Request {
+                    dir: &cli.dir,
+                    to: *to,
+                    archive: archive.as_deref(),
+                    with_data,
+                    name,
+                },
+                &global,
+            )
+        }
+        Command::Completions { shell } => match resolved(none, "completions") {
+            Ok(_) => {
+                clap_complete::generate(
+                    *shell,
+                    &mut Cli::command(),
+                    "sqlstrata",
+                    &mut std::io::stdout(),
+                );
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Command::Man => match resolved(none, "man") {
+            Ok(_) => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             },
-            &cli.global,
-        ),
+            Err(code) => code,
+        },
         // Neither needs the migrations: `wait` runs before they are there.
         Command::Db(command @ (DbCommand::Wait { .. } | DbCommand::Dump { .. })) => {
-            sqlstrata::cli::execute(&Migrations::new(Vec::new()), &cli.global, command)
+            sqlstrata::cli::execute(&Migrations::new(Vec::new()), &cli.top, command)
         }
         Command::Db(command) => match load(&cli.dir) {
             Some(set) => {
                 let command = with_folder_settings(&cli.dir, command.clone());
-                sqlstrata::cli::execute(&set, &cli.global, &command)
+                sqlstrata::cli::execute(&set, &cli.top, &command)
             }
             None => ExitCode::FAILURE,
         },
+    }
+}
+
+/// `check`'s format when none is given: annotations in GitHub Actions.
+fn default_format() -> Format {
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        Format::Github
+    } else {
+        Format::Text
     }
 }
 
@@ -284,9 +419,8 @@ fn print_diagnostics(folder: &Folder) {
 }
 
 /// `check`: every diagnostic, and how the statements were checked.
-fn check(dir: &Path, deny_warnings: bool) -> ExitCode {
+fn check(dir: &Path, deny_warnings: bool, format: Format) -> ExitCode {
     let folder = read_folder(dir, &display(dir));
-    print_diagnostics(&folder);
     let statements: usize = folder
         .migrations
         .iter()
@@ -305,16 +439,93 @@ fn check(dir: &Path, deny_warnings: bool) -> ExitCode {
         .count();
     let errors = folder.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = folder.diagnostics.len() - errors;
-    println!(
+    let summary = format!(
         "{}: {} migration(s), {statements} statement(s), {beyond} beyond sqlparser, checked by PostgreSQL's grammar, {unchecked} unchecked; {errors} error(s), {warnings} warning(s)",
         display(dir),
         folder.migrations.len()
     );
+    match format {
+        Format::Text => {
+            print_diagnostics(&folder);
+            println!("{summary}");
+        }
+        Format::Github => {
+            for d in &folder.diagnostics {
+                println!("{}", github_annotation(d));
+            }
+            println!("{summary}");
+        }
+        Format::Json => {
+            let diagnostics: Vec<serde_json::Value> = folder
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "file": d.file,
+                        "line": d.position.map(|p| p.0),
+                        "column": d.position.map(|p| p.1),
+                        "rule": d.rule,
+                        "level": level(d.severity),
+                        "message": d.message,
+                        "help": d.help,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({
+                    "folder": display(dir),
+                    "migrations": folder.migrations.len(),
+                    "statements": statements,
+                    "unchecked": unchecked,
+                    "errors": errors,
+                    "warnings": warnings,
+                    "diagnostics": diagnostics,
+                })
+            );
+        }
+    }
     if errors > 0 || (deny_warnings && warnings > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One GitHub Actions workflow command for `d`: `::error file=F,line=L,col=C,title=RULE::MESSAGE`,
+/// with the data escaped as the runner reads it (`%`, `\r`, `\n`, and in
+/// properties `:` and `,`).
+fn github_annotation(d: &sqlstrata_core::Diagnostic) -> String {
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut props = vec![format!("file={}", property(&d.file))];
+    if let Some((line, col)) = d.position {
+        props.push(format!("line={line}"));
+        props.push(format!("col={col}"));
+    }
+    props.push(format!("title={}", property(d.rule)));
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!(
+        "::{} {}::{}",
+        level(d.severity),
+        props.join(","),
+        data(&message)
+    )
 }
 
 /// Reads the folder into a set, or prints why not.
@@ -325,12 +536,20 @@ fn with_folder_settings(dir: &Path, command: DbCommand) -> DbCommand {
         DbCommand::Drift {
             mut ignore,
             scratch_url,
+            connection,
+            run,
+            fleet,
+            json,
         } => {
             let (config, _) = sqlstrata_core::config::LintConfig::read(dir, "sqlstrata.toml");
             ignore.extend(config.drift_ignore);
             DbCommand::Drift {
                 ignore,
                 scratch_url,
+                connection,
+                run,
+                fleet,
+                json,
             }
         }
         other => other,

@@ -115,12 +115,17 @@ pub fn init(dir: &Path, global: &GlobalArgs) -> ExitCode {
     }
     let empty = sqlstrata::Migrations::new(Vec::new());
     // `up` of an empty set creates the tracking table under the lock and applies nothing.
-    let code = sqlstrata::cli::execute(
+    let code = sqlstrata::cli::execute_with(
         &empty,
         global,
         &sqlstrata::cli::DbCommand::Up {
             to: None,
             dump: None,
+            connection: Default::default(),
+            run: Default::default(),
+            dry_run: Default::default(),
+            fleet: Default::default(),
+            json: Default::default(),
         },
     );
     if code == ExitCode::SUCCESS {

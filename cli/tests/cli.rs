@@ -449,7 +449,7 @@ fn verify_proves_each_down_undoes_its_up() {
     let o = run(&dir, &db.url, &["verify"]);
     let (_, err) = text(&o);
     assert_eq!(code(&o), 1);
-    assert!(err.starts_with("008_tags.sql: the DOWN section does not undo the UP section\n  + column public.tags.id integer    (left behind by DOWN)\n  + table public.tags    (left behind by DOWN)\n"), "{err}");
+    assert!(err.starts_with("008_tags.sql: the DOWN section does not undo the UP section\n  + column public.tags.id integer    (left behind by DOWN)\n  + owner of table public.tags postgres    (left behind by DOWN)\n  + table public.tags    (left behind by DOWN)\n"), "{err}");
     // The scratch database is gone, the configured one untouched.
     let mut c = db.connect();
     let left: i64 = c
@@ -829,7 +829,7 @@ fn drift_says_what_changed_by_hand_in_text_json_and_over_a_fleet() {
     );
     assert!(out.contains("drift: 2 difference(s)"), "{out}");
 
-    let o = run(&dir, url, &["--json", "drift"]);
+    let o = run(&dir, url, &["drift", "--json"]);
     assert_eq!(code(&o), 1);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["clean"], false);
@@ -889,9 +889,9 @@ fn drift_says_what_changed_by_hand_in_text_json_and_over_a_fleet() {
     let o = bin()
         .current_dir(&dir)
         .args([
+            "drift",
             "--fleet",
             fleet.to_str().unwrap(),
-            "drift",
             "--ignore",
             "index",
             "--ignore",

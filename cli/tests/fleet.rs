@@ -247,8 +247,9 @@ fn a_fleet_of_databases_from_a_file_or_a_query() {
     let fleet = |args: &[&str]| {
         bin()
             .current_dir(&dir)
+            .args(&args[..1])
             .args(["--fleet", file.to_str().unwrap(), "--concurrency", "3"])
-            .args(args)
+            .args(&args[1..])
             .output()
             .unwrap()
     };
@@ -333,7 +334,7 @@ fn status_reports_every_target_of_a_file_and_tells_twins_apart() {
     .unwrap();
     let o = bin()
         .current_dir(&dir)
-        .args(["--fleet", file.to_str().unwrap(), "status"])
+        .args(["status", "--fleet", file.to_str().unwrap()])
         .output()
         .unwrap();
     let (text, errors) = (out(&o), err(&o));

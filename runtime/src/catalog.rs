@@ -250,8 +250,6 @@ pub(crate) async fn snapshot<S: Session>(
         format!("{}_pkey", tracking.name),
         format!("{}_repeatables", tracking.name),
         format!("{}_repeatables_pkey", tracking.name),
-        format!("{}_lock", tracking.name),
-        format!("{}_lock_pkey", tracking.name),
     ]
     .iter()
     .map(|name| {

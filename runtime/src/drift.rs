@@ -262,8 +262,12 @@ pub(crate) async fn against<T: Session>(
     options: &Options,
     ignore: &[String],
 ) -> Result<DriftReport, Error> {
-    let database = catalog::snapshot(target, options).await?.without(ignore);
-    let migrations = migrations.clone().without(ignore);
+    // The lease table is the runner's, whichever lock each side used.
+    let mut ignore = ignore.to_vec();
+    ignore.push(format!("{}_lock", options.tracking.name));
+    ignore.push(format!("{}_lock_pkey", options.tracking.name));
+    let database = catalog::snapshot(target, options).await?.without(&ignore);
+    let migrations = migrations.clone().without(&ignore);
     let mut compared: Vec<&String> = database.0.keys().chain(migrations.0.keys()).collect();
     compared.sort();
     compared.dedup();

@@ -150,11 +150,11 @@ fn the_embedded_cli_takes_the_lease_through_pgbouncer() {
         sqlstrata::cli::run_from(argv, &set)
     };
     assert_eq!(
-        run(&["--lock", "lease", "up"]),
+        run(&["up", "--lock", "lease"]),
         std::process::ExitCode::SUCCESS
     );
     assert_eq!(
-        run(&["--lock", "lease", "status", "--pending"]),
+        run(&["status", "--pending", "--lock", "lease"]),
         std::process::ExitCode::SUCCESS
     );
     let mut direct = bouncer.direct(&db);

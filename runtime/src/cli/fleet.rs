@@ -142,8 +142,8 @@ pub(crate) fn operation_of(command: &super::DbCommand) -> Option<Operation> {
     Some(match command {
         DbCommand::Up { to, .. } => Operation::Up { to: *to },
         DbCommand::Status { .. } => Operation::Status,
-        DbCommand::Rollback { batches } => Operation::Rollback { batches: *batches },
-        DbCommand::Verify => Operation::Status,
+        DbCommand::Rollback { batches, .. } => Operation::Rollback { batches: *batches },
+        DbCommand::Verify { .. } => Operation::Status,
         _ => return None,
     })
 }
@@ -204,7 +204,7 @@ pub(crate) fn run(
         printer.out_raw(&table(set, &report, operation));
     }
     let failed = report.failed().count() > 0;
-    let pending = matches!(command, super::DbCommand::Status { pending: true })
+    let pending = matches!(command, super::DbCommand::Status { pending: true, .. })
         && report.done().any(|r| {
             r.report()
                 .is_some_and(|rep| rep.status.iter().any(|e| e.state == State::Pending))
