@@ -222,10 +222,14 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
     let history = Migrations::new(squashed.iter().map(|m| (*m).clone()).collect());
     let options = global.options();
     let mut a = sqlstrata::cli::connect::connect(&scratch.a.1).map_err(|e| e.to_string())?;
-    Migrator::new(&history)
+    let bar = sqlstrata::cli::progress::Bar::migrations(sqlstrata::cli::progress::wanted(false));
+    let start_bar = bar.clone();
+    let replayed = Migrator::new(&history)
         .with_options(options.clone())
-        .up(&mut a)
-        .map_err(|e| format!("replaying the history to squash failed: {e}"))?;
+        .on_start(move |s| start_bar.start(s))
+        .up(&mut a);
+    bar.finish();
+    replayed.map_err(|e| format!("replaying the history to squash failed: {e}"))?;
     let major: u32 = a
         .query_one("SELECT current_setting('server_version_num')::int", &[])
         .map(|r| u32::try_from(r.get::<_, i32>(0) / 10000).unwrap_or(0))

@@ -943,3 +943,53 @@ fn drift_says_what_changed_by_hand_in_text_json_and_over_a_fleet() {
         text(&o)
     );
 }
+
+/// `sqlstrata ARGS` on a terminal (a pseudo-terminal from util-linux's
+/// `script`), with `env`: everything it wrote there.
+fn on_a_terminal(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let quoted: Vec<String> = [env!("CARGO_BIN_EXE_sqlstrata"), "--database-url", url]
+        .iter()
+        .chain(args)
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let mut c = Command::new("script");
+    c.current_dir(dir)
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("util-linux's script");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        panic!("util-linux's `script` is needed (apt-get install -y bsdutils)");
+    }
+    let dir = workdir("progress");
+    let db = Scratch::new();
+    let shown = on_a_terminal(&dir, &db.url, &["up", "--to", "3"], &[]);
+    assert!(
+        shown.contains("migration 1/3 001_create_users.sql"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("applied  003_posts_updated_at_trigger"),
+        "{shown:?}"
+    );
+    // Not with NO_COLOR, not with --json, not when not on a terminal.
+    let plain = on_a_terminal(&dir, &db.url, &["rollback"], &[("NO_COLOR", "1")]);
+    assert!(plain.contains("reverted 3 migration(s)"), "{plain:?}");
+    assert!(!plain.contains("migration 1/"), "{plain:?}");
+    let json = on_a_terminal(&dir, &db.url, &["up", "--to", "2", "--json"], &[]);
+    assert!(json.contains("\"batch\""), "{json:?}");
+    assert!(!json.contains("migration 1/"), "{json:?}");
+    let o = run(&dir, &db.url, &["up"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(!out.contains('\r') && !err.contains('\r'), "{out:?}{err:?}");
+    assert!(!err.contains("migration 1/"), "{err:?}");
+}

@@ -76,7 +76,7 @@ pub use options::{
     TransactionMode,
 };
 pub use plan::{Operation, State, StatusEntry};
-pub use report::{Action, Done, Gave, LockWait, Report};
+pub use report::{Action, Done, Gave, LockWait, Report, Starting};
 pub use sqlstrata_model::{
     Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,
 };

@@ -31,6 +31,7 @@ pub struct Migrator<'a> {
     options: Options,
     progress: Option<std::sync::Arc<ProgressFn>>,
     lock_wait: Option<std::sync::Arc<LockWaitFn>>,
+    start: Option<std::sync::Arc<StartFn>>,
 }
 
 impl std::fmt::Debug for Migrator<'_> {
@@ -48,7 +49,12 @@ type ProgressFn = dyn Fn(&Done) + Send + Sync;
 /// What [`Migrator::on_lock_wait`] calls.
 type LockWaitFn = dyn Fn(&LockWait) + Send + Sync;
 
+/// What [`Migrator::on_start`] calls.
+type StartFn = dyn Fn(&crate::Starting) + Send + Sync;
+
 fn silent(_: &Done) {}
+
+fn unseen(_: &crate::Starting) {}
 
 fn patient(_: &LockWait) {}
 
@@ -60,6 +66,7 @@ impl<'a> Migrator<'a> {
             options: Options::default(),
             progress: None,
             lock_wait: None,
+            start: None,
         }
     }
 
@@ -68,12 +75,28 @@ impl<'a> Migrator<'a> {
         Hooks {
             done: self.progress.as_deref().unwrap_or(&silent),
             wait: self.lock_wait.as_deref().unwrap_or(&patient),
+            start: self.start.as_deref().unwrap_or(&unseen),
         }
     }
 
     /// Calls `f` with each migration as it finishes (the CLI prints a line).
     pub fn on_progress(mut self, f: impl Fn(&Done) + Send + Sync + 'static) -> Self {
         self.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// Calls `f` as each migration of a run starts (again when its
+    /// transaction is retried), with its step and the number of steps (the
+    /// CLI's progress bar).
+    ///
+    /// ```
+    /// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// let migrator = sqlstrata::Migrator::new(&MIGRATIONS)
+    ///     .on_start(|s| eprintln!("{} of {}: {}", s.step, s.steps, s.file));
+    /// # let _ = migrator;
+    /// ```
+    pub fn on_start(mut self, f: impl Fn(&crate::Starting) + Send + Sync + 'static) -> Self {
+        self.start = Some(std::sync::Arc::new(f));
         self
     }
 

@@ -55,6 +55,19 @@ pub struct Done {
     pub duration: Duration,
 }
 
+/// A migration a run is starting: the step of the plan it is, of how many
+/// (see [`crate::Migrator::on_start`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Starting {
+    /// The migration's file.
+    pub file: String,
+    /// Which step of the plan (1 for the first).
+    pub step: usize,
+    /// How many steps the plan has.
+    pub steps: usize,
+}
+
 /// A statement that gave way to a lock: it waited longer than its bound (or
 /// was a deadlock's victim), its transaction was rolled back, and the run
 /// tries again after `retry_in`.

@@ -27,7 +27,7 @@ use crate::options::{LockMode, Options};
 use crate::plan::{History, Operation, Plan, State, Step, plan, status};
 use crate::privileges;
 use crate::repeatable;
-use crate::report::{Action, Done, LockWait, Report};
+use crate::report::{Action, Done, LockWait, Report, Starting};
 use crate::retry::{Gave, Retries};
 use crate::script::{
     Batch, Segment, autocommit_sql, autocommit_statement_sql, render, segments, step_migration,
@@ -46,6 +46,7 @@ use crate::tracking::{self, AppliedRow, RowState};
 pub(crate) struct Hooks<'a> {
     pub done: &'a (dyn Fn(&Done) + Send + Sync),
     pub wait: &'a (dyn Fn(&LockWait) + Send + Sync),
+    pub start: &'a (dyn Fn(&Starting) + Send + Sync),
 }
 
 /// The progress of a run, for the executors' callers.
@@ -541,6 +542,18 @@ pub(crate) async fn restore_sql<S: Session>(session: &mut S) -> Result<Sql, Erro
         })
 }
 
+/// Tells the run's caller that `step`'s migration starts.
+fn started(run: &Run<'_>, step: Step) {
+    if let Some(m) = step_migration(run.set, step) {
+        let at = run.plan.steps.iter().position(|s| *s == step).unwrap_or(0);
+        (run.hooks.start)(&Starting {
+            file: m.file_name().to_string(),
+            step: at + 1,
+            steps: run.plan.steps.len(),
+        });
+    }
+}
+
 /// Why an attempt at a transaction ended.
 enum Ended {
     /// A statement gave way to a lock; the transaction was rolled back.
@@ -714,6 +727,7 @@ async fn attempt<S: Session>(
     let mut finished = Vec::with_capacity(steps.len());
     for step in steps {
         let step = *step;
+        started(run, step);
         let start = Instant::now();
         let batch = transaction_batch(run.set, run.plan, step, run.id, run.options, &run.restore);
         let pieces: Vec<Piece<'_>> = batch
@@ -783,6 +797,7 @@ async fn autocommit<S: Session>(
         return Ok(());
     };
     lock::renew(session, run.held).await?;
+    started(run, step);
     let start = Instant::now();
     let (statements, _) = step_sql(run.set, run.plan, step, run.id, None);
     let Some((attempt, _)) = autocommit_sql(run.set, run.plan, step, run.id, None) else {

@@ -2,7 +2,7 @@
 //! of a fleet run, and its report.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
+
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -174,30 +174,25 @@ pub(crate) fn run(
         }
         .map_err(|e| e.to_string())
     };
-    let live = std::io::stderr().is_terminal() && !global.json;
     let total = targets.len();
+    let bar = super::progress::Bar::targets(super::progress::wanted(global.json), total);
+    let tick = bar.clone();
     let fleet = Fleet::new(set)
         .with_options(global.options())
         .concurrency(global.concurrency)
         .canary(global.canary)
         .continue_on_error(global.continue_on_error)
         .on_progress(move |p| {
-            if live {
-                eprint!(
-                    "\r{} of {total} done, {} failed, {} running, {} pending ({:.1} s)  ",
-                    p.done,
-                    p.failed,
-                    p.running,
-                    p.pending,
-                    p.elapsed.as_secs_f64()
-                );
-                let _ = std::io::stderr().flush();
-            }
+            tick.fleet(
+                p.done + p.failed,
+                format!(
+                    "{} done, {} failed, {} running, {} pending",
+                    p.done, p.failed, p.running, p.pending
+                ),
+            );
         });
     let report = fleet.run(&targets, operation, &connect);
-    if live {
-        eprintln!();
-    }
+    bar.finish();
     if global.json {
         printer.out(&json(set, &report).to_string());
     } else {
@@ -383,6 +378,7 @@ pub(crate) fn drift(
     let hooks = crate::run::Hooks {
         done: &|_| {},
         wait: &|_| {},
+        start: &|_| {},
     };
     // Each target's history, or why it has none to replay.
     let mut histories = Vec::new();

@@ -31,6 +31,8 @@ pub mod connect;
 pub mod dump;
 mod fleet;
 #[doc(hidden)]
+pub mod progress;
+#[doc(hidden)]
 pub use crate::adopt::AdoptedRow;
 #[doc(hidden)]
 pub mod output;
@@ -871,14 +873,30 @@ fn verify(
             crate::error::DbError::from_postgres(&e)
         )
     })?;
+    // Migration k of n: each is applied, undone and applied again.
+    let bar = progress::Bar::migrations(progress::wanted(global.json));
+    let (start_bar, versions) = (bar.clone(), set.clone());
+    let total = set.len() + set.repeatables().len();
     let result = connect::connect_to(connection, &scratch)
         .map_err(|e| e.to_string())
         .and_then(|mut c| {
             Migrator::new(set)
                 .with_options(global.options())
+                .on_start(move |s| {
+                    let step = versions
+                        .iter()
+                        .chain(versions.repeatables())
+                        .position(|m| m.file_name() == s.file)
+                        .map_or(s.step, |i| i + 1);
+                    let mut at = s.clone();
+                    at.step = step;
+                    at.steps = total;
+                    start_bar.start(&at);
+                })
                 .verify(&mut c)
                 .map_err(|e| e.to_string())
         });
+    bar.finish();
     let _ = admin.batch_execute(&format!(
         "DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)"
     ));
@@ -949,12 +967,18 @@ fn drift(
     scratch_url: Option<&str>,
     printer: &output::Printer,
 ) -> Result<ExitCode, String> {
-    let migrator = Migrator::new(set).with_options(global.options());
+    let bar = progress::Bar::migrations(progress::wanted(global.json));
+    let start_bar = bar.clone();
+    let migrator = Migrator::new(set)
+        .with_options(global.options())
+        .on_start(move |s| start_bar.start(s));
     let report = with_scratch(connection, scratch_url, |scratch| {
         migrator
             .drift(target, scratch, ignore)
             .map_err(|e| e.to_string())
-    })?;
+    });
+    bar.finish();
+    let report = report?;
     if global.json {
         printer.out(&output::drift_json(&report).to_string());
     } else {
@@ -1116,14 +1140,18 @@ fn try_execute(
     let progress_set = set.clone();
     let progress_printer = printer.clone();
     let wait_printer = printer.clone();
+    let bar = progress::Bar::migrations(progress::wanted(json));
+    let (done_bar, wait_bar, start_bar) = (bar.clone(), bar.clone(), bar.clone());
     let migrator = Migrator::new(set)
         .with_options(global.options())
         .on_progress(move |d| {
             if !json {
-                progress_printer.out(&output::done_line(&progress_set, d, style));
+                done_bar
+                    .suspend(|| progress_printer.out(&output::done_line(&progress_set, d, style)));
             }
         })
-        .on_lock_wait(move |w| wait_printer.err(&format!("waiting: {w}")));
+        .on_lock_wait(move |w| wait_bar.suspend(|| wait_printer.err(&format!("waiting: {w}"))))
+        .on_start(move |s| start_bar.start(s));
 
     if global.dry_run && !op.is_read_only() {
         let script = migrator
@@ -1137,7 +1165,9 @@ fn try_execute(
         return Ok(ExitCode::SUCCESS);
     }
 
-    let report = match migrator.run(&mut client, op) {
+    let result = migrator.run(&mut client, op);
+    bar.finish();
+    let report = match result {
         Ok(r) => r,
         Err(e @ crate::Error::LockRetriesSpent { .. }) => {
             printer.error(&e.to_string());
