@@ -987,9 +987,17 @@ fn progress_shows_on_a_terminal_only() {
     let json = on_a_terminal(&dir, &db.url, &["up", "--to", "2", "--json"], &[]);
     assert!(json.contains("\"batch\""), "{json:?}");
     assert!(!json.contains("migration 1/"), "{json:?}");
-    let o = run(&dir, &db.url, &["up"]);
+    // A no-transaction migration's statements, each its own round trip,
+    // show with their line.
+    let rest = on_a_terminal(&dir, &db.url, &["up"], &[]);
+    assert!(
+        rest.contains("migration 4/5 006_index_posts_status_concurrently.sql:"),
+        "{rest:?}"
+    );
+    let o = run(&dir, &db.url, &["down"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(out.contains("reverted 1 migration(s)"), "{out}");
     assert!(!out.contains('\r') && !err.contains('\r'), "{out:?}{err:?}");
     assert!(!err.contains("migration 1/"), "{err:?}");
 }

@@ -5,7 +5,10 @@
 #[test]
 fn what_the_command_line_shows() {
     trycmd::TestCases::new()
-        .register_bin("sqlstrata", std::path::PathBuf::from(env!("CARGO_BIN_EXE_sqlstrata")))
+        .register_bin(
+            "sqlstrata",
+            std::path::PathBuf::from(env!("CARGO_BIN_EXE_sqlstrata")),
+        )
         .env("NO_COLOR", "1")
         .case("tests/cmd/*.trycmd");
 }

@@ -66,6 +66,11 @@ pub struct Starting {
     pub step: usize,
     /// How many steps the plan has.
     pub steps: usize,
+    /// The line of the statement starting, for a `no-transaction`
+    /// migration's statements (each its own round trip); `None` when the
+    /// migration starts (a transaction's statements go to the server
+    /// together).
+    pub line: Option<u32>,
 }
 
 /// A statement that gave way to a lock: it waited longer than its bound (or

@@ -544,12 +544,19 @@ pub(crate) async fn restore_sql<S: Session>(session: &mut S) -> Result<Sql, Erro
 
 /// Tells the run's caller that `step`'s migration starts.
 fn started(run: &Run<'_>, step: Step) {
+    started_at(run, step, None);
+}
+
+/// Tells the run's caller that `step`'s migration, or its statement at
+/// `line`, starts.
+fn started_at(run: &Run<'_>, step: Step, line: Option<u32>) {
     if let Some(m) = step_migration(run.set, step) {
         let at = run.plan.steps.iter().position(|s| *s == step).unwrap_or(0);
         (run.hooks.start)(&Starting {
             file: m.file_name().to_string(),
             step: at + 1,
             steps: run.plan.steps.len(),
+            line,
         });
     }
 }
@@ -811,6 +818,7 @@ async fn autocommit<S: Session>(
             lock::renew(session, run.held).await?;
         }
         let first = &statements[unit.start];
+        started_at(run, step, Some(first.line()));
         let result = if unit.len() == 1 {
             autocommit_statement(session, run, m, first, report).await
         } else {

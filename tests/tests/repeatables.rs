@@ -435,3 +435,84 @@ fn verify_and_test_databases_run_repeatables() {
     let other_db = sqlstrata::testing::TestDb::new(&changed).unwrap();
     assert_eq!(generation(&mut other_db.connect().unwrap()), 1);
 }
+
+#[test]
+fn eight_runners_started_together_apply_each_repeatable_once() {
+    let db = Scratch::new();
+    let s = set(&[
+        USERS,
+        (
+            "002_side.sql",
+            "-- UP\nCREATE TABLE side (n int);\n-- DOWN\nDROP TABLE side;\n",
+        ),
+        ("R__count.sql", "INSERT INTO side VALUES (1);\n"),
+    ]);
+    let runners: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, s) = (db.url.clone(), s.clone());
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                Migrator::new(&s)
+                    .up(&mut c)
+                    .unwrap()
+                    .repeatables_applied()
+                    .len()
+            })
+        })
+        .collect();
+    let applied: usize = runners.into_iter().map(|r| r.join().unwrap()).sum();
+    assert_eq!(applied, 1);
+    let mut c = db.connect();
+    assert_eq!(count(&mut c, "SELECT count(*) FROM side"), 1, "ran once");
+}
+
+#[test]
+fn a_no_transaction_repeatable_whose_backend_is_killed_runs_again_at_the_next_up() {
+    let db = Scratch::new();
+    let s = set(&[
+        USERS,
+        (
+            "R__slow.sql",
+            "-- sqlstrata: no-transaction\nCREATE OR REPLACE VIEW names AS SELECT name FROM users;\nSELECT pg_sleep(30);\n",
+        ),
+    ]);
+    let url = db.url.clone();
+    let runner_set = s.clone();
+    let runner = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        Migrator::new(&runner_set).up(&mut c)
+    });
+    let mut watcher = db.connect();
+    let started = std::time::Instant::now();
+    loop {
+        let sleeping = count(
+            &mut watcher,
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+        );
+        if sleeping > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the repeatable never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    watcher
+        .batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
+        .unwrap();
+    assert!(runner.join().unwrap().is_err(), "its connection died");
+    // The versioned migration committed; the repeatable has no record.
+    let status = Migrator::new(&s).status(&mut watcher).unwrap();
+    assert_eq!(states(&status), [("slow".into(), "pending")]);
+    let quick = set(&[
+        USERS,
+        (
+            "R__slow.sql",
+            "-- sqlstrata: no-transaction\nCREATE OR REPLACE VIEW names AS SELECT name FROM users;\nSELECT pg_sleep(0);\n",
+        ),
+    ]);
+    let report = Migrator::new(&quick).up(&mut watcher).unwrap();
+    assert_eq!(report.repeatables_applied(), vec!["slow"]);
+    assert!(report.applied().is_empty());
+}

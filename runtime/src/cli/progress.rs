@@ -59,7 +59,10 @@ impl Bar {
         if let Some(bar) = &self.0 {
             bar.set_length(u64::try_from(s.steps).unwrap_or(u64::MAX));
             bar.set_position(u64::try_from(s.step).unwrap_or(0));
-            bar.set_message(s.file.clone());
+            bar.set_message(match s.line {
+                Some(line) => format!("{}:{line}", s.file),
+                None => s.file.clone(),
+            });
             bar.reset_elapsed();
             bar.enable_steady_tick(Duration::from_millis(200));
         }
@@ -106,6 +109,7 @@ mod tests {
             file: "001_a.sql".into(),
             step: 1,
             steps: 2,
+            line: None,
         });
         let mut ran = false;
         bar.suspend(|| ran = true);
