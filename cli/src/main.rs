@@ -137,6 +137,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let none = Parts::default();
     let resolved = |parts: Parts<'_>, name: &str| settings(&cli.top, parts, name);
+    // The commands that read the folder and connect: the connection and `--dry-run`.
+    let connected = |connection, dry_run| Parts {
+        connection: Some(connection),
+        dry_run: Some(dry_run),
+        ..none
+    };
     match &cli.command {
         Command::Init { connection } => match resolved(
             Parts {
@@ -178,14 +184,7 @@ fn main() -> ExitCode {
             connection,
             dry_run,
         } => {
-            let global = match resolved(
-                Parts {
-                    connection: Some(connection),
-                    dry_run: Some(dry_run),
-                    ..none
-                },
-                "adopt",
-            ) {
+            let global = match resolved(connected(connection, dry_run), "adopt") {
                 Ok(g) => g,
                 Err(code) => return code,
             };
@@ -208,14 +207,7 @@ fn main() -> ExitCode {
             connection,
             dry_run,
         } => {
-            let global = match resolved(
-                Parts {
-                    connection: Some(connection),
-                    dry_run: Some(dry_run),
-                    ..none
-                },
-                "squash",
-            ) {
+            let global = match resolved(connected(connection, dry_run), "squash") {
                 Ok(g) => g,
                 Err(code) => return code,
             };

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::error::{DbError, Error};
 use crate::identity::Identity;
 use crate::options::{LockMode, Options, quote_literal};
-use crate::session::Session;
+use crate::session::{Session, first_cell};
 
 /// A lock this run holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,10 +331,6 @@ pub(crate) async fn is_held<S: Session>(session: &mut S, id: &Identity, options:
         ),
     };
     matches!(session.query(&sql).await.as_deref().map(first_cell), Ok(Some(n)) if n != "0")
-}
-
-fn first_cell(rows: &[Vec<Option<String>>]) -> Option<&str> {
-    rows.first()?.first()?.as_deref()
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use sqlstrata_model::Migration;
 
 use crate::identity::Identity;
 use crate::options::quote_literal;
-use crate::tracking::OWN;
+use crate::tracking::{OWN, duration};
 
 /// One row of the repeatables' table: what a repeatable was last applied
 /// with.
@@ -89,11 +89,7 @@ pub(crate) fn record_sql(
     batch: i32,
     duration_ms: Option<i64>,
 ) -> String {
-    let duration = duration_ms.map_or(
-        "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
-            .to_string(),
-        |d| d.to_string(),
-    );
+    let duration = duration(duration_ms);
     format!(
         "{OWN}; INSERT INTO {} AS r (name, checksum, batch, applied_at, duration_ms) \
          VALUES ({}, {}, {batch}, clock_timestamp(), {duration}) \

@@ -35,7 +35,7 @@ use crate::script::{
 };
 use crate::seal::{self, Boot};
 use crate::session::Piece;
-use crate::session::Session;
+use crate::session::{Session, first_cell};
 use crate::session_state::{CAPTURE_SQL, SessionStart, Sql};
 use crate::trace;
 use crate::tracking::{self, AppliedRow, RowState};
@@ -249,14 +249,7 @@ pub(crate) async fn read<S: Session>(
         .query(&repeatable::exists_sql(id))
         .await
         .map_err(Error::database("finding the repeatables' table"))?;
-    let repeatables = if beside
-        .first()
-        .and_then(|r| r.first())
-        .cloned()
-        .flatten()
-        .as_deref()
-        == Some("t")
-    {
+    let repeatables = if first_cell(&beside) == Some("t") {
         session
             .query(&repeatable::select_sql(id))
             .await

@@ -14,6 +14,11 @@ use tokio_postgres::SimpleQueryMessage;
 /// Rows of a simple query, each cell as text.
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
+/// The first cell of the first row, when there is one and it is not NULL.
+pub(crate) fn first_cell(rows: &[Vec<Option<String>>]) -> Option<&str> {
+    rows.first()?.first()?.as_deref()
+}
+
 /// A piece of a batch failed: its index, and the error.
 pub(crate) type BatchError = (usize, tokio_postgres::Error);
 

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::identity::Identity;
 pub use crate::identity::{COLUMNS, SEAL_COLUMN};
 use crate::options::{quote_ident, quote_literal};
-use crate::session::Session;
+use crate::session::{Session, first_cell};
 
 /// The mark of the runner's own writes, which the seal's guard lets
 /// through (see `crate::seal`).
@@ -109,14 +109,7 @@ pub(crate) async fn ensure_schema<S: Session>(session: &mut S, name: &str) -> Re
         .query(&schema_exists_sql(name))
         .await
         .map_err(Error::database("finding the tracking table's schema"))?;
-    if rows
-        .first()
-        .and_then(|r| r.first())
-        .cloned()
-        .flatten()
-        .as_deref()
-        == Some("t")
-    {
+    if first_cell(&rows) == Some("t") {
         return Ok(());
     }
     session
@@ -220,7 +213,9 @@ pub(crate) fn adopt_sql(
     ))
 }
 
-fn duration(ms: Option<i64>) -> String {
+/// A duration in milliseconds for a record: `ms`, or measured by the
+/// server since the start of the query the write is part of.
+pub(crate) fn duration(ms: Option<i64>) -> String {
     ms.map_or(
         "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
             .to_string(),

@@ -136,6 +136,20 @@ fn server_of(config: &postgres::Config) -> String {
     }
 }
 
+/// A connection to `target`: its database of the server, or the given one
+/// (a file's line, or the database whose schemas are the targets).
+fn open(
+    target: &Target,
+    connection: &Connection,
+    source: &Source<'_>,
+) -> Result<postgres::Client, String> {
+    match (&target.schema, source) {
+        (None, Source::Databases(_)) => connect::connect_to(connection, &target.name),
+        _ => connect::connect(connection),
+    }
+    .map_err(|e| e.to_string())
+}
+
 /// The commands a fleet runs.
 pub(crate) fn operation_of(command: &super::DbCommand) -> Option<Operation> {
     use super::DbCommand;
@@ -167,12 +181,7 @@ pub(crate) fn run(
     let (targets, connections): (Vec<Target>, Vec<Connection>) = list.into_iter().unzip();
     let connect = |t: &Target| -> Result<postgres::Client, String> {
         let i = targets.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(0);
-        let c = &connections[i];
-        match (&t.schema, source) {
-            (None, Source::Databases(_)) => connect::connect_to(c, &t.name),
-            _ => connect::connect(c),
-        }
-        .map_err(|e| e.to_string())
+        open(t, &connections[i], source)
     };
     let total = targets.len();
     let bar = super::progress::Bar::targets(super::progress::wanted(global.json), total);
@@ -383,11 +392,7 @@ pub(crate) fn drift(
     // Each target's history, or why it has none to replay.
     let mut histories = Vec::new();
     for (target, connection) in &list {
-        let client = match (&target.schema, source) {
-            (None, Source::Databases(_)) => connect::connect_to(connection, &target.name),
-            _ => connect::connect(connection),
-        };
-        let read = client.map_err(|e| e.to_string()).and_then(|mut c| {
+        let read = open(target, connection, source).and_then(|mut c| {
             let history = block_on(crate::drift::history(
                 &mut Blocking::new(&mut c),
                 set,
