@@ -6,7 +6,7 @@
 
 use sqlstrata_model::Migrations;
 
-use crate::error::{DbError, Error};
+use crate::error::Error;
 use crate::identity::Resolution;
 use crate::options::Options;
 use crate::options::quote_ident;
@@ -120,7 +120,7 @@ async fn within<S: Session>(
             .await
             .map_err(|e| Error::Recording {
                 file: m.file_name().to_string(),
-                db: DbError::from_postgres(&e),
+                db: e,
             })?;
         report.done.push(Done {
             version: r.version,

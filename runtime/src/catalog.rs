@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::error::{DbError, Error};
+use crate::error::Error;
 use crate::options::{Options, quote_literal};
 use crate::session::Session;
 
@@ -272,7 +272,7 @@ pub(crate) async fn snapshot<S: Session>(
             .replace("{not_tracking}", &not_tracking)
             .replace("{not_guard}", &not_guard);
         let rows = session.query(&sql).await.map_err(|e| {
-            let mut db = DbError::from_postgres(&e);
+            let mut db = e;
             db.message = format!("{what}: {}", db.message);
             Error::Database {
                 doing: "taking a catalog snapshot",

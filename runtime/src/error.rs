@@ -411,11 +411,8 @@ fn failed_message(file: &str, line: Option<u32>, down: bool) -> String {
 impl Error {
     /// Maps a driver error met while `doing` something to
     /// [`Error::Database`], for `map_err`.
-    pub(crate) fn database(doing: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
-        move |e| Error::Database {
-            doing,
-            db: DbError::from_postgres(&e),
-        }
+    pub(crate) fn database(doing: &'static str) -> impl Fn(Box<DbError>) -> Error {
+        move |db| Error::Database { doing, db }
     }
 
     /// PostgreSQL's SQLSTATE, when the error comes from the server: match on

@@ -41,6 +41,7 @@ mod blockers;
 mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod client;
 pub mod drift;
 mod error;
 pub mod fleet;
@@ -60,6 +61,8 @@ mod script;
 mod seal;
 mod session;
 mod session_state;
+#[cfg(feature = "sqlx")]
+mod sqlx_session;
 mod squash;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -68,6 +71,7 @@ mod tracking;
 pub mod verify;
 
 pub use blockers::Blocker;
+pub use client::AsyncClient;
 pub use error::Missing;
 pub use error::{DbError, Error};
 pub use migrator::Migrator;
@@ -102,7 +106,8 @@ pub use sqlstrata_macros::migrations;
 /// A test that gets a fresh database with every migration applied (feature
 /// `testing`). The parameter is a `sqlstrata::testing::TestDb`, a
 /// `postgres::Client` (sync tests) or a `tokio_postgres::Client` (async
-/// tests); the set is `crate::MIGRATIONS` unless given as
+/// tests; with the `sqlx` feature also a `sqlx::PgPool` or a
+/// `sqlx::PgConnection`); the set is `crate::MIGRATIONS` unless given as
 /// `#[sqlstrata::test(migrations = path::TO::SET)]`.
 ///
 /// ```no_run

@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{DbError, Error};
+use crate::error::Error;
 use crate::identity::Identity;
 use crate::options::{LockMode, Options, quote_literal};
 use crate::session::{Session, first_cell};
@@ -68,7 +68,7 @@ pub(crate) async fn advisory<S: Session>(
     let mut pause = Duration::from_millis(5);
     loop {
         let rows = session.query(&sql).await.map_err(|e| {
-            let db = DbError::from_postgres(&e);
+            let db = e;
             // EXECUTE revoked on the advisory functions: say what works instead.
             if db.code == "42501" {
                 Error::AdvisoryLocksUnavailable { db }
@@ -166,19 +166,19 @@ async fn lease<S: Session>(
             Ok(_) => {}
             // No lease table yet: make it (two runners may race to; the
             // loser's error is a reason to try again, not to fail).
-            Err(e) if !created && e.as_db_error().is_some_and(|d| d.code().code() == "42P01") => {
+            Err(e) if !created && e.code == "42P01" => {
                 crate::tracking::ensure_schema(session, &id.schema).await?;
                 if let Err(e) = session.query(&lease_table_sql(id)).await
                     && !matches!(
-                        e.as_db_error().map(|d| d.code().code()),
+                        e.code.as_str(),
                         // Another runner created it first: the catalog's
                         // unique index, the relation, its row type, the schema.
-                        Some("23505" | "42P07" | "42710" | "42P06")
+                        "23505" | "42P07" | "42710" | "42P06"
                     )
                 {
                     return Err(Error::Database {
                         doing: "creating the lease table",
-                        db: DbError::from_postgres(&e),
+                        db: e,
                     });
                 }
                 created = true;
@@ -187,7 +187,7 @@ async fn lease<S: Session>(
             Err(e) => {
                 return Err(Error::Database {
                     doing: "taking the lease",
-                    db: DbError::from_postgres(&e),
+                    db: e,
                 });
             }
         }

@@ -2,12 +2,13 @@
 //! operation, sync (`postgres::Client`) and async (`tokio_postgres::Client`).
 
 use crate::Migrations;
+use crate::client::{AsyncClient, Target};
 use crate::error::Error;
 use crate::options::Options;
 use crate::plan::Operation;
 use crate::report::{Done, LockWait, Report};
 use crate::run::{Hooks, dry_run, execute};
-use crate::session::{Async, Blocking, block_on};
+use crate::session::{Blocking, block_on};
 
 /// Applies, rolls back and reports on a migration set.
 ///
@@ -170,17 +171,20 @@ impl<'a> Migrator<'a> {
     }
 
     /// [`Migrator::verify`] on an async client.
-    pub async fn verify_async(
-        &self,
-        client: &tokio_postgres::Client,
-    ) -> Result<crate::verify::VerifyReport, Error> {
-        crate::verify::run(
-            &mut Async::new(client),
-            self.set,
-            &self.options,
-            &self.hooks(),
-        )
-        .await
+    pub fn verify_async<'c>(
+        &'c self,
+        client: impl AsyncClient<'c>,
+    ) -> impl Future<Output = Result<crate::verify::VerifyReport, Error>> + Send + 'c {
+        let target = client.target();
+        async move {
+            crate::verify::run(
+                &mut target.open().await?,
+                self.set,
+                &self.options,
+                &self.hooks(),
+            )
+            .await
+        }
     }
 
     /// Drift: compares the database behind `target` with what its
@@ -220,21 +224,24 @@ impl<'a> Migrator<'a> {
     }
 
     /// [`Migrator::drift`] on async clients.
-    pub async fn drift_async(
-        &self,
-        target: &tokio_postgres::Client,
-        scratch: &tokio_postgres::Client,
-        ignore: &[String],
-    ) -> Result<crate::drift::DriftReport, Error> {
-        crate::drift::run(
-            &mut Async::new(target),
-            &mut Async::new(scratch),
-            self.set,
-            &self.options,
-            ignore,
-            &self.hooks(),
-        )
-        .await
+    pub fn drift_async<'c>(
+        &'c self,
+        target: impl AsyncClient<'c>,
+        scratch: impl AsyncClient<'c>,
+        ignore: &'c [String],
+    ) -> impl Future<Output = Result<crate::drift::DriftReport, Error>> + Send + 'c {
+        let (target, scratch) = (target.target(), scratch.target());
+        async move {
+            crate::drift::run(
+                &mut target.open().await?,
+                &mut scratch.open().await?,
+                self.set,
+                &self.options,
+                ignore,
+                &self.hooks(),
+            )
+            .await
+        }
     }
 
     /// The tracking table this migrator's runs use on `client`'s database
@@ -305,38 +312,48 @@ impl<'a> Migrator<'a> {
     /// migrator.run_async(&client, sqlstrata::Operation::Up { to: None }).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn run_async(
-        &self,
-        client: &tokio_postgres::Client,
+    pub fn run_async<'c>(
+        &'c self,
+        client: impl AsyncClient<'c>,
         operation: Operation,
-    ) -> Result<Report, Error> {
+    ) -> impl Future<Output = Result<Report, Error>> + Send + 'c {
+        self.run_on(client.target(), operation)
+    }
+
+    /// [`Migrator::run_async`] once the client is known: one future type
+    /// for every client.
+    async fn run_on(&self, target: Target<'_>, operation: Operation) -> Result<Report, Error> {
         let hooks = self.hooks();
         let span = crate::trace::run(&operation, &self.options.tracking.qualified());
+        let mut session = target.open().await?;
         crate::trace::traced(
-            execute(
-                &mut Async::new(client),
-                self.set,
-                operation,
-                &self.options,
-                &hooks,
-            ),
+            execute(&mut session, self.set, operation, &self.options, &hooks),
             span,
         )
         .await
     }
 
     /// The SQL `operation` would run on an async client; see [`Migrator::dry_run`].
-    pub async fn dry_run_async(
-        &self,
-        client: &tokio_postgres::Client,
+    pub fn dry_run_async<'c>(
+        &'c self,
+        client: impl AsyncClient<'c>,
         operation: Operation,
-    ) -> Result<String, Error> {
-        dry_run(&mut Async::new(client), self.set, operation, &self.options).await
+    ) -> impl Future<Output = Result<String, Error>> + Send + 'c {
+        let target = client.target();
+        async move {
+            dry_run(
+                &mut target.open().await?,
+                self.set,
+                operation,
+                &self.options,
+            )
+            .await
+        }
     }
 }
 
 /// Every operation as a sync method (`postgres::Client`) and an async one
-/// (`tokio_postgres::Client`), from one list: neither can gain an operation
+/// (any [`AsyncClient`]), from one list: neither can gain an operation
 /// the other lacks.
 macro_rules! operations {
     ($(
@@ -351,8 +368,8 @@ macro_rules! operations {
                 }
 
                 #[doc = concat!("[`Migrator::", stringify!($name), "`] on an async client.")]
-                pub async fn $name_async(&self, client: &tokio_postgres::Client $(, $arg: $ty)*) -> Result<Report, Error> {
-                    self.run_async(client, $op).await
+                pub fn $name_async<'c>(&'c self, client: impl AsyncClient<'c> $(, $arg: $ty)*) -> impl Future<Output = Result<Report, Error>> + Send + 'c {
+                    self.run_on(client.target(), $op)
                 }
             )*
         }

@@ -32,8 +32,8 @@ pub enum Gave {
 
 impl Gave {
     /// The lock wait a server error says, if it is one.
-    pub(crate) fn of(e: &tokio_postgres::Error) -> Option<Gave> {
-        match e.as_db_error()?.code().code() {
+    pub(crate) fn of(e: &crate::error::DbError) -> Option<Gave> {
+        match e.code.as_str() {
             "55P03" => Some(Gave::LockTimeout),
             "40P01" => Some(Gave::Deadlock),
             _ => None,

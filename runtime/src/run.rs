@@ -564,7 +564,7 @@ enum Ended {
         /// The SQL that waited, to find who it waited for.
         sql: String,
         gave: Gave,
-        error: tokio_postgres::Error,
+        error: crate::session::SessionError,
     },
     /// Anything else: the run stops.
     Failed(Error),
@@ -643,7 +643,7 @@ async fn gave_way<S: Session>(
     sql: &str,
     gave: Gave,
     bound: Option<Duration>,
-    error: &tokio_postgres::Error,
+    error: &DbError,
 ) -> Result<(), Error> {
     let blockers = blockers_of(session, sql).await;
     gave_way_to(
@@ -684,7 +684,7 @@ async fn gave_way_to<S: Session>(
     blockers: Vec<blockers::Blocker>,
     gave: Gave,
     bound: Option<Duration>,
-    error: &tokio_postgres::Error,
+    error: &DbError,
 ) -> Result<(), Error> {
     let attempt = retries.attempt();
     let Some(pause) = retries.next_pause() else {
@@ -694,7 +694,7 @@ async fn gave_way_to<S: Session>(
             attempts: attempt,
             waited: retries.elapsed(),
             blockers,
-            db: DbError::from_postgres(error),
+            db: Box::new(error.clone()),
         });
     };
     let wait = LockWait {
@@ -859,7 +859,7 @@ async fn autocommit<S: Session>(
         .await
         .map_err(|e| Error::Recording {
             file: m.file_name().to_string(),
-            db: DbError::from_postgres(&e),
+            db: e,
         })?;
     if let Some(d) = done(run.set, step, start) {
         (run.hooks.done)(&d);
@@ -926,7 +926,7 @@ async fn autocommit_statement<S: Session>(
                 return Err(Error::IndexLeftInvalid {
                     file: m.file_name().to_string(),
                     line: s.line(),
-                    db: DbError::from_postgres(&e),
+                    db: e,
                     indexes: left.into_iter().map(|i| i.qualified).collect(),
                 });
             }
@@ -1057,12 +1057,12 @@ fn step_error(
     step: Step,
     batch: &Batch<'_>,
     failed: usize,
-    e: &tokio_postgres::Error,
+    e: &DbError,
 ) -> Error {
     let Some(m) = step_migration(set, step) else {
         return Error::Database {
             doing: "updating the tracking table",
-            db: DbError::from_postgres(e),
+            db: Box::new(e.clone()),
         };
     };
     if let Some(s) = batch.statement(failed) {
@@ -1071,7 +1071,7 @@ fn step_error(
     if batch.is_record(failed) {
         return Error::Recording {
             file: m.file_name().to_string(),
-            db: DbError::from_postgres(e),
+            db: Box::new(e.clone()),
         };
     }
     Error::Database {
@@ -1080,7 +1080,7 @@ fn step_error(
         } else {
             "restoring the session's settings after the migration"
         },
-        db: DbError::from_postgres(e),
+        db: Box::new(e.clone()),
     }
 }
 
@@ -1117,10 +1117,10 @@ fn named(set: &Migrations, i: usize, action: Action) -> (i64, String, Action) {
     (m.version(), m.name().to_string(), action)
 }
 
-fn statement_error(m: &Migration, s: &Statement, e: &tokio_postgres::Error) -> Error {
+fn statement_error(m: &Migration, s: &Statement, e: &DbError) -> Error {
     Error::Statement {
         file: m.file_name().to_string(),
         line: s.line(),
-        db: DbError::from_postgres(e),
+        db: Box::new(e.clone()),
     }
 }

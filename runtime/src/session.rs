@@ -11,6 +11,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio_postgres::SimpleQueryMessage;
 
+use crate::error::DbError;
+
 /// Rows of a simple query, each cell as text.
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
@@ -19,8 +21,12 @@ pub(crate) fn first_cell(rows: &[Vec<Option<String>>]) -> Option<&str> {
     rows.first()?.first()?.as_deref()
 }
 
+/// What the server (or the connection) said when SQL failed, whatever the
+/// client: the run reads only this.
+pub(crate) type SessionError = Box<DbError>;
+
 /// A piece of a batch failed: its index, and the error.
-pub(crate) type BatchError = (usize, tokio_postgres::Error);
+pub(crate) type BatchError = (usize, SessionError);
 
 /// One piece of a batch: SQL of `statements` statements (a migration's
 /// statement is one; the run's own settings may be several).
@@ -34,7 +40,7 @@ pub(crate) struct Piece<'a> {
 pub(crate) trait Session {
     /// Runs `sql` (one or more statements) and returns the rows of every
     /// statement that returned any.
-    fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, tokio_postgres::Error>>;
+    fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, SessionError>>;
 
     /// Runs `pieces` in order, each exactly once, and on failure says
     /// which one failed: nothing after it ran, nothing is run again to find
@@ -81,8 +87,13 @@ impl<'a> Blocking<'a> {
 }
 
 impl Session for Blocking<'_> {
-    fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, tokio_postgres::Error>> {
-        std::future::ready(self.client.simple_query(sql).map(rows))
+    fn query(&mut self, sql: &str) -> impl Future<Output = Result<Rows, SessionError>> {
+        std::future::ready(
+            self.client
+                .simple_query(sql)
+                .map(rows)
+                .map_err(|e| DbError::from_postgres(&e)),
+        )
     }
 
     /// The blocking client hides the server's per-statement answers of a
@@ -97,7 +108,7 @@ impl Session for Blocking<'_> {
         for (i, p) in pieces.iter().enumerate() {
             let start = std::time::Instant::now();
             if let Err(e) = self.client.simple_query(p.sql) {
-                result = Err((i, e));
+                result = Err((i, DbError::from_postgres(&e)));
                 break;
             }
             took.push(start.elapsed());
@@ -140,8 +151,12 @@ impl<'a> Async<'a> {
 }
 
 impl Session for Async<'_> {
-    async fn query(&mut self, sql: &str) -> Result<Rows, tokio_postgres::Error> {
-        self.client.simple_query(sql).await.map(rows)
+    async fn query(&mut self, sql: &str) -> Result<Rows, SessionError> {
+        self.client
+            .simple_query(sql)
+            .await
+            .map(rows)
+            .map_err(|e| DbError::from_postgres(&e))
     }
 
     /// One round trip: the pieces go as one simple query, and the server
@@ -154,7 +169,7 @@ impl Session for Async<'_> {
             .client
             .simple_query_raw(&sql)
             .await
-            .map_err(|e| (0, e))?;
+            .map_err(|e| (0, DbError::from_postgres(&e)))?;
         let mut stream = pin!(stream);
         let mut took = Vec::with_capacity(pieces.len());
         // Statements of the piece under way completed so far.
@@ -170,7 +185,12 @@ impl Session for Async<'_> {
                     }
                 }
                 Ok(_) => {}
-                Err(e) => return Err((took.len().min(pieces.len().saturating_sub(1)), e)),
+                Err(e) => {
+                    return Err((
+                        took.len().min(pieces.len().saturating_sub(1)),
+                        DbError::from_postgres(&e),
+                    ));
+                }
             }
         }
         Ok(took)

@@ -20,4 +20,6 @@ mod testdb;
 
 pub use server::{LocalServer, Server, ServerError};
 pub use templates::{SweepPolicy, sweep_templates};
+#[cfg(feature = "sqlx")]
+pub use testdb::sqlx_options;
 pub use testdb::{AsyncTestArg, CloneStrategy, TestArg, TestDb, TestDbError};

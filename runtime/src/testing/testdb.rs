@@ -549,7 +549,7 @@ impl TestDb {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the parameter of a sync #[sqlstrata::test]",
     label = "take a `sqlstrata::testing::TestDb` or a `postgres::Client`",
-    note = "an async test takes a `tokio_postgres::Client` (or a `TestDb`)"
+    note = "an async test takes a `tokio_postgres::Client` (or a `TestDb`; with sqlstrata's `sqlx` feature, a `sqlx::PgPool` or a `sqlx::PgConnection`)"
 )]
 pub trait TestArg: Sized {
     /// The parameter, made from the test's database; the database too when
@@ -574,7 +574,7 @@ impl TestArg for postgres::Client {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the parameter of an async #[sqlstrata::test]",
     label = "take a `sqlstrata::testing::TestDb` or a `tokio_postgres::Client`",
-    note = "a sync test takes a `postgres::Client` (or a `TestDb`)"
+    note = "a sync test takes a `postgres::Client` (or a `TestDb`); sqlstrata's `sqlx` feature adds `sqlx::PgPool` and `sqlx::PgConnection`"
 )]
 pub trait AsyncTestArg: Sized {
     /// See [`TestArg::from_test_db`].
@@ -592,6 +592,81 @@ impl AsyncTestArg for TestDb {
 impl AsyncTestArg for tokio_postgres::Client {
     async fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
         Ok((db.connect_async().await?, Some(db)))
+    }
+}
+
+/// With the `sqlx` feature: a pool of the test's database (connections
+/// opened as the test asks for them, at most 5).
+#[cfg(feature = "sqlx")]
+impl AsyncTestArg for sqlx::PgPool {
+    async fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(5)
+            .connect_with(sqlx_options(db.url())?)
+            .await
+            .map_err(sqlx_error(format!("connecting a pool to {}", db.name)))?;
+        Ok((pool, Some(db)))
+    }
+}
+
+/// With the `sqlx` feature: one connection to the test's database.
+#[cfg(feature = "sqlx")]
+impl AsyncTestArg for sqlx::PgConnection {
+    async fn from_test_db(db: TestDb) -> Result<(Self, Option<TestDb>), TestDbError> {
+        use sqlx::Connection as _;
+        let conn = sqlx::PgConnection::connect_with(&sqlx_options(db.url())?)
+            .await
+            .map_err(sqlx_error(format!("connecting to {}", db.name)))?;
+        Ok((conn, Some(db)))
+    }
+}
+
+/// With the `sqlx` feature: sqlx's options for a connection string of
+/// either form libpq reads (`postgres://...` or `host=... dbname=...`,
+/// which [`TestDb::url`] is for a local server; sqlx reads only URLs).
+///
+/// ```no_run
+/// # async fn f(db: &sqlstrata::testing::TestDb) -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = sqlx::PgPool::connect_with(sqlstrata::testing::sqlx_options(db.url())?).await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "sqlx")]
+pub fn sqlx_options(url: &str) -> Result<sqlx::postgres::PgConnectOptions, TestDbError> {
+    let config: tokio_postgres::Config =
+        url.parse()
+            .map_err(|e: tokio_postgres::Error| TestDbError::Database {
+                doing: "reading the connection string".into(),
+                source: DbError::from_postgres(&e),
+            })?;
+    let mut options = sqlx::postgres::PgConnectOptions::new_without_pgpass();
+    match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => options = options.host(host),
+        Some(tokio_postgres::config::Host::Unix(dir)) => options = options.socket(dir),
+        None => {}
+    }
+    if let Some(port) = config.get_ports().first() {
+        options = options.port(*port);
+    }
+    if let Some(user) = config.get_user() {
+        options = options.username(user);
+    }
+    if let Some(password) = config.get_password() {
+        options = options.password(&String::from_utf8_lossy(password));
+    }
+    if let Some(name) = config.get_dbname() {
+        options = options.database(name);
+    }
+    if let Some(name) = config.get_application_name() {
+        options = options.application_name(name);
+    }
+    Ok(options)
+}
+
+#[cfg(feature = "sqlx")]
+fn sqlx_error(doing: String) -> impl FnOnce(sqlx::Error) -> TestDbError {
+    move |e| TestDbError::Database {
+        doing,
+        source: crate::sqlx_session::db_error(&e),
     }
 }
 
