@@ -36,6 +36,57 @@ pub(crate) struct Piece<'a> {
     pub statements: usize,
 }
 
+/// The pieces of a batch sent as one simple query, timed from the server's
+/// answers: one CommandComplete per statement, then an ErrorResponse for
+/// the statement that failed, so counting them names the piece.
+pub(crate) struct PieceClock<'p> {
+    pieces: &'p [Piece<'p>],
+    /// How long each finished piece took.
+    pub took: Vec<Duration>,
+    /// Statements of the piece under way completed so far.
+    in_piece: usize,
+    since: std::time::Instant,
+}
+
+impl<'p> PieceClock<'p> {
+    pub(crate) fn new(pieces: &'p [Piece<'p>]) -> Self {
+        PieceClock {
+            pieces,
+            took: Vec::with_capacity(pieces.len()),
+            in_piece: 0,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// The pieces as one query.
+    pub(crate) fn sql(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|p| p.sql)
+            .collect::<Vec<_>>()
+            .join(";\n")
+    }
+
+    /// A statement completed.
+    pub(crate) fn completed(&mut self) {
+        self.in_piece += 1;
+        let of_piece = self
+            .pieces
+            .get(self.took.len())
+            .map_or(1, |p| p.statements.max(1));
+        if self.in_piece >= of_piece {
+            self.took.push(self.since.elapsed());
+            self.since = std::time::Instant::now();
+            self.in_piece = 0;
+        }
+    }
+
+    /// The piece the failing statement belongs to.
+    pub(crate) fn failed(&self) -> usize {
+        self.took.len().min(self.pieces.len().saturating_sub(1))
+    }
+}
+
 /// A connection the run can send SQL through.
 pub(crate) trait Session {
     /// Runs `sql` (one or more statements) and returns the rows of every
@@ -163,37 +214,21 @@ impl Session for Async<'_> {
     /// answers each statement with its own CommandComplete before an
     /// ErrorResponse, so counting them names the piece that failed.
     async fn batch(&mut self, pieces: &[Piece<'_>]) -> Result<Vec<Duration>, BatchError> {
-        let sql = pieces.iter().map(|p| p.sql).collect::<Vec<_>>().join(";\n");
-        let mut since = std::time::Instant::now();
+        let mut clock = PieceClock::new(pieces);
         let stream = self
             .client
-            .simple_query_raw(&sql)
+            .simple_query_raw(&clock.sql())
             .await
             .map_err(|e| (0, DbError::from_postgres(&e)))?;
         let mut stream = pin!(stream);
-        let mut took = Vec::with_capacity(pieces.len());
-        // Statements of the piece under way completed so far.
-        let mut in_piece = 0;
         while let Some(message) = stream.next().await {
             match message {
-                Ok(SimpleQueryMessage::CommandComplete(_)) => {
-                    in_piece += 1;
-                    if in_piece >= pieces.get(took.len()).map_or(1, |p| p.statements.max(1)) {
-                        took.push(since.elapsed());
-                        since = std::time::Instant::now();
-                        in_piece = 0;
-                    }
-                }
+                Ok(SimpleQueryMessage::CommandComplete(_)) => clock.completed(),
                 Ok(_) => {}
-                Err(e) => {
-                    return Err((
-                        took.len().min(pieces.len().saturating_sub(1)),
-                        DbError::from_postgres(&e),
-                    ));
-                }
+                Err(e) => return Err((clock.failed(), DbError::from_postgres(&e))),
             }
         }
-        Ok(took)
+        Ok(clock.took)
     }
 
     async fn sleep(&mut self, duration: Duration) {

@@ -11,7 +11,7 @@ use sqlx::{AssertSqlSafe, Either, Executor, PgConnection, Postgres, Row, ValueRe
 
 use crate::error::DbError;
 use crate::redact::redact;
-use crate::session::{BatchError, Piece, Rows, SessionError};
+use crate::session::{BatchError, Piece, PieceClock, Rows, SessionError};
 
 /// A sqlx connection for one run: the pool's (owned for the run) or the
 /// caller's.
@@ -66,28 +66,16 @@ impl<'a> Sqlx<'a> {
         &mut self,
         pieces: &[Piece<'_>],
     ) -> Result<Vec<Duration>, BatchError> {
-        let sql = pieces.iter().map(|p| p.sql).collect::<Vec<_>>().join(";\n");
-        let mut since = std::time::Instant::now();
-        let mut stream = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_many(self.conn());
-        let mut took = Vec::with_capacity(pieces.len());
-        let mut in_piece = 0;
+        let mut clock = PieceClock::new(pieces);
+        let mut stream = sqlx::raw_sql(AssertSqlSafe(clock.sql())).fetch_many(self.conn());
         while let Some(item) = stream.next().await {
             match item {
-                Ok(Either::Left(_)) => {
-                    in_piece += 1;
-                    if in_piece >= pieces.get(took.len()).map_or(1, |p| p.statements.max(1)) {
-                        took.push(since.elapsed());
-                        since = std::time::Instant::now();
-                        in_piece = 0;
-                    }
-                }
+                Ok(Either::Left(_)) => clock.completed(),
                 Ok(Either::Right(_)) => {}
-                Err(e) => {
-                    return Err((took.len().min(pieces.len().saturating_sub(1)), db_error(&e)));
-                }
+                Err(e) => return Err((clock.failed(), db_error(&e))),
             }
         }
-        Ok(took)
+        Ok(clock.took)
     }
 
     pub(crate) fn on_abandon(&mut self, sql: Option<String>) {

@@ -435,3 +435,34 @@ fn a_sync_test_beside_them(mut client: postgres::Client) {
         .get(0);
     assert_eq!(n, 0);
 }
+
+#[test]
+fn verify_and_drift_run_on_sqlx() {
+    let set = three();
+    let m = Migrator::new(&set);
+    let (live, scratch, empty) = (Scratch::new(), Scratch::new(), Scratch::new());
+    runtime().block_on(async {
+        let live_pool = pool(&live, 1).await;
+        m.up_async(&live_pool).await.unwrap();
+        let mut empty_conn = sqlx::PgConnection::connect_with(&sqlx_options(&empty.url).unwrap())
+            .await
+            .unwrap();
+        let verified = m.verify_async(&mut empty_conn).await.unwrap();
+        assert!(verified.is_ok(), "{:?}", verified.findings);
+        let scratch_pool = pool(&scratch, 1).await;
+        let clean = m.drift_async(&live_pool, &scratch_pool, &[]).await.unwrap();
+        assert!(clean.is_clean(), "{clean}");
+    });
+    // A hand change on the live database is drift, seen through sqlx too.
+    live.connect()
+        .batch_execute("ALTER TABLE b ADD COLUMN extra int")
+        .unwrap();
+    let scratch = Scratch::new();
+    runtime().block_on(async {
+        let live_pool = pool(&live, 1).await;
+        let scratch_pool = pool(&scratch, 1).await;
+        let drifted = m.drift_async(&live_pool, &scratch_pool, &[]).await.unwrap();
+        assert!(!drifted.is_clean());
+        assert!(drifted.to_string().contains("extra"), "{drifted}");
+    });
+}
