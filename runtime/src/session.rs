@@ -268,3 +268,45 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Piece, PieceClock};
+
+    #[test]
+    fn the_clock_names_the_piece_of_the_failing_statement() {
+        let pieces = [
+            Piece {
+                sql: "SET LOCAL a = 1; SET LOCAL b = 2",
+                statements: 2,
+            },
+            Piece {
+                sql: "CREATE TABLE t (id int)",
+                statements: 1,
+            },
+            Piece {
+                sql: "INSERT INTO r VALUES (1)",
+                statements: 1,
+            },
+        ];
+        let mut clock = PieceClock::new(&pieces);
+        assert_eq!(
+            clock.sql(),
+            "SET LOCAL a = 1; SET LOCAL b = 2;\nCREATE TABLE t (id int);\nINSERT INTO r VALUES (1)"
+        );
+        assert_eq!(clock.failed(), 0, "nothing completed: the first piece");
+        clock.completed();
+        assert_eq!(
+            (clock.took.len(), clock.failed()),
+            (0, 0),
+            "half of the first"
+        );
+        clock.completed();
+        assert_eq!((clock.took.len(), clock.failed()), (1, 1));
+        clock.completed();
+        assert_eq!((clock.took.len(), clock.failed()), (2, 2));
+        clock.completed();
+        assert_eq!(clock.took.len(), 3);
+        assert_eq!(clock.failed(), 2, "never past the last piece");
+    }
+}

@@ -54,9 +54,17 @@ enum Tool {
     Sqlstrata,
     Sqlx,
     Refinery,
+    /// sqlstrata's run on a sqlx connection (its `sqlx` feature).
+    SqlstrataOnSqlx,
 }
 
-const TOOLS: [Tool; 4] = [Tool::Floor, Tool::Sqlstrata, Tool::Sqlx, Tool::Refinery];
+const TOOLS: [Tool; 5] = [
+    Tool::Floor,
+    Tool::Sqlstrata,
+    Tool::Sqlx,
+    Tool::Refinery,
+    Tool::SqlstrataOnSqlx,
+];
 
 fn strata(n: usize) -> &'static sqlstrata::Migrations {
     match n {
@@ -180,6 +188,13 @@ async fn apply(tool: Tool, n: usize, target: &Target<'_>) {
             let mut conn = target.sqlx().await;
             sqlx_set(n).run(&mut conn).await.expect("sqlx run");
         }
+        Tool::SqlstrataOnSqlx => {
+            let mut conn = target.sqlx().await;
+            sqlstrata::Migrator::new(strata(n))
+                .up_async(&mut conn)
+                .await
+                .expect("sqlstrata up on sqlx");
+        }
         Tool::Refinery => {
             let mut client = target.tokio().await;
             refinery_runner(n)
@@ -218,6 +233,7 @@ fn name(tool: Tool) -> &'static str {
         Tool::Sqlstrata => "sqlstrata",
         Tool::Sqlx => "sqlx 0.9",
         Tool::Refinery => "refinery 0.10",
+        Tool::SqlstrataOnSqlx => "sqlstrata on a sqlx `PgConnection`",
     }
 }
 
@@ -288,6 +304,7 @@ async fn figure_boot(server: &Server, runs: usize) {
         let strata_client = targets[1].tokio().await;
         let mut sqlx_conn = targets[2].sqlx().await;
         let mut refinery_client = targets[3].tokio().await;
+        let mut strata_sqlx_conn = targets[4].sqlx().await;
         let last = n as i64;
         // The tools and the one-row floor alternate; the count floor, a
         // scan that would cool the caches of whatever ran after it, apart.
@@ -327,6 +344,13 @@ async fn figure_boot(server: &Server, runs: usize) {
                             .await
                             .expect("refinery");
                         assert!(r.applied_migrations().is_empty());
+                    }
+                    Tool::SqlstrataOnSqlx => {
+                        let r = sqlstrata::Migrator::new(strata(n))
+                            .up_async(&mut strata_sqlx_conn)
+                            .await
+                            .expect("sqlstrata on sqlx");
+                        assert!(r.done.is_empty());
                     }
                 }
                 times[i].push(start.elapsed());
