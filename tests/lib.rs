@@ -300,6 +300,72 @@ impl Drop for PgBouncer {
 /// A counting proxy between a client and PostgreSQL's unix socket: counts
 /// the round trips clients start (simple `Query` and extended-protocol
 /// `Sync` messages) without touching the traffic.
+/// A new database on a server with a unix socket (the shared one, or one of
+/// its own when `DATABASE_URL` names a server), reached through a counting
+/// [`proxy::Proxy`]: for the tests that count a boot's round trips.
+pub struct Proxied {
+    /// The proxy; its count is the round trips through it.
+    pub proxy: proxy::Proxy,
+    /// The database's name.
+    pub name: String,
+    /// The server's port (the proxy's socket file has the same name).
+    pub port: u16,
+    /// A superuser connection to the server, not through the proxy.
+    pub admin: postgres::Client,
+    _local: Option<Server>,
+}
+
+impl Proxied {
+    /// Creates database `<prefix>_<pid>` (dropping one left by an earlier
+    /// run) and starts a proxy to its server.
+    pub fn new(prefix: &str) -> Proxied {
+        let shared = Server::shared().unwrap_or_else(|e| panic!("{e}"));
+        let local = match shared.socket_dir() {
+            Some(_) => None,
+            None => Some(
+                Server::start_local(&sqlstrata::testing::LocalServer::default())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ),
+        };
+        let server = local.as_ref().unwrap_or(shared);
+        let name = format!("{prefix}_{}", std::process::id());
+        let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls)
+            .expect("connect to the test server");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("drop a database left by an earlier run");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the database");
+        let socket = server
+            .socket_dir()
+            .expect("a local server has a socket")
+            .join(format!(".s.PGSQL.{}", server.port()));
+        Proxied {
+            proxy: proxy::Proxy::start(&socket).expect("start the proxy"),
+            name,
+            port: server.port(),
+            admin,
+            _local: local,
+        }
+    }
+
+    /// A connection string through the proxy, as `user`.
+    pub fn url_as(&self, user: &str) -> String {
+        format!(
+            "host={} port={} user={user} dbname={}",
+            self.proxy.dir.display(),
+            self.port,
+            self.name
+        )
+    }
+
+    /// A connection string through the proxy, as `postgres`.
+    pub fn url(&self) -> String {
+        self.url_as("postgres")
+    }
+}
+
 pub mod proxy {
     use std::io::{Read, Write};
     use std::os::unix::net::{UnixListener, UnixStream};

@@ -523,32 +523,10 @@ fn the_boot_is_one_row_and_catches_every_drift() {
 
 #[test]
 fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
-    use sqlstrata::testing::{LocalServer, Server};
-    use sqlstrata_tests::proxy::Proxy;
-    // A server of our own, for its unix socket (the proxy sits on it).
-    let shared = Server::shared().unwrap();
-    let local;
-    let server = if shared.socket_dir().is_some() {
-        shared
-    } else {
-        local = Server::start_local(&LocalServer::default()).unwrap();
-        &local
-    };
-    let name = format!("boot_trips_{}", std::process::id());
-    let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let socket = server
-        .socket_dir()
-        .unwrap()
-        .join(format!(".s.PGSQL.{}", server.port()));
-    let proxy = Proxy::start(&socket).unwrap();
-    let url = format!(
-        "host={} port={} user=postgres dbname={name}",
-        proxy.dir.display(),
-        server.port()
-    );
+    // A server with a unix socket (the proxy sits on it).
+    let mut db = sqlstrata_tests::Proxied::new("boot_trips");
+    let (url, name) = (db.url(), db.name.clone());
+    let proxy = &db.proxy;
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let set = set_of(&[
         (
@@ -713,7 +691,7 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     // only read it, or may not add the column to an older table, reads the
     // rows at every boot (correct, just not one row) and never fails for it.
     let role = format!("boot_reader_{}", std::process::id());
-    admin
+    db.admin
         .batch_execute(&format!(
             "CREATE ROLE {role} LOGIN; GRANT ALL ON DATABASE {name} TO {role}"
         ))
@@ -723,11 +701,7 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
          UPDATE schema_migrations SET seal = NULL"
     ))
     .unwrap();
-    let reader_url = format!(
-        "host={} port={} user={role} dbname={name}",
-        proxy.dir.display(),
-        server.port(),
-    );
+    let reader_url = db.url_as(&role);
     let mut reader = postgres::Client::connect(&reader_url, postgres::NoTls).unwrap();
     let (n, applied) = trips(&mut reader);
     assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
@@ -779,7 +753,7 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     let set = set_of(&specs);
     let m = Migrator::new(&set);
     let trips = |c: &mut postgres::Client| up(&m, c);
-    admin
+    db.admin
         .batch_execute(&format!("CREATE DATABASE {name}_long"))
         .unwrap();
     let mut c = postgres::Client::connect(&format!("{url}_long"), postgres::NoTls).unwrap();
@@ -808,12 +782,12 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_and_hand_edits_are_still_seen() {
     assert!(n > 1 && applied.is_empty(), "{n} {applied:?}");
     assert_eq!(trips(&mut c), (1, vec![]));
     drop(c);
-    for db in [name.clone(), format!("{name}_long")] {
-        admin
-            .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+    for made in [name.clone(), format!("{name}_long")] {
+        db.admin
+            .batch_execute(&format!("DROP DATABASE {made} WITH (FORCE)"))
             .unwrap();
     }
-    admin
+    db.admin
         .batch_execute(&format!("DROP ROLE boot_reader_{}", std::process::id()))
         .unwrap();
 }

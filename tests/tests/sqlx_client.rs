@@ -292,34 +292,8 @@ fn leases_work_on_sqlx() {
 
 #[test]
 fn a_boot_with_nothing_to_do_is_one_round_trip_on_sqlx() {
-    use sqlstrata::testing::{LocalServer, Server};
-    use sqlstrata_tests::proxy::Proxy;
-    let shared = Server::shared().unwrap();
-    let local;
-    let server = if shared.socket_dir().is_some() {
-        shared
-    } else {
-        local = Server::start_local(&LocalServer::default()).unwrap();
-        &local
-    };
-    let name = format!("sqlx_trips_{}", std::process::id());
-    let mut admin = postgres::Client::connect(server.admin_url(), postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let socket = server
-        .socket_dir()
-        .unwrap()
-        .join(format!(".s.PGSQL.{}", server.port()));
-    let proxy = Proxy::start(&socket).unwrap();
-    let url = format!(
-        "host={} port={} user=postgres dbname={name}",
-        proxy.dir.display(),
-        server.port()
-    );
+    let db = sqlstrata_tests::Proxied::new("sqlx_trips");
+    let (proxy, url) = (&db.proxy, db.url());
     let set = three();
     let m = Migrator::new(&set);
     runtime().block_on(async {
@@ -335,6 +309,7 @@ fn a_boot_with_nothing_to_do_is_one_round_trip_on_sqlx() {
         assert_eq!(proxy.count() - before, 1, "a boot is one round trip");
         conn.close().await.unwrap();
     });
+    let (name, mut admin) = (db.name, db.admin);
     admin
         .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .unwrap();
