@@ -5,7 +5,8 @@
 
 use std::process::ExitCode;
 
-use sqlstrata::cli::{AdoptedRow, GlobalArgs};
+use crate::args::GlobalArgs;
+use sqlstrata::AdoptedRow;
 use sqlstrata::{Migrations, Migrator};
 
 use crate::import::Tool;
@@ -393,7 +394,7 @@ fn run(
     rename_old_to: Option<&str>,
 ) -> Result<(), String> {
     let connection = global.connection().map_err(|e| e.to_string())?;
-    let mut client = sqlstrata::cli::connect::connect(&connection).map_err(|e| e.to_string())?;
+    let mut client = crate::connect::connect(&connection).map_err(|e| e.to_string())?;
     let history = read_history(&mut client, tool, history_table, set)?;
     if let Some(note) = &history.note {
         println!("note: {note}");

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use sqlstrata::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 use sqlstrata_core::naming::{PATTERN, parse_file_name};
 
 fn template(stem: &str, name: &str) -> String {
@@ -115,10 +115,10 @@ pub fn init(dir: &Path, global: &GlobalArgs) -> ExitCode {
     }
     let empty = sqlstrata::Migrations::new(Vec::new());
     // `up` of an empty set creates the tracking table under the lock and applies nothing.
-    let code = sqlstrata::cli::execute_with(
+    let code = crate::commands::execute_with(
         &empty,
         global,
-        &sqlstrata::cli::DbCommand::Up {
+        &crate::args::DbCommand::Up {
             to: None,
             dump: None,
             connection: Default::default(),

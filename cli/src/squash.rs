@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use sqlstrata::cli::GlobalArgs;
-use sqlstrata::cli::config::{Connection, resolve};
-use sqlstrata::cli::dump;
+use crate::args::GlobalArgs;
+use crate::config::{Connection, resolve};
+use crate::dump;
 use sqlstrata::testing::Server;
 use sqlstrata::{Migration, Migrations, Migrator};
 use sqlstrata_core::directives::format_versions;
@@ -59,7 +59,7 @@ fn scratch(global: &GlobalArgs) -> Result<Scratch, String> {
     let given = global.connection().ok();
     let (mut admin, a_conn, b_conn) = match given {
         Some(base) => {
-            let admin = sqlstrata::cli::connect::connect(&base).map_err(|e| e.to_string())?;
+            let admin = crate::connect::connect(&base).map_err(|e| e.to_string())?;
             let with_db = |name: &str| {
                 let mut c = base.clone();
                 c.config = match c.config.parse::<postgres::Config>() {
@@ -221,8 +221,8 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
     let mut scratch = scratch(global)?;
     let history = Migrations::new(squashed.iter().map(|m| (*m).clone()).collect());
     let options = global.options();
-    let mut a = sqlstrata::cli::connect::connect(&scratch.a.1).map_err(|e| e.to_string())?;
-    let bar = sqlstrata::cli::progress::Bar::migrations(sqlstrata::cli::progress::wanted(false));
+    let mut a = crate::connect::connect(&scratch.a.1).map_err(|e| e.to_string())?;
+    let bar = crate::progress::Bar::migrations(crate::progress::wanted(false));
     let start_bar = bar.clone();
     let replayed = Migrator::new(&history)
         .with_options(options.clone())
@@ -288,7 +288,7 @@ fn run(request: &Request<'_>, global: &GlobalArgs) -> Result<(), String> {
 
     // Proved equal: the baseline applied on an empty database builds the
     // same catalog as the history.
-    let mut b = sqlstrata::cli::connect::connect(&scratch.b.1).map_err(|e| e.to_string())?;
+    let mut b = crate::connect::connect(&scratch.b.1).map_err(|e| e.to_string())?;
     Migrator::new(&Migrations::new(vec![baseline.migration.clone()]))
         .with_options(options.clone())
         .up(&mut b)

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sqlstrata::cli::config::resolve;
-use sqlstrata::cli::connect::connect;
 use sqlstrata::testing::{LocalServer, Server};
+use sqlstrata_cli::config::resolve;
+use sqlstrata_cli::connect::connect;
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -82,7 +82,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn refused(connection: &sqlstrata::cli::config::Connection) -> String {
+fn refused(connection: &sqlstrata_cli::config::Connection) -> String {
     match connect(connection) {
         Ok(_) => panic!("connected, but must be refused"),
         Err(e) => e.to_string(),

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::blockers::Blocker;
 use crate::redact::redact;
 
 /// A privilege the role lacks, and how to give it.
@@ -31,7 +30,18 @@ pub struct DbError {
 }
 
 impl DbError {
-    pub(crate) fn from_postgres(err: &tokio_postgres::Error) -> Box<Self> {
+    /// What a `postgres` or `tokio-postgres` error says: the server's
+    /// code, message, detail and hint, or (a connection's or the client's
+    /// error) an empty code and the error's text, passwords masked.
+    ///
+    /// ```no_run
+    /// # fn main() {
+    /// let err = postgres::Client::connect("host=/nowhere dbname=app", postgres::NoTls).unwrap_err();
+    /// let db = sqlstrata::DbError::from_postgres(&err);
+    /// assert!(db.code.is_empty());
+    /// # }
+    /// ```
+    pub fn from_postgres(err: &tokio_postgres::Error) -> Box<Self> {
         Box::new(match err.as_db_error() {
             Some(db) => DbError {
                 code: db.code().code().to_string(),
@@ -89,7 +99,17 @@ impl fmt::Display for DbError {
 /// Each variant's message holds what PostgreSQL said (its `DbError`), so the
 /// database error is part of the `Display`, not a separate `source()`: an
 /// error report prints it once.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is its message too: an error returned from `main` (as
+/// `Result<(), sqlstrata::Error>` or a `Box<dyn Error>`) reads as a
+/// sentence, not as a struct.
+///
+/// ```
+/// let e = sqlstrata::Error::Irreversible { file: "005_normalise_emails.sql".into() };
+/// assert_eq!(format!("{e:?}"), format!("{e}"));
+/// assert!(format!("{e:?}").starts_with("cannot roll back 005_normalise_emails.sql"));
+/// ```
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A statement of a migration failed.
@@ -478,6 +498,51 @@ impl Error {
             | Error::AdvisoryLocksUnavailable { db } => Some(db),
             _ => None,
         }
+    }
+}
+
+/// A session that held or waited for a lock a statement needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Blocker {
+    /// Its backend's process id (`pg_terminate_backend(pid)` ends it).
+    pub pid: i32,
+    /// The role it logged in as.
+    pub user: String,
+    /// Its `application_name`.
+    pub application: String,
+    /// `active`, `idle in transaction`, ...
+    pub state: String,
+    /// How long its transaction has been open, when it is in one.
+    pub transaction_age: Option<Duration>,
+    /// Its current (or last) query, on one line, cut to 120 characters.
+    pub query: String,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pid {} (user {}, application `{}`, {}",
+            self.pid,
+            self.user,
+            if self.application.is_empty() {
+                "-"
+            } else {
+                &self.application
+            },
+            self.state
+        )?;
+        if let Some(age) = self.transaction_age {
+            write!(f, ", transaction open {:.1}s", age.as_secs_f64())?;
+        }
+        write!(f, "): {}", self.query)
     }
 }
 

@@ -35,52 +35,33 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "cli")]
-mod adopt;
-mod blockers;
-mod catalog;
-#[cfg(feature = "cli")]
-pub mod cli;
-mod client;
-pub mod drift;
 mod error;
 pub mod fleet;
-mod identity;
-mod invalid_index;
-mod lock;
+mod history;
+mod inspect;
 mod migrator;
 mod options;
 mod plan;
-mod privileges;
 mod redact;
-mod repeatable;
 mod report;
-mod retry;
 mod run;
-mod script;
-mod seal;
 mod session;
-mod session_state;
-#[cfg(feature = "sqlx")]
-mod sqlx_session;
-mod squash;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod trace;
-mod tracking;
-pub mod verify;
 
-pub use blockers::Blocker;
-pub use client::AsyncClient;
-pub use error::Missing;
-pub use error::{DbError, Error};
+pub use inspect::{drift, verify};
+
+pub use error::{Blocker, DbError, Error, Missing};
+pub use history::adopt::AdoptedRow;
 pub use migrator::Migrator;
 pub use options::{
     DEFAULT_LOCK_RETRY_BUDGET, DEFAULT_LOCK_TIMEOUT, LockMode, Options, TrackingTable,
     TransactionMode,
 };
 pub use plan::{Operation, State, StatusEntry};
+pub use redact::{redact, redact_with};
 pub use report::{Action, Done, Gave, LockWait, Report, Starting};
+pub use session::client::AsyncClient;
 pub use sqlstrata_model::{
     Bounds, Migration, MigrationParts, Migrations, RunSettings, Statement, StatementKind,
 };

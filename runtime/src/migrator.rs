@@ -2,12 +2,12 @@
 //! operation, sync (`postgres::Client`) and async (`tokio_postgres::Client`).
 
 use crate::Migrations;
-use crate::client::{AsyncClient, Target};
 use crate::error::Error;
 use crate::options::Options;
 use crate::plan::Operation;
 use crate::report::{Done, LockWait, Report};
 use crate::run::{Hooks, dry_run, execute};
+use crate::session::client::{AsyncClient, Target};
 use crate::session::{Blocking, block_on};
 
 /// Applies, rolls back and reports on a migration set.
@@ -161,8 +161,8 @@ impl<'a> Migrator<'a> {
     pub fn verify(
         &self,
         client: &mut postgres::Client,
-    ) -> Result<crate::verify::VerifyReport, Error> {
-        block_on(crate::verify::run(
+    ) -> Result<crate::inspect::verify::VerifyReport, Error> {
+        block_on(crate::inspect::verify::run(
             &mut Blocking::new(client),
             self.set,
             &self.options,
@@ -174,10 +174,10 @@ impl<'a> Migrator<'a> {
     pub fn verify_async<'c>(
         &'c self,
         client: impl AsyncClient<'c>,
-    ) -> impl Future<Output = Result<crate::verify::VerifyReport, Error>> + Send + 'c {
+    ) -> impl Future<Output = Result<crate::inspect::verify::VerifyReport, Error>> + Send + 'c {
         let target = client.target();
         async move {
-            crate::verify::run(
+            crate::inspect::verify::run(
                 &mut target.open().await?,
                 self.set,
                 &self.options,
@@ -212,8 +212,8 @@ impl<'a> Migrator<'a> {
         target: &mut postgres::Client,
         scratch: &mut postgres::Client,
         ignore: &[String],
-    ) -> Result<crate::drift::DriftReport, Error> {
-        block_on(crate::drift::run(
+    ) -> Result<crate::inspect::drift::DriftReport, Error> {
+        block_on(crate::inspect::drift::run(
             &mut Blocking::new(target),
             &mut Blocking::new(scratch),
             self.set,
@@ -229,10 +229,10 @@ impl<'a> Migrator<'a> {
         target: impl AsyncClient<'c>,
         scratch: impl AsyncClient<'c>,
         ignore: &'c [String],
-    ) -> impl Future<Output = Result<crate::drift::DriftReport, Error>> + Send + 'c {
+    ) -> impl Future<Output = Result<crate::inspect::drift::DriftReport, Error>> + Send + 'c {
         let (target, scratch) = (target.target(), scratch.target());
         async move {
-            crate::drift::run(
+            crate::inspect::drift::run(
                 &mut target.open().await?,
                 &mut scratch.open().await?,
                 self.set,
@@ -244,15 +244,96 @@ impl<'a> Migrator<'a> {
         }
     }
 
+    /// The first of drift's three steps, for many databases
+    /// ([`Migrator::drift`] does all three for one): the applied history of
+    /// `target`'s database, read (only read) and checked to be this set's.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use postgres::{Client, NoTls};
+    /// let migrator = sqlstrata::Migrator::new(&MIGRATIONS);
+    /// let mut a = Client::connect("host=/run/postgresql dbname=tenant_a", NoTls)?;
+    /// let mut b = Client::connect("host=/run/postgresql dbname=tenant_b", NoTls)?;
+    /// let mut scratch = Client::connect("host=/run/postgresql dbname=scratch", NoTls)?;
+    /// let history = migrator.drift_history(&mut a)?;
+    /// // One replay serves every database whose history has the same digest.
+    /// let replay = migrator.drift_replay(&mut scratch, &history)?;
+    /// for client in [&mut a, &mut b] {
+    ///     if migrator.drift_history(client)?.digest() == history.digest() {
+    ///         println!("{}", migrator.drift_against(client, &replay, &[])?);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn drift_history(
+        &self,
+        target: &mut postgres::Client,
+    ) -> Result<crate::inspect::drift::AppliedHistory, Error> {
+        block_on(crate::inspect::drift::history(
+            &mut Blocking::new(target),
+            self.set,
+            &self.options,
+        ))
+        .map(crate::inspect::drift::AppliedHistory)
+    }
+
+    /// The second of drift's steps: what the migrations `history` says are
+    /// applied make of the empty database behind `scratch` (see
+    /// [`Migrator::drift_history`]).
+    pub fn drift_replay(
+        &self,
+        scratch: &mut postgres::Client,
+        history: &crate::inspect::drift::AppliedHistory,
+    ) -> Result<crate::inspect::drift::Replay, Error> {
+        block_on(crate::inspect::drift::replay(
+            &mut Blocking::new(scratch),
+            self.set,
+            &history.0,
+            &self.options,
+            &self.hooks(),
+        ))
+        .map(|(snapshot, subset)| crate::inspect::drift::Replay { snapshot, subset })
+    }
+
+    /// The last of drift's steps: `target`'s database compared with a
+    /// replay of its history, objects of the kinds or names in `ignore`
+    /// left out (see [`Migrator::drift_history`]).
+    pub fn drift_against(
+        &self,
+        target: &mut postgres::Client,
+        replay: &crate::inspect::drift::Replay,
+        ignore: &[String],
+    ) -> Result<crate::inspect::drift::DriftReport, Error> {
+        block_on(crate::inspect::drift::against(
+            &mut Blocking::new(target),
+            &replay.snapshot,
+            &replay.subset,
+            &self.options,
+            ignore,
+        ))
+    }
+
     /// The tracking table this migrator's runs use on `client`'s database
     /// (`"schema"."table"`, and the lease table beside it), whether it exists
     /// yet or not.
-    #[cfg(feature = "cli")]
-    pub(crate) fn tracking_tables(
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut client = postgres::Client::connect("host=/run/postgresql dbname=app", postgres::NoTls)?;
+    /// let (table, lease) = sqlstrata::Migrator::new(&MIGRATIONS).tracking_tables(&mut client)?;
+    /// assert_eq!(table, r#""public"."schema_migrations""#);
+    /// # let _ = lease;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tracking_tables(
         &self,
         client: &mut postgres::Client,
     ) -> Result<(String, String), Error> {
-        let resolution = block_on(crate::run::resolve(
+        let resolution = block_on(crate::history::identity::resolve(
             &mut Blocking::new(client),
             &self.options,
         ))?;
@@ -264,15 +345,28 @@ impl<'a> Migrator<'a> {
     /// row's migration as applied, in one transaction, into an empty
     /// tracking table; with `rename_old_to`, the table of the tracking
     /// table's name is first renamed to it, in the same transaction.
-    #[cfg(feature = "cli")]
-    #[doc(hidden)]
+    ///
+    /// Every row's version must be a migration of the set; the tracking
+    /// table must be empty or absent. Nothing of the migrations runs.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sqlstrata::{AdoptedRow, Migrator};
+    /// let mut client = postgres::Client::connect("host=/run/postgresql dbname=app", postgres::NoTls)?;
+    /// let rows = [AdoptedRow { version: 1, batch: 1, applied_at: None }];
+    /// let report = Migrator::new(&MIGRATIONS).adopt(&mut client, &rows, None)?;
+    /// assert_eq!(report.done.len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn adopt(
         &self,
         client: &mut postgres::Client,
-        rows: &[crate::adopt::AdoptedRow],
+        rows: &[crate::history::adopt::AdoptedRow],
         rename_old_to: Option<&str>,
     ) -> Result<Report, Error> {
-        block_on(crate::adopt::adopt(
+        block_on(crate::history::adopt::adopt(
             &mut Blocking::new(client),
             self.set,
             rows,
@@ -288,8 +382,8 @@ impl<'a> Migrator<'a> {
         operation: Operation,
     ) -> Result<Report, Error> {
         let hooks = self.hooks();
-        let span = crate::trace::run(&operation, &self.options.tracking.qualified());
-        block_on(crate::trace::traced(
+        let span = crate::run::trace::run(&operation, &self.options.tracking.qualified());
+        block_on(crate::run::trace::traced(
             execute(
                 &mut Blocking::new(client),
                 self.set,
@@ -324,9 +418,9 @@ impl<'a> Migrator<'a> {
     /// for every client.
     async fn run_on(&self, target: Target<'_>, operation: Operation) -> Result<Report, Error> {
         let hooks = self.hooks();
-        let span = crate::trace::run(&operation, &self.options.tracking.qualified());
+        let span = crate::run::trace::run(&operation, &self.options.tracking.qualified());
         let mut session = target.open().await?;
-        crate::trace::traced(
+        crate::run::trace::traced(
             execute(&mut session, self.set, operation, &self.options, &hooks),
             span,
         )

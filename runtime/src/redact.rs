@@ -15,6 +15,13 @@ const MASK: &str = "***";
 ///
 /// `postgres://app:s3cret@db/app` becomes `postgres://app:***@db/app`, and
 /// `host=db password = 's3 cret' user=app` becomes `host=db password=*** user=app`.
+///
+/// ```
+/// assert_eq!(
+///     sqlstrata::redact("postgres://app:s3cret@db/app"),
+///     "postgres://app:***@db/app"
+/// );
+/// ```
 pub fn redact(text: &str) -> String {
     let text = urls(text);
     let text = query_passwords(&text);
@@ -22,8 +29,15 @@ pub fn redact(text: &str) -> String {
 }
 
 /// [`redact`], and every occurrence of each of `secrets` (passwords the
-/// caller knows) removed too.
-#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+/// caller knows) removed too, also as they appear percent-encoded in a URL.
+///
+/// ```
+/// let text = "could not connect as app with pa55word";
+/// assert_eq!(
+///     sqlstrata::redact_with(text, &["pa55word".to_string()]),
+///     "could not connect as app with ***"
+/// );
+/// ```
 pub fn redact_with(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();
     for secret in secrets.iter().filter(|s| s.len() >= 2) {
@@ -37,7 +51,6 @@ pub fn redact_with(text: &str, secrets: &[String]) -> String {
     redact(&out)
 }
 
-#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

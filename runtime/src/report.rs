@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use crate::blockers::Blocker;
+use crate::error::Blocker;
 use crate::plan::StatusEntry;
-pub use crate::retry::Gave;
 
 /// What was done to one migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,5 +171,25 @@ impl Report {
             .filter(|d| keep(d.action))
             .map(|d| d.version)
             .collect()
+    }
+}
+
+/// Why a statement gave way to a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gave {
+    /// It waited for a lock longer than its bound (`55P03`).
+    LockTimeout,
+    /// It was a deadlock's victim (`40P01`).
+    Deadlock,
+}
+
+impl Gave {
+    /// The lock wait a server error says, if it is one.
+    pub(crate) fn of(e: &crate::error::DbError) -> Option<Gave> {
+        match e.code.as_str() {
+            "55P03" => Some(Gave::LockTimeout),
+            "40P01" => Some(Gave::Deadlock),
+            _ => None,
+        }
     }
 }

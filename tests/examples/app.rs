@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let program = args.next().unwrap_or_default();
     match args.next() {
         Some(word) if word == "migrate" => {
-            sqlstrata::cli::run_from(std::iter::once(program).chain(args), &MIGRATIONS)
+            sqlstrata_cli::run_from(std::iter::once(program).chain(args), &MIGRATIONS)
         }
         _ => {
             println!(

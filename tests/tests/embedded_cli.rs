@@ -1,9 +1,9 @@
-//! `sqlstrata::cli::run_from(args, &MIGRATIONS)`: the CLI's database
+//! `sqlstrata_cli::run_from(args, &MIGRATIONS)`: the CLI's database
 //! commands over the set embedded in an application binary.
 
 use std::process::ExitCode;
 
-use sqlstrata::cli::{EXIT_PENDING, run_from};
+use sqlstrata_cli::{EXIT_PENDING, run_from};
 use sqlstrata_tests::{EXAMPLE, Scratch};
 
 fn run(url: &str, args: &[&str]) -> ExitCode {

@@ -147,7 +147,7 @@ fn the_embedded_cli_takes_the_lease_through_pgbouncer() {
         let url = bouncer.url_for(&db);
         argv.push(&url);
         argv.extend_from_slice(args);
-        sqlstrata::cli::run_from(argv, &set)
+        sqlstrata_cli::run_from(argv, &set)
     };
     assert_eq!(
         run(&["up", "--lock", "lease"]),

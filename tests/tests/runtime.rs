@@ -653,3 +653,27 @@ fn async_client_end_to_end() {
         drop(c);
     });
 }
+
+#[test]
+fn async_operations_take_a_client_held_mutably() {
+    let db = Scratch::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // How most code holds its client: `let mut client`, passed as `&mut client`.
+        let mut client = db.connect_async().await;
+        let m = Migrator::new(&EXAMPLE);
+        let up = m.up_to_async(&mut client, 2).await.unwrap();
+        assert_eq!(up.applied(), vec![1, 2]);
+        let back = m.rollback_async(&mut client).await.unwrap();
+        assert_eq!(back.reverted(), vec![2, 1]);
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM schema_migrations", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0);
+    });
+}

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match args.next() {
         // The same commands, options and exit codes as the sqlstrata binary.
         Some(word) if word == "migrate" => {
-            sqlstrata::cli::run_from(std::iter::once(program).chain(args), &MIGRATIONS)
+            sqlstrata_cli::run_from(std::iter::once(program).chain(args), &MIGRATIONS)
         }
         Some(word) if word != "serve" => {
             eprintln!("usage: app [serve] | app migrate <command> (app migrate --help)");

@@ -12,14 +12,17 @@
 //! # fn main() {}
 //! ```
 
+mod binaries;
+mod error;
 mod place;
 mod server;
 mod shared;
 mod templates;
 mod testdb;
 
-pub use server::{LocalServer, Server, ServerError};
+pub use error::{ServerError, TestDbError};
+pub use server::{LocalServer, Server};
 pub use templates::{SweepPolicy, sweep_templates};
 #[cfg(feature = "sqlx")]
 pub use testdb::sqlx_options;
-pub use testdb::{AsyncTestArg, CloneStrategy, TestArg, TestDb, TestDbError};
+pub use testdb::{AsyncTestArg, CloneStrategy, TestArg, TestDb};

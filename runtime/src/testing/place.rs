@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use super::server::ServerError;
+use super::error::ServerError;
 
 /// The free space a place must have: a data directory (40 MB), its WAL
 /// (up to 80 MB before a checkpoint recycles it), a template per migration

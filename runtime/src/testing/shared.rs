@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use super::binaries::{initdb, is_root, pg_ctl, run, socket_dir, tuning, watchdog};
+use super::error::ServerError;
 use super::place;
-use super::server::{ServerError, initdb, is_root, pg_ctl, run, socket_dir, tuning, watchdog};
 
 /// Where the shared server of this project and these binaries lives: its
 /// directory (data, log, locks) and the directory of its socket.

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::testdb::TestDbError;
+use super::error::TestDbError;
 use crate::error::DbError;
 
 /// The advisory-lock namespace of templates in use (shared by every run

@@ -17,46 +17,17 @@ use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::error::{TestDbError, admin_error};
 use super::server::Server;
 use super::templates;
 use crate::Migrations;
-use crate::error::{DbError, Error};
+use crate::error::DbError;
 use crate::migrator::Migrator;
 
 /// The advisory-lock namespace of owner ids (`'S' 'Q'`).
 const OWNER_NS: i32 = 0x5351;
 /// The advisory-lock namespace of template builds.
 const TEMPLATE_NS: i32 = 0x5352;
-
-/// Why a test database could not be had.
-#[derive(Debug, thiserror::Error)]
-pub enum TestDbError {
-    /// No server.
-    #[error("{0}")]
-    Server(String),
-    /// An administrative statement failed.
-    #[error("test database: {doing}: {source}")]
-    Database {
-        /// What was being done.
-        doing: String,
-        /// What PostgreSQL said.
-        source: Box<DbError>,
-    },
-    /// The migrations failed while building the template.
-    #[error("applying the migrations to the template database failed: {0}")]
-    Migrations(Error),
-    /// The keeper thread is gone.
-    #[error("the test database keeper thread stopped")]
-    KeeperGone,
-}
-
-fn admin_error(doing: impl Into<String>) -> impl FnOnce(postgres::Error) -> TestDbError {
-    let doing = doing.into();
-    move |e| TestDbError::Database {
-        doing,
-        source: DbError::from_postgres(&e),
-    }
-}
 
 /// How test databases are cloned from the template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -666,7 +637,7 @@ pub fn sqlx_options(url: &str) -> Result<sqlx::postgres::PgConnectOptions, TestD
 fn sqlx_error(doing: String) -> impl FnOnce(sqlx::Error) -> TestDbError {
     move |e| TestDbError::Database {
         doing,
-        source: crate::sqlx_session::db_error(&e),
+        source: crate::session::sqlx::db_error(&e),
     }
 }
 
