@@ -35,11 +35,10 @@ impl DbError {
     /// error) an empty code and the error's text, passwords masked.
     ///
     /// ```no_run
-    /// # fn main() {
-    /// let err = postgres::Client::connect("host=/nowhere dbname=app", postgres::NoTls).unwrap_err();
-    /// let db = sqlstrata::DbError::from_postgres(&err);
-    /// assert!(db.code.is_empty());
-    /// # }
+    /// if let Err(err) = postgres::Client::connect("host=/nowhere dbname=app", postgres::NoTls) {
+    ///     let db = sqlstrata::DbError::from_postgres(&err);
+    ///     assert!(db.code.is_empty(), "no server answered: {}", db.message);
+    /// }
     /// ```
     pub fn from_postgres(err: &tokio_postgres::Error) -> Box<Self> {
         Box::new(match err.as_db_error() {

@@ -2,6 +2,12 @@
 //! options) to the steps a run carries out, with every drift check made
 //! before anything runs. No database here: both executors carry out what it
 //! decides, and its tests need no server.
+//!
+//! Its input is data (`history`: the tracking rows and repeatables'
+//! records as the set sees them; `baseline`: a squashed history read as its
+//! baseline's row). It may not touch a session, the tracking table's SQL or
+//! a run: those are `crate::session`, `crate::history` and `crate::run`,
+//! which depend on it, never the other way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -683,7 +689,7 @@ mod tests {
                 &[2],
                 &[(1, 1), (2, 1), (3, 1)],
                 Operation::Rollback { batches: 1 },
-                Err("Irreversible"),
+                Err("it is irreversible"),
             ),
             (
                 &[1, 2, 3],
@@ -697,7 +703,7 @@ mod tests {
                 &[],
                 &[(1, 1), (2, 1)],
                 Operation::Up { to: None },
-                Err("MissingMigration"),
+                Err("missing from the migration set"),
             ),
             (
                 &[1],
@@ -711,14 +717,14 @@ mod tests {
                 &[],
                 &[(1, 1), (3, 1)],
                 Operation::Up { to: None },
-                Err("OutOfOrder"),
+                Err("is pending but older than"),
             ),
             (
                 &[1, 2],
                 &[],
                 &[],
                 Operation::Up { to: Some(7) },
-                Err("UnknownVersion"),
+                Err("is not in the migration set"),
             ),
             (&[1, 2], &[], &[(1, 1)], Operation::Status, Ok(&[])),
             (
@@ -733,7 +739,7 @@ mod tests {
                 &[1],
                 &[(1, 1), (2, 2)],
                 Operation::Refresh,
-                Err("Irreversible"),
+                Err("it is irreversible"),
             ),
             (
                 &[1, 2, 3],
@@ -762,10 +768,10 @@ mod tests {
             let r = rows(&s, applied);
             let got = plan(&s, &r, op, &o)
                 .map(|p| versions(&s, &p.steps))
-                .map_err(|e| format!("{e:?}"));
+                .map_err(|e| e.to_string());
             match (got, want) {
                 (Ok(steps), Ok(want)) => assert_eq!(steps, *want, "{op:?} on {applied:?}"),
-                (Err(e), Err(want)) => assert!(e.starts_with(want), "{op:?}: {e}"),
+                (Err(e), Err(want)) => assert!(e.contains(want), "{op:?}: {e}"),
                 (got, want) => panic!("{op:?} on {applied:?}: got {got:?}, want {want:?}"),
             }
         }

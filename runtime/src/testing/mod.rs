@@ -11,6 +11,14 @@
 //! }
 //! # fn main() {}
 //! ```
+//!
+//! Its rooms: `server` (the server: `DATABASE_URL`, or one started from
+//! the machine's binaries), `shared` (one server shared by a run's test
+//! binaries), `place` (where its data goes), `binaries` (initdb and
+//! pg_ctl, run as the right user), `testdb` (a database per test, cloned),
+//! `templates` (the template per set, and their sweep), `error`. It applies
+//! migrations only through [`Migrator`](crate::Migrator), like production,
+//! and nothing outside this room uses it.
 
 mod binaries;
 mod error;
