@@ -44,6 +44,7 @@ pub fn set_of(migrations: &[Spec<'_>]) -> sqlstrata::Migrations {
                     squashes: Vec::new(),
                     bounds: Default::default(),
                     repeatable: false,
+                    post_deploy: false,
                 })
             })
             .collect(),

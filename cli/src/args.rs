@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use sqlstrata::{LockMode, Options, TransactionMode};
+use sqlstrata::{LockMode, Options, Phase, TransactionMode};
 
 use crate::config::{self, resolve};
 
@@ -57,6 +57,8 @@ pub struct GlobalArgs {
     pub canary: usize,
     /// `--continue-on-error`.
     pub continue_on_error: bool,
+    /// `--phase` (of `up` and `status`).
+    pub phase: Phase,
 }
 
 impl Default for GlobalArgs {
@@ -83,6 +85,7 @@ impl Default for GlobalArgs {
             concurrency: sqlstrata::fleet::DEFAULT_CONCURRENCY,
             canary: 0,
             continue_on_error: false,
+            phase: Phase::All,
         }
     }
 }
@@ -310,6 +313,7 @@ impl GlobalArgs {
             },
             canary: fleet.canary,
             continue_on_error: fleet.continue_on_error,
+            phase: Phase::All,
         })
     }
 }
@@ -347,6 +351,7 @@ impl GlobalArgs {
                 TransactionMode::Batch
             })
             .out_of_order(self.out_of_order)
+            .phase(self.phase)
             .runner_timeout(self.runner_timeout)
             .lock_mode(LockMode::parse(&self.lock).unwrap_or_default())
             .lease_ttl(Duration::from_secs(self.lease_ttl));
@@ -374,6 +379,11 @@ pub enum DbCommand {
         /// The last version to apply.
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
+        /// One phase of a two-phase deploy: `pre` (all but post-deploy
+        /// migrations, before the new code starts) or `post` (the post-deploy
+        /// ones, once it serves every request).
+        #[arg(long, value_enum, default_value_t = PhaseArg::All)]
+        phase: PhaseArg,
         /// Then write the schema as `dump` does (to FILE, default schema.sql).
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "schema.sql")]
         dump: Option<std::path::PathBuf>,
@@ -451,6 +461,9 @@ pub enum DbCommand {
         /// Exit with code 3 when anything is pending (for deploy scripts).
         #[arg(long)]
         pending: bool,
+        /// What `--pending` counts: what `up --phase` would apply.
+        #[arg(long, value_enum, default_value_t = PhaseArg::All)]
+        phase: PhaseArg,
         #[command(flatten)]
         connection: ConnectionArgs,
         #[command(flatten)]
@@ -680,7 +693,34 @@ impl DbCommand {
 
     /// The settings this command was given, under `top`.
     pub fn global(&self, top: &TopArgs) -> Result<GlobalArgs, String> {
-        GlobalArgs::resolve(top, self.parts(), self.name())
+        let mut global = GlobalArgs::resolve(top, self.parts(), self.name())?;
+        if let DbCommand::Up { phase, .. } | DbCommand::Status { phase, .. } = self {
+            global.phase = phase.phase();
+        }
+        Ok(global)
+    }
+}
+
+/// `--phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PhaseArg {
+    // Every pending migration, in version order (clap shows no help per
+    // value: the option's own help says what each does).
+    All,
+    // All but the post-deploy migrations: before the new code starts.
+    Pre,
+    // The post-deploy migrations: once the new code serves every request.
+    Post,
+}
+
+impl PhaseArg {
+    /// The runtime's phase.
+    pub fn phase(self) -> Phase {
+        match self {
+            PhaseArg::All => Phase::All,
+            PhaseArg::Pre => Phase::Pre,
+            PhaseArg::Post => Phase::Post,
+        }
     }
 }
 

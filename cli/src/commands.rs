@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sqlstrata::{Migrations, Migrator, Operation, State};
+use sqlstrata::{Migrations, Migrator, Operation};
 
 use crate::args::{DbCommand, GlobalArgs, TopArgs};
 use crate::dump;
@@ -404,12 +404,7 @@ fn try_execute(
                 style,
             ));
         }
-        if *pending
-            && report
-                .status
-                .iter()
-                .any(|e| matches!(e.state, State::Pending | State::Changed))
-        {
+        if *pending && report.status.iter().any(|e| e.pending_in(global.phase)) {
             return Ok(ExitCode::from(EXIT_PENDING));
         }
         return Ok(ExitCode::SUCCESS);

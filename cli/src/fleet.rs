@@ -214,7 +214,7 @@ pub(crate) fn run(
         crate::args::DbCommand::Status { pending: true, .. }
     ) && report.done().any(|r| {
         r.report()
-            .is_some_and(|rep| rep.status.iter().any(|e| e.state == State::Pending))
+            .is_some_and(|rep| rep.status.iter().any(|e| e.pending_in(global.phase)))
     });
     Ok(if failed {
         ExitCode::FAILURE

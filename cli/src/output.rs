@@ -179,7 +179,11 @@ pub fn status_table(set: &Migrations, report: &Report, table: &str, style: Style
             style.paint(code, &format!("{:<8}", e.state.as_str())),
             e.batch.map_or("-".to_string(), |b| b.to_string()),
             applied_at,
-            e.description.as_deref().unwrap_or("")
+            match (e.post_deploy, e.description.as_deref()) {
+                (true, Some(d)) => format!("[post-deploy] {d}"),
+                (true, None) => "[post-deploy]".to_string(),
+                (false, d) => d.unwrap_or("").to_string(),
+            }
         ));
     }
     out.push_str(&format!(
@@ -215,6 +219,7 @@ pub fn status_json(set: &Migrations, report: &Report) -> String {
                 "batch": e.batch,
                 "applied_at": e.applied_at,
                 "failed_line": e.failed_line,
+                "post_deploy": e.post_deploy,
                 "description": e.description,
             })
         })

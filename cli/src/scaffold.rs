@@ -120,6 +120,7 @@ pub fn init(dir: &Path, global: &GlobalArgs) -> ExitCode {
         global,
         &crate::args::DbCommand::Up {
             to: None,
+            phase: crate::args::PhaseArg::All,
             dump: None,
             connection: Default::default(),
             run: Default::default(),

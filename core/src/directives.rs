@@ -11,6 +11,9 @@ pub enum Directive {
     NoTransaction,
     /// `irreversible`: the migration has no DOWN section and cannot be rolled back.
     Irreversible,
+    /// `post-deploy`: applied by `up --phase post`, once the new code serves
+    /// every request (header only).
+    PostDeploy,
     /// `unchecked`: do not validate the next statement (PostgreSQL accepts it, sqlparser does not).
     Unchecked,
     /// `allow(NAME)`: silence a lint for the file or the next statement.
@@ -42,7 +45,7 @@ impl fmt::Display for UnknownDirective {
 
 /// The help text listing what is known.
 pub fn known_directives_help() -> String {
-    "known directives: `no-transaction`, `irreversible`, `unchecked`, `squashes A..B,C`, `lock-timeout DURATION`, \
+    "known directives: `no-transaction`, `irreversible`, `post-deploy`, `unchecked`, `squashes A..B,C`, `lock-timeout DURATION`, \
      `statement-timeout DURATION` (`500ms`, `10s`, `30m`; `0` for none), `allow(NAME)` with NAME a rule's name \
      (the README's table of rules lists them; `sqlstrata check` names the rule of every warning)"
         .to_string()
@@ -65,6 +68,7 @@ pub fn parse_comment(comment: &str) -> Option<Result<Directive, UnknownDirective
     let directive = match rest {
         "no-transaction" => Directive::NoTransaction,
         "irreversible" => Directive::Irreversible,
+        "post-deploy" => Directive::PostDeploy,
         "unchecked" => Directive::Unchecked,
         other if other.starts_with("squashes ") => match parse_versions(&other[9..]) {
             Some(list) => Directive::Squashes(list),

@@ -157,6 +157,7 @@ struct StatementDirectives {
 struct FileDirectives {
     no_transaction: bool,
     irreversible: bool,
+    post_deploy: bool,
     squashes: Vec<i64>,
     allow: Vec<&'static str>,
     bounds: Bounds,
@@ -719,6 +720,9 @@ impl<'a> Reader<'a> {
         if !file.no_transaction && self.shape.is_none() {
             findings.extend(rules::enum_value_used_too_soon(&up_section, &enum_values));
         }
+        if file.post_deploy && self.shape.is_none() {
+            findings.extend(rules::post_deploy_additions(&up_section));
+        }
         for s in std::iter::once(&up_section)
             .chain(down_section.as_ref())
             .filter(|_| self.shape.is_none())
@@ -734,6 +738,9 @@ impl<'a> Reader<'a> {
                 .rposition(|st| st.offset <= finding.offset)
                 .unwrap_or(0);
             let mut allowed: Vec<&str> = file.allow.clone();
+            if file.post_deploy {
+                allowed.extend(rules::NOT_AFTER_DEPLOY);
+            }
             if let Some(d) = per_statement.get(index) {
                 allowed.extend(d.allow.iter().copied());
             }
@@ -777,6 +784,7 @@ impl<'a> Reader<'a> {
                 squashes: file.squashes.clone(),
                 bounds: file.bounds,
                 repeatable: name.repeatable,
+                post_deploy: file.post_deploy,
             }),
             created: headers.created,
             checked,
@@ -849,14 +857,29 @@ impl<'a> Reader<'a> {
             let statement = leading.iter().position(|r| r.contains(&tok.start));
             match directive {
                 Directive::NoTransaction => file.no_transaction = true,
-                Directive::Squashes(_) | Directive::Irreversible if self.repeatable => self.error(
+                Directive::Squashes(_) | Directive::Irreversible | Directive::PostDeploy
+                    if self.repeatable =>
+                {
+                    self.error(
+                        "directive",
+                        tok,
+                        format!(
+                            "`-- sqlstrata: {}` does not apply to a repeatable migration",
+                            match directive {
+                                Directive::Irreversible => "irreversible",
+                                Directive::PostDeploy => "post-deploy",
+                                _ => "squashes ...",
+                            }
+                        ),
+                        Some("remove it: a repeatable migration is never undone and runs after every `up`, and a squash baseline is versioned".into()),
+                    )
+                }
+                Directive::PostDeploy if in_header => file.post_deploy = true,
+                Directive::PostDeploy => self.error(
                     "directive",
                     tok,
-                    format!(
-                        "`-- sqlstrata: {}` does not apply to a repeatable migration",
-                        if directive == Directive::Irreversible { "irreversible" } else { "squashes ..." }
-                    ),
-                    Some("remove it: a repeatable migration is never undone, and a squash baseline is versioned".into()),
+                    "`-- sqlstrata: post-deploy` is the migration's: it belongs in the header".to_string(),
+                    Some("put it above the `-- UP` marker (the first statement, in a file without markers)".into()),
                 ),
                 Directive::Squashes(list) if in_header => file.squashes = list,
                 Directive::Squashes(_) => self.error(

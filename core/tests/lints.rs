@@ -25,6 +25,10 @@ fn up(statements: &str) -> String {
     format!("-- sqlstrata: irreversible\n-- UP\n{statements}\n")
 }
 
+fn post(statements: &str) -> String {
+    format!("-- sqlstrata: post-deploy\n-- sqlstrata: irreversible\n-- UP\n{statements}\n")
+}
+
 fn no_tx(statements: &str) -> String {
     format!("-- sqlstrata: no-transaction\n-- sqlstrata: irreversible\n-- UP\n{statements}\n")
 }
@@ -86,6 +90,15 @@ fn each_default_rule_fires_on_its_hazard_and_not_on_the_safe_forms() {
         (up("ALTER TABLE users RENAME TO accounts;"), &[("renaming-table", Warning)]),
         (up("ALTER TABLE users DROP COLUMN legacy;"), &[("ban-drop-column", Warning)]),
         (up("DROP TABLE sessions;"), &[("ban-drop-table", Warning)]),
+        // A post-deploy migration contracts: its drops are what it is for,
+        // its additions come too late for the code that needs them, and a
+        // rename is a hazard in either phase.
+        (post("ALTER TABLE users DROP COLUMN legacy;"), &[]),
+        (post("DROP TABLE sessions;"), &[]),
+        (post("ALTER TABLE users ADD COLUMN nickname text;"), &[("post-deploy-adds", Warning)]),
+        (post("CREATE TABLE audit (id bigint);"), &[("post-deploy-adds", Warning)]),
+        (post("ALTER TABLE users RENAME COLUMN name TO full_name;"), &[("renaming-column", Warning)]),
+        (up("ALTER TABLE users ADD COLUMN nickname text;"), &[]),
         (
             "-- UP\nCREATE TABLE t (a int);\n-- DOWN\nALTER TABLE t DROP COLUMN a;\nDROP TABLE t;\n".to_string(),
             &[],
@@ -467,5 +480,51 @@ fn squawks_own_ignore_comments_are_honoured_where_they_stand() {
         ),
         [("ban-drop-column", Warning)],
         "only the statement below the comment"
+    );
+}
+
+#[test]
+fn post_deploy_is_a_header_directive_of_versioned_migrations() {
+    let name = parse_file_name("002_x.sql").unwrap();
+    let read = |sql: &str| {
+        read_migration_with("002_x.sql", &name, "002_x.sql", sql, &LintConfig::default())
+    };
+    let (m, d) = read(
+        "-- sqlstrata: post-deploy\n-- UP\nALTER TABLE users DROP COLUMN legacy;\n-- DOWN\nALTER TABLE users ADD COLUMN legacy text;\n",
+    );
+    assert!(d.is_empty(), "{d:?}");
+    assert!(m.unwrap().migration.is_post_deploy());
+    let (m, _) = read("-- UP\nSELECT 1;\n-- DOWN\nSELECT 1;\n");
+    assert!(!m.unwrap().migration.is_post_deploy());
+    // Below the marker it is not the migration's header: an error that says where it goes.
+    let (m, d) = read("-- UP\n-- sqlstrata: post-deploy\nSELECT 1;\n");
+    assert!(m.is_none());
+    assert!(
+        d[0].to_string().contains("belongs in the header"),
+        "{}",
+        d[0]
+    );
+    // A repeatable has no phase.
+    let r = parse_file_name("R__views.sql").unwrap();
+    let (m, d) = read_migration_with(
+        "R__views.sql",
+        &r,
+        "R__views.sql",
+        "-- sqlstrata: post-deploy\nSELECT 1;\n",
+        &LintConfig::default(),
+    );
+    assert!(m.is_none());
+    assert!(
+        d[0].to_string()
+            .contains("does not apply to a repeatable migration"),
+        "{}",
+        d[0]
+    );
+    // Not part of the checksum: marking a migration changes when it runs, not what it ran.
+    let (a, _) = read("-- UP\nSELECT 1;\n-- DOWN\nSELECT 1;\n");
+    let (b, _) = read("-- sqlstrata: post-deploy\n-- UP\nSELECT 1;\n-- DOWN\nSELECT 1;\n");
+    assert_eq!(
+        a.unwrap().migration.checksum(),
+        b.unwrap().migration.checksum()
     );
 }

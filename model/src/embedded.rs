@@ -118,7 +118,9 @@ pub fn encode(set: &[ToEmbed<'_>]) -> Encoded {
             None => w.u(0),
         }
         w.data.extend_from_slice(m.checksum());
-        w.u(u64::from(m.is_no_transaction()) | (u64::from(m.is_repeatable()) << 1));
+        w.u(u64::from(m.is_no_transaction())
+            | (u64::from(m.is_repeatable()) << 1)
+            | (u64::from(m.is_post_deploy()) << 2));
         let up = m.up();
         let down = m.down();
         w.u(up.len() as u64);
@@ -226,7 +228,8 @@ pub fn decode(
         let description = (r.u() == 1).then(|| r.string());
         let checksum = r.checksum();
         let flags = r.u();
-        let (no_transaction, repeatable) = (flags & 1 == 1, flags & 2 == 2);
+        let (no_transaction, repeatable, post_deploy) =
+            (flags & 1 == 1, flags & 2 == 2, flags & 4 == 4);
         let up_count = r.usize();
         let down_count = r.usize();
         let mut statement = || {
@@ -269,6 +272,7 @@ pub fn decode(
             squashes: Cow::Owned(squashes),
             bounds,
             repeatable,
+            post_deploy,
         });
     }
     out
@@ -321,6 +325,7 @@ mod tests {
                 statement_timeout: Some(Duration::ZERO),
             },
             repeatable: false,
+            post_deploy: true,
         });
         let b = Migration::new(MigrationParts {
             name: "b".into(),

@@ -215,6 +215,7 @@ pub struct Migration {
     squashes: Cow<'static, [i64]>,
     bounds: Bounds,
     repeatable: bool,
+    post_deploy: bool,
 }
 
 /// The parts of a migration the macro embeds, for [`Migration::__static`].
@@ -232,6 +233,7 @@ pub struct StaticMigration {
     pub squashes: &'static [i64],
     pub bounds: Bounds,
     pub repeatable: bool,
+    pub post_deploy: bool,
 }
 
 /// The parts of a migration, for [`Migration::new`].
@@ -265,6 +267,9 @@ pub struct MigrationParts {
     /// the versioned ones whenever its checksum differs from the one it was
     /// last applied with, never undone.
     pub repeatable: bool,
+    /// A post-deploy migration (`-- sqlstrata: post-deploy`): applied by
+    /// `up --phase post`, once the new code serves every request.
+    pub post_deploy: bool,
 }
 
 impl Migration {
@@ -288,6 +293,7 @@ impl Migration {
             squashes: parts.squashes.into(),
             bounds: parts.bounds,
             repeatable: parts.repeatable,
+            post_deploy: parts.post_deploy,
         }
     }
 
@@ -312,6 +318,7 @@ impl Migration {
             squashes: Cow::Borrowed(parts.squashes),
             bounds: parts.bounds,
             repeatable: parts.repeatable,
+            post_deploy: parts.post_deploy,
         }
     }
 
@@ -392,6 +399,16 @@ impl Migration {
     pub fn is_repeatable(&self) -> bool {
         self.repeatable
     }
+
+    /// Whether it is a post-deploy migration (`-- sqlstrata: post-deploy`):
+    /// one that contracts what the code of the release before no longer
+    /// uses (a dropped column or table), applied by `up --phase post` once
+    /// the new code serves every request, and left pending by `up --phase
+    /// pre`. Not part of the checksum: marking an applied migration so
+    /// changes when it runs, not what it ran.
+    pub fn is_post_deploy(&self) -> bool {
+        self.post_deploy
+    }
 }
 
 impl fmt::Debug for Migration {
@@ -404,6 +421,7 @@ impl fmt::Debug for Migration {
             .field("checksum", &self.checksum_hex())
             .field("no_transaction", &self.no_transaction)
             .field("repeatable", &self.repeatable)
+            .field("post_deploy", &self.post_deploy)
             .finish()
     }
 }

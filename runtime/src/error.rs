@@ -254,6 +254,17 @@ pub enum Error {
         /// Whether it was the DOWN section (a rollback) that did not finish.
         down: bool,
     },
+    /// `up --phase post` while a regular migration older than a post-deploy
+    /// one is pending: the deploy's first phase has not run.
+    #[error(
+        "{file} is pending and older than the post-deploy migration {post_deploy}: run the deploy's first phase (`up --phase pre`) before its post-deploy phase; nothing was applied"
+    )]
+    RegularPending {
+        /// The pending regular migration.
+        file: String,
+        /// The post-deploy migration after it.
+        post_deploy: String,
+    },
     /// A rollback would cross a migration without DOWN section.
     #[error("cannot roll back {file}: it is irreversible (no DOWN section); nothing was changed")]
     Irreversible {
@@ -470,7 +481,8 @@ impl Error {
             | Error::InvalidIndex { file, .. }
             | Error::IndexLeftInvalid { file, .. }
             | Error::SessionBoundUnderLease { file }
-            | Error::Irreversible { file } => Some(file),
+            | Error::Irreversible { file }
+            | Error::RegularPending { file, .. } => Some(file),
             _ => None,
         }
     }

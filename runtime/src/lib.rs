@@ -55,7 +55,7 @@ pub use error::{Blocker, DbError, Error, Missing};
 pub use history::adopt::AdoptedRow;
 pub use migrator::Migrator;
 pub use options::{
-    DEFAULT_LOCK_RETRY_BUDGET, DEFAULT_LOCK_TIMEOUT, LockMode, Options, TrackingTable,
+    DEFAULT_LOCK_RETRY_BUDGET, DEFAULT_LOCK_TIMEOUT, LockMode, Options, Phase, TrackingTable,
     TransactionMode,
 };
 pub use plan::{Operation, State, StatusEntry};

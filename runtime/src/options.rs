@@ -99,6 +99,62 @@ pub enum TransactionMode {
     PerMigration,
 }
 
+/// Which migrations `up` applies: every pending one, or one phase of a
+/// two-phase deploy (see [`crate::Migration::is_post_deploy`]).
+///
+/// ```
+/// use sqlstrata::{Options, Phase};
+/// // Before the new code starts: everything but post-deploy migrations.
+/// let pre = Options::default().phase(Phase::Pre);
+/// // Once the new code serves every request: the post-deploy ones.
+/// let post = Options::default().phase(Phase::Post);
+/// assert_ne!(pre, post);
+/// assert_eq!(Options::default().phase, Phase::All);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Every pending migration, in version order (development, tests, a
+    /// deploy that can stop the application).
+    #[default]
+    All,
+    /// Every pending migration but the post-deploy ones, which stay
+    /// pending (neither drift nor out of order), and the repeatables: what
+    /// runs before the new code starts.
+    Pre,
+    /// The pending post-deploy migrations, in version order, once the new
+    /// code serves every request; refused while a regular migration older
+    /// than one of them is pending.
+    Post,
+}
+
+impl Phase {
+    /// Its name, as the command line takes it (`all`, `pre`, `post`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::All => "all",
+            Phase::Pre => "pre",
+            Phase::Post => "post",
+        }
+    }
+
+    /// Whether `up` in this phase applies `m` when it is pending.
+    ///
+    /// ```
+    /// use sqlstrata::{Migration, MigrationParts, Phase};
+    /// let contract = Migration::new(MigrationParts { version: 3, post_deploy: true, ..Default::default() });
+    /// assert!(Phase::Post.includes(&contract) && Phase::All.includes(&contract));
+    /// assert!(!Phase::Pre.includes(&contract));
+    /// ```
+    pub fn includes(self, m: &Migration) -> bool {
+        match self {
+            Phase::All => true,
+            Phase::Pre => !m.is_post_deploy(),
+            Phase::Post => m.is_post_deploy(),
+        }
+    }
+}
+
 /// Options of a run.
 ///
 /// ```
@@ -140,6 +196,9 @@ pub struct Options {
     /// How long a lease lasts unless renewed (lease mode): how long a runner
     /// that died blocks the next one.
     pub lease_ttl: Duration,
+    /// Which pending migrations `up` applies (and `status --pending`
+    /// counts): all of them, or one phase of a two-phase deploy.
+    pub phase: Phase,
 }
 
 impl Default for Options {
@@ -153,6 +212,7 @@ impl Default for Options {
             out_of_order: false,
             lock: LockMode::Advisory,
             lease_ttl: Duration::from_secs(300),
+            phase: Phase::All,
         }
     }
 }
@@ -252,6 +312,12 @@ impl Options {
     /// Allows out-of-order migrations.
     pub fn out_of_order(mut self, allow: bool) -> Self {
         self.out_of_order = allow;
+        self
+    }
+
+    /// Sets which pending migrations `up` applies (see [`Phase`]).
+    pub fn phase(mut self, phase: Phase) -> Self {
+        self.phase = phase;
         self
     }
 }

@@ -12,6 +12,7 @@
 mod context;
 mod enum_values;
 mod needs_no_transaction;
+mod post_deploy;
 mod session_setting;
 mod squawk;
 mod tracking_table_write;
@@ -22,6 +23,7 @@ use squawk_linter::Rule as SquawkRule;
 pub use enum_values::enum_value_used_in_batch;
 pub(crate) use enum_values::enum_value_used_too_soon;
 pub(crate) use needs_no_transaction::needs_no_transaction;
+pub(crate) use post_deploy::{NOT_AFTER_DEPLOY, post_deploy_additions};
 pub(crate) use session_setting::session_settings;
 pub(crate) use squawk::squawk_findings;
 pub(crate) use tracking_table_write::tracking_table_writes;
@@ -203,6 +205,14 @@ pub const RULES: &[Rule] = &[
         fix: "fine if that is acceptable; otherwise deploy the two migrations in separate releases",
     },
     Rule {
+        name: "post-deploy-adds",
+        level: Level::Warning,
+        kind: Kind::Ours,
+        what: "adds a table or a column in a post-deploy migration",
+        why: "a post-deploy migration runs after the new code is live: code that writes or reads what it adds fails until then",
+        fix: "add it in a regular migration, which runs before the new code starts; keep post-deploy migrations for what only the old code used",
+    },
+    Rule {
         name: "missing-down",
         level: Level::Warning,
         kind: Kind::Ours,
@@ -280,7 +290,7 @@ pub const RULES: &[Rule] = &[
         kind: Kind::Squawk(SquawkRule::BanDropColumn),
         what: "drops a column in an UP section",
         why: "running code that still reads it fails at once, and its data is gone",
-        fix: "stop reading and writing it in one release, drop it in a migration of a later one",
+        fix: "stop reading and writing it in this release and drop it in a post-deploy migration (mark it `-- sqlstrata: post-deploy`: it runs once the new code serves every request), or in a migration of a later release",
     },
     Rule {
         name: "ban-drop-table",
@@ -288,7 +298,7 @@ pub const RULES: &[Rule] = &[
         kind: Kind::Squawk(SquawkRule::BanDropTable),
         what: "drops a table in an UP section",
         why: "running code that still uses it fails at once, and its data is gone",
-        fix: "stop using it in one release, drop it in a migration of a later one",
+        fix: "stop using it in this release and drop it in a post-deploy migration (mark it `-- sqlstrata: post-deploy`: it runs once the new code serves every request), or in a migration of a later release",
     },
     Rule {
         name: "adding-required-field",

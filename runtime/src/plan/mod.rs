@@ -11,11 +11,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlstrata_model::Bounds;
+use sqlstrata_model::{Bounds, Migration};
 
 use crate::Migrations;
 use crate::error::Error;
-use crate::options::{LockMode, Options};
+use crate::options::{LockMode, Options, Phase};
 
 pub(crate) mod baseline;
 pub(crate) mod history;
@@ -183,6 +183,35 @@ pub struct StatusEntry {
     pub applied_at: Option<String>,
     /// For a failed `no-transaction` migration: the line that failed.
     pub failed_line: Option<i32>,
+    /// Whether it is a post-deploy migration (`-- sqlstrata: post-deploy`):
+    /// `up --phase post` applies it, `up --phase pre` leaves it pending.
+    pub post_deploy: bool,
+}
+
+impl StatusEntry {
+    /// Whether `up` in `phase` would apply it now: pending (a repeatable:
+    /// pending or changed), and of that phase. What `status --pending
+    /// --phase pre` counts.
+    ///
+    /// ```
+    /// # use sqlstrata::Phase;
+    /// # fn entries(report: &sqlstrata::Report) -> usize {
+    /// report.status.iter().filter(|e| e.pending_in(Phase::Pre)).count()
+    /// # }
+    /// ```
+    pub fn pending_in(&self, phase: Phase) -> bool {
+        let pending = match self.state {
+            State::Pending => true,
+            State::Changed => self.repeatable,
+            _ => false,
+        };
+        pending
+            && match phase {
+                Phase::All => true,
+                Phase::Pre => !self.post_deploy,
+                Phase::Post => self.post_deploy,
+            }
+    }
 }
 
 /// Every migration known to the set or the database, in version order,
@@ -214,6 +243,7 @@ pub(crate) fn status(set: &Migrations, history: &History) -> Vec<StatusEntry> {
             batch: row.map(|r| r.batch),
             applied_at: row.map(|r| r.applied_at.clone()),
             failed_line: None,
+            post_deploy: false,
         });
     }
     entries
@@ -252,6 +282,7 @@ fn versioned_status(set: &Migrations, rows: &[AppliedRow]) -> Vec<StatusEntry> {
                 batch: row.map(|r| r.batch),
                 applied_at: row.map(|r| r.applied_at.clone()),
                 failed_line: row.and_then(|r| r.failed_line),
+                post_deploy: m.is_some_and(Migration::is_post_deploy),
             }
         })
         .collect()
@@ -353,13 +384,43 @@ pub(crate) fn plan(
                 return Ok(plan);
             }
             let newest_applied = rows.iter().map(|r| r.version).max();
+            let pending = |m: &&Migration| {
+                !applied.contains(&m.version()) && to.is_none_or(|t| m.version() <= t)
+            };
+            // The post-deploy phase runs after the new code is live: every
+            // regular migration older than what it applies must be in.
+            if options.phase == Phase::Post
+                && let Some(last) = set
+                    .iter()
+                    .filter(pending)
+                    .filter(|m| m.is_post_deploy())
+                    .map(Migration::version)
+                    .max()
+                && let Some(regular) = set
+                    .iter()
+                    .filter(pending)
+                    .find(|m| !m.is_post_deploy() && m.version() < last)
+            {
+                let post = set
+                    .iter()
+                    .filter(pending)
+                    .find(|m| m.is_post_deploy() && m.version() > regular.version())
+                    .map_or_else(String::new, |m| m.file_name().to_string());
+                return Err(Error::RegularPending {
+                    file: regular.file_name().to_string(),
+                    post_deploy: post,
+                });
+            }
             for (i, m) in set.iter().enumerate() {
-                if applied.contains(&m.version()) || to.is_some_and(|t| m.version() > t) {
+                if !pending(&m) || !options.phase.includes(m) {
                     continue;
                 }
+                // A post-deploy migration left pending while newer regular
+                // ones were applied (`up --phase pre`) is not out of order.
                 if let Some(newest) = newest_applied
                     && m.version() < newest
                     && !options.out_of_order
+                    && !m.is_post_deploy()
                 {
                     return Err(Error::OutOfOrder {
                         file: file(i),
@@ -368,9 +429,9 @@ pub(crate) fn plan(
                 }
                 plan.steps.push(Step::Apply(i));
             }
-            // Repeatables go with a whole `up`: with `to`, what they use
-            // may not be there yet.
-            if to.is_none() {
+            // Repeatables go with a whole `up` before the new code starts:
+            // with `to`, what they use may not be there yet.
+            if to.is_none() && options.phase != Phase::Post {
                 repeatable_steps(set, history, false, &mut plan);
             }
         }
@@ -616,6 +677,191 @@ mod tests {
         Operation,
         Result<&'static [&'static str], &'static str>,
     );
+
+    /// `set`, with the versions in `post` marked post-deploy, and one
+    /// repeatable, `views`.
+    fn phased(versions: &[i64], post: &[i64]) -> Migrations {
+        let mut all: Vec<Migration> = versions
+            .iter()
+            .map(|v| {
+                Migration::new(MigrationParts {
+                    version: *v,
+                    name: format!("m{v}"),
+                    file_name: format!("{v:03}_m{v}.sql"),
+                    up: vec![Statement::new("SELECT 1", 1)],
+                    down: Some(vec![Statement::new("SELECT 1", 3)]),
+                    checksum: [*v as u8; 32],
+                    post_deploy: post.contains(v),
+                    ..MigrationParts::default()
+                })
+            })
+            .collect();
+        all.push(Migration::new(MigrationParts {
+            name: "views".into(),
+            file_name: "R__views.sql".into(),
+            up: vec![Statement::new("SELECT 1", 1)],
+            checksum: [99; 32],
+            repeatable: true,
+            ..MigrationParts::default()
+        }));
+        Migrations::new(all)
+    }
+
+    #[test]
+    fn phases_as_a_table() {
+        use Phase::{All, Post, Pre};
+        // (versions, post-deploy ones, applied (version, batch), phase, `to`, steps or error)
+        type Case<'a> = (
+            &'a [i64],
+            &'a [i64],
+            &'a [(i64, i32)],
+            Phase,
+            Option<i64>,
+            Result<&'a [&'a str], &'a str>,
+        );
+        let cases: &[Case<'_>] = &[
+            // A release: 2 expands, 3 contracts (post-deploy).
+            (
+                &[1, 2, 3],
+                &[3],
+                &[(1, 1)],
+                Pre,
+                None,
+                Ok(&["+2", "Rviews"]),
+            ),
+            (&[1, 2, 3], &[3], &[(1, 1), (2, 2)], Post, None, Ok(&["+3"])),
+            // Plain `up` applies everything in version order.
+            (
+                &[1, 2, 3],
+                &[3],
+                &[(1, 1)],
+                All,
+                None,
+                Ok(&["+2", "+3", "Rviews"]),
+            ),
+            // Pending post left behind while newer regular ones applied: not
+            // out of order, applied by the next post phase, or by plain up.
+            (
+                &[1, 2, 3, 4],
+                &[2],
+                &[(1, 1), (3, 2), (4, 3)],
+                Post,
+                None,
+                Ok(&["+2"]),
+            ),
+            (
+                &[1, 2, 3, 4],
+                &[2],
+                &[(1, 1), (3, 2), (4, 3)],
+                All,
+                None,
+                Ok(&["+2", "Rviews"]),
+            ),
+            (
+                &[1, 2, 3, 4],
+                &[2],
+                &[(1, 1), (3, 2)],
+                Pre,
+                None,
+                Ok(&["+4", "Rviews"]),
+            ),
+            // Nothing for a phase to do.
+            (
+                &[1, 2, 3],
+                &[3],
+                &[(1, 1), (2, 2)],
+                Pre,
+                None,
+                Ok(&["Rviews"]),
+            ),
+            (&[1, 2], &[], &[(1, 1)], Post, None, Ok(&[])),
+            // Applied post-deploy migrations are history like any other.
+            (
+                &[1, 2, 3],
+                &[2],
+                &[(1, 1), (2, 2), (3, 3)],
+                Pre,
+                None,
+                Ok(&["Rviews"]),
+            ),
+            // The post phase before the pre phase: refused, naming the regular one.
+            (
+                &[1, 2, 3],
+                &[3],
+                &[(1, 1)],
+                Post,
+                None,
+                Err("002_m2.sql is pending and older than the post-deploy migration 003_m3.sql"),
+            ),
+            // ... unless the regular one is newer than every post-deploy one.
+            (&[1, 2, 3], &[2], &[(1, 1)], Post, None, Ok(&["+2"])),
+            // Several post-deploy migrations: version order only.
+            (
+                &[1, 2, 3, 4],
+                &[2, 4],
+                &[(1, 1), (3, 2)],
+                Post,
+                None,
+                Ok(&["+2", "+4"]),
+            ),
+            (
+                &[1, 2, 3, 4],
+                &[2, 4],
+                &[(1, 1), (3, 2)],
+                Post,
+                Some(2),
+                Ok(&["+2"]),
+            ),
+            // A regular migration older than the newest applied is still out of order.
+            (
+                &[1, 2, 3],
+                &[3],
+                &[(1, 1), (3, 2)],
+                Pre,
+                None,
+                Err("002_m2.sql is pending but older than"),
+            ),
+            (
+                &[1, 2, 3],
+                &[3],
+                &[(1, 1), (3, 2)],
+                All,
+                None,
+                Err("002_m2.sql is pending but older than"),
+            ),
+        ];
+        for (known, post, applied, phase, to, want) in cases {
+            let s = phased(known, post);
+            let r = rows(&s, applied);
+            let o = Options::default().phase(*phase);
+            let got = plan(&s, &r, &Operation::Up { to: *to }, &o)
+                .map(|p| versions(&s, &p.steps))
+                .map_err(|e| e.to_string());
+            match (&got, want) {
+                (Ok(steps), Ok(want)) => assert_eq!(steps, want, "{phase:?} on {applied:?}"),
+                (Err(e), Err(want)) => assert!(e.starts_with(want), "{phase:?}: {e}"),
+                _ => panic!("{phase:?} on {applied:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn status_says_which_migrations_are_post_deploy() {
+        let s = phased(&[1, 2, 3], &[3]);
+        let entries = status(&s, &rows(&s, &[(1, 1)]));
+        let post: Vec<(i64, bool)> = entries.iter().map(|e| (e.version, e.post_deploy)).collect();
+        assert_eq!(post, [(1, false), (2, false), (3, true), (0, false)]);
+        let pending = |phase| {
+            entries
+                .iter()
+                .filter(|e| e.pending_in(phase))
+                .map(|e| e.version)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pending(Phase::All), [2, 3, 0]);
+        assert_eq!(pending(Phase::Pre), [2, 0]);
+        assert_eq!(pending(Phase::Post), [3]);
+    }
 
     #[test]
     fn plans_as_a_table() {
