@@ -1003,8 +1003,18 @@ fn a_flyway_project_keeps_its_repeatables_baseline_and_undo_and_refuses_what_fai
 fn flyway_names_sqlstrata_cannot_keep_are_clear_errors() {
     for (files, says) in [
         (
-            vec![("V1.1__Fix.sql", "SELECT 1;\n")],
-            "V1.1__Fix.sql:1: the Flyway version `1.1` is not an integer",
+            vec![("V1.a__Fix.sql", "SELECT 1;\n")],
+            "V1.a__Fix.sql:1: `1.a` is not a Flyway version",
+        ),
+        // One version to Flyway, however it is written.
+        (
+            vec![
+                ("V1_1__a.sql", "SELECT 1;\n"),
+                ("V1.1__b.sql", "SELECT 2;\n"),
+                ("V2__c.sql", "SELECT 3;\n"),
+                ("V2.0__d.sql", "SELECT 4;\n"),
+            ],
+            "version 1.1: V1.1__b.sql, V1_1__a.sql\n  version 2: V2.0__d.sql, V2__c.sql",
         ),
         (
             vec![("U4__Undo.sql", "SELECT 1;\n")],
