@@ -26,7 +26,8 @@ pub enum Tool {
     Goose,
     /// dbmate: `<VERSION>_<name>.sql` with `-- migrate:up` / `down`.
     Dbmate,
-    /// golang-migrate: `<VERSION>_<title>.up.sql` / `.down.sql`.
+    /// golang-migrate: `<VERSION>_<title>.up.sql` / `.down.sql`, paired by
+    /// version.
     #[value(name = "golang-migrate")]
     GolangMigrate,
     /// Hand-written SQL-file runners: `NNN_name.sql` with `-- UP` / `-- DOWN`
@@ -35,8 +36,9 @@ pub enum Tool {
     /// Hand-written TypeScript runners: `NNN_name.ts` exporting `up` and
     /// `down` template literals.
     Ts,
-    /// Flyway: `V<N>__<desc>.sql`, `U<N>__<desc>.sql` (its undo, our
-    /// DOWN) and `R__<desc>.sql` (repeatable).
+    /// Flyway: `V<version>__<desc>.sql` (`1`, `1_1`, `1.1`, `2_3_1`),
+    /// `U<version>__<desc>.sql` (its undo, our DOWN) and `R__<desc>.sql`
+    /// (repeatable).
     Flyway,
 }
 
@@ -615,13 +617,120 @@ mod tests {
             up: "CREATE INDEX CONCURRENTLY i ON t (x);\n".into(),
             down: None,
             no_transaction: true,
-            repeatable: false,
-            notes: vec![],
+            ..Imported::default()
         };
         assert_eq!(m.file_name(), "007_add_index.sql");
         assert_eq!(
             m.render(Tool::Sqlx),
             "-- Migration: 007_add_index\n-- Description: An index\n-- Imported from sqlx: 7_add_index.up.sql\n-- sqlstrata: no-transaction\n-- sqlstrata: irreversible\n\n-- UP\nCREATE INDEX CONCURRENTLY i ON t (x);\n"
         );
+        // A mapped version: its width in the name, its mapping in the file.
+        let m = Imported {
+            version: 101,
+            width: 4,
+            mapping: Some("flyway version 1.1 is version 0101 here".into()),
+            name: "a".into(),
+            source: "V1_1__a.sql".into(),
+            up: "SELECT 1;\n".into(),
+            ..Imported::default()
+        };
+        assert_eq!(m.file_name(), "0101_a.sql");
+        assert_eq!(
+            m.render(Tool::Flyway),
+            "-- Migration: 0101_a\n-- Imported from flyway: V1_1__a.sql\n-- Version mapping: flyway version 1.1 is version 0101 here\n-- sqlstrata: irreversible\n\n-- UP\nSELECT 1;\n"
+        );
+    }
+
+    fn at(text: &str, parts: &[u128], order: Order) -> Imported {
+        Imported {
+            source_version: SourceVersion {
+                text: text.into(),
+                parts: parts.to_vec(),
+                order,
+            },
+            ..Imported::default()
+        }
+    }
+
+    fn versions(tool: Tool, mut ms: Vec<Imported>) -> Vec<(i64, usize, bool)> {
+        ms.sort_by(|a, b| a.source_version.order.cmp(&b.source_version.order));
+        assign_versions(tool, &mut ms);
+        ms.iter()
+            .map(|m| (m.version, m.width, m.mapping.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn versions_keep_the_tools_order_mapped_only_when_they_must_be() {
+        // Numbers that keep the order stay as they are.
+        let n = |v: u128| at(&v.to_string(), &[v], Order::Number(v));
+        assert_eq!(
+            versions(Tool::Sqlx, vec![n(10), n(2), n(20240101000000)]),
+            [(2, 3, false), (10, 3, false), (20240101000000, 3, false)]
+        );
+        // diesel's two forms: padded on the right to one width.
+        let d = |t: &str| at(t, &[t.parse().unwrap()], Order::Text(t.into()));
+        assert_eq!(
+            versions(
+                Tool::Diesel,
+                vec![
+                    d("20260120162913"),
+                    d("202511190914440000"),
+                    d("00000000000000")
+                ]
+            ),
+            [
+                (0, 18, true),
+                (202511190914440000, 18, true),
+                (202601201629130000, 18, true)
+            ]
+        );
+        // A text order that no padding keeps (`10_` sorts before `1_`):
+        // numbered in order.
+        let f = |t: &str, file: &str| at(t, &[t.parse().unwrap()], Order::Text(file.into()));
+        assert_eq!(
+            versions(
+                Tool::Sql,
+                vec![f("1", "1_a.sql"), f("10", "10_b.sql"), f("2", "2_c.sql")]
+            ),
+            [(1, 3, true), (2, 3, true), (3, 3, true)]
+        );
+        // Flyway: each part padded to its place, then joined.
+        let p = |t: &str| {
+            let parts = flyway_parts(t).unwrap();
+            at(t, &parts, Order::Parts(parts.clone()))
+        };
+        assert_eq!(
+            versions(
+                Tool::Flyway,
+                vec![p("1.10"), p("1.2"), p("2.3.1"), p("010"), p("1")]
+            )
+            .iter()
+            .map(|v| v.0)
+            .collect::<Vec<_>>(),
+            [1000, 1020, 1100, 2031, 10000]
+        );
+        // Too wide for a BIGINT: 1, 2, 3, ...
+        assert_eq!(
+            versions(Tool::Flyway, vec![p("1.123456789012"), p("123456789.2")])
+                .iter()
+                .map(|v| v.0)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn flyway_versions_are_read_as_flyway_reads_them() {
+        assert_eq!(flyway_parts("1"), Some(vec![1]));
+        assert_eq!(flyway_parts("1_1"), flyway_parts("1.1"));
+        assert_eq!(flyway_parts("1.0"), flyway_parts("1"));
+        assert_eq!(flyway_parts("010"), Some(vec![10]));
+        assert_eq!(flyway_parts("2_3_1"), Some(vec![2, 3, 1]));
+        assert_eq!(flyway_parts("0"), Some(vec![]));
+        for bad in ["", "1.", "1..2", "1.a", "v1", "1-2"] {
+            assert_eq!(flyway_parts(bad), None, "{bad}");
+        }
+        assert!(flyway_parts("1.2") < flyway_parts("1.10"));
     }
 }
