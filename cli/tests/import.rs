@@ -1635,3 +1635,154 @@ fn a_diesel_history_of_both_version_forms_is_adopted_through_the_padding() {
     );
     assert_eq!(tables(&mut c), ["a", "b", "c"]);
 }
+
+/// Folders shaped like the public projects the import was tried on
+/// (TESTING.md, "Coming from other tools, on real projects"): their
+/// naming, widths and pairing, with SQL of our own.
+#[test]
+fn folders_shaped_like_real_projects_import_whole_and_in_order() {
+    /// (tool, files, the stems of the imported files in order)
+    type Shape = (&'static str, Vec<(String, String)>, Vec<String>);
+    let mut shapes: Vec<Shape> = Vec::new();
+
+    // diesel, lemmy-shaped: the initial setup, 14-digit versions, then
+    // diesel 2.2's `-0000` ones, titles with dashes, up and down.
+    let mut files = vec![(
+        "00000000000000_diesel_initial_setup/up.sql".to_string(),
+        records("setup"),
+    )];
+    let folders = [
+        "2019-02-26-002946_create_user",
+        "2024-12-05-233704_add-person-content-combined",
+        "2025-09-12-093537_mod-reason-mandatory",
+        "2025-09-19-132648-0000_theme-instance-default",
+        "2026-01-08-132525-0000_community-sidebar-summary",
+    ];
+    for f in folders {
+        files.push((format!("{f}/up.sql"), records(f)));
+        files.push((format!("{f}/down.sql"), "SELECT 1;\n".to_string()));
+    }
+    let mut expected = vec!["000_diesel_initial_setup".to_string()];
+    expected.extend(
+        [
+            "20190226002946_create_user",
+            "20241205233704_add_person_content_combined",
+            "20250912093537_mod_reason_mandatory",
+            "202509191326480000_theme_instance_default",
+            "202601081325250000_community_sidebar_summary",
+        ]
+        .map(String::from),
+    );
+    shapes.push(("diesel", files, expected));
+
+    // sqlx, docs.rs-shaped: pairs, an UP alone, a title with dashes.
+    shapes.push((
+        "sqlx",
+        vec![
+            ("20231021111635_initial.up.sql".into(), records("initial")),
+            (
+                "20231021111635_initial.down.sql".into(),
+                "SELECT 1;\n".into(),
+            ),
+            (
+                "20240221104457_drop_releases_build_status.up.sql".into(),
+                records("drop"),
+            ),
+            (
+                "20240519141105_crate-version-name-field-length.up.sql".into(),
+                records("len"),
+            ),
+            (
+                "20240519141105_crate-version-name-field-length.down.sql".into(),
+                "SELECT 1;\n".into(),
+            ),
+        ],
+        vec![
+            "20231021111635_initial".into(),
+            "20240221104457_drop_releases_build_status".into(),
+            "20240519141105_crate_version_name_field_length".into(),
+        ],
+    ));
+
+    // dbmate, supabase/postgres-shaped: a 14-digit `10000000000000_`
+    // first, then timestamps, dashes in the titles.
+    shapes.push((
+        "dbmate",
+        [
+            "10000000000000_demote-postgres.sql",
+            "20211115181400_update-auth-permissions.sql",
+            "20220317095840_pg_graphql.sql",
+        ]
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                format!("-- migrate:up\n{}\n-- migrate:down\n", records(f)),
+            )
+        })
+        .collect(),
+        vec![
+            "10000000000000_demote_postgres".into(),
+            "20211115181400_update_auth_permissions".into(),
+            "20220317095840_pg_graphql".into(),
+        ],
+    ));
+
+    // Flyway, conductor-shaped: plain versions with one dotted (V13.1)
+    // among them: mapped to 10, 20, ..., 131, 140.
+    let mut files: Vec<(String, String)> = (1..=12)
+        .map(|v| (format!("V{v}__step_{v}.sql"), records(&format!("{v}"))))
+        .collect();
+    files.push(("V13.1__workflow_index_columns.sql".into(), records("13.1")));
+    files.push(("V14__parent_workflow_id.sql".into(), records("14")));
+    let mut expected: Vec<String> = (1..=12)
+        .map(|v| format!("{:03}_step_{v}", v * 10))
+        .collect();
+    expected.push("131_workflow_index_columns".into());
+    expected.push("140_parent_workflow_id".into());
+    shapes.push(("flyway", files, expected));
+
+    // refinery, peerdb-shaped: V1 .. V55, numerically.
+    let files: Vec<(String, String)> = [1, 2, 9, 10, 11, 55]
+        .iter()
+        .map(|v| (format!("V{v}__m{v}.sql"), records(&format!("{v}"))))
+        .collect();
+    let expected = [1, 2, 9, 10, 11, 55]
+        .iter()
+        .map(|v| format!("{v:03}_m{v}"))
+        .collect();
+    shapes.push(("refinery", files, expected));
+
+    for (tool, files, expected) in shapes {
+        let work = dir(&format!("shape-{tool}"));
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        write(&work.join("old"), &borrowed);
+        let db = Scratch::new();
+        let o = sqlstrata(&work, &db.url, &["import", "--from", tool, "old"]);
+        let out = text(&o);
+        assert!(o.status.success(), "{tool}: {out}");
+        let n = expected.len();
+        assert!(
+            out.contains(&format!("imported {n} source migration(s) -> {n} file(s)")),
+            "{tool}: {out}"
+        );
+        let mut stems: Vec<String> = fs::read_dir(work.join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|f| f.strip_suffix(".sql").map(str::to_string))
+            .collect();
+        stems.sort_by_key(|s| s.split('_').next().unwrap().parse::<i64>().unwrap());
+        assert_eq!(stems, expected, "{tool}");
+        assert!(
+            check(&work).status.success(),
+            "{tool}: {}",
+            text(&check(&work))
+        );
+        let o = sqlstrata(&work, &db.url, &["up"]);
+        assert!(o.status.success(), "{tool}: {}", text(&o));
+        assert_eq!(ran(&mut db.connect()).len(), n, "{tool}");
+    }
+}
