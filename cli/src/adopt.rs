@@ -162,13 +162,15 @@ impl Mapping {
     }
 }
 
-/// A source version as the mapping is keyed: Flyway's by its parts (`1.1`,
-/// `1_1` and `1.1.0` are one version), the numeric tools' by the number,
-/// the others' by the text.
+/// A source version as the mapping is keyed, as `import` tells versions
+/// apart: Flyway's by its parts (`1.1`, `1_1` and `1.1.0` are one
+/// version), the others' by the number they start with (`001`, `1` and
+/// `001_initial.sql` are one version; import refuses a folder where they
+/// are two).
 fn key(tool: Tool, text: &str) -> String {
     let text = text.trim();
-    match tool {
-        Tool::Flyway => crate::import::flyway_parts(text).map_or_else(
+    if tool == Tool::Flyway {
+        return crate::import::flyway_parts(text).map_or_else(
             || text.to_string(),
             |parts| {
                 parts
@@ -177,13 +179,11 @@ fn key(tool: Tool, text: &str) -> String {
                     .collect::<Vec<_>>()
                     .join(".")
             },
-        ),
-        Tool::Sqlx | Tool::Refinery | Tool::Goose | Tool::GolangMigrate => {
-            let number = text.trim_start_matches('0');
-            if number.is_empty() { "0" } else { number }.to_string()
-        }
-        _ => text.to_string(),
+        );
     }
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    let number = digits.trim_start_matches('0');
+    if number.is_empty() { "0" } else { number }.to_string()
 }
 
 /// Reads the old history as `tool` wrote it.
@@ -335,9 +335,9 @@ fn read_history(
             let mut rows = Vec::new();
             for r in query(client, &sql)? {
                 let version = match (version_column, &r[0], &r[1]) {
-                    (Some("version"), Some(v), _) => parse_version(v, "version")?,
-                    (_, _, Some(n)) if numbered(n) => parse_version(n, "name")?,
-                    (_, Some(id), _) => parse_version(id, "id")?,
+                    (Some("version"), Some(v), _) => mapping.version(v, "version")?,
+                    (_, _, Some(n)) if numbered(n) => mapping.version(n, "name")?,
+                    (_, Some(id), _) => mapping.version(id, "id")?,
                     _ => return Err(format!("{table}: a row without a version")),
                 };
                 let batch = r[2].as_deref().and_then(|b| b.parse().ok());

@@ -1786,3 +1786,45 @@ fn folders_shaped_like_real_projects_import_whole_and_in_order() {
         assert_eq!(ran(&mut db.connect()).len(), n, "{tool}");
     }
 }
+
+#[test]
+fn a_hand_written_history_is_adopted_through_the_mapping_of_its_name_order() {
+    // The runner sorted file names as text: `10_c.sql` ran first. The
+    // imported versions keep that order (c, first, b), and its history's
+    // ids 1 and 10 are c and first, not first and whatever is now 1.
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let work = dir("sql-mapped");
+    write(
+        &work.join("old"),
+        &[
+            (
+                "1_first.sql",
+                "-- UP\nCREATE TABLE a (id int);\n-- DOWN\nDROP TABLE a;\n",
+            ),
+            (
+                "2_b.sql",
+                "-- UP\nCREATE TABLE b (id int);\n-- DOWN\nDROP TABLE b;\n",
+            ),
+            (
+                "10_c.sql",
+                "-- UP\nCREATE TABLE c (id int);\n-- DOWN\nDROP TABLE c;\n",
+            ),
+        ],
+    );
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "sql", "old"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(imported_order(&work), ["c", "first", "b"]);
+    c.batch_execute("CREATE TABLE c (id int); CREATE TABLE a (id int); CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW()); INSERT INTO _migrations (id, name) VALUES (10, 'c'), (1, 'first')").unwrap();
+    let o = sqlstrata(&work, &db.url, &["adopt", "--from", "sql"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("recorded 001_c.sql as applied")
+            && out.contains("recorded 002_first.sql as applied"),
+        "{out}"
+    );
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(tables(&mut c), ["a", "b", "c"]);
+}
