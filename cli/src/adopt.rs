@@ -238,17 +238,17 @@ fn read_history(
         }
         Tool::Refinery => simple(
             client,
-            &mapping,
+            mapping,
             &format!("SELECT version::text, applied_on FROM {table} ORDER BY version"),
         )?,
         Tool::Diesel => simple(
             client,
-            &mapping,
+            mapping,
             &format!("SELECT version, run_on::text FROM {table} ORDER BY version"),
         )?,
         Tool::Dbmate => simple(
             client,
-            &mapping,
+            mapping,
             &format!("SELECT version, NULL FROM {table} ORDER BY version"),
         )?,
         Tool::Goose => {
@@ -350,7 +350,7 @@ fn read_history(
             rows.sort_by_key(|r| r.version);
             rows
         }
-        Tool::Flyway => return flyway(client, table, name, set, &mapping),
+        Tool::Flyway => return flyway(client, table, name, set, mapping),
     };
     Ok(History {
         table,
