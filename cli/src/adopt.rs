@@ -162,6 +162,28 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// Our newest version at or before Flyway's `text` (a `BASELINE`
+    /// row's, which need not name a file): `None` when every imported
+    /// version is after it.
+    fn up_to(&self, text: &str, what: &str) -> Result<Option<i64>, String> {
+        if self.versions.is_empty() {
+            return self.version(text, what).map(Some);
+        }
+        let Some(limit) = crate::import::flyway_parts(text.trim()) else {
+            return Err(format!(
+                "`{text}` (its history's {what}) is not a Flyway version; nothing was written"
+            ));
+        };
+        Ok(self
+            .versions
+            .iter()
+            .filter(|(source, _)| crate::import::flyway_parts(source).is_some_and(|p| p <= limit))
+            .map(|(_, ours)| *ours)
+            .max())
+    }
+}
+
 /// A source version as the mapping is keyed, as `import` tells versions
 /// apart: Flyway's by its parts (`1.1`, `1_1` and `1.1.0` are one
 /// version), the others' by the number they start with (`001`, `1` and
@@ -398,10 +420,18 @@ fn flyway(
             }
             continue;
         };
+        match kind.as_str() {
+            // Flyway's own rows: the schema it made, and a baseline, which
+            // need not be the version of any file.
+            "SCHEMA" => continue,
+            "BASELINE" => {
+                baseline = mapping.up_to(&text, &format!("version of {script}"))?;
+                continue;
+            }
+            _ => {}
+        }
         let version = mapping.version(&text, &format!("version of {script}"))?;
         match kind.as_str() {
-            "SCHEMA" => {}
-            "BASELINE" => baseline = Some(version),
             "DELETE" => {
                 applied.remove(&version);
             }

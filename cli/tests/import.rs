@@ -1562,6 +1562,24 @@ fn flyway_dotted_versions_are_imported_in_order_and_adopted_through_the_mapping(
         text(&o)
     );
 
+    // Flyway's own rows: the schema it made (version 0) and a baseline at
+    // a version no file has (1.5.5: everything up to 1.5).
+    let baselined = Scratch::new();
+    let mut c = baselined.connect();
+    c.batch_execute(&history).unwrap();
+    c.batch_execute("CREATE TABLE steps (n int); INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES
+        (1, '0', '<< Flyway Schema Creation >>', 'SCHEMA', '\"public\"', NULL, 'postgres', 0, true),
+        (2, '1.5.5', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'postgres', 0, true),
+        (3, '1.6', 'step', 'SQL', 'V1_6__step_6.sql', 1, 'postgres', 1, true)")
+        .unwrap();
+    let o = sqlstrata(&work, &baselined.url, &["adopt", "--from", "flyway"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("adopted 6 migration(s)") && out.contains("recorded 105_step_5.sql"),
+        "{out}"
+    );
+
     // A history version the folder's mapping does not know is refused.
     let work = dir("flyway-unmapped");
     write(&work.join("old"), &[("V1_1__a.sql", "SELECT 1;\n")]);
