@@ -1722,11 +1722,14 @@ fn folders_shaped_like_real_projects_import_whole_and_in_order() {
         ],
     ));
 
-    // dbmate, supabase/postgres-shaped: a 14-digit `10000000000000_`
-    // first, then timestamps, dashes in the titles.
+    // dbmate, supabase/postgres-shaped: its init scripts' names (a dash
+    // after the version, which dbmate reads), a 14-digit `10000000000000_`,
+    // then timestamps, dashes in the titles.
     shapes.push((
         "dbmate",
         [
+            "00000000000000-initial-schema.sql",
+            "00000000000001-auth-schema.sql",
             "10000000000000_demote-postgres.sql",
             "20211115181400_update-auth-permissions.sql",
             "20220317095840_pg_graphql.sql",
@@ -1740,6 +1743,8 @@ fn folders_shaped_like_real_projects_import_whole_and_in_order() {
         })
         .collect(),
         vec![
+            "000_initial_schema".into(),
+            "001_auth_schema".into(),
             "10000000000000_demote_postgres".into(),
             "20211115181400_update_auth_permissions".into(),
             "20220317095840_pg_graphql".into(),

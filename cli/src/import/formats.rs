@@ -159,6 +159,23 @@ fn version_prefix<'a>(file: &str, stem: &'a str) -> Result<(&'a str, &'a str), I
         })
 }
 
+/// dbmate's version: the digits a file name starts with (its pattern is
+/// `^(\d+).*\.sql$`), and the rest, separators left off.
+fn dbmate_prefix<'a>(file: &str, stem: &'a str) -> Result<(&'a str, &'a str), ImportError> {
+    let digits = stem.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return Err(convert(
+            file,
+            1,
+            "dbmate reads only files whose name starts with a version (`<VERSION>_<name>.sql`) and would skip it; rename it, or move it out of the folder",
+        ));
+    }
+    Ok((
+        &stem[..digits],
+        stem[digits..].trim_start_matches(['_', '-', '.']),
+    ))
+}
+
 /// The first line, when it is exactly `marker` (sqlx's `-- no-transaction`),
 /// taken off.
 fn take_first_line(sql: &str, marker: &str) -> Option<String> {
@@ -635,7 +652,14 @@ fn single(
             folder.skip(name, "not a migration file (they end in `.sql`)");
             continue;
         };
-        let Some((digits, rest)) = folder.keep(version_prefix(name, stem)) else {
+        // dbmate reads any `<digits>...sql` (`20240101-init.sql` too); the
+        // others need `<digits>_`.
+        let prefix = if tool == Tool::Dbmate {
+            dbmate_prefix(name, stem)
+        } else {
+            version_prefix(name, stem)
+        };
+        let Some((digits, rest)) = folder.keep(prefix) else {
             continue;
         };
         let order = |n: u128| match tool {
