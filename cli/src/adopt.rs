@@ -3,6 +3,7 @@
 //! it says were applied. The old table is never altered or dropped (only
 //! renamed, with `--rename-old-to`, when it has the name ours must have).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::args::GlobalArgs;
@@ -104,12 +105,116 @@ fn parse_version(text: &str, what: &str) -> Result<i64, String> {
         .map_err(|_| format!("{what} `{text}` is not a version number"))
 }
 
+/// The version mapping `import` wrote into the folder's files (`--
+/// Version mapping: flyway version 1.1 is version 101 here`): each source
+/// version, as its tool's history writes it, to ours. Empty when the
+/// import kept the tool's own numbers.
+struct Mapping {
+    tool: Tool,
+    versions: std::collections::HashMap<String, i64>,
+}
+
+impl Mapping {
+    /// The mapping in the files of `dir`, the folder adopt was given.
+    fn of_folder(tool: Tool, dir: &Path) -> Mapping {
+        let mut versions = std::collections::HashMap::new();
+        let files = std::fs::read_dir(dir).ok();
+        let prefix = format!("{}{tool} version ", crate::import::MAPPING_PREFIX);
+        for entry in files.into_iter().flatten().flatten() {
+            if !entry.file_name().to_string_lossy().ends_with(".sql") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let found = text
+                .lines()
+                .take_while(|l| l.starts_with("--"))
+                .find_map(|l| l.strip_prefix(&prefix))
+                .and_then(|rest| rest.strip_suffix(" here"))
+                .and_then(|rest| rest.split_once(" is version "));
+            if let Some((source, ours)) = found
+                && let Ok(ours) = ours.parse::<i64>()
+            {
+                versions.insert(key(tool, source), ours);
+            }
+        }
+        Mapping { tool, versions }
+    }
+
+    /// Our version of `text`, a version in the old history: through the
+    /// folder's mapping when the import wrote one, else the number itself.
+    fn version(&self, text: &str, what: &str) -> Result<i64, String> {
+        if self.versions.is_empty() {
+            if self.tool == Tool::Flyway && !text.trim().bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "the Flyway version `{text}` (its history's {what}) is not a whole number, and the folder has no version mapping for it: import the Flyway folder with this sqlstrata first (it maps such versions and writes the mapping in each file); nothing was written"
+                ));
+            }
+            return parse_version(text, what);
+        }
+        self.versions.get(&key(self.tool, text)).copied().ok_or_else(|| {
+            format!(
+                "the {} version `{text}` (its history's {what}) has no imported file: the folder's version mapping (written by `import`) does not name it; import its file first; nothing was written",
+                self.tool
+            )
+        })
+    }
+}
+
+impl Mapping {
+    /// Our newest version at or before Flyway's `text` (a `BASELINE`
+    /// row's, which need not name a file): `None` when every imported
+    /// version is after it.
+    fn up_to(&self, text: &str, what: &str) -> Result<Option<i64>, String> {
+        if self.versions.is_empty() {
+            return self.version(text, what).map(Some);
+        }
+        let Some(limit) = crate::import::flyway_parts(text.trim()) else {
+            return Err(format!(
+                "`{text}` (its history's {what}) is not a Flyway version; nothing was written"
+            ));
+        };
+        Ok(self
+            .versions
+            .iter()
+            .filter(|(source, _)| crate::import::flyway_parts(source).is_some_and(|p| p <= limit))
+            .map(|(_, ours)| *ours)
+            .max())
+    }
+}
+
+/// A source version as the mapping is keyed, as `import` tells versions
+/// apart: Flyway's by its parts (`1.1`, `1_1` and `1.1.0` are one
+/// version), the others' by the number they start with (`001`, `1` and
+/// `001_initial.sql` are one version; import refuses a folder where they
+/// are two).
+fn key(tool: Tool, text: &str) -> String {
+    let text = text.trim();
+    if tool == Tool::Flyway {
+        return crate::import::flyway_parts(text).map_or_else(
+            || text.to_string(),
+            |parts| {
+                parts
+                    .iter()
+                    .map(u128::to_string)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            },
+        );
+    }
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    let number = digits.trim_start_matches('0');
+    if number.is_empty() { "0" } else { number }.to_string()
+}
+
 /// Reads the old history as `tool` wrote it.
 fn read_history(
     client: &mut postgres::Client,
     tool: Tool,
     table: Option<&str>,
     set: &Migrations,
+    mapping: &Mapping,
 ) -> Result<History, String> {
     let names: Vec<&str> = match table {
         Some(t) => vec![t],
@@ -139,7 +244,7 @@ fn read_history(
             )?;
             let mut rows = Vec::new();
             for r in cells {
-                let version = parse_version(r[0].as_deref().unwrap_or(""), "version")?;
+                let version = mapping.version(r[0].as_deref().unwrap_or(""), "version")?;
                 if r[2].as_deref() != Some("true") {
                     return Err(format!(
                         "{table} says version {version} failed (success = false): finish or undo it with sqlx first; nothing was written"
@@ -155,14 +260,17 @@ fn read_history(
         }
         Tool::Refinery => simple(
             client,
+            mapping,
             &format!("SELECT version::text, applied_on FROM {table} ORDER BY version"),
         )?,
         Tool::Diesel => simple(
             client,
+            mapping,
             &format!("SELECT version, run_on::text FROM {table} ORDER BY version"),
         )?,
         Tool::Dbmate => simple(
             client,
+            mapping,
             &format!("SELECT version, NULL FROM {table} ORDER BY version"),
         )?,
         Tool::Goose => {
@@ -175,10 +283,11 @@ fn read_history(
             )?;
             let mut rows = Vec::new();
             for r in cells {
-                let version = parse_version(r[0].as_deref().unwrap_or(""), "version_id")?;
-                if version == 0 || r[2].as_deref() != Some("true") {
+                let raw = r[0].as_deref().unwrap_or("");
+                if raw.trim() == "0" || r[2].as_deref() != Some("true") {
                     continue;
                 }
+                let version = mapping.version(raw, "version_id")?;
                 rows.push(OldRow {
                     version,
                     batch: None,
@@ -200,7 +309,7 @@ fn read_history(
                     note: None,
                 });
             };
-            let current = parse_version(r[0].as_deref().unwrap_or(""), "version")?;
+            let current = mapping.version(r[0].as_deref().unwrap_or(""), "version")?;
             if r[1].as_deref() == Some("true") {
                 return Err(format!(
                     "{table} is dirty at version {current}: golang-migrate stopped in the middle of it; fix the database and `migrate force` a version first; nothing was written"
@@ -248,9 +357,9 @@ fn read_history(
             let mut rows = Vec::new();
             for r in query(client, &sql)? {
                 let version = match (version_column, &r[0], &r[1]) {
-                    (Some("version"), Some(v), _) => parse_version(v, "version")?,
-                    (_, _, Some(n)) if numbered(n) => parse_version(n, "name")?,
-                    (_, Some(id), _) => parse_version(id, "id")?,
+                    (Some("version"), Some(v), _) => mapping.version(v, "version")?,
+                    (_, _, Some(n)) if numbered(n) => mapping.version(n, "name")?,
+                    (_, Some(id), _) => mapping.version(id, "id")?,
                     _ => return Err(format!("{table}: a row without a version")),
                 };
                 let batch = r[2].as_deref().and_then(|b| b.parse().ok());
@@ -263,7 +372,7 @@ fn read_history(
             rows.sort_by_key(|r| r.version);
             rows
         }
-        Tool::Flyway => return flyway(client, table, name, set),
+        Tool::Flyway => return flyway(client, table, name, set, mapping),
     };
     Ok(History {
         table,
@@ -285,6 +394,7 @@ fn flyway(
     table: String,
     name: String,
     set: &Migrations,
+    mapping: &Mapping,
 ) -> Result<History, String> {
     let cells = query(
         client,
@@ -310,10 +420,18 @@ fn flyway(
             }
             continue;
         };
-        let version = crate::import::flyway_version(&script, &text).map_err(|e| e.to_string())?;
         match kind.as_str() {
-            "SCHEMA" => {}
-            "BASELINE" => baseline = Some(version),
+            // Flyway's own rows: the schema it made, and a baseline, which
+            // need not be the version of any file.
+            "SCHEMA" => continue,
+            "BASELINE" => {
+                baseline = mapping.up_to(&text, &format!("version of {script}"))?;
+                continue;
+            }
+            _ => {}
+        }
+        let version = mapping.version(&text, &format!("version of {script}"))?;
+        match kind.as_str() {
             "DELETE" => {
                 applied.remove(&version);
             }
@@ -356,12 +474,16 @@ fn flyway(
     })
 }
 
-fn simple(client: &mut postgres::Client, sql: &str) -> Result<Vec<OldRow>, String> {
+fn simple(
+    client: &mut postgres::Client,
+    mapping: &Mapping,
+    sql: &str,
+) -> Result<Vec<OldRow>, String> {
     query(client, sql)?
         .into_iter()
         .map(|r| {
             Ok(OldRow {
-                version: parse_version(r[0].as_deref().unwrap_or(""), "version")?,
+                version: mapping.version(r[0].as_deref().unwrap_or(""), "version")?,
                 batch: None,
                 applied_at: r.get(1).cloned().flatten(),
             })
@@ -369,15 +491,16 @@ fn simple(client: &mut postgres::Client, sql: &str) -> Result<Vec<OldRow>, Strin
         .collect()
 }
 
-/// `adopt`.
+/// `adopt`, with the imported files in `dir` (their version mapping).
 pub fn adopt_command(
     set: &Migrations,
+    dir: &Path,
     tool: Tool,
     global: &GlobalArgs,
     history_table: Option<&str>,
     rename_old_to: Option<&str>,
 ) -> ExitCode {
-    match run(set, tool, global, history_table, rename_old_to) {
+    match run(set, dir, tool, global, history_table, rename_old_to) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -388,6 +511,7 @@ pub fn adopt_command(
 
 fn run(
     set: &Migrations,
+    dir: &Path,
     tool: Tool,
     global: &GlobalArgs,
     history_table: Option<&str>,
@@ -395,7 +519,8 @@ fn run(
 ) -> Result<(), String> {
     let connection = global.connection().map_err(|e| e.to_string())?;
     let mut client = crate::connect::connect(&connection).map_err(|e| e.to_string())?;
-    let history = read_history(&mut client, tool, history_table, set)?;
+    let mapping = Mapping::of_folder(tool, dir);
+    let history = read_history(&mut client, tool, history_table, set, &mapping)?;
     if let Some(note) = &history.note {
         println!("note: {note}");
     }

@@ -68,8 +68,10 @@ enum Command {
         from: import::Tool,
         /// Its migrations folder.
         source: PathBuf,
-        #[command(flatten)]
-        dry_run: DryRunArg,
+        /// List the files it would write, each with its source, version
+        /// mapping and notes, and what the check finds in them; write nothing.
+        #[arg(long, help_heading = "Running")]
+        dry_run: bool,
     },
     /// Record another tool's history as sqlstrata's: the versions its history
     /// table says were applied, with the checksums of the imported files
@@ -183,7 +185,7 @@ pub fn main() -> ExitCode {
             source,
             dry_run,
         } => match resolved(none, "import") {
-            Ok(_) => import_command(*from, source, &cli.dir, dry_run.dry_run),
+            Ok(_) => import_command(*from, source, &cli.dir, *dry_run),
             Err(code) => code,
         },
         Command::Adopt {
@@ -200,6 +202,7 @@ pub fn main() -> ExitCode {
             match load(&cli.dir) {
                 Some(set) => adopt::adopt_command(
                     &set,
+                    &cli.dir,
                     *from,
                     &global,
                     history_table.as_deref(),

@@ -1003,8 +1003,18 @@ fn a_flyway_project_keeps_its_repeatables_baseline_and_undo_and_refuses_what_fai
 fn flyway_names_sqlstrata_cannot_keep_are_clear_errors() {
     for (files, says) in [
         (
-            vec![("V1.1__Fix.sql", "SELECT 1;\n")],
-            "V1.1__Fix.sql:1: the Flyway version `1.1` is not an integer",
+            vec![("V1.a__Fix.sql", "SELECT 1;\n")],
+            "V1.a__Fix.sql:1: `1.a` is not a Flyway version",
+        ),
+        // One version to Flyway, however it is written.
+        (
+            vec![
+                ("V1_1__a.sql", "SELECT 1;\n"),
+                ("V1.1__b.sql", "SELECT 2;\n"),
+                ("V2__c.sql", "SELECT 3;\n"),
+                ("V2.0__d.sql", "SELECT 4;\n"),
+            ],
+            "version 1.1: V1.1__b.sql, V1_1__a.sql\n  version 2: V2.0__d.sql, V2__c.sql",
         ),
         (
             vec![("U4__Undo.sql", "SELECT 1;\n")],
@@ -1033,4 +1043,811 @@ fn flyway_names_sqlstrata_cannot_keep_are_clear_errors() {
         assert!(text(&o).contains(says), "{}", text(&o));
         assert!(!work.join("migrations").exists(), "nothing written");
     }
+}
+
+/// A command that connects to nothing, in `work`.
+fn local(work: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(work)
+        .args(["--dir", "migrations"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The names `ran` recorded, in the order the migrations ran.
+fn ran(c: &mut postgres::Client) -> Vec<String> {
+    c.query("SELECT name FROM ran ORDER BY n", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// A migration's SQL that records that it ran: whatever the order, the
+/// table is there.
+fn records(name: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS ran (n serial PRIMARY KEY, name text NOT NULL);\nINSERT INTO ran (name) VALUES ('{name}');\n"
+    )
+}
+
+/// The imported files of `work`, by version: what sqlstrata runs, in order.
+fn imported_order(work: &Path) -> Vec<String> {
+    let mut files: Vec<(i64, String)> = fs::read_dir(work.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".sql") && !f.starts_with("R__"))
+        .map(|f| {
+            let (v, rest) = f.split_once('_').unwrap();
+            (
+                v.parse().unwrap(),
+                rest.trim_end_matches(".sql").to_string(),
+            )
+        })
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, name)| name).collect()
+}
+
+#[test]
+fn every_tool_keeps_its_own_order_over_versions_of_mixed_widths() {
+    /// (tool, its files, the order the tool itself applies them in by its
+    /// own rule, whether the versions had to be mapped to keep it)
+    type Case = (&'static str, Vec<(String, String)>, Vec<&'static str>, bool);
+    let sql = |names: &[(&str, &str)]| -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|(file, name)| (file.to_string(), records(name)))
+            .collect()
+    };
+    let goose = |names: &[(&str, &str)]| -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|(file, name)| (file.to_string(), format!("-- +goose Up\n{}", records(name))))
+            .collect()
+    };
+    let dbmate = |names: &[(&str, &str)]| -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|(file, name)| {
+                (
+                    file.to_string(),
+                    format!(
+                        "-- migrate:up\n{}\n-- migrate:down\nSELECT 1;\n",
+                        records(name)
+                    ),
+                )
+            })
+            .collect()
+    };
+    let cases: Vec<Case> = vec![
+        // sqlx parses the version as an i64 and sorts numerically: 10 after 2
+        // (by name, `10_c.sql` would come first).
+        (
+            "sqlx",
+            sql(&[
+                ("1_first.sql", "first"),
+                ("2_b.up.sql", "b"),
+                ("10_c.sql", "c"),
+                ("20240101000000_d.sql", "d"),
+            ]),
+            vec!["first", "b", "c", "d"],
+            false,
+        ),
+        // refinery: `V<N>`, numerically.
+        (
+            "refinery",
+            sql(&[
+                ("V1__first.sql", "first"),
+                ("V2__b.sql", "b"),
+                ("V10__c.sql", "c"),
+                ("V100__d.sql", "d"),
+            ]),
+            vec!["first", "b", "c", "d"],
+            false,
+        ),
+        // goose: int64 versions, numerically; sequential and timestamped
+        // files mixed.
+        (
+            "goose",
+            goose(&[
+                ("00001_first.sql", "first"),
+                ("2_b.sql", "b"),
+                ("00010_c.sql", "c"),
+                ("20240101000000_d.sql", "d"),
+            ]),
+            vec!["first", "b", "c", "d"],
+            false,
+        ),
+        // golang-migrate: uint versions, numerically (flipt's 0..16 shape).
+        (
+            "golang-migrate",
+            sql(&[
+                ("0_initial.up.sql", "initial"),
+                ("1_b.up.sql", "b"),
+                ("2_c.up.sql", "c"),
+                ("10_d.up.sql", "d"),
+                ("11_e.up.sql", "e"),
+            ]),
+            vec!["initial", "b", "c", "d", "e"],
+            false,
+        ),
+        // diesel: the version string (dashes removed) compared as text, so
+        // diesel 2.2's `...-0000` versions (18 digits) sit among the older
+        // 14-digit ones by date, not after all of them.
+        (
+            "diesel",
+            vec![
+                (
+                    "00000000000000_diesel_initial_setup/up.sql".into(),
+                    records("setup"),
+                ),
+                ("2019-01-01-000000_w/up.sql".into(), records("w")),
+                ("2025-11-19-091444-0000_x/up.sql".into(), records("x")),
+                ("2026-01-20-162913_y/up.sql".into(), records("y")),
+                ("2026-02-01-000000-0000_z/up.sql".into(), records("z")),
+            ],
+            vec!["diesel_initial_setup", "w", "x", "y", "z"],
+            true,
+        ),
+        // dbmate: the file names, sorted as text: `10_...` before `9_...`.
+        (
+            "dbmate",
+            dbmate(&[
+                ("000_first.sql", "first"),
+                ("9_nine.sql", "nine"),
+                ("10_ten.sql", "ten"),
+                ("20240101000000_ts.sql", "ts"),
+            ]),
+            vec!["first", "ten", "ts", "nine"],
+            true,
+        ),
+        // Flyway: part by part, numerically: 1 < 1.1 < 1.2 < 1.10 < 2.3.1 < 10.
+        (
+            "flyway",
+            sql(&[
+                ("V1__first.sql", "first"),
+                ("V1_1__b.sql", "b"),
+                ("V1.2__c.sql", "c"),
+                ("V1_10__d.sql", "d"),
+                ("V2_3_1__e.sql", "e"),
+                ("V010__f.sql", "f"),
+            ]),
+            vec!["first", "b", "c", "d", "e", "f"],
+            true,
+        ),
+        // The hand-written runners sort file names as text.
+        (
+            "sql",
+            sql(&[
+                ("1_first.sql", "first"),
+                ("2_b.sql", "b"),
+                ("10_c.sql", "c"),
+            ]),
+            vec!["c", "first", "b"],
+            true,
+        ),
+        (
+            "ts",
+            ["1_first", "2_b", "10_c"]
+                .iter()
+                .map(|stem| {
+                    let name = stem.split_once('_').unwrap().1;
+                    (
+                        format!("{stem}.ts"),
+                        format!("export const up = `{}`;\n", records(name)),
+                    )
+                })
+                .collect(),
+            vec!["c", "first", "b"],
+            true,
+        ),
+    ];
+    for (tool, files, expected, mapped) in cases {
+        let work = dir(&format!("order-{tool}"));
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        write(&work.join("old"), &borrowed);
+        let db = Scratch::new();
+        let o = sqlstrata(&work, &db.url, &["import", "--from", tool, "old"]);
+        let out = text(&o);
+        assert!(o.status.success(), "{tool}: {out}");
+        let n = expected.len();
+        assert!(
+            out.contains(&format!("imported {n} source migration(s) -> {n} file(s)")),
+            "{tool}: nothing lost or merged: {out}"
+        );
+        // The files' versions say the tool's order ...
+        assert_eq!(
+            imported_order(&work),
+            expected,
+            "{tool}: the versions keep its order"
+        );
+        assert_eq!(
+            out.contains("version mapping:"),
+            mapped,
+            "{tool}: mapped only when its own numbers do not keep its order: {out}"
+        );
+        // ... and so does a real run.
+        let o = sqlstrata(&work, &db.url, &["up"]);
+        assert!(o.status.success(), "{tool}: {}", text(&o));
+        let ran_names = ran(&mut db.connect());
+        let expected_ran: Vec<String> = expected
+            .iter()
+            .map(|e| {
+                if *e == "diesel_initial_setup" {
+                    "setup".to_string()
+                } else {
+                    e.to_string()
+                }
+            })
+            .collect();
+        assert_eq!(ran_names, expected_ran, "{tool}: the order it ran in");
+        // A migration made afterwards sorts after all of them.
+        let o = local(&work, &["create", "after_import"]);
+        assert!(o.status.success(), "{tool}: {}", text(&o));
+        assert_eq!(
+            imported_order(&work).last().map(String::as_str),
+            Some("after_import"),
+            "{tool}"
+        );
+    }
+}
+
+#[test]
+fn golang_migrate_pairs_up_and_down_by_version_whatever_their_titles() {
+    let db = Scratch::new();
+    let work = dir("golang-pairs");
+    write(
+        &work.join("old"),
+        &[
+            ("1_create_t.up.sql", "CREATE TABLE t (id int);\n"),
+            ("1_create_t.down.sql", "DROP TABLE t;\n"),
+            // One migration: golang-migrate keys both files by version 30.
+            ("30_add_x.up.sql", "ALTER TABLE t ADD COLUMN x int;\n"),
+            ("30_drop_x.down.sql", "ALTER TABLE t DROP COLUMN x;\n"),
+            // Only a DOWN: a migration whose UP runs nothing.
+            ("31_remove_y.down.sql", "CREATE TABLE y_back (id int);\n"),
+            ("32_add_z.up.sql", "ALTER TABLE t ADD COLUMN z int;\n"),
+            ("32_add_z.down.sql", "ALTER TABLE t DROP COLUMN z;\n"),
+        ],
+    );
+    let o = sqlstrata(
+        &work,
+        &db.url,
+        &["import", "--from", "golang-migrate", "old"],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("imported 4 source migration(s) -> 4 file(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("30_add_x.up.sql and 30_drop_x.down.sql have different titles; they are the UP and DOWN of version 30"),
+        "{out}"
+    );
+    assert!(
+        out.contains("version 31 has a .down.sql and no .up.sql"),
+        "{out}"
+    );
+    let read = |f: &str| fs::read_to_string(work.join("migrations").join(f)).unwrap();
+    let pair = read("030_add_x.sql");
+    assert!(
+        pair.contains("-- Imported from golang-migrate: 30_add_x.up.sql + 30_drop_x.down.sql\n")
+            && pair.contains(
+                "-- UP\nALTER TABLE t ADD COLUMN x int;\n\n-- DOWN\nALTER TABLE t DROP COLUMN x;\n"
+            ),
+        "{pair}"
+    );
+    let down_only = read("031_remove_y.sql");
+    assert!(
+        down_only.contains("-- UP\n-- golang-migrate has no .up.sql for version 31: on the way up this migration runs nothing\n\n-- DOWN\nCREATE TABLE y_back (id int);\n"),
+        "{down_only}"
+    );
+    assert!(check(&work).status.success(), "{}", text(&check(&work)));
+    // Up runs 1, 30, 31 (nothing), 32; down runs each DOWN, 31's included.
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut c = db.connect();
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name IN ('x', 'z')"
+        ),
+        2
+    );
+    let o = sqlstrata(&work, &db.url, &["down", "3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name IN ('x', 'z')"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM pg_class WHERE relname = 'y_back'"
+        ),
+        1,
+        "31's DOWN ran"
+    );
+}
+
+#[test]
+fn every_problem_of_a_folder_is_named_in_one_run_and_nothing_is_written() {
+    /// (tool, its files, what the one error must say)
+    type Problems<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Problems<'_>> = vec![
+        (
+            "golang-migrate",
+            vec![
+                ("0001_ok.up.sql", "SELECT 1;"),
+                ("0002_add_x_up.sql", "SELECT 1;"),
+                ("x_up.sql", "SELECT 1;"),
+                ("0157.down.sql", "SELECT 1;"),
+                ("0003_a.up.sql", "SELECT 1;"),
+                ("0003_b.up.sql", "SELECT 1;"),
+                ("0004_notes.sql", "SELECT 1;"),
+            ],
+            vec![
+                "5 problems in the source folder, so nothing was written",
+                "0002_add_x_up.sql:1: the name ends in `_up.sql`: golang-migrate reads only `.up.sql` and `.down.sql` files and would skip it; rename it `0002_add_x.up.sql`",
+                "x_up.sql:1: the name ends in `_up.sql`",
+                "rename it `<VERSION>_x.up.sql`",
+                "0157.down.sql:1: the name has a version but no title: golang-migrate names its files `<VERSION>_<title>.down.sql`; rename it (e.g. `0157_initial.down.sql`)",
+                "0004_notes.sql:1: golang-migrate reads only `<VERSION>_<title>.up.sql` and `.down.sql` files and would skip it; rename it `0004_notes.up.sql`",
+                "version 3: 0003_a.up.sql, 0003_b.up.sql",
+            ],
+        ),
+        (
+            "flyway",
+            vec![
+                ("V1__ok.sql", "SELECT 1;"),
+                ("V1.x__bad.sql", "SELECT 1;"),
+                ("V2_create.sql", "SELECT 1;"),
+                ("U9__orphan.sql", "SELECT 1;"),
+                ("V3__a.sql", "SELECT 1;"),
+                ("V3.0__b.sql", "SELECT 1;"),
+                ("R__View.sql", "SELECT 1;"),
+                ("R__view.sql", "SELECT 1;"),
+                ("V4__Migrate.java", "class X {}"),
+            ],
+            vec![
+                "6 problems in the source folder",
+                "V1.x__bad.sql:1: `1.x` is not a Flyway version",
+                "V2_create.sql:1: Flyway files are named",
+                "U9__orphan.sql:1: an undo migration without its versioned one (no V9__*.sql)",
+                "version 3: V3.0__b.sql, V3__a.sql",
+                "would both be R__view.sql",
+                "V4__Migrate.java:1: a Java migration",
+            ],
+        ),
+        (
+            "diesel",
+            vec![
+                ("2024-01-01-000001_a/up.sql", "SELECT 1;"),
+                ("2024-01-01-000002_b/down.sql", "SELECT 1;"),
+                ("notes/up.sql", "SELECT 1;"),
+                ("2024-01-01-000003_c/up.sql", "SELECT 1;"),
+                ("2024-01-01-000003_c/metadata.toml", "run_in_transaction = "),
+            ],
+            vec![
+                "3 problems",
+                "2024-01-01-000002_b/up.sql:1: missing",
+                "notes:1: diesel folders start with a timestamp",
+                "2024-01-01-000003_c/metadata.toml:1:",
+            ],
+        ),
+    ];
+    for (tool, files, says) in cases {
+        let work = dir(&format!("problems-{tool}"));
+        write(&work.join("old"), &files);
+        let o = local(&work, &["import", "--from", tool, "old"]);
+        let out = text(&o);
+        assert!(!o.status.success(), "{tool}: {out}");
+        for s in says {
+            assert!(out.contains(s), "{tool}: `{s}` in {out}");
+        }
+        assert!(!work.join("migrations").exists(), "{tool}: nothing written");
+    }
+}
+
+#[test]
+fn flyway_dotted_versions_are_imported_in_order_and_adopted_through_the_mapping() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let work = dir("flyway-dotted");
+    // A kestra-shaped folder: V1_1__ ... V1_12__, read 1.2 < 1.10; a plain
+    // V2 after them, and a V2.1 (conductor's V13.1 shape) after that.
+    let mut files: Vec<(String, String)> = Vec::new();
+    for minor in 1..=12 {
+        files.push((
+            format!("V1_{minor}__step_{minor}.sql"),
+            if minor == 1 {
+                "CREATE TABLE steps (n int);\n".to_string()
+            } else {
+                format!("INSERT INTO steps VALUES ({minor});\n")
+            },
+        ));
+    }
+    files.push((
+        "V2__two.sql".into(),
+        "INSERT INTO steps VALUES (20);\n".into(),
+    ));
+    files.push((
+        "V2.1__two_one.sql".into(),
+        "INSERT INTO steps VALUES (21);\n".into(),
+    ));
+    files.push((
+        "U2.1__two_one.sql".into(),
+        "DELETE FROM steps WHERE n = 21;\n".into(),
+    ));
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write(&work.join("old"), &borrowed);
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "flyway", "old"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("imported 14 source migration(s) -> 14 file(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Flyway orders versions part by part, numerically (1.2 < 1.10): each part is padded to the widest of its place (1, 2 digits)"),
+        "{out}"
+    );
+    // 1.1 -> 101, 1.10 -> 110, 2 -> 200, 2.1 -> 201: written and printed.
+    assert!(
+        out.contains("wrote migrations/101_step_1.sql <- V1_1__step_1.sql (version 101)")
+            && out.contains("version mapping: flyway version 1.10 is version 110 here")
+            && out.contains("wrote migrations/200_two.sql <- V2__two.sql (version 200)"),
+        "{out}"
+    );
+    let two_one = fs::read_to_string(work.join("migrations/201_two_one.sql")).unwrap();
+    assert!(
+        two_one.contains("-- Imported from flyway: V2.1__two_one.sql + U2.1__two_one.sql\n-- Version mapping: flyway version 2.1 is version 201 here\n"),
+        "{two_one}"
+    );
+    assert!(check(&work).status.success(), "{}", text(&check(&work)));
+
+    // What Flyway applied: everything up to 1.10, its history's versions
+    // written as Flyway writes them.
+    c.batch_execute("CREATE TABLE steps (n int); INSERT INTO steps SELECT generate_series(2, 10)")
+        .unwrap();
+    let history = FLYWAY_HISTORY
+        .split(";\n")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(";\n");
+    c.batch_execute(&history).unwrap();
+    for (rank, minor) in (1..=10).enumerate() {
+        c.execute(
+            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES ($1, $2, 'step', 'SQL', $3, 1, 'postgres', 1, true)",
+            &[
+                &(rank as i32 + 1),
+                &format!("1.{minor}"),
+                &format!("V1_{minor}__step_{minor}.sql"),
+            ],
+        )
+        .unwrap();
+    }
+    let o = sqlstrata(&work, &db.url, &["adopt", "--from", "flyway"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("adopted 10 migration(s)"), "{out}");
+    assert!(out.contains("4 imported migration(s) are pending"), "{out}");
+    // Nothing it ran runs again; the rest runs, in Flyway's order.
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let steps: Vec<i32> = c
+        .query("SELECT n FROM steps", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(steps, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 21]);
+    // A migration made now sorts after all of them.
+    let o = local(&work, &["create", "after_flyway"]);
+    assert!(
+        text(&o).contains("migrations/202_after_flyway.sql"),
+        "{}",
+        text(&o)
+    );
+
+    // Flyway's own rows: the schema it made (version 0) and a baseline at
+    // a version no file has (1.5.5: everything up to 1.5).
+    let baselined = Scratch::new();
+    let mut c = baselined.connect();
+    c.batch_execute(&history).unwrap();
+    c.batch_execute("CREATE TABLE steps (n int); INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES
+        (1, '0', '<< Flyway Schema Creation >>', 'SCHEMA', '\"public\"', NULL, 'postgres', 0, true),
+        (2, '1.5.5', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'postgres', 0, true),
+        (3, '1.6', 'step', 'SQL', 'V1_6__step_6.sql', 1, 'postgres', 1, true)")
+        .unwrap();
+    let o = sqlstrata(&work, &baselined.url, &["adopt", "--from", "flyway"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("adopted 6 migration(s)") && out.contains("recorded 105_step_5.sql"),
+        "{out}"
+    );
+
+    // A history version the folder's mapping does not know is refused.
+    let work = dir("flyway-unmapped");
+    write(&work.join("old"), &[("V1_1__a.sql", "SELECT 1;\n")]);
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "flyway", "old"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let other = Scratch::new();
+    let mut c = other.connect();
+    c.batch_execute(&history).unwrap();
+    c.batch_execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '1.2', 'b', 'SQL', 'V1_2__b.sql', 1, 'postgres', 1, true)").unwrap();
+    let o = sqlstrata(&work, &other.url, &["adopt", "--from", "flyway"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains(
+            "the flyway version `1.2` (its history's version of V1_2__b.sql) has no imported file"
+        ),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_diesel_history_of_both_version_forms_is_adopted_through_the_padding() {
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let work = dir("diesel-padded");
+    write(
+        &work.join("old"),
+        &[
+            (
+                "2025-11-19-091444-0000_create_a/up.sql",
+                "CREATE TABLE a (id int);\n",
+            ),
+            (
+                "2025-11-19-091444-0000_create_a/down.sql",
+                "DROP TABLE a;\n",
+            ),
+            (
+                "2026-01-20-162913_create_b/up.sql",
+                "CREATE TABLE b (id int);\n",
+            ),
+            ("2026-01-20-162913_create_b/down.sql", "DROP TABLE b;\n"),
+            (
+                "2026-02-01-000000-0000_create_c/up.sql",
+                "CREATE TABLE c (id int);\n",
+            ),
+            (
+                "2026-02-01-000000-0000_create_c/down.sql",
+                "DROP TABLE c;\n",
+            ),
+        ],
+    );
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "diesel", "old"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("diesel orders versions as text, and these have different widths: each is padded on the right with zeros to 18 digits")
+            && out.contains("version mapping: diesel version 20260120162913 is version 202601201629130000 here"),
+        "{out}"
+    );
+    // diesel applied a and b; its table holds the version strings.
+    c.batch_execute("CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP); INSERT INTO __diesel_schema_migrations (version) VALUES ('202511190914440000'), ('20260120162913')").unwrap();
+    let o = sqlstrata(&work, &db.url, &["adopt", "--from", "diesel"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("adopted 2 migration(s)"), "{}", text(&o));
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("1 migration(s)"),
+        "only c runs: {}",
+        text(&o)
+    );
+    assert_eq!(tables(&mut c), ["a", "b", "c"]);
+}
+
+/// Folders shaped like the public projects the import was tried on
+/// (TESTING.md, "Coming from other tools, on real projects"): their
+/// naming, widths and pairing, with SQL of our own.
+#[test]
+fn folders_shaped_like_real_projects_import_whole_and_in_order() {
+    /// (tool, files, the stems of the imported files in order)
+    type Shape = (&'static str, Vec<(String, String)>, Vec<String>);
+    let mut shapes: Vec<Shape> = Vec::new();
+
+    // diesel, lemmy-shaped: the initial setup, 14-digit versions, then
+    // diesel 2.2's `-0000` ones, titles with dashes, up and down.
+    let mut files = vec![(
+        "00000000000000_diesel_initial_setup/up.sql".to_string(),
+        records("setup"),
+    )];
+    let folders = [
+        "2019-02-26-002946_create_user",
+        "2024-12-05-233704_add-person-content-combined",
+        "2025-09-12-093537_mod-reason-mandatory",
+        "2025-09-19-132648-0000_theme-instance-default",
+        "2026-01-08-132525-0000_community-sidebar-summary",
+    ];
+    for f in folders {
+        files.push((format!("{f}/up.sql"), records(f)));
+        files.push((format!("{f}/down.sql"), "SELECT 1;\n".to_string()));
+    }
+    let mut expected = vec!["000_diesel_initial_setup".to_string()];
+    expected.extend(
+        [
+            "20190226002946_create_user",
+            "20241205233704_add_person_content_combined",
+            "20250912093537_mod_reason_mandatory",
+            "202509191326480000_theme_instance_default",
+            "202601081325250000_community_sidebar_summary",
+        ]
+        .map(String::from),
+    );
+    shapes.push(("diesel", files, expected));
+
+    // sqlx, docs.rs-shaped: pairs, an UP alone, a title with dashes.
+    shapes.push((
+        "sqlx",
+        vec![
+            ("20231021111635_initial.up.sql".into(), records("initial")),
+            (
+                "20231021111635_initial.down.sql".into(),
+                "SELECT 1;\n".into(),
+            ),
+            (
+                "20240221104457_drop_releases_build_status.up.sql".into(),
+                records("drop"),
+            ),
+            (
+                "20240519141105_crate-version-name-field-length.up.sql".into(),
+                records("len"),
+            ),
+            (
+                "20240519141105_crate-version-name-field-length.down.sql".into(),
+                "SELECT 1;\n".into(),
+            ),
+        ],
+        vec![
+            "20231021111635_initial".into(),
+            "20240221104457_drop_releases_build_status".into(),
+            "20240519141105_crate_version_name_field_length".into(),
+        ],
+    ));
+
+    // dbmate, supabase/postgres-shaped: its init scripts' names (a dash
+    // after the version, which dbmate reads), a 14-digit `10000000000000_`,
+    // then timestamps, dashes in the titles.
+    shapes.push((
+        "dbmate",
+        [
+            "00000000000000-initial-schema.sql",
+            "00000000000001-auth-schema.sql",
+            "10000000000000_demote-postgres.sql",
+            "20211115181400_update-auth-permissions.sql",
+            "20220317095840_pg_graphql.sql",
+        ]
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                format!("-- migrate:up\n{}\n-- migrate:down\n", records(f)),
+            )
+        })
+        .collect(),
+        vec![
+            "000_initial_schema".into(),
+            "001_auth_schema".into(),
+            "10000000000000_demote_postgres".into(),
+            "20211115181400_update_auth_permissions".into(),
+            "20220317095840_pg_graphql".into(),
+        ],
+    ));
+
+    // Flyway, conductor-shaped: plain versions with one dotted (V13.1)
+    // among them: mapped to 10, 20, ..., 131, 140.
+    let mut files: Vec<(String, String)> = (1..=12)
+        .map(|v| (format!("V{v}__step_{v}.sql"), records(&format!("{v}"))))
+        .collect();
+    files.push(("V13.1__workflow_index_columns.sql".into(), records("13.1")));
+    files.push(("V14__parent_workflow_id.sql".into(), records("14")));
+    let mut expected: Vec<String> = (1..=12)
+        .map(|v| format!("{:03}_step_{v}", v * 10))
+        .collect();
+    expected.push("131_workflow_index_columns".into());
+    expected.push("140_parent_workflow_id".into());
+    shapes.push(("flyway", files, expected));
+
+    // refinery, peerdb-shaped: V1 .. V55, numerically.
+    let files: Vec<(String, String)> = [1, 2, 9, 10, 11, 55]
+        .iter()
+        .map(|v| (format!("V{v}__m{v}.sql"), records(&format!("{v}"))))
+        .collect();
+    let expected = [1, 2, 9, 10, 11, 55]
+        .iter()
+        .map(|v| format!("{v:03}_m{v}"))
+        .collect();
+    shapes.push(("refinery", files, expected));
+
+    for (tool, files, expected) in shapes {
+        let work = dir(&format!("shape-{tool}"));
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        write(&work.join("old"), &borrowed);
+        let db = Scratch::new();
+        let o = sqlstrata(&work, &db.url, &["import", "--from", tool, "old"]);
+        let out = text(&o);
+        assert!(o.status.success(), "{tool}: {out}");
+        let n = expected.len();
+        assert!(
+            out.contains(&format!("imported {n} source migration(s) -> {n} file(s)")),
+            "{tool}: {out}"
+        );
+        let mut stems: Vec<String> = fs::read_dir(work.join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|f| f.strip_suffix(".sql").map(str::to_string))
+            .collect();
+        stems.sort_by_key(|s| s.split('_').next().unwrap().parse::<i64>().unwrap());
+        assert_eq!(stems, expected, "{tool}");
+        assert!(
+            check(&work).status.success(),
+            "{tool}: {}",
+            text(&check(&work))
+        );
+        let o = sqlstrata(&work, &db.url, &["up"]);
+        assert!(o.status.success(), "{tool}: {}", text(&o));
+        assert_eq!(ran(&mut db.connect()).len(), n, "{tool}");
+    }
+}
+
+#[test]
+fn a_hand_written_history_is_adopted_through_the_mapping_of_its_name_order() {
+    // The runner sorted file names as text: `10_c.sql` ran first. The
+    // imported versions keep that order (c, first, b), and its history's
+    // ids 1 and 10 are c and first, not first and whatever is now 1.
+    let db = Scratch::new();
+    let mut c = db.connect();
+    let work = dir("sql-mapped");
+    write(
+        &work.join("old"),
+        &[
+            (
+                "1_first.sql",
+                "-- UP\nCREATE TABLE a (id int);\n-- DOWN\nDROP TABLE a;\n",
+            ),
+            (
+                "2_b.sql",
+                "-- UP\nCREATE TABLE b (id int);\n-- DOWN\nDROP TABLE b;\n",
+            ),
+            (
+                "10_c.sql",
+                "-- UP\nCREATE TABLE c (id int);\n-- DOWN\nDROP TABLE c;\n",
+            ),
+        ],
+    );
+    let o = sqlstrata(&work, &db.url, &["import", "--from", "sql", "old"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(imported_order(&work), ["c", "first", "b"]);
+    c.batch_execute("CREATE TABLE c (id int); CREATE TABLE a (id int); CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW()); INSERT INTO _migrations (id, name) VALUES (10, 'c'), (1, 'first')").unwrap();
+    let o = sqlstrata(&work, &db.url, &["adopt", "--from", "sql"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("recorded 001_c.sql as applied")
+            && out.contains("recorded 002_first.sql as applied"),
+        "{out}"
+    );
+    let o = sqlstrata(&work, &db.url, &["up"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(tables(&mut c), ["a", "b", "c"]);
 }

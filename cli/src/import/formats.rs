@@ -1,47 +1,88 @@
-//! Each tool's file format, read into [`Imported`] migrations.
+//! Each tool's file format, read into [`Imported`] migrations, with every
+//! problem of the folder found in one pass.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 use sqlstrata_core::lex::tokenize;
 use sqlstrata_core::split::statements;
 
-use super::{ImportError, Imported, Tool, snake};
+use super::{ImportError, Imported, Order, SourceVersion, Tool, snake};
 
 /// Source entries not imported, each with why.
 pub type Skipped = Vec<(String, String)>;
 
-/// What a source folder holds: its migrations, and every entry that is not
-/// one, with why.
+/// What a source folder holds: its migrations, every entry that is not
+/// one, with why, and every problem that keeps it from being imported.
 pub struct Source {
     /// The migrations, in the order the folder lists them.
     pub migrations: Vec<Imported>,
     /// Each entry not imported, and the reason.
     pub skipped: Skipped,
+    /// Each file that cannot be converted, with why and the fix.
+    pub problems: Vec<ImportError>,
 }
 
-/// Reads the migrations of `tool` in `source`.
+/// Reads the migrations of `tool` in `source`: every file is read, and
+/// every problem kept, so that one run names them all.
 pub fn read(tool: Tool, source: &Path) -> Result<Source, ImportError> {
-    let (entries, mut skipped) = list(source)?;
+    let (entries, skipped) = list(source)?;
+    let mut folder = Folder {
+        source,
+        entries: &entries,
+        skipped,
+        problems: Vec::new(),
+    };
     let mut out = match tool {
-        Tool::Sqlx => pairs(source, &entries, Tool::Sqlx, &mut skipped)?,
-        Tool::GolangMigrate => pairs(source, &entries, Tool::GolangMigrate, &mut skipped)?,
-        Tool::Refinery => refinery(source, &entries, &mut skipped)?,
-        Tool::Diesel => diesel(source, &entries, &mut skipped)?,
-        Tool::Goose => single(source, &entries, goose, &mut skipped)?,
-        Tool::Dbmate => single(source, &entries, dbmate, &mut skipped)?,
-        Tool::Sql => single(source, &entries, seed_sql, &mut skipped)?,
-        Tool::Ts => ts(source, &entries, &mut skipped)?,
-        Tool::Flyway => flyway(source, &entries, &mut skipped)?,
+        Tool::Sqlx => pairs(&mut folder, Tool::Sqlx),
+        Tool::GolangMigrate => pairs(&mut folder, Tool::GolangMigrate),
+        Tool::Refinery => refinery(&mut folder),
+        Tool::Diesel => diesel(&mut folder),
+        Tool::Goose => single(&mut folder, Tool::Goose, goose),
+        Tool::Dbmate => single(&mut folder, Tool::Dbmate, dbmate),
+        Tool::Sql => single(&mut folder, Tool::Sql, seed_sql),
+        Tool::Ts => ts(&mut folder),
+        Tool::Flyway => flyway(&mut folder),
     };
     for m in &mut out {
         transaction_mode(m, tool);
     }
+    let Folder {
+        mut skipped,
+        problems,
+        ..
+    } = folder;
     skipped.sort();
     Ok(Source {
         migrations: out,
         skipped,
+        problems,
     })
+}
+
+/// The folder being read: its entries, and what was found on the way.
+struct Folder<'a> {
+    source: &'a Path,
+    entries: &'a [String],
+    skipped: Skipped,
+    problems: Vec<ImportError>,
+}
+
+impl Folder<'_> {
+    fn skip(&mut self, name: &str, why: impl Into<String>) {
+        self.skipped.push((name.to_string(), why.into()));
+    }
+
+    /// The value of `result`, or `None` with its problem kept.
+    fn keep<T>(&mut self, result: Result<T, ImportError>) -> Option<T> {
+        result.map_err(|e| self.problems.push(e)).ok()
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        let text = read_text(self.source, name);
+        self.keep(text)
+    }
 }
 
 /// The entries of `source`, sorted by name, and the hidden ones (never a
@@ -79,20 +120,60 @@ fn convert(file: &str, line: usize, message: impl Into<String>) -> ImportError {
     }
 }
 
-/// `<digits>_<rest>`: the version and the rest.
-fn version_prefix<'a>(file: &str, stem: &'a str) -> Result<(i64, &'a str), ImportError> {
-    let (digits, rest) = stem
-        .split_once('_')
-        .filter(|(d, _)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| convert(file, 1, "the name does not start with a version and `_`"))?;
-    let version = digits.parse::<i64>().map_err(|_| {
+/// A run of digits as a number (any width a version has in practice: up
+/// to 38 digits).
+fn number(file: &str, digits: &str) -> Result<u128, ImportError> {
+    digits.parse::<u128>().map_err(|_| {
         convert(
             file,
             1,
-            format!("the version {digits} does not fit in a BIGINT"),
+            format!("the version {digits} is not a number of at most 38 digits; renumber the file"),
         )
-    })?;
-    Ok((version, rest))
+    })
+}
+
+/// A version its tool reads as one number (`digits`), ordered by `order`.
+fn numbered(
+    file: &str,
+    digits: &str,
+    order: impl FnOnce(u128) -> Order,
+) -> Result<SourceVersion, ImportError> {
+    let n = number(file, digits)?;
+    Ok(SourceVersion {
+        text: digits.to_string(),
+        parts: if n == 0 { Vec::new() } else { vec![n] },
+        order: order(n),
+    })
+}
+
+/// `<digits>_<rest>`: the digits and the rest.
+fn version_prefix<'a>(file: &str, stem: &'a str) -> Result<(&'a str, &'a str), ImportError> {
+    stem.split_once('_')
+        .filter(|(d, _)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            convert(
+                file,
+                1,
+                "the name does not start with a version and `_`: rename it `<VERSION>_<name>` (for example `001_` in front), or move it out of the folder",
+            )
+        })
+}
+
+/// dbmate's version: the digits a file name starts with (its pattern is
+/// `^(\d+).*\.sql$`), and the rest, separators left off.
+fn dbmate_prefix<'a>(file: &str, stem: &'a str) -> Result<(&'a str, &'a str), ImportError> {
+    let digits = stem.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return Err(convert(
+            file,
+            1,
+            "dbmate reads only files whose name starts with a version (`<VERSION>_<name>.sql`) and would skip it; rename it, or move it out of the folder",
+        ));
+    }
+    Ok((
+        &stem[..digits],
+        stem[digits..].trim_start_matches(['_', '-', '.']),
+    ))
 }
 
 /// The first line, when it is exactly `marker` (sqlx's `-- no-transaction`),
@@ -102,403 +183,506 @@ fn take_first_line(sql: &str, marker: &str) -> Option<String> {
     (first.trim().eq_ignore_ascii_case(marker)).then(|| rest.to_string())
 }
 
+/// One file of a sqlx or golang-migrate folder.
+struct PairFile {
+    name: String,
+    digits: String,
+    rest: String,
+    text: String,
+    no_transaction: bool,
+}
+
 /// sqlx (`<V>_<desc>.sql`, `<V>_<desc>.up.sql` + `.down.sql`) and
-/// golang-migrate (`<V>_<title>.up.sql` + `.down.sql`): one migration per
-/// name (version and title), its UP and DOWN paired by that name, never by
-/// the version alone (two names of one version are two migrations, which
-/// the plan refuses as a clash).
-fn pairs(
-    source: &Path,
-    entries: &[String],
-    tool: Tool,
-    skipped: &mut Skipped,
-) -> Result<Vec<Imported>, ImportError> {
-    /// The files of one name.
+/// golang-migrate (`<V>_<title>.up.sql` + `.down.sql`): both key a file by
+/// its version alone, so the UP and DOWN of one version are one migration
+/// whatever their titles (`30_add_x.up.sql` with `30_drop_x.down.sql`). A
+/// version with only a DOWN is a migration whose UP runs nothing (what
+/// golang-migrate does with it). Two UPs (or two DOWNs) of one version are
+/// two migrations, which the plan refuses as a clash.
+fn pairs(folder: &mut Folder<'_>, tool: Tool) -> Vec<Imported> {
+    /// The files of one version.
     #[derive(Default)]
     struct Files {
-        up: Option<(String, String)>,
-        down: Option<(String, String)>,
-        simple: Option<(String, String)>,
-        no_transaction: bool,
+        ups: Vec<PairFile>,
+        downs: Vec<PairFile>,
     }
-    let mut by_name: std::collections::BTreeMap<(i64, String), Files> = Default::default();
-    for name in entries {
+    let mut by_version: BTreeMap<u128, Files> = Default::default();
+    for name in folder.entries {
         let Some(stem) = name.strip_suffix(".sql") else {
-            skipped.push((
-                name.clone(),
+            folder.skip(
+                name,
                 format!("not a {tool} migration file (they end in `.sql`)"),
-            ));
+            );
             continue;
         };
-        let (stem, direction) = if let Some(s) = stem.strip_suffix(".up") {
-            (s, "up")
+        let (stem, up) = if let Some(s) = stem.strip_suffix(".up") {
+            (s, true)
         } else if let Some(s) = stem.strip_suffix(".down") {
-            (s, "down")
+            (s, false)
         } else if tool == Tool::Sqlx {
-            (stem, "simple")
-        } else if stem.ends_with("_up") || stem.ends_with("_down") {
-            return Err(convert(
-                name,
-                1,
-                "the name ends in `_up.sql` or `_down.sql`: golang-migrate's files end in `.up.sql` or `.down.sql`; rename it",
-            ));
-        } else {
-            return Err(convert(
-                name,
-                1,
-                "golang-migrate files end in .up.sql or .down.sql",
-            ));
-        };
-        if !stem.contains('_') && stem.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(convert(
+            (stem, true)
+        } else if let Some(base) = stem
+            .strip_suffix("_up")
+            .map(|b| (b, "up"))
+            .or_else(|| stem.strip_suffix("_down").map(|b| (b, "down")))
+        {
+            let (base, direction) = base;
+            let renamed = if version_prefix(name, base).is_ok() {
+                format!("{base}.{direction}.sql")
+            } else {
+                format!("<VERSION>_{base}.{direction}.sql")
+            };
+            folder.problems.push(convert(
                 name,
                 1,
                 format!(
-                    "the name has a version but no title: {tool} names its files `<VERSION>_<title>{}`; rename it (e.g. `{stem}_initial{}`)",
-                    &name[stem.len()..],
-                    &name[stem.len()..]
+                    "the name ends in `_{direction}.sql`: golang-migrate reads only `.up.sql` and `.down.sql` files and would skip it; rename it `{renamed}`"
                 ),
             ));
+            continue;
+        } else {
+            folder.problems.push(convert(
+                name,
+                1,
+                format!(
+                    "golang-migrate reads only `<VERSION>_<title>.up.sql` and `.down.sql` files and would skip it; rename it `{stem}.up.sql` (or move it out of the folder)"
+                ),
+            ));
+            continue;
+        };
+        if !stem.contains('_') && !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) {
+            let suffix = &name[stem.len()..];
+            folder.problems.push(convert(
+                name,
+                1,
+                format!(
+                    "the name has a version but no title: {tool} names its files `<VERSION>_<title>{suffix}`; rename it (e.g. `{stem}_initial{suffix}`)"
+                ),
+            ));
+            continue;
         }
-        let (version, rest) = version_prefix(name, stem)?;
-        let mut text = read_text(source, name)?;
-        let files = by_name.entry((version, rest.to_string())).or_default();
+        let Some((digits, rest)) = folder.keep(version_prefix(name, stem)) else {
+            continue;
+        };
+        let Some(n) = folder.keep(number(name, digits)) else {
+            continue;
+        };
+        let Some(mut text) = folder.text(name) else {
+            continue;
+        };
+        let mut no_transaction = false;
         if tool == Tool::Sqlx
-            && direction != "down"
+            && up
             && let Some(rest) = take_first_line(&text, "-- no-transaction")
         {
             text = rest;
-            files.no_transaction = true;
+            no_transaction = true;
         }
-        let slot = match direction {
-            "up" => &mut files.up,
-            "down" => &mut files.down,
-            _ => &mut files.simple,
+        let file = PairFile {
+            name: name.clone(),
+            digits: digits.to_string(),
+            rest: rest.to_string(),
+            text,
+            no_transaction,
         };
-        *slot = Some((name.clone(), text));
+        let files = by_version.entry(n).or_default();
+        if up {
+            files.ups.push(file);
+        } else {
+            files.downs.push(file);
+        }
     }
     let mut out = Vec::new();
-    for ((version, rest), files) in by_name {
-        let up = match (files.up, files.simple) {
-            (Some(up), None) | (None, Some(up)) => up,
-            (Some(up), Some(simple)) => {
-                return Err(convert(
-                    &simple.0,
-                    1,
-                    format!(
-                        "both {} and {} hold the UP of one migration",
-                        up.0, simple.0
-                    ),
-                ));
-            }
-            (None, None) => {
-                let file = files.down.map(|d| d.0).unwrap_or_default();
-                return Err(convert(&file, 1, "a .down.sql file without its .up.sql"));
-            }
+    for (n, Files { ups, mut downs }) in by_version {
+        let version = |f: &PairFile| SourceVersion {
+            text: f.digits.clone(),
+            parts: if n == 0 { Vec::new() } else { vec![n] },
+            order: Order::Number(n),
         };
-        let source_name = match &files.down {
-            Some((down, _)) => format!("{} + {down}", up.0),
-            None => up.0.clone(),
-        };
-        out.push(Imported {
-            version,
-            name: snake(&rest),
-            source: source_name,
-            description: Some(rest.replace('_', " ")),
-            up: up.1,
-            down: files.down.map(|d| d.1),
-            no_transaction: files.no_transaction,
-            repeatable: false,
-            notes: Vec::new(),
-        });
+        let one = ups.len() == 1;
+        for up in ups {
+            // The DOWN of this version: the only one, or (when several UPs
+            // share the version) the one with the same title.
+            let down = if one && downs.len() == 1 {
+                downs.pop()
+            } else {
+                downs
+                    .iter()
+                    .position(|d| d.rest == up.rest)
+                    .map(|i| downs.remove(i))
+            };
+            let mut notes = Vec::new();
+            let source = match &down {
+                Some(d) if d.rest != up.rest => {
+                    notes.push(format!(
+                        "{} and {} have different titles; they are the UP and DOWN of version {}, as {tool} pairs them (by version)",
+                        up.name, d.name, up.digits
+                    ));
+                    format!("{} + {}", up.name, d.name)
+                }
+                Some(d) => format!("{} + {}", up.name, d.name),
+                None => up.name.clone(),
+            };
+            out.push(Imported {
+                version: 0,
+                source_version: version(&up),
+                name: snake(&up.rest),
+                source,
+                description: Some(up.rest.replace('_', " ")),
+                up: up.text,
+                down: down.map(|d| d.text),
+                no_transaction: up.no_transaction,
+                repeatable: false,
+                notes,
+                ..Imported::default()
+            });
+        }
+        // A version with a DOWN and no UP: an UP that runs nothing.
+        for d in downs {
+            out.push(Imported {
+                version: 0,
+                source_version: version(&d),
+                name: snake(&d.rest),
+                source: d.name.clone(),
+                description: Some(d.rest.replace('_', " ")),
+                up: format!(
+                    "-- {tool} has no .up.sql for version {}: on the way up this migration runs nothing\n",
+                    d.digits
+                ),
+                notes: vec![format!(
+                    "version {} has a .down.sql and no .up.sql: imported as a migration whose UP runs nothing (marked so in the file), with that DOWN, as {tool} counts it",
+                    d.digits
+                )],
+                down: Some(d.text),
+                ..Imported::default()
+            });
+        }
     }
-    Ok(out)
+    out
 }
 
-/// refinery: `V<N>__<name>.sql` and `U<N>__<name>.sql`, UP only.
-fn refinery(
-    source: &Path,
-    entries: &[String],
-    skipped: &mut Skipped,
-) -> Result<Vec<Imported>, ImportError> {
+/// refinery: `V<N>__<name>.sql` and `U<N>__<name>.sql`, UP only, in the
+/// numeric order of `N`.
+fn refinery(folder: &mut Folder<'_>) -> Vec<Imported> {
     let mut out = Vec::new();
-    for name in entries {
+    for name in folder.entries {
         if name.ends_with(".rs") {
-            return Err(convert(
+            folder.problems.push(convert(
                 name,
                 1,
-                "a Rust migration: its SQL is built by code, so it cannot be imported; write it as SQL",
+                "a Rust migration: its SQL is built by code, so it cannot be imported; write it as SQL (`V<N>__<name>.sql`) and remove the .rs file",
             ));
+            continue;
         }
         let Some(stem) = name.strip_suffix(".sql") else {
-            skipped.push((
-                name.clone(),
-                "not a refinery migration file (they end in `.sql`)".into(),
-            ));
+            folder.skip(name, "not a refinery migration file (they end in `.sql`)");
             continue;
         };
         let parsed = stem
             .strip_prefix('V')
             .or_else(|| stem.strip_prefix('U'))
-            .and_then(|s| s.split_once("__"));
+            .and_then(|s| s.split_once("__"))
+            .filter(|(d, _)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
         let Some((digits, rest)) = parsed else {
-            return Err(convert(
+            folder.problems.push(convert(
                 name,
                 1,
-                "refinery files are named V<N>__<name>.sql",
+                "refinery files are named V<N>__<name>.sql (N a whole number); rename it",
             ));
+            continue;
         };
-        let version = digits
-            .parse::<i64>()
-            .map_err(|_| convert(name, 1, format!("the version {digits} is not an integer")))?;
+        let Some(version) = folder.keep(numbered(name, digits, Order::Number)) else {
+            continue;
+        };
+        let Some(up) = folder.text(name) else {
+            continue;
+        };
         out.push(Imported {
-            version,
+            source_version: version,
             name: snake(rest),
             source: name.clone(),
             description: Some(rest.replace('_', " ")),
-            up: read_text(source, name)?,
-            down: None,
-            no_transaction: false,
-            repeatable: false,
-            notes: Vec::new(),
+            up,
+            ..Imported::default()
         });
     }
-    Ok(out)
+    out
 }
 
-/// A Flyway version (`1`, `20240101120000`) as ours: an integer. A dotted
-/// one (`1.1`, `1_1`) has no integer that keeps its order among all the
-/// others, so it is refused (renumber, then import).
-pub fn flyway_version(file: &str, text: &str) -> Result<i64, ImportError> {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<i64>().map_err(|_| {
-            convert(
-                file,
-                1,
-                format!("the version {text} does not fit in a BIGINT"),
-            )
-        });
+/// A Flyway version (`1`, `1.1`, `1_1`, `2_3_1`, `010`) as Flyway reads it:
+/// its numeric parts, trailing zero parts left off (Flyway holds `1` and
+/// `1.0` for one version). `None` when it is not one.
+pub fn flyway_parts(text: &str) -> Option<Vec<u128>> {
+    let mut parts = text
+        .split(['.', '_'])
+        .map(|p| {
+            (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<u128>().ok())
+                .flatten()
+        })
+        .collect::<Option<Vec<u128>>>()?;
+    while parts.last() == Some(&0) {
+        parts.pop();
     }
-    Err(convert(
-        file,
-        1,
-        format!(
-            "the Flyway version `{text}` is not an integer: sqlstrata versions are whole numbers, so a dotted version (`1.1`, `1_1`) has no place that keeps its order; renumber the files (and the history's `version` column, for adopt) first"
-        ),
-    ))
+    Some(parts)
 }
 
-/// Flyway: `V<N>__<desc>.sql` (versioned), `U<N>__<desc>.sql` (its undo:
-/// our DOWN), `R__<desc>.sql` (repeatable); a `<file>.conf` beside one
-/// with `executeInTransaction=false` runs it outside a transaction.
-fn flyway(
-    source: &Path,
-    entries: &[String],
-    skipped: &mut Skipped,
-) -> Result<Vec<Imported>, ImportError> {
-    let mut undo: std::collections::BTreeMap<i64, String> = Default::default();
+/// Flyway: `V<version>__<desc>.sql` (versioned), `U<version>__<desc>.sql`
+/// (its undo: our DOWN), `R__<desc>.sql` (repeatable); a `<file>.conf`
+/// beside one with `executeInTransaction=false` runs it outside a
+/// transaction. Versions are ordered part by part, numerically.
+fn flyway(folder: &mut Folder<'_>) -> Vec<Imported> {
+    let mut undo: BTreeMap<Vec<u128>, String> = Default::default();
     let mut out = Vec::new();
-    let outside = |name: &str| -> Result<bool, ImportError> {
+    let entries = folder.entries;
+    let outside = |folder: &mut Folder<'_>, name: &str| -> bool {
         let conf = format!("{name}.conf");
         if !entries.contains(&conf) {
-            return Ok(false);
+            return false;
         }
-        let text = read_text(source, &conf)?;
-        Ok(text.lines().any(|l| {
-            let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-            l.eq_ignore_ascii_case("executeInTransaction=false")
-        }))
+        folder.text(&conf).is_some_and(|text| {
+            text.lines().any(|l| {
+                let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                l.eq_ignore_ascii_case("executeInTransaction=false")
+            })
+        })
     };
+    const NAMES: &str = "Flyway files are named V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql; rename it";
     for name in entries {
         if name.ends_with(".sql.conf") && entries.contains(&name[..name.len() - 5].to_string()) {
             continue;
         }
         if name.ends_with(".java") || name.ends_with(".class") || name.ends_with(".kt") {
-            return Err(convert(
+            folder.problems.push(convert(
                 name,
                 1,
-                "a Java migration: its SQL is built by code, so it cannot be imported; write it as SQL",
+                "a Java migration: its SQL is built by code, so it cannot be imported; write it as SQL (`V<version>__<description>.sql`) and remove it",
             ));
+            continue;
         }
         let Some(stem) = name.strip_suffix(".sql") else {
-            skipped.push((
-                name.clone(),
-                "not a Flyway SQL migration (they end in `.sql`)".into(),
-            ));
+            folder.skip(name, "not a Flyway SQL migration (they end in `.sql`)");
             continue;
         };
         if let Some(desc) = stem.strip_prefix("R__") {
+            let Some(up) = folder.text(name) else {
+                continue;
+            };
+            let no_transaction = outside(folder, name);
             out.push(Imported {
-                version: 0,
+                source_version: SourceVersion {
+                    order: Order::Text(snake(desc)),
+                    ..SourceVersion::default()
+                },
                 name: snake(desc),
                 source: name.clone(),
                 description: Some(desc.replace('_', " ")),
-                up: read_text(source, name)?,
-                down: None,
-                no_transaction: outside(name)?,
+                up,
+                no_transaction,
                 repeatable: true,
-                notes: Vec::new(),
+                ..Imported::default()
             });
             continue;
         }
         let kind = stem.chars().next();
-        let Some((version, desc)) = stem.get(1..).and_then(|s| s.split_once("__")) else {
-            return Err(convert(
+        let Some((text, desc)) = stem.get(1..).and_then(|s| s.split_once("__")) else {
+            folder.problems.push(convert(name, 1, NAMES));
+            continue;
+        };
+        let Some(parts) = flyway_parts(text) else {
+            folder.problems.push(convert(
                 name,
                 1,
-                "Flyway files are named V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql",
+                format!(
+                    "`{text}` is not a Flyway version: Flyway versions are whole numbers separated by `.` or `_` (`1`, `1.1`, `2_3_1`); rename it"
+                ),
             ));
+            continue;
         };
-        let version = flyway_version(name, version)?;
         match kind {
-            Some('V') => out.push(Imported {
-                version,
-                name: snake(desc),
-                source: name.clone(),
-                description: Some(desc.replace('_', " ")),
-                up: read_text(source, name)?,
-                down: None,
-                no_transaction: outside(name)?,
-                repeatable: false,
-                notes: Vec::new(),
-            }),
+            Some('V') => {
+                let Some(up) = folder.text(name) else {
+                    continue;
+                };
+                let no_transaction = outside(folder, name);
+                out.push(Imported {
+                    source_version: SourceVersion {
+                        text: text.replace('_', "."),
+                        parts: parts.clone(),
+                        order: Order::Parts(parts),
+                    },
+                    name: snake(desc),
+                    source: name.clone(),
+                    description: Some(desc.replace('_', " ")),
+                    up,
+                    no_transaction,
+                    ..Imported::default()
+                });
+            }
             Some('U') => {
-                undo.insert(version, name.clone());
+                undo.insert(parts, name.clone());
             }
-            _ => {
-                return Err(convert(
-                    name,
-                    1,
-                    "Flyway files are named V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql",
-                ));
-            }
+            _ => folder.problems.push(convert(name, 1, NAMES)),
         }
     }
     for m in out.iter_mut().filter(|m| !m.repeatable) {
-        if let Some(file) = undo.remove(&m.version) {
-            m.down = Some(read_text(source, &file)?);
+        if let Some(file) = undo.remove(&m.source_version.parts) {
+            m.down = folder.text(&file);
             m.source = format!("{} + {file}", m.source);
         }
     }
-    if let Some((version, file)) = undo.into_iter().next() {
-        return Err(convert(
+    for (parts, file) in undo {
+        let version = parts
+            .iter()
+            .map(u128::to_string)
+            .collect::<Vec<_>>()
+            .join(".");
+        folder.problems.push(convert(
             &file,
             1,
-            format!("an undo migration without its versioned one (no V{version}__*.sql)"),
+            format!(
+                "an undo migration without its versioned one (no V{version}__*.sql): add that file or remove this one"
+            ),
         ));
     }
-    Ok(out)
+    out
 }
 
 /// diesel: a folder per migration, `<YYYY-MM-DD-HHMMSS>_<name>` (or 14
-/// digits), holding `up.sql`, `down.sql` and maybe `metadata.toml`.
-fn diesel(
-    source: &Path,
-    entries: &[String],
-    skipped: &mut Skipped,
-) -> Result<Vec<Imported>, ImportError> {
+/// digits, or diesel 2.2's `<YYYY-MM-DD-HHMMSS-FFFF>_<name>`), holding
+/// `up.sql`, `down.sql` and maybe `metadata.toml`. diesel's version is
+/// the name up to `_` without the dashes, and it orders versions as text.
+fn diesel(folder: &mut Folder<'_>) -> Vec<Imported> {
     let mut out = Vec::new();
-    for name in entries {
-        let dir = source.join(name);
+    for name in folder.entries {
+        let dir = folder.source.join(name);
         if !dir.is_dir() {
-            skipped.push((
-                name.clone(),
-                "not a diesel migration (each is a folder)".into(),
+            folder.skip(name, "not a diesel migration (each is a folder)");
+            continue;
+        }
+        let head: String = name
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        let digits: String = head.chars().filter(char::is_ascii_digit).collect();
+        let rest = name[head.len()..].trim_start_matches('_');
+        if digits.is_empty() {
+            folder.problems.push(convert(
+                name,
+                1,
+                "diesel folders start with a timestamp (`YYYY-MM-DD-HHMMSS_<name>`); rename it or move it out of the folder",
             ));
             continue;
         }
-        let digits: String = name
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '-')
-            .filter(char::is_ascii_digit)
-            .collect();
-        let rest = name
-            .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-')
-            .trim_start_matches('_');
-        if digits.is_empty() {
-            return Err(convert(name, 1, "diesel folders start with a timestamp"));
-        }
-        let version = digits.parse::<i64>().map_err(|_| {
-            convert(
-                name,
+        let Some(version) = folder.keep(numbered(name, &digits, |_| Order::Text(digits.clone())))
+        else {
+            continue;
+        };
+        let Ok(up) = read_text(&dir, "up.sql") else {
+            folder.problems.push(convert(
+                &format!("{name}/up.sql"),
                 1,
-                format!("the version {digits} does not fit in a BIGINT"),
-            )
-        })?;
-        let up = read_text(&dir, "up.sql")
-            .map_err(|_| convert(&format!("{name}/up.sql"), 1, "missing"))?;
-        let down = dir
-            .join("down.sql")
-            .is_file()
-            .then(|| read_text(&dir, "down.sql"))
-            .transpose()?;
+                "missing: every diesel migration folder has an up.sql; add it or remove the folder",
+            ));
+            continue;
+        };
+        let down = if dir.join("down.sql").is_file() {
+            let down = read_text(&dir, "down.sql");
+            match folder.keep(down) {
+                Some(d) => Some(d),
+                None => continue,
+            }
+        } else {
+            None
+        };
         let mut no_transaction = false;
         if dir.join("metadata.toml").is_file() {
-            let text = read_text(&dir, "metadata.toml")?;
-            let meta: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                convert(&format!("{name}/metadata.toml"), 1, e.message().to_string())
-            })?;
-            no_transaction = meta
-                .get("run_in_transaction")
-                .and_then(toml::Value::as_bool)
-                == Some(false);
+            let Some(text) = folder.keep(read_text(&dir, "metadata.toml")) else {
+                continue;
+            };
+            match text.parse::<toml::Table>() {
+                Ok(meta) => {
+                    no_transaction = meta
+                        .get("run_in_transaction")
+                        .and_then(toml::Value::as_bool)
+                        == Some(false);
+                }
+                Err(e) => {
+                    folder.problems.push(convert(
+                        &format!("{name}/metadata.toml"),
+                        1,
+                        format!("{}; fix the file", e.message()),
+                    ));
+                    continue;
+                }
+            }
         }
         out.push(Imported {
-            version,
+            source_version: version,
             name: snake(rest),
             source: format!("{name}/"),
             description: Some(rest.replace('_', " ")),
             up,
             down,
             no_transaction,
-            repeatable: false,
-            notes: Vec::new(),
+            ..Imported::default()
         });
     }
-    Ok(out)
+    out
 }
 
-/// One file per migration, both directions inside: goose, dbmate and the
-/// SQL-file runners.
+/// One file per migration, both directions inside: goose (numeric
+/// order), dbmate and the SQL-file runners (the order of the file names).
 fn single(
-    source: &Path,
-    entries: &[String],
+    folder: &mut Folder<'_>,
+    tool: Tool,
     parse: fn(&str, &str, &mut Imported) -> Result<(), ImportError>,
-    skipped: &mut Skipped,
-) -> Result<Vec<Imported>, ImportError> {
+) -> Vec<Imported> {
     let mut out = Vec::new();
-    for name in entries {
+    for name in folder.entries {
         if name.ends_with(".go") {
-            return Err(convert(
+            folder.problems.push(convert(
                 name,
                 1,
-                "a Go migration: its SQL is built by code, so it cannot be imported; write it as SQL",
-            ));
-        }
-        let Some(stem) = name.strip_suffix(".sql") else {
-            skipped.push((
-                name.clone(),
-                "not a migration file (they end in `.sql`)".into(),
+                "a Go migration: its SQL is built by code, so it cannot be imported; write it as a .sql migration and remove the .go file",
             ));
             continue;
+        }
+        let Some(stem) = name.strip_suffix(".sql") else {
+            folder.skip(name, "not a migration file (they end in `.sql`)");
+            continue;
         };
-        let (version, rest) = version_prefix(name, stem)?;
-        let text = read_text(source, name)?;
+        // dbmate reads any `<digits>...sql` (`20240101-init.sql` too); the
+        // others need `<digits>_`.
+        let prefix = if tool == Tool::Dbmate {
+            dbmate_prefix(name, stem)
+        } else {
+            version_prefix(name, stem)
+        };
+        let Some((digits, rest)) = folder.keep(prefix) else {
+            continue;
+        };
+        let order = |n: u128| match tool {
+            Tool::Goose => Order::Number(n),
+            _ => Order::Text(name.clone()),
+        };
+        let Some(version) = folder.keep(numbered(name, digits, order)) else {
+            continue;
+        };
+        let Some(text) = folder.text(name) else {
+            continue;
+        };
         let mut m = Imported {
-            version,
+            source_version: version,
             name: snake(rest),
             source: name.clone(),
-            description: None,
-            up: String::new(),
-            down: None,
-            no_transaction: false,
-            repeatable: false,
-            notes: Vec::new(),
+            ..Imported::default()
         };
-        parse(name, &text, &mut m)?;
-        out.push(m);
+        if folder.keep(parse(name, &text, &mut m)).is_some() {
+            out.push(m);
+        }
     }
-    Ok(out)
+    out
 }
 
 /// goose: `-- +goose Up`, `-- +goose Down`, `StatementBegin`/`End` (our
@@ -682,40 +866,45 @@ fn records_itself(statement: &str) -> bool {
         )
 }
 
-/// seed `004`: `NNN_name.ts` with `export const up = \`...\`` and `down`.
-fn ts(
-    source: &Path,
-    entries: &[String],
-    skipped: &mut Skipped,
-) -> Result<Vec<Imported>, ImportError> {
+/// seed `004`: `NNN_name.ts` with `export const up = \`...\`` and `down`,
+/// in the order of the file names.
+fn ts(folder: &mut Folder<'_>) -> Vec<Imported> {
     let mut out = Vec::new();
-    for name in entries {
+    for name in folder.entries {
         let Some(stem) = name.strip_suffix(".ts") else {
-            skipped.push((
-                name.clone(),
-                "not a migration file (they end in `.ts`)".into(),
-            ));
+            folder.skip(name, "not a migration file (they end in `.ts`)");
             continue;
         };
-        let (version, rest) = version_prefix(name, stem)?;
-        let text = read_text(source, name)?;
-        let up = template(name, &text, "up")?
-            .map(|t| dedent(&t))
-            .ok_or_else(|| convert(name, 1, "no `export const up = `...``"))?;
-        let down = template(name, &text, "down")?.map(|t| dedent(&t));
+        let Some((digits, rest)) = folder.keep(version_prefix(name, stem)) else {
+            continue;
+        };
+        let Some(version) = folder.keep(numbered(name, digits, |_| Order::Text(name.clone())))
+        else {
+            continue;
+        };
+        let Some(text) = folder.text(name) else {
+            continue;
+        };
+        let up = template(name, &text, "up").and_then(|up| {
+            up.map(|t| dedent(&t))
+                .ok_or_else(|| convert(name, 1, "no `export const up = `...``: add it"))
+        });
+        let Some(up) = folder.keep(up) else {
+            continue;
+        };
+        let Some(down) = folder.keep(template(name, &text, "down")) else {
+            continue;
+        };
         out.push(Imported {
-            version,
+            source_version: version,
             name: snake(rest),
             source: name.clone(),
-            description: None,
             up,
-            down,
-            no_transaction: false,
-            repeatable: false,
-            notes: Vec::new(),
+            down: down.map(|t| dedent(&t)),
+            ..Imported::default()
         });
     }
-    Ok(out)
+    out
 }
 
 /// The text of `export const <name> = \`...\`;`, unescaped. A `${...}`

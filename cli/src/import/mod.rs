@@ -4,13 +4,14 @@
 
 mod formats;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sqlstrata_core::naming::parse_file_name;
 use sqlstrata_core::{Diagnostic, Severity};
 
-pub use formats::{Source, flyway_version, read};
+pub use formats::{Source, flyway_parts, read};
 
 /// The tools whose migrations can be imported (and whose history adopted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,7 +26,8 @@ pub enum Tool {
     Goose,
     /// dbmate: `<VERSION>_<name>.sql` with `-- migrate:up` / `down`.
     Dbmate,
-    /// golang-migrate: `<VERSION>_<title>.up.sql` / `.down.sql`.
+    /// golang-migrate: `<VERSION>_<title>.up.sql` / `.down.sql`, paired by
+    /// version.
     #[value(name = "golang-migrate")]
     GolangMigrate,
     /// Hand-written SQL-file runners: `NNN_name.sql` with `-- UP` / `-- DOWN`
@@ -34,8 +36,9 @@ pub enum Tool {
     /// Hand-written TypeScript runners: `NNN_name.ts` exporting `up` and
     /// `down` template literals.
     Ts,
-    /// Flyway: `V<N>__<desc>.sql`, `U<N>__<desc>.sql` (its undo, our
-    /// DOWN) and `R__<desc>.sql` (repeatable).
+    /// Flyway: `V<version>__<desc>.sql` (`1`, `1_1`, `1.1`, `2_3_1`),
+    /// `U<version>__<desc>.sql` (its undo, our DOWN) and `R__<desc>.sql`
+    /// (repeatable).
     Flyway,
 }
 
@@ -55,11 +58,65 @@ impl fmt::Display for Tool {
     }
 }
 
+/// How a tool orders its versions.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Order {
+    /// Numerically (sqlx, refinery, goose, golang-migrate).
+    Number(u128),
+    /// As text, byte by byte: diesel's version string, the file name for
+    /// dbmate and the hand-written runners.
+    Text(String),
+    /// Part by part, numerically (Flyway: `1.2` < `1.10` < `2`).
+    Parts(Vec<u128>),
+}
+
+impl Default for Order {
+    fn default() -> Self {
+        Order::Number(0)
+    }
+}
+
+/// A version as its source tool reads, identifies and orders it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceVersion {
+    /// As the tool writes it in its history (`1.1`, `202511190914440000`,
+    /// `0157`).
+    pub text: String,
+    /// Its numeric parts (one, but for Flyway), trailing zero parts left
+    /// off: two migrations with the same parts are one version to the tool.
+    pub parts: Vec<u128>,
+    /// Where the tool's own order puts it.
+    pub order: Order,
+}
+
+impl SourceVersion {
+    /// The parts as one text (`1.1`, `20240101`, `0`).
+    pub fn number(&self) -> String {
+        if self.parts.is_empty() {
+            return "0".to_string();
+        }
+        self.parts
+            .iter()
+            .map(u128::to_string)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
 /// One migration read from another tool's files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
-    /// Its version, as the other tool numbered it.
+    /// Its version here: the other tool's number, or the one the version
+    /// mapping gave it (see `mapping`).
     pub version: i64,
+    /// Its version as the other tool wrote and ordered it.
+    pub source_version: SourceVersion,
+    /// The digits of its file name's version (at least 3): the width of
+    /// the mapped versions, so the folder lists in order.
+    pub width: usize,
+    /// The mapping from the other tool's version to `version`, when they
+    /// differ in more than the zeros in front (written in the file).
+    pub mapping: Option<String>,
     /// Its name, snake_case.
     pub name: String,
     /// The file (or folder) it came from, relative to the source folder.
@@ -78,9 +135,33 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
+impl Default for Imported {
+    fn default() -> Self {
+        Imported {
+            version: 0,
+            source_version: SourceVersion::default(),
+            width: 3,
+            mapping: None,
+            name: String::new(),
+            source: String::new(),
+            description: None,
+            up: String::new(),
+            down: None,
+            no_transaction: false,
+            repeatable: false,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The line of an imported file that records its version mapping, as
+/// `adopt` reads it back: `-- Version mapping: <tool> version <text> is
+/// version <n> here`.
+pub const MAPPING_PREFIX: &str = "-- Version mapping: ";
+
 impl Imported {
-    /// Our file name: the version zero-padded to three digits, or
-    /// `R__<name>.sql` for a repeatable migration.
+    /// Our file name: the version zero-padded to its width (at least three
+    /// digits), or `R__<name>.sql` for a repeatable migration.
     pub fn file_name(&self) -> String {
         format!("{}.sql", self.stem())
     }
@@ -89,7 +170,7 @@ impl Imported {
         if self.repeatable {
             format!("R__{}", self.name)
         } else {
-            format!("{:03}_{}", self.version, self.name)
+            format!("{:0w$}_{}", self.version, self.name, w = self.width.max(3))
         }
     }
 
@@ -100,6 +181,9 @@ impl Imported {
             out.push_str(&format!("-- Description: {d}\n"));
         }
         out.push_str(&format!("-- Imported from {tool}: {}\n", self.source));
+        if let Some(mapping) = &self.mapping {
+            out.push_str(&format!("{MAPPING_PREFIX}{mapping}\n"));
+        }
         if self.no_transaction {
             out.push_str("-- sqlstrata: no-transaction\n");
         }
@@ -151,12 +235,29 @@ pub enum ImportError {
     },
     /// Migrations of the source that share a version: each would need its
     /// own, and one file per version is all a folder can hold. Every clash
-    /// is named, and nothing is written.
+    /// is named (the version as a number, its files), and nothing is written.
     #[error("{}", clashes_message(.0))]
-    Clashes(Vec<(i64, Vec<String>)>),
+    Clashes(Vec<(String, Vec<String>)>),
+    /// Every problem of the folder, each naming its file and the fix;
+    /// nothing is written while there is one.
+    #[error("{}", problems_message(.0))]
+    Problems(Vec<ImportError>),
 }
 
-fn clashes_message(clashes: &[(i64, Vec<String>)]) -> String {
+impl ImportError {
+    /// One error for every problem found: the problem itself when there is
+    /// one, else all of them.
+    pub fn all(mut problems: Vec<ImportError>) -> ImportError {
+        if problems.len() == 1
+            && let Some(one) = problems.pop()
+        {
+            return one;
+        }
+        ImportError::Problems(problems)
+    }
+}
+
+fn clashes_message(clashes: &[(String, Vec<String>)]) -> String {
     let n: usize = clashes.iter().map(|(_, f)| f.len()).sum();
     let mut text = format!(
         "{n} source migrations share {} version(s), so nothing was written (each becomes one file, and a version names one file):",
@@ -169,9 +270,22 @@ fn clashes_message(clashes: &[(i64, Vec<String>)]) -> String {
     text
 }
 
+fn problems_message(problems: &[ImportError]) -> String {
+    let mut text = format!(
+        "{} problems in the source folder, so nothing was written (each names its file and the fix):",
+        problems.len()
+    );
+    for p in problems {
+        text.push_str("\n  ");
+        text.push_str(&p.to_string().replace('\n', "\n  "));
+    }
+    text
+}
+
 /// What an import would write, and what it found.
 pub struct Plan {
-    /// The migrations, in version order.
+    /// The migrations, in the source tool's order (versioned ones, then
+    /// the repeatables by name).
     pub migrations: Vec<Imported>,
     /// Each migration's file, rendered, with the diagnostics our checker has
     /// for it (under the lint baseline the import sets).
@@ -182,58 +296,62 @@ pub struct Plan {
     pub baseline: Option<i64>,
 }
 
-/// Reads `source` as `tool`'s migrations and renders them into `dir`.
+/// Reads `source` as `tool`'s migrations and renders them into `dir`: in
+/// the tool's own order, with versions that keep it. Every problem of the
+/// folder is reported at once, and then nothing is planned.
 pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> {
     let Source {
-        mut migrations,
+        migrations,
         skipped,
+        mut problems,
     } = read(tool, source)?;
-    // Versioned ones in version order, then repeatables by name.
-    let key = |m: &Imported| {
-        (
-            m.repeatable,
-            m.version,
-            if m.repeatable {
-                m.name.clone()
-            } else {
-                String::new()
-            },
-            m.source.clone(),
-        )
-    };
-    migrations.sort_by_key(key);
-    let mut clashes: Vec<(i64, Vec<String>)> = Vec::new();
-    for group in migrations.chunk_by(|a, b| a.repeatable == b.repeatable && a.version == b.version)
-    {
-        if group.len() > 1 && !group[0].repeatable {
-            clashes.push((
-                group[0].version,
-                group.iter().map(|m| m.source.clone()).collect(),
-            ));
+    let (mut repeatables, mut versioned): (Vec<Imported>, Vec<Imported>) =
+        migrations.into_iter().partition(|m| m.repeatable);
+    // The tool's order; the source name only settles what the tool
+    // itself would refuse (a clash).
+    versioned.sort_by(|a, b| {
+        (&a.source_version.order, &a.source).cmp(&(&b.source_version.order, &b.source))
+    });
+    let mut by_version: BTreeMap<&[u128], Vec<&Imported>> = BTreeMap::new();
+    for m in &versioned {
+        by_version
+            .entry(m.source_version.parts.as_slice())
+            .or_default()
+            .push(m);
+    }
+    let clashes: Vec<(String, Vec<String>)> = by_version
+        .values()
+        .filter(|group| group.len() > 1)
+        .map(|group| {
+            let mut files: Vec<String> = group.iter().map(|m| m.source.clone()).collect();
+            files.sort();
+            (group[0].source_version.number(), files)
+        })
+        .collect();
+    if !clashes.is_empty() {
+        problems.push(ImportError::Clashes(clashes));
+    }
+    repeatables.sort_by(|a, b| (&a.name, &a.source).cmp(&(&b.name, &b.source)));
+    for group in repeatables.chunk_by(|a, b| a.name == b.name) {
+        if group.len() > 1 {
+            let files: Vec<String> = group.iter().map(|m| m.source.clone()).collect();
+            problems.push(ImportError::Convert {
+                file: files[0].clone(),
+                line: 1,
+                message: format!(
+                    "repeatable migrations {} would both be R__{}.sql: rename one in the source folder",
+                    files.join(" and "),
+                    group[0].name
+                ),
+            });
         }
     }
-    if !clashes.is_empty() {
-        return Err(ImportError::Clashes(clashes));
+    if !problems.is_empty() {
+        return Err(ImportError::all(problems));
     }
-    let same_name: Vec<Vec<String>> = migrations
-        .chunk_by(|a, b| a.repeatable && b.repeatable && a.name == b.name)
-        .filter(|g| g.len() > 1)
-        .map(|g| g.iter().map(|m| m.source.clone()).collect())
-        .collect();
-    if let Some(files) = same_name.first() {
-        return Err(ImportError::Convert {
-            file: files[0].clone(),
-            line: 1,
-            message: format!(
-                "repeatable migrations {} would both be R__{}.sql: rename one in the source folder",
-                files.join(" and "),
-                migrations
-                    .iter()
-                    .find(|m| m.source == files[0])
-                    .map_or("", |m| m.name.as_str())
-            ),
-        });
-    }
+    assign_versions(tool, &mut versioned);
+    let mut migrations = versioned;
+    migrations.extend(repeatables);
     let baseline = migrations
         .iter()
         .filter(|m| !m.repeatable)
@@ -272,6 +390,148 @@ pub fn plan(tool: Tool, source: &Path, dir: &Path) -> Result<Plan, ImportError> 
         skipped,
         baseline,
     })
+}
+
+/// How the versions were mapped, when they were.
+enum Mapping {
+    /// Padded on the right to one width: a text order kept by numbers.
+    Padded(usize),
+    /// Each part padded to the widest of its place, then joined.
+    Parts(Vec<usize>),
+    /// Numbered 1, 2, ... in the tool's order.
+    Ranked,
+}
+
+/// The versions of `ms` (versioned, in the tool's order) as ours. The
+/// tool's own numbers when they already keep its order (every tool's
+/// usual case); else numbers that do, the same for every file of the
+/// folder, each mapping written in its file and printed:
+///
+/// - a text order (diesel, dbmate, the hand-written runners) over versions
+///   of different widths: padded on the right to the widest, so
+///   `20260120162913` (diesel's older form) and `202511190914440000`
+///   (diesel 2.2's) compare as diesel compares them;
+/// - Flyway's dotted versions: each part padded to the widest of its
+///   place and joined (`1.1` -> `101`, `1.27` -> `127`, `10` -> `1000`);
+/// - anything those cannot keep in a BIGINT: 1, 2, 3, ... in order.
+fn assign_versions(tool: Tool, ms: &mut [Imported]) {
+    let increasing = |vs: &[i64]| vs.windows(2).all(|w| w[0] < w[1]);
+    let own: Option<Vec<i64>> = ms
+        .iter()
+        .map(|m| match m.source_version.parts.as_slice() {
+            [] => Some(0),
+            [n] => i64::try_from(*n).ok(),
+            _ => None,
+        })
+        .collect();
+    if let Some(own) = own
+        && increasing(&own)
+    {
+        for (m, v) in ms.iter_mut().zip(own) {
+            m.version = v;
+        }
+        return;
+    }
+    let candidate = match ms.first().map(|m| &m.source_version.order) {
+        Some(Order::Parts(_)) => parts_mapping(ms),
+        Some(Order::Text(_)) => padded_mapping(ms),
+        _ => None,
+    }
+    .filter(|(vs, _)| increasing(vs));
+    let (versions, how) =
+        candidate.unwrap_or_else(|| ((1..=ms.len() as i64).collect(), Mapping::Ranked));
+    let width = versions
+        .iter()
+        .map(|v| v.to_string().len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let rule = match &how {
+        Mapping::Padded(w) => format!(
+            "{tool} orders versions as text, and these have different widths: each is padded on the right with zeros to {w} digits, which keeps {tool}'s order"
+        ),
+        Mapping::Parts(widths) => format!(
+            "Flyway orders versions part by part, numerically (1.2 < 1.10): each part is padded to the widest of its place ({} digits) and the parts joined, which keeps that order",
+            widths
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Mapping::Ranked => format!(
+            "these versions have no whole-number form that keeps {tool}'s order in a BIGINT: they are numbered 1, 2, 3, ... in that order"
+        ),
+    };
+    for (i, (m, v)) in ms.iter_mut().zip(versions).enumerate() {
+        m.version = v;
+        m.width = width;
+        let mapping = format!(
+            "{tool} version {} is version {v:0width$} here",
+            m.source_version.text
+        );
+        if i == 0 {
+            m.notes.insert(
+                0,
+                format!("the versions are mapped to keep {tool}'s order: {rule}; each file says its mapping"),
+            );
+        }
+        m.notes
+            .insert(usize::from(i == 0), format!("version mapping: {mapping}"));
+        m.mapping = Some(mapping);
+    }
+}
+
+/// diesel's (or a file name's) digits padded on the right to the widest:
+/// comparing those numbers compares the texts, unless one is another
+/// followed by zeros (then the order check rejects it).
+fn padded_mapping(ms: &[Imported]) -> Option<(Vec<i64>, Mapping)> {
+    let width = ms.iter().map(|m| m.source_version.text.len()).max()?;
+    if width > 18 {
+        return None;
+    }
+    let versions = ms
+        .iter()
+        .map(|m| {
+            format!("{:0<width$}", m.source_version.text)
+                .parse::<i64>()
+                .ok()
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    Some((versions, Mapping::Padded(width)))
+}
+
+/// Flyway's parts, each padded to the widest of its place and joined.
+fn parts_mapping(ms: &[Imported]) -> Option<(Vec<i64>, Mapping)> {
+    let places = ms.iter().map(|m| m.source_version.parts.len()).max()?;
+    let widths: Vec<usize> = (0..places)
+        .map(|i| {
+            ms.iter()
+                .filter_map(|m| m.source_version.parts.get(i))
+                .map(|p| p.to_string().len())
+                .max()
+                .unwrap_or(1)
+        })
+        .collect();
+    if widths.iter().sum::<usize>() > 18 {
+        return None;
+    }
+    let versions = ms
+        .iter()
+        .map(|m| {
+            let text: String = widths
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    format!(
+                        "{:0w$}",
+                        m.source_version.parts.get(i).copied().unwrap_or(0)
+                    )
+                })
+                .collect();
+            text.parse::<i64>().ok()
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    Some((versions, Mapping::Parts(widths)))
 }
 
 /// `dir/sqlstrata.toml` with `[lints] from` at least `version` (the file
@@ -357,13 +617,120 @@ mod tests {
             up: "CREATE INDEX CONCURRENTLY i ON t (x);\n".into(),
             down: None,
             no_transaction: true,
-            repeatable: false,
-            notes: vec![],
+            ..Imported::default()
         };
         assert_eq!(m.file_name(), "007_add_index.sql");
         assert_eq!(
             m.render(Tool::Sqlx),
             "-- Migration: 007_add_index\n-- Description: An index\n-- Imported from sqlx: 7_add_index.up.sql\n-- sqlstrata: no-transaction\n-- sqlstrata: irreversible\n\n-- UP\nCREATE INDEX CONCURRENTLY i ON t (x);\n"
         );
+        // A mapped version: its width in the name, its mapping in the file.
+        let m = Imported {
+            version: 101,
+            width: 4,
+            mapping: Some("flyway version 1.1 is version 0101 here".into()),
+            name: "a".into(),
+            source: "V1_1__a.sql".into(),
+            up: "SELECT 1;\n".into(),
+            ..Imported::default()
+        };
+        assert_eq!(m.file_name(), "0101_a.sql");
+        assert_eq!(
+            m.render(Tool::Flyway),
+            "-- Migration: 0101_a\n-- Imported from flyway: V1_1__a.sql\n-- Version mapping: flyway version 1.1 is version 0101 here\n-- sqlstrata: irreversible\n\n-- UP\nSELECT 1;\n"
+        );
+    }
+
+    fn at(text: &str, parts: &[u128], order: Order) -> Imported {
+        Imported {
+            source_version: SourceVersion {
+                text: text.into(),
+                parts: parts.to_vec(),
+                order,
+            },
+            ..Imported::default()
+        }
+    }
+
+    fn versions(tool: Tool, mut ms: Vec<Imported>) -> Vec<(i64, usize, bool)> {
+        ms.sort_by(|a, b| a.source_version.order.cmp(&b.source_version.order));
+        assign_versions(tool, &mut ms);
+        ms.iter()
+            .map(|m| (m.version, m.width, m.mapping.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn versions_keep_the_tools_order_mapped_only_when_they_must_be() {
+        // Numbers that keep the order stay as they are.
+        let n = |v: u128| at(&v.to_string(), &[v], Order::Number(v));
+        assert_eq!(
+            versions(Tool::Sqlx, vec![n(10), n(2), n(20240101000000)]),
+            [(2, 3, false), (10, 3, false), (20240101000000, 3, false)]
+        );
+        // diesel's two forms: padded on the right to one width.
+        let d = |t: &str| at(t, &[t.parse().unwrap()], Order::Text(t.into()));
+        assert_eq!(
+            versions(
+                Tool::Diesel,
+                vec![
+                    d("20260120162913"),
+                    d("202511190914440000"),
+                    d("00000000000000")
+                ]
+            ),
+            [
+                (0, 18, true),
+                (202511190914440000, 18, true),
+                (202601201629130000, 18, true)
+            ]
+        );
+        // A text order that no padding keeps (`10_` sorts before `1_`):
+        // numbered in order.
+        let f = |t: &str, file: &str| at(t, &[t.parse().unwrap()], Order::Text(file.into()));
+        assert_eq!(
+            versions(
+                Tool::Sql,
+                vec![f("1", "1_a.sql"), f("10", "10_b.sql"), f("2", "2_c.sql")]
+            ),
+            [(1, 3, true), (2, 3, true), (3, 3, true)]
+        );
+        // Flyway: each part padded to its place, then joined.
+        let p = |t: &str| {
+            let parts = flyway_parts(t).unwrap();
+            at(t, &parts, Order::Parts(parts.clone()))
+        };
+        assert_eq!(
+            versions(
+                Tool::Flyway,
+                vec![p("1.10"), p("1.2"), p("2.3.1"), p("010"), p("1")]
+            )
+            .iter()
+            .map(|v| v.0)
+            .collect::<Vec<_>>(),
+            [1000, 1020, 1100, 2031, 10000]
+        );
+        // Too wide for a BIGINT: 1, 2, 3, ...
+        assert_eq!(
+            versions(Tool::Flyway, vec![p("1.123456789012"), p("123456789.2")])
+                .iter()
+                .map(|v| v.0)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn flyway_versions_are_read_as_flyway_reads_them() {
+        assert_eq!(flyway_parts("1"), Some(vec![1]));
+        assert_eq!(flyway_parts("1_1"), flyway_parts("1.1"));
+        assert_eq!(flyway_parts("1.0"), flyway_parts("1"));
+        assert_eq!(flyway_parts("010"), Some(vec![10]));
+        assert_eq!(flyway_parts("2_3_1"), Some(vec![2, 3, 1]));
+        assert_eq!(flyway_parts("0"), Some(vec![]));
+        for bad in ["", "1.", "1..2", "1.a", "v1", "1-2"] {
+            assert_eq!(flyway_parts(bad), None, "{bad}");
+        }
+        assert!(flyway_parts("1.2") < flyway_parts("1.10"));
     }
 }
