@@ -7,7 +7,7 @@
 //! deny = ["renaming-column"]               # these warnings fail the build
 //! allow = ["ban-drop-column"]              # these rules are not checked at all
 //! warn = ["prefer-bigint-over-int"]        # opt-in rules, turned on as warnings
-//! tracking_table = "schema_migrations"     # the table `tracking-table-write` guards
+//! tracking_table = "schema_migrations"     # the table `tracking-table-write` guards (`schema.table` outside `public`)
 //! from = 20240101000000                    # warnings only for migrations newer than this
 //!
 //! [run]

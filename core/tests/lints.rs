@@ -122,6 +122,10 @@ fn each_default_rule_fires_on_its_hazard_and_not_on_the_safe_forms() {
         (up("COPY schema_migrations FROM '/tmp/rows.csv';"), &[("tracking-table-write", Error)]),
         (up("COPY other FROM '/tmp/rows.csv';"), &[]),
         (up("INSERT INTO schema_migrations_archive VALUES (1);"), &[]),
+        // Another schema's table of that name is not ours (a hosted platform's auth schema).
+        (up("ALTER TABLE \"auth\".schema_migrations ADD COLUMN dirty boolean;"), &[]),
+        (up("INSERT INTO auth.schema_migrations (version) VALUES ('1');"), &[]),
+        (up("DELETE FROM \"public\".\"schema_migrations\";"), &[("tracking-table-write", Error)]),
         // squawk's style rules are opt-in: silent by default.
         (up("CREATE TABLE t (id int PRIMARY KEY, name varchar(10), at timestamp);"), &[]),
     ];
@@ -202,6 +206,20 @@ fn directives_and_settings_turn_rules_off_on_and_into_errors() {
         vec![("tracking-table-write", Error)]
     );
     assert_eq!(lints(&up("DELETE FROM schema_migrations;"), &table), vec![]);
+    // In a schema of its own: that schema's table, or an unqualified name.
+    let (app, _) = LintConfig::parse(
+        "[lints]\ntracking_table = \"app.history\"\n",
+        "sqlstrata.toml",
+    );
+    assert_eq!(
+        lints(&up("DELETE FROM app.history;"), &app),
+        vec![("tracking-table-write", Error)]
+    );
+    assert_eq!(
+        lints(&up("DELETE FROM history;"), &app),
+        vec![("tracking-table-write", Error)]
+    );
+    assert_eq!(lints(&up("DELETE FROM public.history;"), &app), vec![]);
     // Errors cannot be allowed.
     assert_eq!(
         lints(

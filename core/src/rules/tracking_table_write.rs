@@ -12,7 +12,13 @@ pub(crate) fn tracking_table_writes(section: &Section<'_>, table: &str) -> Vec<F
     let Some(r) = rule("tracking-table-write") else {
         return Vec::new();
     };
-    let table = fold(table);
+    // `schema.table` in the settings; else the table is in the
+    // connection's current schema, `public` unless the deploy says
+    // otherwise.
+    let (schema, table) = match table.rsplit_once('.') {
+        Some((s, t)) if !table.starts_with('"') => (fold(s), fold(t)),
+        _ => ("public".to_string(), fold(table)),
+    };
     let mut out = Vec::new();
     for (parse, base) in &section.parses {
         for (stmt, start, _) in statements(&parse.syntax_node()) {
@@ -54,7 +60,7 @@ pub(crate) fn tracking_table_writes(section: &Section<'_>, table: &str) -> Vec<F
             } else {
                 targets(&stmt)
             };
-            if names.contains(&table) {
+            if names.contains(&table) && names_ours(&stmt, &schema, &table) {
                 out.push(Finding {
                     rule: r,
                     offset: base + start,
@@ -65,4 +71,24 @@ pub(crate) fn tracking_table_writes(section: &Section<'_>, table: &str) -> Vec<F
         }
     }
     out
+}
+
+/// Whether a mention of `table` in `stmt` can be the tracking table: one
+/// without a schema, or with the tracking table's. Another schema's table of
+/// the same name (a hosted platform's `auth.schema_migrations`) is not ours.
+fn names_ours(stmt: &squawk_syntax::SyntaxNode, schema: &str, table: &str) -> bool {
+    let tokens: Vec<squawk_syntax::SyntaxToken> = stmt
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    tokens.iter().enumerate().any(|(i, t)| {
+        if fold(t.text()) != table {
+            return false;
+        }
+        match i.checked_sub(2).map(|j| (&tokens[j], &tokens[j + 1])) {
+            Some((s, dot)) if dot.kind() == SyntaxKind::DOT => fold(s.text()) == schema,
+            _ => true,
+        }
+    })
 }
