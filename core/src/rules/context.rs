@@ -32,25 +32,6 @@ fn name_of(node: &SyntaxNode) -> Option<String> {
     Some(fold(token.text()))
 }
 
-/// The segments of the name inside `node` (`s.t` is `["s", "t"]`), folded.
-pub(crate) fn segments_of(node: &SyntaxNode) -> Vec<String> {
-    node.descendants()
-        .filter(|n| {
-            matches!(
-                n.kind(),
-                SyntaxKind::PATH_SEGMENT | SyntaxKind::PATH_SEGMENT_REF
-            )
-        })
-        .filter_map(|segment| {
-            segment
-                .descendants_with_tokens()
-                .filter_map(|e| e.into_token())
-                .find(|t| !t.kind().is_trivia())
-                .map(|t| fold(t.text()))
-        })
-        .collect()
-}
-
 /// The tables a top-level statement acts on: the one it alters, indexes,
 /// writes or truncates, or those it drops.
 pub(crate) fn targets(stmt: &SyntaxNode) -> Vec<String> {
