@@ -131,6 +131,12 @@ fn expand(args: &Args) -> TokenStream2 {
         .iter()
         .filter(|m| !m.migration.is_repeatable())
         .count();
+    // Readable at compile time: `#[sqlstrata::test(at = V)]` checks V.
+    let versions = folder
+        .migrations
+        .iter()
+        .filter(|m| !m.migration.is_repeatable())
+        .map(|m| proc_macro2::Literal::i64_suffixed(m.migration.version()));
     let config = folder
         .config
         .as_ref()
@@ -141,7 +147,11 @@ fn expand(args: &Args) -> TokenStream2 {
         #(#warnings)*
         const FILES: &[&str] = &[#(include_str!(#paths)),*];
         const _: () = ::sqlstrata::__private::assert_lengths(FILES, &[#(#lengths),*]);
-        ::sqlstrata::Migrations::__embedded(FILES, #strings, #data, #count, [#(#digest),*], #settings)
+        static DECODED: ::sqlstrata::__private::OnceLock<::sqlstrata::__private::Vec<::sqlstrata::Migration>> =
+            ::sqlstrata::__private::OnceLock::new();
+        ::sqlstrata::Migrations::__embedded(
+            FILES, #strings, #data, #count, &[#(#versions),*], [#(#digest),*], #settings, &DECODED,
+        )
     }}
 }
 
@@ -207,6 +217,8 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// What `#[sqlstrata::test(...)]` was given.
 struct TestArgs {
     set: syn::Path,
+    /// `at = V`: a database at version V.
+    at: Option<syn::Expr>,
     fixtures: Vec<LitStr>,
     fixtures_dir: Option<LitStr>,
 }
@@ -215,6 +227,7 @@ fn test_args(args: TokenStream2) -> syn::Result<TestArgs> {
     use syn::punctuated::Punctuated;
     let mut out = TestArgs {
         set: syn::parse_quote!(crate::MIGRATIONS),
+        at: None,
         fixtures: Vec::new(),
         fixtures_dir: None,
     };
@@ -236,6 +249,7 @@ fn test_args(args: TokenStream2) -> syn::Result<TestArgs> {
                     ));
                 }
             },
+            syn::Meta::NameValue(nv) if nv.path.is_ident("at") => out.at = Some(nv.value),
             syn::Meta::NameValue(nv) if nv.path.is_ident("fixtures_dir") => match nv.value {
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(dir),
@@ -256,7 +270,7 @@ fn test_args(args: TokenStream2) -> syn::Result<TestArgs> {
             other => {
                 return Err(syn::Error::new_spanned(
                     other,
-                    "expected `migrations = path::TO::SET`, `fixtures(\"name\", ...)` or `fixtures_dir = \"folder\"`",
+                    "expected `migrations = path::TO::SET`, `at = VERSION`, `fixtures(\"name\", ...)` or `fixtures_dir = \"folder\"`",
                 ));
             }
         }
@@ -265,8 +279,8 @@ fn test_args(args: TokenStream2) -> syn::Result<TestArgs> {
 }
 
 /// Each fixture's file read and checked with PostgreSQL's grammar, as
-/// `(name, include_str!(file))`: a missing file or bad SQL is a compile
-/// error at the fixture's name.
+/// `(shown path, include_str!(file), statements' (start, end, line))`: a
+/// missing file or bad SQL is a compile error at the fixture's name.
 fn fixtures(args: &TestArgs) -> syn::Result<Vec<TokenStream2>> {
     let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         return Ok(Vec::new());
@@ -298,13 +312,43 @@ fn fixtures(args: &TestArgs) -> syn::Result<Vec<TokenStream2>> {
             fail(syn::Error::new(name.span(), d.to_string()));
         }
         let file = path.to_string_lossy().into_owned();
-        let label = name.value();
-        out.push(quote! { (#label, include_str!(#file)) });
+        // Where each statement is, so that a failing one is named by its line.
+        let statements = sqlstrata_core::split::split_pieces(&sql)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                let start = first_token(&sql, p.start, p.end);
+                let line = sql[..start].matches('\n').count() as u32 + 1;
+                let end = p.end;
+                quote! { (#start, #end, #line) }
+            });
+        out.push(quote! { (#shown, include_str!(#file), &[#(#statements),*]) });
     }
     match errors {
         Some(e) => Err(e),
         None => Ok(out),
     }
+}
+
+/// Where the first token of `sql[start..end]` is: past blanks, `--`
+/// comments and `/* */` comments (a statement's line is its first token's).
+fn first_token(sql: &str, mut start: usize, end: usize) -> usize {
+    let bytes = sql.as_bytes();
+    while start < end {
+        match bytes[start] {
+            b' ' | b'\t' | b'\r' | b'\n' => start += 1,
+            b'-' if bytes.get(start + 1) == Some(&b'-') => {
+                start = sql[start..end].find('\n').map_or(end, |i| start + i + 1);
+            }
+            b'/' if bytes.get(start + 1) == Some(&b'*') => {
+                start = sql[start + 2..end]
+                    .find("*/")
+                    .map_or(end, |i| start + 2 + i + 2);
+            }
+            _ => break,
+        }
+    }
+    start.min(end)
 }
 
 fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
@@ -328,11 +372,23 @@ fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
         Some(other) => return Err(syn::Error::new_spanned(other, "expected a typed parameter")),
     };
     let fail = quote! { |e| panic!("sqlstrata::test: {e}") };
+    let (new_sync, new_async) = match &args.at {
+        Some(at) => (
+            quote! { ::sqlstrata::testing::TestDb::at(&#set, #at) },
+            quote! { ::sqlstrata::testing::TestDb::at_async(&#set, #at) },
+        ),
+        None => (
+            quote! { ::sqlstrata::testing::TestDb::new(&#set) },
+            quote! { ::sqlstrata::testing::TestDb::new_async(&#set) },
+        ),
+    };
     let (create, apply, bind) = match (&pat, &ty, is_async) {
-        (None, _, _) if fixtures.is_empty() => (quote! {}, quote! {}, quote! {}),
+        (None, _, _) if fixtures.is_empty() && args.at.is_none() => {
+            (quote! {}, quote! {}, quote! {})
+        }
         (_, _, false) => (
-            quote! { let #db = ::sqlstrata::testing::TestDb::new(&#set).unwrap_or_else(#fail); },
-            quote! { #( #db.fixture #fixtures .unwrap_or_else(#fail); )* },
+            quote! { let #db = #new_sync.unwrap_or_else(#fail); },
+            quote! { #( #db.__fixture_statements #fixtures .unwrap_or_else(#fail); )* },
             match (&pat, &ty) {
                 (Some(pat), Some(ty)) => quote! {
                     let (#pat, #keep): (#ty, ::core::option::Option<::sqlstrata::testing::TestDb>) =
@@ -342,8 +398,8 @@ fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
             },
         ),
         (_, _, true) => (
-            quote! { let #db = ::sqlstrata::testing::TestDb::new_async(&#set).await.unwrap_or_else(#fail); },
-            quote! { #( #db.fixture_async #fixtures .await.unwrap_or_else(#fail); )* },
+            quote! { let #db = #new_async.await.unwrap_or_else(#fail); },
+            quote! { #( #db.__fixture_statements_async #fixtures .await.unwrap_or_else(#fail); )* },
             match (&pat, &ty) {
                 (Some(pat), Some(ty)) => quote! {
                     let (#pat, #keep): (#ty, ::core::option::Option<::sqlstrata::testing::TestDb>) =
@@ -393,12 +449,20 @@ fn test_expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
         },
         (None, _) => quote! {},
     };
+    // A version the set does not have is a compile error naming those it has.
+    let check_at = match &args.at {
+        Some(at) => {
+            quote::quote_spanned! { syn::spanned::Spanned::span(at)=> const _: () = #set.__assert_version(#at); }
+        }
+        None => quote! {},
+    };
     let attrs = &function.attrs;
     let vis = &function.vis;
     let sig = &function.sig;
     let block = &function.block;
     Ok(quote! {
         #check
+        #check_at
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis #sig #block

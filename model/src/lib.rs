@@ -448,7 +448,12 @@ enum Stored {
         strings: &'static str,
         data: &'static [u8],
         count: usize,
-        decoded: std::sync::OnceLock<Vec<Migration>>,
+        /// The versioned migrations' versions, readable at compile time
+        /// (see [`Migrations::__assert_version`]).
+        versions: &'static [i64],
+        /// A static of its own: a set that holds no interior mutability
+        /// can be read by a `const` (the test attribute's version check).
+        decoded: &'static std::sync::OnceLock<Vec<Migration>>,
     },
 }
 
@@ -500,13 +505,16 @@ impl Migrations {
     /// What `migrations!()` emits: the files' texts, the string table and
     /// the encoded migrations ([`embedded::encode`]), how many there are.
     #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
     pub const fn __embedded(
         files: &'static [&'static str],
         strings: &'static str,
         data: &'static [u8],
         count: usize,
+        versions: &'static [i64],
         digest: [u8; 32],
         settings: RunSettings,
+        decoded: &'static std::sync::OnceLock<Vec<Migration>>,
     ) -> Self {
         Migrations {
             migrations: Stored::Embedded {
@@ -514,11 +522,48 @@ impl Migrations {
                 strings,
                 data,
                 count,
-                decoded: std::sync::OnceLock::new(),
+                versions,
+                decoded,
             },
             digest,
             settings,
         }
+    }
+
+    /// At compile time, for `#[sqlstrata::test(at = V)]`: fails the build
+    /// when an embedded set has no migration of version `version`, with a
+    /// message naming the versions it has. A set built at run time is
+    /// checked when the test runs instead.
+    #[doc(hidden)]
+    pub const fn __assert_version(&self, version: i64) {
+        let Stored::Embedded { versions, .. } = &self.migrations else {
+            return;
+        };
+        let mut i = 0;
+        while i < versions.len() {
+            if versions[i] == version {
+                return;
+            }
+            i += 1;
+        }
+        let mut message = ConstText::new();
+        message.push(b"#[sqlstrata::test(at = ");
+        message.number(version);
+        message.push(b")]: the migration set has no version ");
+        message.number(version);
+        message.push(b"; its versions are ");
+        let mut i = 0;
+        while i < versions.len() {
+            if i > 0 {
+                message.push(b", ");
+            }
+            message.number(versions[i]);
+            i += 1;
+        }
+        if versions.is_empty() {
+            message.push(b"none");
+        }
+        panic!("{}", message.as_str());
     }
 
     /// The run settings of the folder's `sqlstrata.toml` (`[run]`).
@@ -564,6 +609,7 @@ impl Migrations {
                 data,
                 decoded,
                 count,
+                ..
             } => (
                 decoded.get_or_init(|| embedded::decode(files, strings, data)),
                 *count,
@@ -604,6 +650,71 @@ impl Migrations {
     /// same fingerprint build the same schema.
     pub fn fingerprint(&self) -> String {
         to_hex(&self.digest)
+    }
+}
+
+/// A message built at compile time (a `const fn` cannot allocate): at most
+/// 512 bytes, cut with `...` beyond.
+struct ConstText {
+    bytes: [u8; 512],
+    len: usize,
+    full: bool,
+}
+
+impl ConstText {
+    const fn new() -> Self {
+        ConstText {
+            bytes: [0; 512],
+            len: 0,
+            full: false,
+        }
+    }
+
+    const fn push(&mut self, text: &[u8]) {
+        let mut i = 0;
+        while i < text.len() && !self.full {
+            // Room is kept for the `...` that says the text was cut.
+            if self.len + 4 > self.bytes.len() {
+                self.bytes[self.len] = b'.';
+                self.bytes[self.len + 1] = b'.';
+                self.bytes[self.len + 2] = b'.';
+                self.len += 3;
+                self.full = true;
+                return;
+            }
+            self.bytes[self.len] = text[i];
+            self.len += 1;
+            i += 1;
+        }
+    }
+
+    const fn number(&mut self, n: i64) {
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        let mut rest = n.unsigned_abs();
+        loop {
+            digits[count] = b'0' + (rest % 10) as u8;
+            count += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            self.push(b"-");
+        }
+        while count > 0 {
+            count -= 1;
+            self.push(&[digits[count]]);
+        }
+    }
+
+    const fn as_str(&self) -> &str {
+        let (text, _) = self.bytes.split_at(self.len);
+        match core::str::from_utf8(text) {
+            Ok(s) => s,
+            Err(_) => "the migration set has no such version",
+        }
     }
 }
 

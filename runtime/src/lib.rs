@@ -109,6 +109,8 @@ pub mod __private {
     pub use sqlstrata_model::embedded::assert_lengths;
     pub use sqlstrata_model::{Bounds, RunSettings, StaticMigration};
     pub use std::borrow::Cow;
+    pub use std::sync::OnceLock;
+    pub use std::vec::Vec;
     #[cfg(feature = "testing")]
     pub use tokio;
 }

@@ -83,7 +83,9 @@ async fn create(
     State(db): State<Db>,
     Json(new): Json<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), (StatusCode, String)> {
-    if new.title.trim().is_empty() {
+    // Stored without surrounding blanks (the schema checks it since 004).
+    let title = new.title.trim().to_string();
+    if title.is_empty() {
         return Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             "a todo needs a title".into(),
@@ -92,7 +94,7 @@ async fn create(
     let row = db
         .query_one(
             "INSERT INTO todos (title) VALUES ($1) RETURNING id",
-            &[&new.title],
+            &[&title],
         )
         .await
         .map_err(internal)?;
@@ -100,7 +102,7 @@ async fn create(
         StatusCode::CREATED,
         Json(Todo {
             id: row.get(0),
-            title: new.title,
+            title,
             done: false,
         }),
     ))

@@ -26,15 +26,15 @@ fn app_migrate_status_rollback_and_up_need_no_folder() {
     let db = TestDb::new(&MIGRATIONS).unwrap();
     let (code, out, err) = app(db.url(), &["status", "--pending"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("3 migrations: 3 applied, 0 pending"), "{out}");
+    assert!(out.contains("4 migrations: 4 applied, 0 pending"), "{out}");
 
     let (code, out, err) = app(db.url(), &["rollback"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("reverted 3 migration(s)"), "{out}");
+    assert!(out.contains("reverted 4 migration(s)"), "{out}");
     let (code, out, _) = app(db.url(), &["status", "--pending"]);
     assert_eq!(code, 3, "pending exits 3: {out}");
 
     let (code, out, err) = app(db.url(), &["up"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("batch 1: 3 migration(s)"), "{out}");
+    assert!(out.contains("batch 1: 4 migration(s)"), "{out}");
 }

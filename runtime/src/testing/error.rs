@@ -32,8 +32,11 @@ pub enum ServerError {
     },
 }
 
-/// Why a test database could not be had.
-#[derive(Debug, thiserror::Error)]
+/// Why a test database could not be had, or a migration in a test failed.
+///
+/// Its `Debug` is its message, so that `.unwrap()` in a test prints the
+/// file, line and SQLSTATE as a sentence.
+#[derive(thiserror::Error)]
 pub enum TestDbError {
     /// No server.
     #[error("{0}")]
@@ -52,6 +55,34 @@ pub enum TestDbError {
     /// The keeper thread is gone.
     #[error("the test database keeper thread stopped")]
     KeeperGone,
+    /// A database at a version the set does not have was asked for.
+    #[error("the migration set has no version {version}; its versions are {versions}")]
+    UnknownVersion {
+        /// The version asked for.
+        version: i64,
+        /// The set's versions, comma-separated.
+        versions: String,
+    },
+    /// A fixture's statement failed.
+    #[error("fixture {file}:{line}: {source}")]
+    Fixture {
+        /// The fixture's file, as the test names it.
+        file: String,
+        /// The statement's line in it.
+        line: u32,
+        /// What PostgreSQL said.
+        source: Box<DbError>,
+    },
+    /// A migration run inside the test failed (`TestDb::migrate_to` and
+    /// its kind): the file, the statement's line and PostgreSQL's words.
+    #[error("{0}")]
+    Run(Error),
+}
+
+impl std::fmt::Debug for TestDbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 pub(crate) fn admin_error(doing: impl Into<String>) -> impl FnOnce(postgres::Error) -> TestDbError {

@@ -23,6 +23,7 @@ use super::templates;
 use crate::Migrations;
 use crate::error::DbError;
 use crate::migrator::Migrator;
+use crate::report::Report;
 
 /// The advisory-lock namespace of owner ids (`'S' 'Q'`).
 const OWNER_NS: i32 = 0x5351;
@@ -54,6 +55,8 @@ impl CloneStrategy {
 enum Request {
     Create {
         set: Migrations,
+        /// A database at this version, not at the head.
+        at: Option<i64>,
         reply: Reply<Result<String, TestDbError>>,
     },
     Drop {
@@ -205,8 +208,11 @@ impl Worker {
                 }
             };
             match request {
-                Some(Request::Create { set, reply }) => {
-                    let result = self.create(&set);
+                Some(Request::Create { set, at, reply }) => {
+                    let result = match at {
+                        Some(version) => up_to(&set, version).and_then(|s| self.create(&s)),
+                        None => self.create(&set),
+                    };
                     reply.send(result);
                 }
                 Some(Request::Drop { name, keep, reply }) => {
@@ -384,6 +390,39 @@ impl Worker {
     }
 }
 
+/// A fixture's statement failed: its file and line, and what PostgreSQL said.
+fn fixture_error(file: &str, line: u32, e: &postgres::Error) -> TestDbError {
+    TestDbError::Fixture {
+        file: file.to_string(),
+        line,
+        source: DbError::from_postgres(e),
+    }
+}
+
+/// The migrations of `set` up to and including `version`, without the
+/// repeatables (`up --to` runs none), with the set's settings: the set a
+/// database at `version` is the head of. Its template is that set's, so
+/// every set that shares these migrations shares it.
+fn up_to(set: &Migrations, version: i64) -> Result<Migrations, TestDbError> {
+    if set.get(version).is_none() {
+        return Err(TestDbError::UnknownVersion {
+            version,
+            versions: set
+                .iter()
+                .map(|m| m.version().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(Migrations::new(
+        set.iter()
+            .filter(|m| m.version() <= version)
+            .cloned()
+            .collect(),
+    )
+    .with_settings(*set.settings()))
+}
+
 /// `sqlstrata_test_1_2` and `sqlstrata_pool_1_2` are kept as `sqlstrata_kept_1_2`.
 pub(crate) fn kept_name(name: &str) -> String {
     let rest = name.splitn(3, '_').nth(2).unwrap_or(name);
@@ -407,42 +446,138 @@ pub struct TestDb {
     name: String,
     url: String,
     keep_on_failure: bool,
+    /// The whole set, which `migrate_to` and its kind move the database on with.
+    set: Migrations,
 }
 
 impl TestDb {
     /// A database with every migration of `set` applied.
     pub fn new(set: &Migrations) -> Result<TestDb, TestDbError> {
+        TestDb::create(set, None)
+    }
+
+    /// The same, for async tests: waits without blocking the runtime.
+    pub async fn new_async(set: &Migrations) -> Result<TestDb, TestDbError> {
+        TestDb::create_async(set, None).await
+    }
+
+    /// A database with the migrations of `set` up to and including
+    /// `version` applied and recorded, and nothing after (no repeatable
+    /// either): the state a migration after it runs on. Built once per
+    /// (set, version) as a template and cloned like [`TestDb::new`]'s.
+    /// Move it on with [`TestDb::migrate_to`].
+    ///
+    /// ```no_run
+    /// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Rows as they were before 007 backfilled display names ...
+    /// let db = sqlstrata::testing::TestDb::at(&MIGRATIONS, 6)?;
+    /// db.fixture("a user", "INSERT INTO users (email, name) VALUES ('a@b.c', 'Ada')")?;
+    /// // ... then the migration under test, through the production run.
+    /// db.migrate_to(7)?;
+    /// let name: String = db.connect()?.query_one("SELECT display_name FROM users", &[])?.get(0);
+    /// assert_eq!(name, "Ada");
+    /// # Ok(()) }
+    /// ```
+    pub fn at(set: &Migrations, version: i64) -> Result<TestDb, TestDbError> {
+        TestDb::create(set, Some(version))
+    }
+
+    /// [`TestDb::at`] for async tests.
+    pub async fn at_async(set: &Migrations, version: i64) -> Result<TestDb, TestDbError> {
+        TestDb::create_async(set, Some(version)).await
+    }
+
+    fn create(set: &Migrations, at: Option<i64>) -> Result<TestDb, TestDbError> {
         let keeper = keeper()?;
         let (tx, rx) = mpsc::channel();
         keeper
             .requests
             .send(Request::Create {
                 set: set.clone(),
+                at,
                 reply: Reply::Blocking(tx),
             })
             .map_err(|_| TestDbError::KeeperGone)?;
         let name = rx.recv().map_err(|_| TestDbError::KeeperGone)??;
-        Ok(TestDb::named(keeper, name))
+        Ok(TestDb::named(keeper, name, set))
     }
 
-    /// The same, for async tests: waits without blocking the runtime.
-    pub async fn new_async(set: &Migrations) -> Result<TestDb, TestDbError> {
+    async fn create_async(set: &Migrations, at: Option<i64>) -> Result<TestDb, TestDbError> {
         let keeper = keeper()?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         keeper
             .requests
             .send(Request::Create {
                 set: set.clone(),
+                at,
                 reply: Reply::Async(tx),
             })
             .map_err(|_| TestDbError::KeeperGone)?;
         let name = rx.await.map_err(|_| TestDbError::KeeperGone)??;
-        Ok(TestDb::named(keeper, name))
+        Ok(TestDb::named(keeper, name, set))
     }
 
-    fn named(keeper: &Keeper, name: String) -> TestDb {
+    /// Applies the pending migrations up to and including `version`, as
+    /// one batch, through the same run as production (lock, records, lock
+    /// waits, checksums); a failing migration's error names its file, the
+    /// statement's line and PostgreSQL's SQLSTATE.
+    pub fn migrate_to(&self, version: i64) -> Result<Report, TestDbError> {
+        let mut client = self.connect()?;
+        Migrator::new(&self.set)
+            .up_to(&mut client, version)
+            .map_err(TestDbError::Run)
+    }
+
+    /// Applies every pending migration (and the repeatables), as `up` does.
+    pub fn migrate_to_end(&self) -> Result<Report, TestDbError> {
+        let mut client = self.connect()?;
+        Migrator::new(&self.set)
+            .up(&mut client)
+            .map_err(TestDbError::Run)
+    }
+
+    /// Runs the DOWN sections of every migration newer than `version`,
+    /// newest first, as `down --to` does.
+    pub fn revert_to(&self, version: i64) -> Result<Report, TestDbError> {
+        let mut client = self.connect()?;
+        Migrator::new(&self.set)
+            .down_to(&mut client, version)
+            .map_err(TestDbError::Run)
+    }
+
+    /// [`TestDb::migrate_to`] without blocking an async runtime.
+    pub async fn migrate_to_async(&self, version: i64) -> Result<Report, TestDbError> {
+        let client = self.connect_async().await?;
+        Migrator::new(&self.set)
+            .up_to_async(&client, version)
+            .await
+            .map_err(TestDbError::Run)
+    }
+
+    /// [`TestDb::migrate_to_end`] without blocking an async runtime.
+    pub async fn migrate_to_end_async(&self) -> Result<Report, TestDbError> {
+        let client = self.connect_async().await?;
+        Migrator::new(&self.set)
+            .up_async(&client)
+            .await
+            .map_err(TestDbError::Run)
+    }
+
+    /// [`TestDb::revert_to`] without blocking an async runtime.
+    pub async fn revert_to_async(&self, version: i64) -> Result<Report, TestDbError> {
+        let client = self.connect_async().await?;
+        Migrator::new(&self.set)
+            .down_to_async(&client, version)
+            .await
+            .map_err(TestDbError::Run)
+    }
+
+    fn named(keeper: &Keeper, name: String, set: &Migrations) -> TestDb {
         TestDb {
             url: keeper.server.url_for(&name),
+            set: set.clone(),
             name,
             keep_on_failure: std::env::var_os("SQLSTRATA_KEEP_FAILED").is_some_and(|v| v != "0"),
         }
@@ -499,6 +634,72 @@ impl TestDb {
                 "running the fixture `{name}` in {}",
                 self.name
             )))
+    }
+
+    /// `#[sqlstrata::test(fixtures(...))]`'s call: the fixture file's
+    /// statements (byte ranges and lines, found by the macro with
+    /// PostgreSQL's grammar) one by one in a transaction, so that a failing
+    /// one is named by its file and line.
+    #[doc(hidden)]
+    pub fn __fixture_statements(
+        &self,
+        file: &str,
+        sql: &str,
+        statements: &[(usize, usize, u32)],
+    ) -> Result<(), TestDbError> {
+        let mut client = self.connect()?;
+        let mut run = || -> Result<(), TestDbError> {
+            client
+                .batch_execute("BEGIN")
+                .map_err(admin_error(format!("running the fixture {file}")))?;
+            for (start, end, line) in statements {
+                let statement = sql.get(*start..*end).unwrap_or_default();
+                client
+                    .batch_execute(statement)
+                    .map_err(|e| fixture_error(file, *line, &e))?;
+            }
+            client
+                .batch_execute("COMMIT")
+                .map_err(admin_error(format!("committing the fixture {file}")))
+        };
+        let result = run();
+        if result.is_err() {
+            let _ = client.batch_execute("ROLLBACK");
+        }
+        result
+    }
+
+    /// [`TestDb::__fixture_statements`] without blocking an async runtime.
+    #[doc(hidden)]
+    pub async fn __fixture_statements_async(
+        &self,
+        file: &str,
+        sql: &str,
+        statements: &[(usize, usize, u32)],
+    ) -> Result<(), TestDbError> {
+        let client = self.connect_async().await?;
+        let result = async {
+            client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(admin_error(format!("running the fixture {file}")))?;
+            for (start, end, line) in statements {
+                let statement = sql.get(*start..*end).unwrap_or_default();
+                client
+                    .batch_execute(statement)
+                    .await
+                    .map_err(|e| fixture_error(file, *line, &e))?;
+            }
+            client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(admin_error(format!("committing the fixture {file}")))
+        }
+        .await;
+        if result.is_err() {
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
+        result
     }
 
     /// [`TestDb::fixture`] without blocking an async runtime.
