@@ -501,6 +501,11 @@ pub enum DbCommand {
     /// scratch database (created beside the configured one, then dropped),
     /// comparing catalog snapshots. Exit 1 when one does not.
     Verify {
+        /// Also with rows: before each migration that has a file
+        /// DIR/<version>.sql (rows for the schema before it), load it; its
+        /// DOWN must put every row back.
+        #[arg(long, value_name = "DIR")]
+        with_data: Option<std::path::PathBuf>,
         #[command(flatten)]
         connection: ConnectionArgs,
         #[command(flatten)]
@@ -665,6 +670,7 @@ impl DbCommand {
                 connection,
                 run,
                 fleet,
+                ..
             } => Parts {
                 connection: Some(connection),
                 run: Some(run),

@@ -118,8 +118,16 @@ fn verify(
     global: &GlobalArgs,
     connection: &config::Connection,
     admin: &mut postgres::Client,
+    command: &DbCommand,
     printer: &output::Printer,
 ) -> Result<ExitCode, String> {
+    let data = match command {
+        DbCommand::Verify {
+            with_data: Some(dir),
+            ..
+        } => data_files(set, dir)?,
+        _ => Vec::new(),
+    };
     let scratch = format!("sqlstrata_verify_{}", std::process::id());
     let create = format!("CREATE DATABASE \"{scratch}\"");
     admin.batch_execute(&create).map_err(|e| {
@@ -148,7 +156,7 @@ fn verify(
                     at.steps = total;
                     start_bar.start(&at);
                 })
-                .verify(&mut c)
+                .verify_with_data(&mut c, &data)
                 .map_err(|e| e.to_string())
         });
     bar.finish();
@@ -160,8 +168,13 @@ fn verify(
         printer.err(finding.to_string().trim_end());
     }
     printer.out(&format!(
-        "verified {} migration(s): {} DOWN section(s) do not undo their UP; {} irreversible migration(s) not verifiable",
+        "verified {} migration(s){}: {} DOWN section(s) do not undo their UP; {} irreversible migration(s) not verifiable",
         report.verified.len(),
+        if report.with_data.is_empty() {
+            String::new()
+        } else {
+            format!(", {} with rows", report.with_data.len())
+        },
         report.findings.len(),
         report.irreversible.len()
     ));
@@ -170,6 +183,43 @@ fn verify(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `verify --with-data DIR`: each `DIR/<version>.sql` (the version as the
+/// set numbers it, leading zeros allowed), read; a `.sql` file whose name is
+/// not a version of the set is an error naming it, so that no data file is
+/// silently skipped.
+fn data_files(set: &Migrations, dir: &std::path::Path) -> Result<Vec<(i64, String)>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the data folder {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "sql") {
+            continue;
+        }
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        match stem.parse::<i64>() {
+            Ok(v) if set.get(v).is_some() => match std::fs::read_to_string(&path) {
+                Ok(sql) => out.push((v, sql)),
+                Err(e) => problems.push(format!("cannot read {}: {e}", path.display())),
+            },
+            _ => problems.push(format!(
+                "{}: a data file is named after the version it comes before (`7.sql` or `007.sql` for 007_name.sql), and the set has no version `{stem}`",
+                path.display()
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(problems.join("\n"));
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// `drift`: the database against a replay of its history on a scratch
@@ -318,7 +368,7 @@ fn try_execute(
             let connection = global.connection().map_err(|e| e.to_string())?;
             printer.learn(connection.secrets());
             let mut client = connect::connect(&connection).map_err(|e| e.to_string())?;
-            let proved = verify(set, global, &connection, &mut client, printer)?;
+            let proved = verify(set, global, &connection, &mut client, command, printer)?;
             if proved != ExitCode::SUCCESS {
                 return Ok(proved);
             }
@@ -350,7 +400,7 @@ fn try_execute(
                 scratch_url.as_deref(),
                 printer,
             ),
-            _ => verify(set, global, &connection, &mut client, printer),
+            _ => verify(set, global, &connection, &mut client, command, printer),
         };
     };
     let json = global.json;

@@ -468,6 +468,7 @@ fn verify_proves_each_down_undoes_its_up() {
         .unwrap()
         .get(0);
     assert_eq!(tables, 0);
+    verify_with_data_names_the_table_whose_rows_a_down_cannot_put_back();
 }
 
 #[test]
@@ -1000,4 +1001,63 @@ fn progress_shows_on_a_terminal_only() {
     assert!(out.contains("reverted 1 migration(s)"), "{out}");
     assert!(!out.contains('\r') && !err.contains('\r'), "{out:?}{err:?}");
     assert!(!err.contains("migration 1/"), "{err:?}");
+}
+
+/// Run by `verify_proves_each_down_undoes_its_up`, after it: that test
+/// counts the scratch databases on the server, which this one makes too.
+fn verify_with_data_names_the_table_whose_rows_a_down_cannot_put_back() {
+    let db = Scratch::new();
+    let dir = workdir("verify-data");
+    // The example's 007 backfills display names; its DOWN drops the column:
+    // the rows before 007 come back exactly. A file for 005 (irreversible)
+    // loads its rows and runs its UP on them.
+    fs::create_dir_all(dir.join("data")).unwrap();
+    fs::write(
+        dir.join("data/007.sql"),
+        "INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada');\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("data/5.sql"),
+        "INSERT INTO users (email, name) VALUES ('Bob@Example.com', 'Bob');\n",
+    )
+    .unwrap();
+    let o = run(&dir, &db.url, &["verify", "--with-data", "data"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    assert!(
+        out.contains("verified 6 migration(s), 2 with rows:"),
+        "{out}"
+    );
+    // A DOWN that cannot put rows back: 008 lower-cases names, its DOWN does nothing to them.
+    fs::write(
+        dir.join("migrations/008_lower_names.sql"),
+        "-- UP\nUPDATE users SET name = lower(name);\n-- DOWN\nSELECT 1;\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("data/008.sql"),
+        "INSERT INTO users (email, name, display_name) VALUES ('cat@example.com', 'Cat', 'Cat');\n",
+    )
+    .unwrap();
+    let o = run(&dir, &db.url, &["verify", "--with-data", "data"]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "{out}{err}");
+    assert!(
+        err.contains("008_lower_names.sql: the DOWN section does not put the data back"),
+        "{err}"
+    );
+    assert!(
+        err.contains("public.users: 3 row(s) not as they were before UP"),
+        "{err}"
+    );
+    // A data file for no version is named, and nothing runs.
+    fs::write(dir.join("data/9.sql"), "SELECT 1;\n").unwrap();
+    let o = run(&dir, &db.url, &["verify", "--with-data", "data"]);
+    let (out, err) = text(&o);
+    assert_ne!(code(&o), 0, "{out}{err}");
+    assert!(
+        err.contains("9.sql: a data file is named after the version it comes before"),
+        "{err}"
+    );
 }

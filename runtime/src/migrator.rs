@@ -170,6 +170,58 @@ impl<'a> Migrator<'a> {
         ))
     }
 
+    /// [`Migrator::verify`] with rows: before each migration that has
+    /// rows in `data` (its version and SQL written for the schema before
+    /// it), they are loaded, and after its UP then DOWN every table must
+    /// hold exactly the rows it held before the UP (compared row by row,
+    /// columns by name). A DOWN that cannot put the data back is a finding
+    /// naming each table and how many rows differ; an UP or DOWN that fails
+    /// on the rows is one too. The rows of earlier data files stay for the
+    /// later migrations, as a database's rows do.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut scratch = postgres::Client::connect("host=/run/postgresql dbname=scratch", postgres::NoTls)?;
+    /// let rows = vec![(7, "INSERT INTO users (email, name) VALUES ('a@b.c', 'Ada')".to_string())];
+    /// let report = sqlstrata::Migrator::new(&MIGRATIONS).verify_with_data(&mut scratch, &rows)?;
+    /// assert_eq!(report.with_data, [7]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn verify_with_data(
+        &self,
+        client: &mut postgres::Client,
+        data: &[(i64, String)],
+    ) -> Result<crate::inspect::verify::VerifyReport, Error> {
+        block_on(crate::inspect::verify::run_with_data(
+            &mut Blocking::new(client),
+            self.set,
+            &self.options,
+            &self.hooks(),
+            data,
+        ))
+    }
+
+    /// [`Migrator::verify_with_data`] on an async client.
+    pub fn verify_with_data_async<'c>(
+        &'c self,
+        client: impl AsyncClient<'c>,
+        data: &'c [(i64, String)],
+    ) -> impl Future<Output = Result<crate::inspect::verify::VerifyReport, Error>> + Send + 'c {
+        let target = client.target();
+        async move {
+            crate::inspect::verify::run_with_data(
+                &mut target.open().await?,
+                self.set,
+                &self.options,
+                &self.hooks(),
+                data,
+            )
+            .await
+        }
+    }
+
     /// [`Migrator::verify`] on an async client.
     pub fn verify_async<'c>(
         &'c self,

@@ -239,3 +239,111 @@ fn every_kind_of_object_a_down_forgets_is_caught() {
         }
     }
 }
+
+/// 002 lower-cases every email (its DOWN drops only the check: it cannot
+/// put the addresses back); 003 adds a column its DOWN drops; 004 makes
+/// emails unique.
+fn data_set() -> Migrations {
+    sqlstrata_tests::set_from_files(&[
+        (
+            "001_people.sql",
+            "-- UP\nCREATE TABLE people (id int PRIMARY KEY, email text NOT NULL, name text);\n-- DOWN\nDROP TABLE people;\n",
+        ),
+        (
+            "002_lower_emails.sql",
+            "-- UP\nUPDATE people SET email = lower(email);\n-- sqlstrata: allow(constraint-missing-not-valid)\nALTER TABLE people ADD CONSTRAINT people_email_lower CHECK (email = lower(email));\n-- DOWN\nALTER TABLE people DROP CONSTRAINT people_email_lower;\n",
+        ),
+        (
+            "003_nicknames.sql",
+            "-- UP\nALTER TABLE people ADD COLUMN nickname text;\nUPDATE people SET nickname = name;\n-- DOWN\nALTER TABLE people DROP COLUMN nickname;\n",
+        ),
+        (
+            "004_unique_emails.sql",
+            "-- UP\n-- sqlstrata: allow(require-concurrent-index-creation)\nCREATE UNIQUE INDEX people_email ON people (email);\n-- DOWN\nDROP INDEX people_email;\n",
+        ),
+    ])
+}
+
+#[test]
+fn with_rows_a_down_that_cannot_put_the_data_back_is_named_with_its_table() {
+    let s = data_set();
+    // Without rows, every DOWN undoes its UP.
+    let db = Scratch::new();
+    let report = Migrator::new(&s).verify(&mut db.connect()).unwrap();
+    assert!(report.is_ok(), "{:?}", report.findings);
+    assert!(report.with_data.is_empty());
+
+    let db = Scratch::new();
+    let data = vec![
+        (
+            2,
+            "INSERT INTO people VALUES (1, 'Ada@Example.com', 'Ada'), (2, 'bob@example.com', 'Bob'), (3, 'CAT@example.com', 'Cat')".to_string(),
+        ),
+        // Rows the nickname column's DOWN must keep exactly.
+        (3, "INSERT INTO people VALUES (4, 'dan@example.com', 'Dan')".to_string()),
+    ];
+    let report = Migrator::new(&s)
+        .verify_with_data(&mut db.connect(), &data)
+        .unwrap();
+    assert_eq!(report.with_data, [2, 3]);
+    assert_eq!(report.verified, [1, 2, 3, 4]);
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    let f = &report.findings[0];
+    assert_eq!(f.file, "002_lower_emails.sql");
+    assert!(
+        f.left_behind.is_empty() && f.removed.is_empty(),
+        "the schema is put back"
+    );
+    assert_eq!(f.rows.len(), 1);
+    let rows = &f.rows[0];
+    assert_eq!(
+        (rows.table.as_str(), rows.missing, rows.extra),
+        ("public.people", 2, 2)
+    );
+    let shown = f.to_string();
+    assert!(
+        shown.starts_with("002_lower_emails.sql: the DOWN section does not put the data back"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("public.people: 2 row(s) not as they were before UP"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn with_rows_an_up_that_fails_on_them_stops_the_verification() {
+    let s = data_set();
+    let db = Scratch::new();
+    let data = vec![(
+        4,
+        "INSERT INTO people VALUES (1, 'ada@example.com', 'Ada'), (2, 'ada@example.com', 'Ada again')".to_string(),
+    )];
+    let report = Migrator::new(&s)
+        .verify_with_data(&mut db.connect(), &data)
+        .unwrap();
+    assert!(!report.is_ok());
+    let f = &report.findings[0];
+    assert_eq!(f.file, "004_unique_emails.sql");
+    let e = f.data_error.as_deref().unwrap_or_default();
+    assert!(
+        e.starts_with("UP fails with its rows: 004_unique_emails.sql:3:"),
+        "{e}"
+    );
+    assert!(e.contains("SQLSTATE 23505"), "{e}");
+    // Rows that do not load on the schema before their migration are named too.
+    let db = Scratch::new();
+    let data = vec![(
+        2,
+        "INSERT INTO people (id, email, nickname) VALUES (1, 'a', 'b')".to_string(),
+    )];
+    let report = Migrator::new(&s)
+        .verify_with_data(&mut db.connect(), &data)
+        .unwrap();
+    let e = report.findings[0].data_error.as_deref().unwrap_or_default();
+    assert!(
+        e.starts_with("its rows (data file 2.sql) do not load on the schema before it:"),
+        "{e}"
+    );
+    assert_eq!(report.unverified, [3, 4]);
+}
