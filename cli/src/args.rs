@@ -12,7 +12,6 @@ use crate::config::{self, resolve};
 /// What a command was given, resolved: the connection, how to run, the
 /// fleet, the output. Built from the option groups each command takes
 /// ([`DbCommand::global`]); every command reads its settings here.
-#[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GlobalArgs {
     /// `--database-url`.
@@ -91,7 +90,6 @@ impl Default for GlobalArgs {
 }
 
 /// Where the database is and which history it keeps.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
@@ -121,7 +119,6 @@ impl ConnectionArgs {
 }
 
 /// How runs keep each other out.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Running")]
 pub struct LockArgs {
@@ -137,7 +134,6 @@ pub struct LockArgs {
 }
 
 /// How migrations run.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Running")]
 pub struct RunArgs {
@@ -169,7 +165,6 @@ pub struct RunArgs {
 }
 
 /// Print what would run instead of running it.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Running")]
 pub struct DryRunArg {
@@ -179,7 +174,6 @@ pub struct DryRunArg {
 }
 
 /// Confirm a command that undoes everything.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Running")]
 pub struct YesArg {
@@ -189,7 +183,6 @@ pub struct YesArg {
 }
 
 /// Over many databases or schemas.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Fleet")]
 pub struct FleetArgs {
@@ -221,7 +214,6 @@ pub struct FleetArgs {
 }
 
 /// Machine-readable output.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Output")]
 pub struct JsonArg {
@@ -232,7 +224,6 @@ pub struct JsonArg {
 
 /// What every `sqlstrata` command line starts with: the connection (also
 /// given after the command, where the command uses one) and `-v`.
-#[doc(hidden)]
 #[derive(Debug, Clone, Default, Args)]
 pub struct TopArgs {
     #[command(flatten)]
@@ -244,7 +235,6 @@ pub struct TopArgs {
 }
 
 /// The option groups one command takes (`None`: it takes none of them).
-#[doc(hidden)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Parts<'a> {
     /// The connection.
@@ -371,7 +361,6 @@ impl GlobalArgs {
 }
 
 /// The commands that talk to the database (the `sqlstrata` binary's).
-#[doc(hidden)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum DbCommand {
     /// Apply every pending migration as one new batch.

@@ -17,7 +17,6 @@ use crate::scratch::with_scratch;
 use crate::{EXIT_LOCK_WAIT, EXIT_PENDING};
 use crate::{config, connect};
 
-#[doc(hidden)]
 /// Carries out one database command; prints to stdout, errors to stderr,
 /// every word through the [`output::Printer`] that removes passwords.
 pub fn execute(set: &Migrations, top: &TopArgs, command: &DbCommand) -> ExitCode {

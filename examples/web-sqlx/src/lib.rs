@@ -74,14 +74,16 @@ async fn create(
     State(pool): State<PgPool>,
     Json(new): Json<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), (StatusCode, String)> {
-    if new.title.trim().is_empty() {
+    // Stored without surrounding blanks (the schema checks it since 004).
+    let title = new.title.trim().to_string();
+    if title.is_empty() {
         return Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             "a todo needs a title".into(),
         ));
     }
     let (id,): (i64,) = sqlx::query_as("INSERT INTO todos (title) VALUES ($1) RETURNING id")
-        .bind(&new.title)
+        .bind(&title)
         .fetch_one(&pool)
         .await
         .map_err(internal)?;
@@ -89,7 +91,7 @@ async fn create(
         StatusCode::CREATED,
         Json(Todo {
             id,
-            title: new.title,
+            title,
             done: false,
         }),
     ))

@@ -31,7 +31,7 @@ fn the_binary_migrates_at_boot_and_carries_the_commands() {
     let second = lines.next().and_then(Result::ok).unwrap_or_default();
     let _ = app.kill();
     let _ = app.wait();
-    assert_eq!(first, "migrated: 3 applied now", "{url}");
+    assert_eq!(first, "migrated: 4 applied now", "{url}");
     assert!(second.starts_with("listening on "), "{second}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_app-sqlx"))
@@ -41,7 +41,7 @@ fn the_binary_migrates_at_boot_and_carries_the_commands() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("3 migrations: 3 applied, 0 pending"),
+        text.contains("4 migrations: 4 applied, 0 pending"),
         "{text}"
     );
 }

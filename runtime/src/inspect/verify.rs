@@ -139,9 +139,25 @@ async fn beyond_new<S: Session>(session: &mut S, options: &Options) -> Result<Ve
     Ok(catalog::snapshot(session, options).await?.beyond_new())
 }
 
-/// The catalog snapshot `verify` compares (one line per object, the
-/// tracking table left out), for `sqlstrata squash`'s proof.
-#[doc(hidden)]
+/// The catalog snapshot `verify` and `drift` compare, of `client`'s
+/// database: one line per object (tables, columns with their types and
+/// defaults, constraints, indexes, sequences, views, functions, types,
+/// triggers, policies, extensions, schemas, owners, grants), sorted, the
+/// tracking tables of `options` left out. Two databases with equal
+/// snapshots have the same schema as far as migrations are concerned
+/// (`sqlstrata squash` proves its baseline with it).
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut a = postgres::Client::connect("host=/run/postgresql dbname=a", postgres::NoTls)?;
+/// let mut b = postgres::Client::connect("host=/run/postgresql dbname=b", postgres::NoTls)?;
+/// let options = sqlstrata::Options::default();
+/// let same = sqlstrata::verify::catalog_snapshot(&mut a, &options)?
+///     == sqlstrata::verify::catalog_snapshot(&mut b, &options)?;
+/// # let _ = same;
+/// # Ok(())
+/// # }
+/// ```
 pub fn catalog_snapshot(
     client: &mut postgres::Client,
     options: &Options,
