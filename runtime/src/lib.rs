@@ -91,6 +91,13 @@ pub use sqlstrata_macros::migrations;
 /// `sqlx::PgConnection`); the set is `crate::MIGRATIONS` unless given as
 /// `#[sqlstrata::test(migrations = path::TO::SET)]`.
 ///
+/// `at = V` gives a database with the migrations up to and including V
+/// applied and nothing after ([`testing::TestDb::at`]), to test a
+/// migration against rows; a V the set (a `static` made by
+/// [`migrations!`]) does not have is a compile error listing those it has.
+/// `fixtures("name", ...)` loads `tests/fixtures/name.sql` (or
+/// `fixtures_dir = "..."`) first, at the test's version.
+///
 /// ```no_run
 /// static MIGRATIONS: sqlstrata::Migrations = sqlstrata::migrations!("../migrations");
 ///
