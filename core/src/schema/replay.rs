@@ -1,0 +1,2085 @@
+//! Replaying one statement into the model: what it makes, changes and
+//! drops, and the problems with the names it uses. A statement read by
+//! sqlparser is followed where its kind is modelled; anything else makes
+//! what it could touch unknown (see [`Replay::unparsed`]).
+
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, AlterTypeOperation, ColumnOption, CommentObject,
+    CreateFunction, CreateIndex, CreateTable, CreateView, DataType, DropBehavior, Expr, FromTable,
+    GrantObjects, Ident, ObjectName, ObjectType, ReferentialAction, SchemaName, Set, Statement,
+    TableConstraint, TableFactor, TableObject, UserDefinedTypeRepresentation,
+};
+
+use super::builtin;
+use super::exprs;
+use super::model::{DEFAULT, Model, Space};
+use super::name::{Place, Qualified, fold, implicit, place};
+use super::objects::{Entry, Origin, Parts, RelKind, Relation, State};
+use super::problem::{Problem, Why};
+use super::resolve::{Found, misspelt, resolve, target};
+
+/// One statement's replay.
+pub struct Replay<'a> {
+    /// The model, changed in place.
+    pub model: &'a mut Model,
+    /// Where the statement is.
+    pub origin: Origin,
+    /// Names declared external (`[schema] external`): never an error.
+    pub external: &'a [String],
+    /// What was found.
+    pub problems: Vec<Problem>,
+}
+
+/// What a reference is for, which decides how a missing name is reported.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// It must exist.
+    Must,
+    /// `IF EXISTS`: a warning when it looks misspelt.
+    IfExists,
+}
+
+impl<'a> Replay<'a> {
+    /// A replay at `origin`.
+    pub fn new(model: &'a mut Model, origin: Origin, external: &'a [String]) -> Replay<'a> {
+        Replay {
+            model,
+            origin,
+            external,
+            problems: Vec::new(),
+        }
+    }
+
+    fn is_external(&self, q: &Qualified) -> bool {
+        self.external.iter().any(|e| {
+            e == &q.name
+                || e == &q.shown()
+                || e.strip_suffix('*')
+                    .is_some_and(|p| q.name.starts_with(p) || q.shown().starts_with(p))
+        })
+    }
+
+    /// Looks `q` up; reports it when known absent. The schema it is in when
+    /// present.
+    fn lookup(&mut self, space: Space, q: &Qualified, what: &'static str, usage: Use) -> Found {
+        let found = resolve(self.model, space, q);
+        if let Found::Absent(dropped) = &found {
+            if self.is_external(q) {
+                return Found::Unknown;
+            }
+            let problem = match (dropped, usage) {
+                (Some(o), Use::Must) => Some(Problem::Missing {
+                    what,
+                    name: q.shown(),
+                    place: q.place,
+                    why: Why::Dropped(Some(o.clone())),
+                }),
+                _ => misspelt(self.model, space, q).map(|(like, origin)| match usage {
+                    Use::Must => Problem::Missing {
+                        what,
+                        name: q.shown(),
+                        place: q.place,
+                        why: Why::Misspelt(like, origin),
+                    },
+                    Use::IfExists => Problem::NoOp {
+                        what,
+                        name: q.shown(),
+                        place: q.place,
+                        like,
+                        origin,
+                    },
+                }),
+            };
+            match problem {
+                Some(p) => self.problems.push(p),
+                // A name no migration made: an external object.
+                None if dropped.is_none() => return Found::Unknown,
+                None => {}
+            }
+        }
+        found
+    }
+
+    /// Every candidate of `q` in `space` made unknown (a change to an object
+    /// the model could not pin down).
+    fn forget_name(&mut self, space: Space, q: &Qualified) {
+        let schemas: Vec<String> = match &q.schema {
+            Some(s) => vec![s.clone(), DEFAULT.to_string()],
+            None => self.model.schemas.keys().cloned().collect(),
+        };
+        for s in schemas {
+            if builtin::is_builtin_schema(&s) {
+                continue;
+            }
+            match space {
+                Space::Relation => {
+                    let kind = self
+                        .model
+                        .relation(&s, &q.name)
+                        .map_or(RelKind::Other, |r| r.kind);
+                    self.model
+                        .set_relation(&s, &q.name, Relation::unknown(kind));
+                }
+                _ => self.model.set_entry(space, &s, &q.name, Entry::unknown()),
+            }
+        }
+    }
+
+    /// A relation named by `name` that must exist: its schema when present.
+    fn relation(
+        &mut self,
+        name: &ObjectName,
+        what: &'static str,
+        usage: Use,
+    ) -> Option<(String, String)> {
+        let q = Qualified::of(name)?;
+        match self.lookup(Space::Relation, &q, what, usage) {
+            Found::Present(s) => Some((s, q.name)),
+            _ => None,
+        }
+    }
+
+    /// Checks that `columns` of the relation are there.
+    fn columns_exist<'i>(
+        &mut self,
+        at: &(String, String),
+        columns: impl IntoIterator<Item = &'i Ident>,
+    ) {
+        let Some(rel) = self.model.relation(&at.0, &at.1) else {
+            return;
+        };
+        let mut found = Vec::new();
+        for c in columns {
+            let name = fold(c);
+            if rel.columns.state(&name) == State::Absent && !is_system_column(&name) {
+                let why = match rel.columns.names.get(&name) {
+                    Some(e) => Why::Dropped(e.origin.clone()),
+                    None => {
+                        let like =
+                            super::similar::closest(&name, rel.columns.present().map(|(n, _)| n));
+                        Why::Misspelt(
+                            like.map(str::to_string).unwrap_or_default(),
+                            like.and_then(|l| rel.columns.names.get(l))
+                                .and_then(|e| e.origin.clone()),
+                        )
+                    }
+                };
+                let why = match why {
+                    Why::Misspelt(l, _) if l.is_empty() => Why::Dropped(None),
+                    w => w,
+                };
+                found.push(Problem::Missing {
+                    what: "column",
+                    name: format!("{}.{name}", at.1),
+                    place: place(c),
+                    why,
+                });
+            }
+        }
+        self.problems.extend(found);
+    }
+
+    fn new_origin(&self) -> Option<Origin> {
+        Some(self.origin.clone())
+    }
+
+    /// Creating `q` in `space`: reports a known-present one (unless `if_not_exists`);
+    /// `None` when it exists and the statement does nothing.
+    fn create(
+        &mut self,
+        space: Space,
+        q: &Qualified,
+        what: &'static str,
+        if_not_exists: bool,
+        or_replace: bool,
+    ) -> Option<String> {
+        let schema = target(self.model, q);
+        let state = self
+            .model
+            .schemas
+            .get(&schema)
+            .map_or(State::Absent, |ns| ns.state(space, &q.name));
+        match state {
+            State::Present if or_replace => Some(schema),
+            State::Present if if_not_exists => None,
+            State::Present => {
+                let origin = self
+                    .model
+                    .schemas
+                    .get(&schema)
+                    .and_then(|ns| ns.origin(space, &q.name))
+                    .cloned();
+                self.problems.push(Problem::Exists {
+                    what,
+                    name: q.shown(),
+                    place: q.place,
+                    origin,
+                });
+                None
+            }
+            State::Unknown if if_not_exists => {
+                // It may have been there: what is there is not known.
+                self.forget_name(space, q);
+                None
+            }
+            _ => Some(schema),
+        }
+    }
+
+    /// Replays `statement`.
+    pub fn statement(&mut self, statement: &Statement, sql: &str) {
+        match statement {
+            Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::AlterTable(at) => self.alter_table(at),
+            Statement::CreateIndex(ci) => self.create_index(ci),
+            Statement::CreateView(cv) => self.create_view(cv),
+            Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                cascade,
+                table,
+                ..
+            } => self.drop(*object_type, *if_exists, names, *cascade, table.as_ref()),
+            Statement::CreateSchema {
+                schema_name,
+                if_not_exists,
+                ..
+            } => {
+                let name = match schema_name {
+                    SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _) => n,
+                    SchemaName::UnnamedAuthorization(role) => {
+                        let q = Qualified {
+                            schema: None,
+                            name: fold(role),
+                            place: place(role),
+                        };
+                        self.create_schema(&q, *if_not_exists);
+                        return;
+                    }
+                };
+                match Qualified::of(name) {
+                    Some(q) if q.schema.is_none() => self.create_schema(&q, *if_not_exists),
+                    _ => self.model.forget_all(),
+                }
+            }
+            Statement::CreateSequence {
+                temporary: false,
+                if_not_exists,
+                name,
+                ..
+            } => {
+                if let Some(q) = Qualified::of(name)
+                    && let Some(s) =
+                        self.create(Space::Relation, &q, "relation", *if_not_exists, false)
+                {
+                    let mut r = Relation::new(RelKind::Sequence, self.new_origin());
+                    r.columns = Parts::default();
+                    self.model.set_relation(&s, &q.name, r);
+                }
+            }
+            Statement::CreateType {
+                name,
+                representation,
+            } => self.create_type(name, representation.as_ref()),
+            Statement::CreateDomain(cd) => {
+                if let Some(q) = Qualified::of(&cd.name)
+                    && let Some(s) = self.create(Space::Type, &q, "type", false, false)
+                {
+                    self.model.set_entry(
+                        Space::Type,
+                        &s,
+                        &q.name,
+                        Entry::present(self.new_origin()),
+                    );
+                }
+            }
+            Statement::AlterType(at) => {
+                let Some(q) = Qualified::of(&at.name) else {
+                    return self.model.forget_all();
+                };
+                let found = self.lookup(Space::Type, &q, "type", Use::Must);
+                match (&at.operation, found) {
+                    (AlterTypeOperation::Rename(r), Found::Present(s)) => {
+                        let new = fold(&r.new_name);
+                        self.model.set_entry(
+                            Space::Type,
+                            &s,
+                            &q.name,
+                            Entry::absent(self.new_origin()),
+                        );
+                        self.model.set_entry(
+                            Space::Type,
+                            &s,
+                            &new,
+                            Entry::present(self.new_origin()),
+                        );
+                        // A composite's row type is renamed with it.
+                        if self
+                            .model
+                            .relation(&s, &q.name)
+                            .is_some_and(|r| r.kind == RelKind::Composite)
+                        {
+                            self.rename_relation(&s, &q.name, &new);
+                        }
+                    }
+                    (AlterTypeOperation::Rename(_), _) => self.forget_name(Space::Type, &q),
+                    _ => {}
+                }
+            }
+            Statement::CreateFunction(cf) => self.create_function(cf),
+            Statement::CreateProcedure { name, or_alter, .. } => {
+                if let Some(q) = Qualified::of(name)
+                    && let Some(s) = self.create(Space::Function, &q, "procedure", true, *or_alter)
+                {
+                    self.model.set_entry(
+                        Space::Function,
+                        &s,
+                        &q.name,
+                        Entry::present(self.new_origin()),
+                    );
+                } else {
+                    self.model.forget_functions();
+                }
+            }
+            Statement::DropFunction(df) => {
+                let behavior = df.drop_behavior;
+                self.drop_functions(
+                    df.if_exists,
+                    df.func_desc.iter().map(|d| &d.name),
+                    behavior,
+                    "function",
+                );
+            }
+            Statement::DropProcedure {
+                if_exists,
+                proc_desc,
+                drop_behavior,
+            } => self.drop_functions(
+                *if_exists,
+                proc_desc.iter().map(|d| &d.name),
+                *drop_behavior,
+                "procedure",
+            ),
+            Statement::DropDomain(dd) => self.drop_types(
+                dd.if_exists,
+                std::iter::once(&dd.name),
+                dd.drop_behavior == Some(DropBehavior::Cascade),
+            ),
+            Statement::CreateTrigger(ct) => {
+                let Some(q) = Qualified::of(&ct.name) else {
+                    return;
+                };
+                if let Some(at) = self.relation(&ct.table_name, "table", Use::Must) {
+                    let origin = self.new_origin();
+                    let mut problem = None;
+                    let rel = self.model.relation_mut(&at.0, &at.1);
+                    match rel.triggers.state(&q.name) {
+                        State::Present if !ct.or_replace => {
+                            problem = Some(Problem::Exists {
+                                what: "trigger",
+                                name: format!("{} on {}", q.name, at.1),
+                                place: q.place,
+                                origin: rel
+                                    .triggers
+                                    .names
+                                    .get(&q.name)
+                                    .and_then(|e| e.origin.clone()),
+                            })
+                        }
+                        _ => {
+                            rel.triggers
+                                .names
+                                .insert(q.name.clone(), Entry::present(origin));
+                        }
+                    }
+                    self.problems.extend(problem);
+                }
+            }
+            Statement::DropTrigger(dt) => {
+                let Some(q) = Qualified::of(&dt.trigger_name) else {
+                    return;
+                };
+                let Some(table) = &dt.table_name else { return };
+                let usage = if dt.if_exists {
+                    Use::IfExists
+                } else {
+                    Use::Must
+                };
+                if let Some(at) = self.relation(table, "table", usage) {
+                    self.drop_part(&at, &q, "trigger", dt.if_exists, |r| &mut r.triggers);
+                }
+            }
+            Statement::CreatePolicy(cp) => {
+                if let Some(at) = self.relation(&cp.table_name, "table", Use::Must) {
+                    let name = fold(&cp.name);
+                    let origin = self.new_origin();
+                    let rel = self.model.relation_mut(&at.0, &at.1);
+                    if rel.policies.state(&name) == State::Present {
+                        let origin = rel.policies.names.get(&name).and_then(|e| e.origin.clone());
+                        self.problems.push(Problem::Exists {
+                            what: "policy",
+                            name: format!("{name} on {}", at.1),
+                            place: place(&cp.name),
+                            origin,
+                        });
+                    } else {
+                        rel.policies.names.insert(name, Entry::present(origin));
+                    }
+                }
+            }
+            Statement::DropPolicy(dp) => {
+                let usage = if dp.if_exists {
+                    Use::IfExists
+                } else {
+                    Use::Must
+                };
+                if let Some(at) = self.relation(&dp.table_name, "table", usage) {
+                    let q = Qualified {
+                        schema: None,
+                        name: fold(&dp.name),
+                        place: place(&dp.name),
+                    };
+                    self.drop_part(&at, &q, "policy", dp.if_exists, |r| &mut r.policies);
+                }
+            }
+            Statement::CreateExtension(ce) => self.create_extension(ce),
+            Statement::DropExtension(de) => {
+                for n in &de.names {
+                    let name = fold(n);
+                    match self.model.extension_state(&name) {
+                        State::Present => self
+                            .model
+                            .set_extension(&name, Entry::absent(self.new_origin())),
+                        State::Absent
+                            if !de.if_exists && self.model.extensions.contains_key(&name) =>
+                        {
+                            let origin = self
+                                .model
+                                .extensions
+                                .get(&name)
+                                .and_then(|e| e.origin.clone());
+                            self.problems.push(Problem::Missing {
+                                what: "extension",
+                                name,
+                                place: place(n),
+                                why: Why::Dropped(origin),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                // Its objects go with it, and what depends on them.
+                self.model.forget_all();
+            }
+            Statement::Insert(ins) => {
+                if let TableObject::TableName(name) = &ins.table
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let cols: Vec<&Ident> =
+                        ins.columns.iter().filter_map(|c| last_ident(c)).collect();
+                    self.columns_exist(&at, cols);
+                }
+                self.side_effects(sql);
+            }
+            Statement::Update(up) => {
+                if let TableFactor::Table { name, .. } = &up.table.relation
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let cols: Vec<&Ident> = up
+                        .assignments
+                        .iter()
+                        .flat_map(|a| match &a.target {
+                            sqlparser::ast::AssignmentTarget::ColumnName(n) => vec![n],
+                            sqlparser::ast::AssignmentTarget::Tuple(ns) => ns.iter().collect(),
+                        })
+                        .filter_map(|n| last_ident(n))
+                        .collect();
+                    self.columns_exist(&at, cols);
+                }
+                self.side_effects(sql);
+            }
+            Statement::Delete(del) => {
+                let tables = match &del.from {
+                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+                };
+                for t in tables {
+                    if let TableFactor::Table { name, .. } = &t.relation {
+                        self.relation(name, "table", Use::Must);
+                    }
+                }
+                self.side_effects(sql);
+            }
+            Statement::Truncate(t) => {
+                for target in &t.table_names {
+                    self.relation(&target.name, "table", Use::Must);
+                }
+            }
+            Statement::Comment {
+                object_type,
+                object_name,
+                if_exists,
+                ..
+            } => self.comment(*object_type, object_name, *if_exists),
+            Statement::Grant(g) => {
+                if let Some(GrantObjects::Tables(tables)) = &g.objects {
+                    for t in tables {
+                        self.relation(t, "table", Use::Must);
+                    }
+                }
+            }
+            Statement::Revoke(_) => {}
+            Statement::Set(set) => self.set(set),
+            Statement::Query(_) => self.side_effects(sql),
+            Statement::AlterIndex { name, operation } => {
+                let Some(q) = Qualified::of(name) else { return };
+                let sqlparser::ast::AlterIndexOperation::RenameIndex { index_name } = operation;
+                if let Found::Present(s) = self.lookup(Space::Relation, &q, "index", Use::Must) {
+                    if let Some(new) = Qualified::of(index_name) {
+                        self.rename_relation(&s, &q.name, &new.name);
+                    }
+                } else {
+                    self.forget_name(Space::Relation, &q);
+                }
+            }
+            Statement::AlterView { name, .. } => {
+                if let Some(q) = Qualified::of(name) {
+                    if let Found::Present(s) = self.lookup(Space::Relation, &q, "view", Use::Must) {
+                        self.model.relation_mut(&s, &q.name).columns.forget();
+                    }
+                }
+            }
+            Statement::AlterSchema(_) => self.model.forget_all(),
+            Statement::AlterFunction(_) | Statement::AlterPolicy(_) => {
+                // A rename or a move: the model forgets the functions and
+                // policies it could touch.
+                self.model.forget_functions();
+                self.model.each_relation(|_, _, r| r.policies.forget());
+            }
+            Statement::CreateRole(_)
+            | Statement::AlterRole { .. }
+            | Statement::Analyze(_)
+            | Statement::Lock(_)
+            | Statement::LISTEN { .. }
+            | Statement::UNLISTEN { .. }
+            | Statement::NOTIFY { .. }
+            | Statement::Discard { .. }
+            | Statement::Prepare { .. }
+            | Statement::Deallocate { .. } => {}
+            // Anything else: the model cannot follow it.
+            _ => self.unparsed(sql),
+        }
+    }
+
+    /// A statement the model does not follow (sqlparser could not read it,
+    /// or its kind is not modelled): what it could touch becomes unknown,
+    /// as narrowly as its leading words allow.
+    pub fn unparsed(&mut self, sql: &str) {
+        let words: Vec<String> = leading_words(sql, 4);
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        match w.as_slice() {
+            // Reads, privileges, comments and maintenance change no name.
+            ["comment", ..]
+            | ["grant", ..]
+            | ["revoke", ..]
+            | [
+                "analyze" | "analyse" | "vacuum" | "cluster" | "reindex" | "checkpoint",
+                ..,
+            ]
+            | ["refresh", "materialized", ..]
+            | ["security", "label", ..]
+            | ["alter", "default", "privileges", ..]
+            | ["create" | "alter" | "drop", "role" | "user" | "group", ..]
+            | [
+                "alter",
+                "table" | "index" | "sequence" | "view" | "materialized",
+                _,
+                "owner" | "set",
+            ]
+            | ["alter", "database" | "system", ..]
+            | ["reset", ..] => {}
+            [
+                "select" | "with" | "insert" | "update" | "delete" | "merge" | "copy" | "values",
+                ..,
+            ] => self.side_effects(sql),
+            // These make only functions (or things the model does not hold).
+            ["create", "function" | "procedure" | "aggregate", ..]
+            | [
+                "create",
+                "or",
+                "replace",
+                "function" | "procedure" | "aggregate",
+            ] => self.model.forget_functions(),
+            [
+                "create" | "alter" | "drop",
+                "operator" | "collation" | "conversion" | "cast" | "text" | "statistics"
+                | "publication" | "subscription" | "server" | "language" | "access" | "transform",
+                ..,
+            ]
+            | ["create", "or", "replace", "language" | "transform" | "rule"]
+            | ["create" | "alter" | "drop", "foreign", "data", ..] => {}
+            ["create", "or", "replace", "trigger"] | ["create", "trigger" | "constraint", ..] => {
+                self.model.each_relation(|_, _, r| r.triggers.forget())
+            }
+            ["create" | "alter", "policy", ..] => {
+                self.model.each_relation(|_, _, r| r.policies.forget())
+            }
+            ["set", ..] => self.model.set_path(None),
+            _ => self.model.forget_all(),
+        }
+    }
+
+    /// A statement that may call functions: a call to one that is not the
+    /// server's own may do anything.
+    fn side_effects(&mut self, sql: &str) {
+        let calls = exprs::calls(sql);
+        for call in &calls {
+            if call == "set_config" {
+                // `set_config('search_path', ...)`: the path is no longer known.
+                self.model.set_path(None);
+                if !sql.to_lowercase().contains("search_path") {
+                    continue;
+                }
+                self.set_path_from_config(sql);
+                continue;
+            }
+            let made_here = self
+                .model
+                .schemas
+                .values()
+                .any(|ns| ns.state(Space::Function, call) != State::Absent && !ns.opaque);
+            if made_here || !builtin::is_harmless_call(call) {
+                self.model.forget_all();
+                return;
+            }
+        }
+    }
+
+    fn set_path_from_config(&mut self, sql: &str) {
+        // set_config('search_path', 'a, b', ...): the second literal.
+        let literals: Vec<&str> = sql.split('\'').skip(1).step_by(2).collect();
+        let path = literals
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case("search_path"))
+            .and_then(|i| literals.get(i + 1))
+            .map(|p| parse_path(p));
+        self.model.set_path(path.flatten());
+    }
+
+    fn set(&mut self, set: &Set) {
+        let Set::SingleAssignment {
+            variable, values, ..
+        } = set
+        else {
+            return;
+        };
+        let Some(var) = exprs::function_name(variable) else {
+            return;
+        };
+        if var != "search_path" {
+            return;
+        }
+        let mut path = Vec::new();
+        for v in values {
+            let name = match v {
+                Expr::Identifier(i) => fold(i),
+                Expr::Value(v) => match &v.value {
+                    sqlparser::ast::Value::SingleQuotedString(s) => match parse_path(s) {
+                        Some(p) => {
+                            path.extend(p);
+                            continue;
+                        }
+                        None => return self.model.set_path(None),
+                    },
+                    _ => return self.model.set_path(None),
+                },
+                _ => return self.model.set_path(None),
+            };
+            path.push(if name == "$user" {
+                DEFAULT.to_string()
+            } else {
+                name
+            });
+        }
+        if values.len() == 1 && path.first().is_some_and(|p| p == "default") {
+            return self.model.set_path(None);
+        }
+        self.model.set_path(Some(path));
+    }
+
+    fn create_schema(&mut self, q: &Qualified, if_not_exists: bool) {
+        match self.model.schema_state(&q.name) {
+            State::Present if q.name == "public" || !if_not_exists => {
+                if !if_not_exists {
+                    let origin = self
+                        .model
+                        .schemas
+                        .get(&q.name)
+                        .and_then(|n| n.entry.origin.clone());
+                    self.problems.push(Problem::Exists {
+                        what: "schema",
+                        name: q.name.clone(),
+                        place: q.place,
+                        origin,
+                    });
+                }
+            }
+            State::Present => {}
+            State::Unknown if if_not_exists => {}
+            _ => {
+                let origin = self.new_origin();
+                self.model.set_schema(&q.name, Entry::present(origin));
+                let ns = self.model.namespace_mut(&q.name);
+                ns.opaque = false;
+            }
+        }
+    }
+
+    fn create_type(
+        &mut self,
+        name: &ObjectName,
+        representation: Option<&UserDefinedTypeRepresentation>,
+    ) {
+        let Some(q) = Qualified::of(name) else { return };
+        let Some(s) = self.create(Space::Type, &q, "type", false, false) else {
+            return;
+        };
+        self.model
+            .set_entry(Space::Type, &s, &q.name, Entry::present(self.new_origin()));
+        if let Some(UserDefinedTypeRepresentation::Composite { attributes }) = representation {
+            let mut r = Relation::new(RelKind::Composite, self.new_origin());
+            for a in attributes {
+                r.columns
+                    .names
+                    .insert(fold(&a.name), Entry::present(self.new_origin()));
+            }
+            self.model.set_relation(&s, &q.name, r);
+        }
+    }
+
+    fn create_function(&mut self, cf: &CreateFunction) {
+        let Some(q) = Qualified::of(&cf.name) else {
+            return self.model.forget_functions();
+        };
+        // Overloads share a name: a second one is no error.
+        let schema = target(self.model, &q);
+        self.model.set_entry(
+            Space::Function,
+            &schema,
+            &q.name,
+            Entry::present(self.new_origin()),
+        );
+    }
+
+    fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {
+        let name = fold(&ce.name);
+        match self.model.extension_state(&name) {
+            State::Present if !ce.if_not_exists => {
+                let origin = self
+                    .model
+                    .extensions
+                    .get(&name)
+                    .and_then(|e| e.origin.clone());
+                self.problems.push(Problem::Exists {
+                    what: "extension",
+                    name,
+                    place: place(&ce.name),
+                    origin,
+                });
+                return;
+            }
+            State::Present => return,
+            _ => {}
+        }
+        let schema = match &ce.schema {
+            Some(s) => fold(s),
+            None => target(
+                self.model,
+                &Qualified {
+                    schema: None,
+                    name: name.clone(),
+                    place: (0, 0),
+                },
+            ),
+        };
+        self.model
+            .set_extension(&name, Entry::present(self.new_origin()));
+        if !builtin::knows_extension(&name) || ce.cascade {
+            // Objects the model does not know, anywhere the path reaches.
+            return self.model.forget_all();
+        }
+        for space in [Space::Relation, Space::Type, Space::Function] {
+            for object in builtin::extension_objects(&name, space).unwrap_or_default() {
+                match space {
+                    Space::Relation => {
+                        let mut r = Relation::new(RelKind::Other, None);
+                        r.columns = Parts::default();
+                        self.model.set_relation(&schema, object, r)
+                    }
+                    _ => self
+                        .model
+                        .set_entry(space, &schema, object, Entry::present(None)),
+                }
+            }
+        }
+    }
+
+    fn comment(&mut self, object_type: CommentObject, name: &ObjectName, if_exists: bool) {
+        let usage = if if_exists { Use::IfExists } else { Use::Must };
+        match object_type {
+            CommentObject::Table
+            | CommentObject::View
+            | CommentObject::MaterializedView
+            | CommentObject::Index
+            | CommentObject::Sequence => {
+                let what = match object_type {
+                    CommentObject::Table => "table",
+                    CommentObject::View => "view",
+                    CommentObject::MaterializedView => "materialized view",
+                    CommentObject::Index => "index",
+                    _ => "sequence",
+                };
+                self.relation(name, what, usage);
+            }
+            CommentObject::Column => {
+                let parts: Vec<&Ident> = name
+                    .0
+                    .iter()
+                    .filter_map(|p| match p {
+                        sqlparser::ast::ObjectNamePart::Identifier(i) => Some(i),
+                        _ => None,
+                    })
+                    .collect();
+                if parts.len() < 2 || parts.len() > 3 {
+                    return;
+                }
+                let (column, table) = (parts[parts.len() - 1], &parts[..parts.len() - 1]);
+                let q = match table {
+                    [t] => Qualified {
+                        schema: None,
+                        name: fold(t),
+                        place: place(t),
+                    },
+                    [s, t] => Qualified {
+                        schema: Some(fold(s)),
+                        name: fold(t),
+                        place: place(t),
+                    },
+                    _ => return,
+                };
+                if let Found::Present(s) = self.lookup(Space::Relation, &q, "table", usage) {
+                    self.columns_exist(&(s, q.name.clone()), [column]);
+                }
+            }
+            CommentObject::Type | CommentObject::Domain => {
+                if let Some(q) = Qualified::of(name) {
+                    self.lookup(Space::Type, &q, "type", usage);
+                }
+            }
+            CommentObject::Schema => {
+                if let Some(q) = Qualified::of(name).filter(|q| q.schema.is_none())
+                    && self.model.schema_state(&q.name) == State::Absent
+                    && let Some(o) = self
+                        .model
+                        .schemas
+                        .get(&q.name)
+                        .and_then(|n| n.entry.origin.clone())
+                    && !if_exists
+                {
+                    self.problems.push(Problem::Missing {
+                        what: "schema",
+                        name: q.name,
+                        place: q.place,
+                        why: Why::Dropped(Some(o)),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- tables ---------------------------------------------------------
+
+    fn create_table(&mut self, ct: &CreateTable) {
+        if ct.temporary {
+            return;
+        }
+        let Some(q) = Qualified::of(&ct.name) else {
+            return self.model.forget_all();
+        };
+        let Some(schema) = self.create(
+            Space::Relation,
+            &q,
+            "relation",
+            ct.if_not_exists,
+            ct.or_replace,
+        ) else {
+            return;
+        };
+        // What the table refers to must exist.
+        if let Some(parent) = &ct.partition_of {
+            self.relation(parent, "table", Use::Must);
+        }
+        for parent in ct.inherits.iter().flatten() {
+            self.relation(parent, "table", Use::Must);
+        }
+        let origin = self.new_origin();
+        let mut rel = Relation::new(RelKind::Table, origin.clone());
+        // Columns: from the SQL, unless they come from elsewhere too.
+        let borrowed = ct.query.is_some()
+            || ct.like.is_some()
+            || ct.partition_of.is_some()
+            || ct.inherits.as_ref().is_some_and(|i| !i.is_empty())
+            || ct.clone.is_some();
+        for c in &ct.columns {
+            let name = fold(&c.name);
+            rel.columns
+                .names
+                .insert(name.clone(), Entry::present(origin.clone()));
+            rel.columns.types.insert(name, type_text(&c.data_type));
+        }
+        if let Some(query) = &ct.query
+            && ct.columns.is_empty()
+        {
+            if let Some(cols) = exprs::output_columns(query) {
+                for c in cols {
+                    rel.columns.names.insert(c, Entry::present(origin.clone()));
+                }
+            } else {
+                rel.columns.complete = false;
+            }
+        } else if borrowed {
+            rel.columns.complete = false;
+        }
+        if borrowed {
+            rel.constraints.complete = false;
+        }
+        self.model.set_relation(&schema, &q.name, rel);
+        let at = (schema, q.name.clone());
+        // Constraints, in the order PostgreSQL names them: the columns'
+        // (each column's own), then the table's.
+        for c in &ct.columns {
+            let col = fold(&c.name);
+            if is_serial(&c.data_type) {
+                self.owned_sequence(&at, &col);
+            }
+            for opt in &c.options {
+                match &opt.option {
+                    ColumnOption::Generated { .. } if is_identity(&opt.option) => {
+                        self.owned_sequence(&at, &col)
+                    }
+                    ColumnOption::PrimaryKey(pk) => {
+                        let name = opt.name.as_ref().or(pk.name.as_ref());
+                        self.add_index_constraint(&at, name, &[col.clone()], "pkey")
+                    }
+                    ColumnOption::Unique(u) => {
+                        let name = opt.name.as_ref().or(u.name.as_ref());
+                        self.add_index_constraint(&at, name, &[col.clone()], "key")
+                    }
+                    ColumnOption::ForeignKey(fk) => {
+                        self.references(&fk.foreign_table, &fk.referred_columns);
+                        let name = opt.name.as_ref().or(fk.name.as_ref());
+                        self.add_constraint(&at, name, &[col.clone()], "fkey");
+                    }
+                    ColumnOption::Check(ck) => {
+                        let name = opt.name.as_ref().or(ck.name.as_ref());
+                        let cols = exprs::columns(&ck.expr);
+                        self.add_check(&at, name, cols);
+                    }
+                    ColumnOption::NotNull => {}
+                    _ => {}
+                }
+            }
+        }
+        for tc in &ct.constraints {
+            self.table_constraint(&at, tc, true);
+        }
+    }
+
+    /// The name PostgreSQL picks for a new relation `table_cols_label`
+    /// (adding 1, 2, ... while taken); `None` when the model cannot tell.
+    fn choose_relation_name(
+        &self,
+        schema: &str,
+        table: &str,
+        cols: &[String],
+        label: &str,
+    ) -> Option<String> {
+        let ns = self.model.schemas.get(schema)?;
+        let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+        for pass in 0..1000 {
+            let l = if pass == 0 {
+                label.to_string()
+            } else {
+                format!("{label}{pass}")
+            };
+            let name = implicit(table, &refs, &l);
+            match ns.state(Space::Relation, &name) {
+                State::Absent => return Some(name),
+                State::Present => continue,
+                State::Unknown => return None,
+            }
+        }
+        None
+    }
+
+    /// A relation made under a name the model may not know.
+    fn implicit_relation(&mut self, schema: &str, name: Option<String>, rel: Relation) {
+        match name {
+            Some(n) => self.model.set_relation(schema, &n, rel),
+            None => self.model.namespace_mut(schema).unnamed = true,
+        }
+    }
+
+    fn owned_sequence(&mut self, at: &(String, String), col: &str) {
+        let name = self.choose_relation_name(&at.0, &at.1, &[col.to_string()], "seq");
+        let mut r = Relation::new(RelKind::Sequence, self.new_origin());
+        r.columns = Parts::default();
+        r.owner = Some(at.1.clone());
+        self.implicit_relation(&at.0.clone(), name, r);
+    }
+
+    /// A primary key or unique constraint: the constraint and its index.
+    fn add_index_constraint(
+        &mut self,
+        at: &(String, String),
+        name: Option<&Ident>,
+        cols: &[String],
+        label: &str,
+    ) {
+        let (name, place) = match name {
+            Some(n) => (Some(fold(n)), Some(place(n))),
+            None => {
+                let cols: &[String] = if label == "pkey" { &[] } else { cols };
+                (self.choose_relation_name(&at.0, &at.1, cols, label), None)
+            }
+        };
+        if let (Some(n), Some(p)) = (&name, place)
+            && let Some(r) = self.model.relation(&at.0, n)
+            && r.entry.state == State::Present
+        {
+            self.problems.push(Problem::Exists {
+                what: "relation",
+                name: n.clone(),
+                place: p,
+                origin: r.entry.origin.clone(),
+            });
+            return;
+        }
+        let origin = self.new_origin();
+        let mut index = Relation::new(RelKind::Index, origin.clone());
+        index.columns = Parts::default();
+        index.owner = Some(at.1.clone());
+        self.implicit_relation(&at.0.clone(), name.clone(), index);
+        let rel = self.model.relation_mut(&at.0, &at.1);
+        match name {
+            Some(n) => {
+                rel.constraints.names.insert(n, Entry::present(origin));
+            }
+            None => rel.constraints.complete = false,
+        }
+    }
+
+    /// A foreign key or check constraint named `name`, or as PostgreSQL
+    /// names it.
+    fn add_constraint(
+        &mut self,
+        at: &(String, String),
+        name: Option<&Ident>,
+        cols: &[String],
+        label: &str,
+    ) {
+        let origin = self.new_origin();
+        let mut problem = None;
+        let rel = self.model.relation_mut(&at.0, &at.1);
+        let chosen = match name {
+            Some(n) => {
+                let n2 = fold(n);
+                if rel.constraints.state(&n2) == State::Present {
+                    problem = Some(Problem::Exists {
+                        what: "constraint",
+                        name: format!("{n2} on {}", at.1),
+                        place: place(n),
+                        origin: rel
+                            .constraints
+                            .names
+                            .get(&n2)
+                            .and_then(|e| e.origin.clone()),
+                    });
+                }
+                Some(n2)
+            }
+            None => {
+                let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+                let base = implicit(&at.1, &refs, label);
+                // Taken already: PostgreSQL adds a number, in an order the
+                // model does not follow.
+                (rel.constraints.state(&base) == State::Absent).then_some(base)
+            }
+        };
+        match chosen {
+            Some(n) => {
+                rel.constraints.names.insert(n, Entry::present(origin));
+            }
+            None => rel.constraints.complete = false,
+        }
+        self.problems.extend(problem);
+    }
+
+    fn add_check(
+        &mut self,
+        at: &(String, String),
+        name: Option<&Ident>,
+        cols: Option<Vec<String>>,
+    ) {
+        match (name, cols) {
+            (Some(_), _) => self.add_constraint(at, name, &[], "check"),
+            (None, Some(cols)) => {
+                let cols: Vec<String> = if cols.len() == 1 { cols } else { Vec::new() };
+                self.add_constraint(at, None, &cols, "check")
+            }
+            (None, None) => self.model.relation_mut(&at.0, &at.1).constraints.complete = false,
+        }
+    }
+
+    /// A foreign key's referenced table and columns.
+    fn references(&mut self, table: &ObjectName, columns: &[Ident]) {
+        if let Some(at) = self.relation(table, "table", Use::Must) {
+            self.columns_exist(&at, columns);
+        }
+    }
+
+    fn table_constraint(&mut self, at: &(String, String), tc: &TableConstraint, new: bool) {
+        let _ = new;
+        let idents = |cols: &[sqlparser::ast::IndexColumn]| -> Option<Vec<String>> {
+            cols.iter()
+                .map(|c| match &c.column.expr {
+                    Expr::Identifier(i) => Some(fold(i)),
+                    _ => None,
+                })
+                .collect()
+        };
+        match tc {
+            TableConstraint::PrimaryKey(pk) => {
+                if let Some(cols) = idents(&pk.columns) {
+                    self.check_index_columns(at, &pk.columns);
+                    self.add_index_constraint(at, pk.name.as_ref(), &cols, "pkey");
+                } else {
+                    self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
+                }
+            }
+            TableConstraint::Unique(u) => {
+                self.check_index_columns(at, &u.columns);
+                match idents(&u.columns) {
+                    Some(cols) => self.add_index_constraint(at, u.name.as_ref(), &cols, "key"),
+                    None => {
+                        self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
+                        self.model.namespace_mut(&at.0).unnamed = true;
+                    }
+                }
+            }
+            TableConstraint::ForeignKey(fk) => {
+                self.columns_exist(at, &fk.columns);
+                self.references(&fk.foreign_table, &fk.referred_columns);
+                let cols: Vec<String> = fk.columns.iter().map(fold).collect();
+                self.add_constraint(at, fk.name.as_ref(), &cols, "fkey");
+            }
+            TableConstraint::Check(ck) => {
+                let cols = exprs::columns(&ck.expr);
+                self.add_check(at, ck.name.as_ref(), cols);
+            }
+            _ => {
+                // EXCLUDE and others: a constraint and maybe an index the
+                // model does not name.
+                self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
+                self.model.namespace_mut(&at.0).unnamed = true;
+            }
+        }
+    }
+
+    fn check_index_columns(&mut self, at: &(String, String), cols: &[sqlparser::ast::IndexColumn]) {
+        let plain: Vec<&Ident> = cols
+            .iter()
+            .filter_map(|c| match &c.column.expr {
+                Expr::Identifier(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        self.columns_exist(at, plain);
+    }
+
+    fn alter_table(&mut self, at: &sqlparser::ast::AlterTable) {
+        let Some(q) = Qualified::of(&at.name) else {
+            return self.model.forget_all();
+        };
+        if at.table_type.is_some() {
+            return self.model.forget_all();
+        }
+        let usage = if at.if_exists {
+            Use::IfExists
+        } else {
+            Use::Must
+        };
+        let found = self.lookup(Space::Relation, &q, "table", usage);
+        let Found::Present(schema) = found else {
+            if found == Found::Unknown {
+                // A change to a table the model does not know: a rename
+                // may move a name anywhere.
+                if at
+                    .operations
+                    .iter()
+                    .any(|o| matches!(o, AlterTableOperation::RenameTable { .. }))
+                {
+                    self.forget_name(Space::Relation, &q);
+                    self.model.namespace_mut(DEFAULT).unnamed = true;
+                    let q_schema = q.schema.clone().unwrap_or_default();
+                    self.model.namespace_mut(&q_schema).unnamed = true;
+                }
+            }
+            return;
+        };
+        let mut at_name = (schema, q.name.clone());
+        for op in &at.operations {
+            self.alter_op(&mut at_name, op);
+        }
+    }
+
+    fn alter_op(&mut self, at: &mut (String, String), op: &AlterTableOperation) {
+        let origin = self.new_origin();
+        match op {
+            AlterTableOperation::AddColumn {
+                if_not_exists,
+                column_def,
+                ..
+            } => {
+                let name = fold(&column_def.name);
+                let rel = self.model.relation_mut(&at.0, &at.1);
+                match rel.columns.state(&name) {
+                    State::Present if !*if_not_exists => {
+                        let origin = rel.columns.names.get(&name).and_then(|e| e.origin.clone());
+                        self.problems.push(Problem::Exists {
+                            what: "column",
+                            name: format!("{}.{name}", at.1),
+                            place: place(&column_def.name),
+                            origin,
+                        });
+                        return;
+                    }
+                    State::Present => return,
+                    State::Unknown if *if_not_exists => return,
+                    _ => {
+                        rel.columns
+                            .names
+                            .insert(name.clone(), Entry::present(origin));
+                        rel.columns
+                            .types
+                            .insert(name.clone(), type_text(&column_def.data_type));
+                    }
+                }
+                if is_serial(&column_def.data_type) {
+                    self.owned_sequence(at, &name);
+                }
+                for opt in &column_def.options {
+                    match &opt.option {
+                        ColumnOption::Generated { .. } if is_identity(&opt.option) => {
+                            self.owned_sequence(at, &name)
+                        }
+                        ColumnOption::PrimaryKey(pk) => {
+                            let n = opt.name.as_ref().or(pk.name.as_ref());
+                            self.add_index_constraint(at, n, &[name.clone()], "pkey")
+                        }
+                        ColumnOption::Unique(u) => {
+                            let n = opt.name.as_ref().or(u.name.as_ref());
+                            self.add_index_constraint(at, n, &[name.clone()], "key")
+                        }
+                        ColumnOption::ForeignKey(fk) => {
+                            self.references(&fk.foreign_table, &fk.referred_columns);
+                            let n = opt.name.as_ref().or(fk.name.as_ref());
+                            self.add_constraint(at, n, &[name.clone()], "fkey");
+                        }
+                        ColumnOption::Check(ck) => {
+                            let n = opt.name.as_ref().or(ck.name.as_ref());
+                            self.add_check(at, n, exprs::columns(&ck.expr));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                drop_behavior,
+                ..
+            } => {
+                for c in column_names {
+                    let name = fold(c);
+                    let state = self
+                        .model
+                        .relation(&at.0, &at.1)
+                        .map_or(State::Unknown, |r| r.columns.state(&name));
+                    match state {
+                        State::Absent if *if_exists => {
+                            let rel = self.model.relation(&at.0, &at.1);
+                            let like = rel.and_then(|r| {
+                                super::similar::closest(&name, r.columns.present().map(|(n, _)| n))
+                                    .map(str::to_string)
+                            });
+                            if let Some(like) = like {
+                                let origin = rel
+                                    .and_then(|r| r.columns.names.get(&like))
+                                    .and_then(|e| e.origin.clone());
+                                self.problems.push(Problem::NoOp {
+                                    what: "column",
+                                    name: format!("{}.{name}", at.1),
+                                    place: place(c),
+                                    like,
+                                    origin,
+                                });
+                            }
+                        }
+                        State::Absent => self.columns_exist(at, [c]),
+                        _ => {
+                            let rel = self.model.relation_mut(&at.0, &at.1);
+                            rel.columns
+                                .names
+                                .insert(name.clone(), Entry::absent(origin.clone()));
+                            rel.columns.types.remove(&name);
+                            // Constraints and indexes on it go with it.
+                            rel.constraints.forget();
+                            let table = at.1.clone();
+                            self.drop_owned(&at.0, &table, true);
+                            if *drop_behavior == Some(DropBehavior::Cascade) {
+                                self.forget_dependents();
+                            }
+                        }
+                    }
+                }
+            }
+            AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                let old = fold(old_column_name);
+                let new = fold(new_column_name);
+                let state = self
+                    .model
+                    .relation(&at.0, &at.1)
+                    .map_or(State::Unknown, |r| r.columns.state(&old));
+                match state {
+                    State::Absent => self.columns_exist(at, [old_column_name]),
+                    State::Present => {
+                        let rel = self.model.relation_mut(&at.0, &at.1);
+                        if rel.columns.state(&new) == State::Present {
+                            let origin = rel.columns.names.get(&new).and_then(|e| e.origin.clone());
+                            self.problems.push(Problem::Exists {
+                                what: "column",
+                                name: format!("{}.{new}", at.1),
+                                place: place(new_column_name),
+                                origin,
+                            });
+                            return;
+                        }
+                        let ty = rel.columns.types.remove(&old);
+                        rel.columns.names.insert(old, Entry::absent(origin.clone()));
+                        rel.columns
+                            .names
+                            .insert(new.clone(), Entry::present(origin));
+                        if let Some(ty) = ty {
+                            rel.columns.types.insert(new, ty);
+                        }
+                    }
+                    State::Unknown => {
+                        let rel = self.model.relation_mut(&at.0, &at.1);
+                        rel.columns.names.insert(old, Entry::unknown());
+                        rel.columns.names.insert(new, Entry::present(origin));
+                    }
+                }
+            }
+            AlterTableOperation::RenameTable { table_name } => {
+                let new = match table_name {
+                    sqlparser::ast::RenameTableNameKind::To(n)
+                    | sqlparser::ast::RenameTableNameKind::As(n) => n,
+                };
+                let Some(newq) = Qualified::of(new) else {
+                    return self.model.forget_all();
+                };
+                let (s, old) = at.clone();
+                if self
+                    .model
+                    .relation(&s, &newq.name)
+                    .is_some_and(|r| r.entry.state == State::Present)
+                {
+                    let origin = self
+                        .model
+                        .relation(&s, &newq.name)
+                        .and_then(|r| r.entry.origin.clone());
+                    self.problems.push(Problem::Exists {
+                        what: "relation",
+                        name: newq.name.clone(),
+                        place: newq.place,
+                        origin,
+                    });
+                    return;
+                }
+                self.rename_relation(&s, &old, &newq.name);
+                at.1 = newq.name;
+            }
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let name = fold(column_name);
+                let state = self
+                    .model
+                    .relation(&at.0, &at.1)
+                    .map_or(State::Unknown, |r| r.columns.state(&name));
+                if state == State::Absent {
+                    return self.columns_exist(at, [column_name]);
+                }
+                match op {
+                    AlterColumnOperation::SetDataType { data_type, .. } => {
+                        let rel = self.model.relation_mut(&at.0, &at.1);
+                        rel.columns.types.insert(name, type_text(data_type));
+                    }
+                    AlterColumnOperation::AddGenerated { .. } => {
+                        self.owned_sequence(&at.clone(), &name)
+                    }
+                    _ => {}
+                }
+            }
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                self.table_constraint(&at.clone(), constraint, false)
+            }
+            AlterTableOperation::DropConstraint {
+                if_exists,
+                name,
+                drop_behavior,
+            } => {
+                let q = Qualified {
+                    schema: None,
+                    name: fold(name),
+                    place: place(name),
+                };
+                let was = self
+                    .model
+                    .relation(&at.0, &at.1)
+                    .map(|r| r.constraints.state(&q.name));
+                // `_not_null` names: PostgreSQL 18 names NOT NULL
+                // constraints so; the model does not hold them.
+                if q.name.ends_with("_not_null") && was == Some(State::Absent) {
+                    return;
+                }
+                self.drop_part(at, &q, "constraint", *if_exists, |r| &mut r.constraints);
+                if was == Some(State::Present) {
+                    // Its index goes with it (a primary key or unique one).
+                    if self.model.relation(&at.0, &q.name).is_some_and(|r| {
+                        r.kind == RelKind::Index && r.owner.as_deref() == Some(at.1.as_str())
+                    }) {
+                        self.model.set_relation(
+                            &at.0,
+                            &q.name,
+                            Relation {
+                                entry: Entry::absent(self.new_origin()),
+                                ..Relation::new(RelKind::Index, None)
+                            },
+                        );
+                    }
+                }
+                if *drop_behavior == Some(DropBehavior::Cascade) {
+                    self.forget_dependents();
+                }
+            }
+            AlterTableOperation::RenameConstraint { old_name, new_name } => {
+                let old = fold(old_name);
+                let new = fold(new_name);
+                let q = Qualified {
+                    schema: None,
+                    name: old.clone(),
+                    place: place(old_name),
+                };
+                let was = self
+                    .model
+                    .relation(&at.0, &at.1)
+                    .map(|r| r.constraints.state(&old));
+                if was == Some(State::Absent) {
+                    self.drop_part(at, &q, "constraint", false, |r| &mut r.constraints);
+                    return;
+                }
+                let rel = self.model.relation_mut(&at.0, &at.1);
+                rel.constraints.names.insert(
+                    old.clone(),
+                    if was == Some(State::Present) {
+                        Entry::absent(origin.clone())
+                    } else {
+                        Entry::unknown()
+                    },
+                );
+                rel.constraints
+                    .names
+                    .insert(new.clone(), Entry::present(origin));
+                if self
+                    .model
+                    .relation(&at.0, &old)
+                    .is_some_and(|r| r.kind == RelKind::Index)
+                {
+                    self.rename_relation(&at.0.clone(), &old, &new);
+                }
+            }
+            AlterTableOperation::EnableRowLevelSecurity
+            | AlterTableOperation::DisableRowLevelSecurity
+            | AlterTableOperation::ForceRowLevelSecurity
+            | AlterTableOperation::NoForceRowLevelSecurity
+            | AlterTableOperation::OwnerTo { .. }
+            | AlterTableOperation::SetLogged
+            | AlterTableOperation::SetUnlogged
+            | AlterTableOperation::ReplicaIdentity { .. }
+            | AlterTableOperation::EnableTrigger { .. }
+            | AlterTableOperation::DisableTrigger { .. }
+            | AlterTableOperation::EnableAlwaysTrigger { .. }
+            | AlterTableOperation::EnableReplicaTrigger { .. }
+            | AlterTableOperation::ValidateConstraint { .. }
+            | AlterTableOperation::SetOptionsParens { .. } => {}
+            AlterTableOperation::AttachPartition { .. }
+            | AlterTableOperation::DetachPartition { .. } => {}
+            _ => {
+                // Not modelled: what this table holds is no longer known.
+                let rel = self.model.relation_mut(&at.0, &at.1);
+                rel.columns.forget();
+                rel.constraints.forget();
+                self.model.namespace_mut(&at.0.clone()).unnamed = true;
+            }
+        }
+    }
+
+    /// Drops a trigger, policy or constraint of a table.
+    fn drop_part(
+        &mut self,
+        at: &(String, String),
+        q: &Qualified,
+        what: &'static str,
+        if_exists: bool,
+        parts: impl Fn(&mut Relation) -> &mut Parts,
+    ) {
+        let origin = self.new_origin();
+        let rel = self.model.relation_mut(&at.0, &at.1);
+        let p = parts(rel);
+        match p.state(&q.name) {
+            State::Present => {
+                p.names.insert(q.name.clone(), Entry::absent(origin));
+            }
+            State::Unknown => {
+                p.names.insert(q.name.clone(), Entry::absent(origin));
+            }
+            State::Absent => {
+                let like = super::similar::closest(&q.name, p.present().map(|(n, _)| n))
+                    .map(str::to_string);
+                let like_origin = like
+                    .as_ref()
+                    .and_then(|l| p.names.get(l))
+                    .and_then(|e| e.origin.clone());
+                let dropped = p.names.get(&q.name).and_then(|e| e.origin.clone());
+                let name = format!("{} on {}", q.name, at.1);
+                let problem = match (if_exists, like) {
+                    (true, Some(like)) => Some(Problem::NoOp {
+                        what,
+                        name,
+                        place: q.place,
+                        like,
+                        origin: like_origin,
+                    }),
+                    (true, None) => None,
+                    (false, Some(like)) => Some(Problem::Missing {
+                        what,
+                        name,
+                        place: q.place,
+                        why: Why::Misspelt(like, like_origin),
+                    }),
+                    (false, None) => Some(Problem::Missing {
+                        what,
+                        name,
+                        place: q.place,
+                        why: Why::Dropped(dropped),
+                    }),
+                };
+                self.problems.extend(problem);
+            }
+        }
+    }
+
+    /// Renames a relation (and moves what belongs to it along).
+    fn rename_relation(&mut self, schema: &str, old: &str, new: &str) {
+        let origin = self.new_origin();
+        let Some(rel) = self.model.relation(schema, old).cloned() else {
+            return;
+        };
+        self.model.set_relation(
+            schema,
+            old,
+            Relation {
+                entry: Entry::absent(origin),
+                ..Relation::new(rel.kind, None)
+            },
+        );
+        self.model.set_relation(schema, new, rel);
+        let (schema, old, new) = (schema.to_string(), old.to_string(), new.to_string());
+        self.model.each_relation(|s, _, r| {
+            if s == schema && r.owner.as_deref() == Some(old.as_str()) {
+                r.owner = Some(new.clone());
+            }
+        });
+    }
+
+    fn create_index(&mut self, ci: &CreateIndex) {
+        let Some(at) = self.relation(&ci.table_name, "table", Use::Must) else {
+            if let Some(name) = ci.name.as_ref().and_then(Qualified::of) {
+                self.forget_name(Space::Relation, &name);
+            } else {
+                self.model.namespace_mut(DEFAULT).unnamed = true;
+            }
+            return;
+        };
+        self.check_index_columns(&at, &ci.columns);
+        let origin = self.new_origin();
+        let mut index = Relation::new(RelKind::Index, origin);
+        index.columns = Parts::default();
+        index.owner = Some(at.1.clone());
+        match ci.name.as_ref().and_then(Qualified::of) {
+            Some(q) => {
+                // An index is made in its table's schema.
+                let q2 = Qualified {
+                    schema: Some(at.0.clone()),
+                    ..q.clone()
+                };
+                let state = self
+                    .model
+                    .schemas
+                    .get(&at.0)
+                    .map_or(State::Unknown, |ns| ns.state(Space::Relation, &q.name));
+                match state {
+                    State::Present if !ci.if_not_exists => {
+                        let origin = self
+                            .model
+                            .relation(&at.0, &q.name)
+                            .and_then(|r| r.entry.origin.clone());
+                        self.problems.push(Problem::Exists {
+                            what: "relation",
+                            name: q.name.clone(),
+                            place: q.place,
+                            origin,
+                        });
+                    }
+                    State::Present => {}
+                    State::Unknown if ci.if_not_exists => self.forget_name(Space::Relation, &q2),
+                    _ => self.model.set_relation(&at.0, &q.name, index),
+                }
+            }
+            None => {
+                let cols: Option<Vec<String>> = ci
+                    .columns
+                    .iter()
+                    .map(|c| match &c.column.expr {
+                        Expr::Identifier(i) => Some(fold(i)),
+                        Expr::Function(f) => exprs::function_name(&f.name),
+                        _ => None,
+                    })
+                    .collect();
+                let name = cols.and_then(|c| self.choose_relation_name(&at.0, &at.1, &c, "idx"));
+                self.implicit_relation(&at.0.clone(), name, index);
+            }
+        }
+    }
+
+    fn create_view(&mut self, cv: &CreateView) {
+        let Some(q) = Qualified::of(&cv.name) else {
+            return self.model.forget_all();
+        };
+        let what = if cv.materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
+        let _ = what;
+        let Some(schema) = self.create(
+            Space::Relation,
+            &q,
+            "relation",
+            cv.if_not_exists,
+            cv.or_replace,
+        ) else {
+            return;
+        };
+        let kind = if cv.materialized {
+            RelKind::MaterializedView
+        } else {
+            RelKind::View
+        };
+        let mut rel = Relation::new(kind, self.new_origin());
+        let origin = self.new_origin();
+        if !cv.columns.is_empty() {
+            for c in &cv.columns {
+                rel.columns
+                    .names
+                    .insert(fold(&c.name), Entry::present(origin.clone()));
+            }
+        } else if let Some(cols) = exprs::output_columns(&cv.query) {
+            for c in cols {
+                rel.columns.names.insert(c, Entry::present(origin.clone()));
+            }
+        } else {
+            rel.columns.complete = false;
+        }
+        self.model.set_relation(&schema, &q.name, rel);
+    }
+
+    // ---- drops ------------------------------------------------------------
+
+    fn drop(
+        &mut self,
+        object_type: ObjectType,
+        if_exists: bool,
+        names: &[ObjectName],
+        cascade: bool,
+        table: Option<&ObjectName>,
+    ) {
+        let _ = table;
+        let usage = if if_exists { Use::IfExists } else { Use::Must };
+        match object_type {
+            ObjectType::Table
+            | ObjectType::View
+            | ObjectType::MaterializedView
+            | ObjectType::Index
+            | ObjectType::Sequence => {
+                let what = match object_type {
+                    ObjectType::Table => "table",
+                    ObjectType::View => "view",
+                    ObjectType::MaterializedView => "materialized view",
+                    ObjectType::Index => "index",
+                    _ => "sequence",
+                };
+                for n in names {
+                    let Some(q) = Qualified::of(n) else {
+                        self.model.forget_all();
+                        continue;
+                    };
+                    match self.lookup(Space::Relation, &q, what, usage) {
+                        Found::Present(s) => {
+                            self.model.set_relation(
+                                &s,
+                                &q.name,
+                                Relation {
+                                    entry: Entry::absent(self.new_origin()),
+                                    ..Relation::new(RelKind::Other, None)
+                                },
+                            );
+                            self.drop_owned(&s, &q.name, false);
+                            if object_type == ObjectType::Table
+                                && self
+                                    .model
+                                    .schemas
+                                    .get(&s)
+                                    .is_some_and(|ns| ns.types.contains_key(&q.name))
+                            {
+                                self.model.set_entry(
+                                    Space::Type,
+                                    &s,
+                                    &q.name,
+                                    Entry::absent(self.new_origin()),
+                                );
+                            }
+                        }
+                        Found::Unknown => self.forget_name(Space::Relation, &q),
+                        Found::Absent(_) => {}
+                    }
+                }
+                if cascade {
+                    self.forget_dependents();
+                }
+            }
+            ObjectType::Schema => {
+                for n in names {
+                    let Some(q) = Qualified::of(n).filter(|q| q.schema.is_none()) else {
+                        continue;
+                    };
+                    match self.model.schema_state(&q.name) {
+                        State::Present => {
+                            // Emptied: RESTRICT needs it empty, CASCADE empties it.
+                            let origin = self.new_origin();
+                            let names: Vec<(Space, String)> = self
+                                .model
+                                .schemas
+                                .get(&q.name)
+                                .map(|ns| {
+                                    ns.relations
+                                        .keys()
+                                        .map(|n| (Space::Relation, n.clone()))
+                                        .chain(ns.types.keys().map(|n| (Space::Type, n.clone())))
+                                        .chain(
+                                            ns.functions
+                                                .keys()
+                                                .map(|n| (Space::Function, n.clone())),
+                                        )
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            for (space, n) in names {
+                                match space {
+                                    Space::Relation => self.model.set_relation(
+                                        &q.name,
+                                        &n,
+                                        Relation {
+                                            entry: Entry::absent(origin.clone()),
+                                            ..Relation::new(RelKind::Other, None)
+                                        },
+                                    ),
+                                    _ => self.model.set_entry(
+                                        space,
+                                        &q.name,
+                                        &n,
+                                        Entry::absent(origin.clone()),
+                                    ),
+                                }
+                            }
+                            let ns = self.model.namespace_mut(&q.name);
+                            ns.entry = Entry::absent(origin);
+                            ns.opaque = false;
+                            ns.unnamed = false;
+                            ns.functions_opaque = false;
+                        }
+                        State::Absent if !if_exists => {
+                            if let Some(o) = self
+                                .model
+                                .schemas
+                                .get(&q.name)
+                                .and_then(|n| n.entry.origin.clone())
+                            {
+                                self.problems.push(Problem::Missing {
+                                    what: "schema",
+                                    name: q.name.clone(),
+                                    place: q.place,
+                                    why: Why::Dropped(Some(o)),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if cascade {
+                    self.forget_dependents();
+                    self.model.set_path(self.model.path.clone());
+                }
+            }
+            ObjectType::Type => self.drop_types(if_exists, names.iter(), cascade),
+            _ => self.model.forget_all(),
+        }
+    }
+
+    fn drop_types<'n>(
+        &mut self,
+        if_exists: bool,
+        names: impl Iterator<Item = &'n ObjectName>,
+        cascade: bool,
+    ) {
+        let usage = if if_exists { Use::IfExists } else { Use::Must };
+        for n in names {
+            let Some(q) = Qualified::of(n) else { continue };
+            match self.lookup(Space::Type, &q, "type", usage) {
+                Found::Present(s) => {
+                    self.model.set_entry(
+                        Space::Type,
+                        &s,
+                        &q.name,
+                        Entry::absent(self.new_origin()),
+                    );
+                    if self
+                        .model
+                        .relation(&s, &q.name)
+                        .is_some_and(|r| r.kind == RelKind::Composite)
+                    {
+                        self.model.set_relation(
+                            &s,
+                            &q.name,
+                            Relation {
+                                entry: Entry::absent(self.new_origin()),
+                                ..Relation::new(RelKind::Composite, None)
+                            },
+                        );
+                    }
+                    if cascade {
+                        // Columns of that type go too.
+                        let ty = q.name.clone();
+                        self.model.each_relation(|_, _, r| {
+                            let of_type: Vec<String> = r
+                                .columns
+                                .types
+                                .iter()
+                                .filter(|(_, t)| t.contains(&ty))
+                                .map(|(c, _)| c.clone())
+                                .collect();
+                            for c in of_type {
+                                r.columns.names.insert(c, Entry::unknown());
+                            }
+                        });
+                        self.forget_dependents();
+                    }
+                }
+                Found::Unknown => self.forget_name(Space::Type, &q),
+                Found::Absent(_) => {}
+            }
+        }
+    }
+
+    fn drop_functions<'n>(
+        &mut self,
+        if_exists: bool,
+        names: impl Iterator<Item = &'n ObjectName>,
+        behavior: Option<DropBehavior>,
+        what: &'static str,
+    ) {
+        let usage = if if_exists { Use::IfExists } else { Use::Must };
+        for n in names {
+            let Some(q) = Qualified::of(n) else { continue };
+            match self.lookup(Space::Function, &q, what, usage) {
+                // One overload of it may remain.
+                Found::Present(s) => {
+                    self.model
+                        .set_entry(Space::Function, &s, &q.name, Entry::unknown())
+                }
+                Found::Unknown => self.forget_name(Space::Function, &q),
+                Found::Absent(_) => {}
+            }
+        }
+        if behavior == Some(DropBehavior::Cascade) {
+            self.model.each_relation(|_, _, r| r.triggers.forget());
+            self.forget_dependents();
+        }
+    }
+
+    /// What goes with a dropped table: its indexes and owned sequences
+    /// (only its unique and primary-key indexes when `constraints_only`:
+    /// a dropped column's).
+    fn drop_owned(&mut self, schema: &str, table: &str, column_only: bool) {
+        let owned: Vec<String> = self
+            .model
+            .schemas
+            .get(schema)
+            .map(|ns| {
+                ns.relations
+                    .iter()
+                    .filter(|(_, r)| {
+                        r.owner.as_deref() == Some(table) && r.entry.state == State::Present
+                    })
+                    .map(|(n, _)| n.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for n in owned {
+            if column_only {
+                // Which of them used the column is not known.
+                self.model.relation_mut(schema, &n).entry = Entry::unknown();
+            } else {
+                let origin = self.new_origin();
+                self.model.relation_mut(schema, &n).entry = Entry::absent(origin);
+            }
+        }
+    }
+
+    /// `CASCADE`: views, constraints and triggers elsewhere may have gone.
+    fn forget_dependents(&mut self) {
+        self.model.each_relation(|_, _, r| {
+            if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
+                && r.entry.state == State::Present
+            {
+                r.forget();
+                r.kind = RelKind::View;
+            }
+            r.constraints.forget();
+        });
+    }
+}
+
+/// The last identifier of a name (a column as `t.c` or `c`).
+fn last_ident(name: &ObjectName) -> Option<&Ident> {
+    match name.0.last()? {
+        sqlparser::ast::ObjectNamePart::Identifier(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// `ctid`, `xmin` and the other columns every table has.
+fn is_system_column(name: &str) -> bool {
+    matches!(
+        name,
+        "ctid" | "xmin" | "xmax" | "cmin" | "cmax" | "tableoid" | "oid"
+    )
+}
+
+fn is_serial(ty: &DataType) -> bool {
+    let t = type_text(ty);
+    matches!(
+        t.as_str(),
+        "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+    )
+}
+
+fn is_identity(opt: &ColumnOption) -> bool {
+    matches!(
+        opt,
+        ColumnOption::Generated {
+            generation_expr: None,
+            ..
+        }
+    )
+}
+
+/// A type as written, lower case.
+pub fn type_text(ty: &DataType) -> String {
+    ty.to_string().to_lowercase()
+}
+
+/// `a, "B", $user` as a search path; `None` when it does not read.
+fn parse_path(text: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let p = part.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let name = if let Some(inner) = p.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            inner.to_string()
+        } else {
+            p.to_lowercase()
+        };
+        out.push(if name == "$user" {
+            DEFAULT.to_string()
+        } else {
+            name
+        });
+    }
+    Some(out)
+}
+
+/// The first `n` words of `sql`, lower case, skipping comments.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = sql;
+    while out.len() < n {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r);
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r);
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            break;
+        }
+        out.push(rest[..end].to_lowercase());
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[allow(dead_code)]
+fn unused(_: ReferentialAction, _: Place) {}
