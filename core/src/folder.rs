@@ -237,16 +237,19 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
             };
             (*at, key, result, true)
         });
-    cache.store(
+    // The whole set's key (every file's, in order): the schema check's
+    // result is kept under it.
+    let set_key = Cache::key(
+        "schema",
+        display,
         &checked
             .iter()
-            .filter(|(_, _, _, keep)| *keep)
-            .map(|(_, key, result, _)| (*key, result))
-            .collect::<Vec<_>>(),
+            .flat_map(|(_, key, _, _)| key.iter().copied())
+            .collect::<Vec<u8>>(),
     );
     let read = checked
-        .into_iter()
-        .map(|(at, _, (migration, diagnostics), _)| (at, migration, diagnostics));
+        .iter()
+        .map(|(at, _, (migration, diagnostics), _)| (*at, migration.clone(), diagnostics.clone()));
     // Diagnostics in file order, whichever thread found them.
     let mut all: Vec<(usize, Diagnostic)> = name_errors;
     let mut at_of: Vec<(i64, usize)> = Vec::new();
@@ -306,6 +309,36 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
             all.push((at, d));
         }
     }
+    // The names each statement uses, against the schema the set makes (see
+    // the `schema` module): cross-file, so kept as one entry for the set.
+    // Not while a file has errors: the set is not whole.
+    let whole = !all.iter().any(|(_, d)| d.is_error());
+    let schema_diagnostics = match cache.get(&set_key) {
+        _ if !whole => Vec::new(),
+        Some(hit) if hit.shape.is_none() => hit.diagnostics,
+        _ => crate::schema::report::diagnostics(&folder.migrations, dir, display, &settings)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect(),
+    };
+    for d in &schema_diagnostics {
+        let at = folder
+            .migrations
+            .iter()
+            .find(|m| d.file.ends_with(&format!("/{}", m.migration.file_name())))
+            .and_then(|m| at_of.iter().find(|(v, _)| *v == m.version()))
+            .map_or(0, |(_, a)| *a);
+        all.push((at, d.clone()));
+    }
+    let schema_result: crate::cache::Checked1 = (None, schema_diagnostics);
+    cache.store(
+        &checked
+            .iter()
+            .filter(|(_, _, _, keep)| *keep)
+            .map(|(_, key, result, _)| (*key, result))
+            .chain(std::iter::once((set_key, &schema_result)))
+            .collect::<Vec<_>>(),
+    );
     all.sort_by_key(|(at, _)| *at);
     folder.diagnostics.extend(all.into_iter().map(|(_, d)| d));
     folder

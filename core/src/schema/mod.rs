@@ -37,6 +37,7 @@ pub mod name;
 pub mod objects;
 pub mod problem;
 pub mod replay;
+pub mod report;
 pub mod resolve;
 pub mod similar;
 pub mod undo;
