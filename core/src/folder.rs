@@ -251,6 +251,7 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
         .iter()
         .map(|(at, _, (migration, diagnostics), _)| (*at, migration.clone(), diagnostics.clone()));
     // Diagnostics in file order, whichever thread found them.
+    let name_errors_empty = name_errors.is_empty();
     let mut all: Vec<(usize, Diagnostic)> = name_errors;
     let mut at_of: Vec<(i64, usize)> = Vec::new();
     for (at, migration, diagnostics) in read {
@@ -311,15 +312,28 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
     }
     // The names each statement uses, against the schema the set makes (see
     // the `schema` module): cross-file, so kept as one entry for the set.
-    // Not while a file has errors: the set is not whole.
-    let whole = !all.iter().any(|(_, d)| d.is_error());
+    // A file that could not be read: the model knows nothing from where it
+    // would have run (a misnamed one may run anywhere).
+    let mut failed: Vec<i64> =
+        work.iter()
+            .filter(|(_, _, _, p)| {
+                !folder.migrations.iter().any(|m| {
+                    m.version() == p.version && m.migration.is_repeatable() == p.repeatable
+                })
+            })
+            .map(|(_, _, _, p)| if p.repeatable { i64::MAX } else { p.version })
+            .collect();
+    if !name_errors_empty {
+        failed.push(i64::MIN + 1);
+    }
     let schema_diagnostics = match cache.get(&set_key) {
-        _ if !whole => Vec::new(),
         Some(hit) if hit.shape.is_none() => hit.diagnostics,
-        _ => crate::schema::report::diagnostics(&folder.migrations, dir, display, &settings)
-            .into_iter()
-            .map(|(_, d)| d)
-            .collect(),
+        _ => {
+            crate::schema::report::diagnostics(&folder.migrations, dir, display, &settings, &failed)
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect()
+        }
     };
     for d in &schema_diagnostics {
         let at = folder

@@ -94,10 +94,25 @@ pub struct Finding {
 /// and returns every finding: names in UP sections against the state
 /// before them, DOWN sections against the state right after their own UP,
 /// and DOWN sections that do not bring the model back.
-pub fn check_set(set: &[SourceMigration], external: &[String]) -> Vec<Finding> {
+///
+/// `failed` are the versions of files that could not be read (their errors
+/// are reported elsewhere): the model forgets everything where they would
+/// have run, so nothing after them is checked against what they might have
+/// made (`i64::MAX` for a repeatable).
+pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -> Vec<Finding> {
     let mut model = Model::new();
     let mut findings = Vec::new();
+    let mut last = i64::MIN;
     for (m, migration) in set.iter().enumerate() {
+        let version = if migration.migration.is_repeatable() {
+            i64::MAX
+        } else {
+            migration.version()
+        };
+        if failed.iter().any(|f| *f > last && *f <= version) {
+            model.forget_all();
+        }
+        last = version;
         let file: std::sync::Arc<str> = migration.migration.file_name().into();
         let up = migration.migration.up();
         let down = migration.migration.down();

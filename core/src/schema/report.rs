@@ -13,18 +13,20 @@ use crate::rules;
 
 use super::check_set;
 
-/// Checks the names of `set` (read from `dir`, shown as `display`): each
-/// diagnostic with the version of the migration it is about.
+/// Checks the names of `set` (read from `dir`, shown as `display`; the
+/// files of versions `failed` could not be read): each diagnostic with the
+/// version of the migration it is about.
 pub fn diagnostics(
     set: &[SourceMigration],
     dir: &Path,
     display: &str,
     settings: &LintConfig,
+    failed: &[i64],
 ) -> Vec<(i64, Diagnostic)> {
     if !settings.schema.check {
         return Vec::new();
     }
-    let findings = check_set(set, &settings.schema.external);
+    let findings = check_set(set, &settings.schema.external, failed);
     let mut out = Vec::new();
     let mut source: Option<(usize, String)> = None;
     for f in findings {
@@ -42,7 +44,8 @@ pub fn diagnostics(
             continue;
         };
         if source.as_ref().is_none_or(|(i, _)| *i != f.migration) {
-            let text = std::fs::read_to_string(dir.join(m.migration.file_name())).unwrap_or_default();
+            let text =
+                std::fs::read_to_string(dir.join(m.migration.file_name())).unwrap_or_default();
             source = Some((f.migration, text));
         }
         let text = source.as_ref().map_or("", |(_, t)| t.as_str());
@@ -71,11 +74,19 @@ pub fn diagnostics(
             Some(p) => p.help(),
             None => rule.fix,
         };
-        let d = Diagnostic::at(severity, rule.name, &shown, text.strip_prefix('\u{feff}').unwrap_or(text), line, column, message)
-            .with_help(format!(
-                "{help}; to accept it here, put `-- sqlstrata: allow({})` on the line above",
-                rule.name
-            ));
+        let d = Diagnostic::at(
+            severity,
+            rule.name,
+            &shown,
+            text.strip_prefix('\u{feff}').unwrap_or(text),
+            line,
+            column,
+            message,
+        )
+        .with_help(format!(
+            "{help}; to accept it here, put `-- sqlstrata: allow({})` on the line above",
+            rule.name
+        ));
         out.push((m.version(), d));
     }
     out
@@ -153,6 +164,9 @@ mod tests {
         let o = start + offset_in(&text[start..], (2, 3));
         assert_eq!(line_column(text, o), (5, 3));
         let head = "-- sqlstrata: allow(schema-down-differs)\n-- UP\nSELECT 1;\n";
-        assert_eq!(allowed(head, head.find("SELECT").unwrap_or(0)), vec!["schema-down-differs"]);
+        assert_eq!(
+            allowed(head, head.find("SELECT").unwrap_or(0)),
+            vec!["schema-down-differs"]
+        );
     }
 }
