@@ -3,8 +3,8 @@
 //! functions it calls (a call may change the schema).
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, Query,
-    SelectItem, SetExpr,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
+    Query, SelectItem, SetExpr,
 };
 
 use super::name::fold;
@@ -86,6 +86,205 @@ fn walk_columns(expr: &Expr, out: &mut Vec<String>) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+/// The column references of `expr`: each identifier with its qualifier
+/// (`t.c`), in order; `None` when it has a form this reader does not walk
+/// (a subquery, a field of a composite, ...): the caller then checks none.
+pub fn references(expr: &Expr) -> Option<Vec<(Option<&Ident>, &Ident)>> {
+    let mut out = Vec::new();
+    walk_refs(expr, &mut out)?;
+    Some(out)
+}
+
+fn walk_refs<'e>(expr: &'e Expr, out: &mut Vec<(Option<&'e Ident>, &'e Ident)>) -> Option<()> {
+    match expr {
+        Expr::Identifier(i) => {
+            // SQL's value keywords read as identifiers by some parsers.
+            let v = i.value.to_lowercase();
+            if i.quote_style.is_some()
+                || !matches!(
+                    v.as_str(),
+                    "default"
+                        | "user"
+                        | "current_user"
+                        | "session_user"
+                        | "current_role"
+                        | "current_catalog"
+                        | "current_schema"
+                        | "current_date"
+                        | "current_time"
+                        | "current_timestamp"
+                        | "localtime"
+                        | "localtimestamp"
+                        | "null"
+                        | "true"
+                        | "false"
+                        | "excluded"
+                        | "new"
+                        | "old"
+                )
+            {
+                out.push((None, i));
+            }
+        }
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [q, c] => out.push((Some(q), c)),
+            _ => return None,
+        },
+        Expr::Value(_) | Expr::TypedString { .. } => {}
+        Expr::BinaryOp { left, right, .. } => {
+            walk_refs(left, out)?;
+            walk_refs(right, out)?;
+        }
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::IsTrue(expr)
+        | Expr::IsFalse(expr)
+        | Expr::IsNotTrue(expr)
+        | Expr::IsNotFalse(expr)
+        | Expr::Cast { expr, .. } => walk_refs(expr, out)?,
+        Expr::InList { expr, list, .. } => {
+            walk_refs(expr, out)?;
+            for e in list {
+                walk_refs(e, out)?;
+            }
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            walk_refs(expr, out)?;
+            walk_refs(low, out)?;
+            walk_refs(high, out)?;
+        }
+        Expr::Like { expr, pattern, .. }
+        | Expr::ILike { expr, pattern, .. }
+        | Expr::SimilarTo { expr, pattern, .. } => {
+            walk_refs(expr, out)?;
+            walk_refs(pattern, out)?;
+        }
+        Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+            walk_refs(a, out)?;
+            walk_refs(b, out)?;
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            if let Some(o) = operand {
+                walk_refs(o, out)?;
+            }
+            for c in conditions {
+                walk_refs(&c.condition, out)?;
+                walk_refs(&c.result, out)?;
+            }
+            if let Some(e) = else_result {
+                walk_refs(e, out)?;
+            }
+        }
+        Expr::Function(f) => {
+            // Aggregates' and windows' extras are not walked.
+            if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
+                return None;
+            }
+            match &f.args {
+                FunctionArguments::None => {}
+                FunctionArguments::List(list) => {
+                    if !list.clauses.is_empty() {
+                        return None;
+                    }
+                    for a in &list.args {
+                        match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                            | FunctionArg::Named {
+                                arg: FunctionArgExpr::Expr(e),
+                                ..
+                            } => walk_refs(e, out)?,
+                            _ => return None,
+                        }
+                    }
+                }
+                FunctionArguments::Subquery(_) => return None,
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// The subqueries in `expr` (`(SELECT ...)`, `EXISTS`, `IN (SELECT ...)`),
+/// as far as this reader walks it.
+pub fn subqueries(expr: &Expr) -> Vec<&Query> {
+    let mut out = Vec::new();
+    walk_subqueries(expr, &mut out);
+    out
+}
+
+fn walk_subqueries<'e>(expr: &'e Expr, out: &mut Vec<&'e Query>) {
+    match expr {
+        Expr::Subquery(q) | Expr::Exists { subquery: q, .. } => out.push(q),
+        Expr::InSubquery { expr, subquery, .. } => {
+            walk_subqueries(expr, out);
+            out.push(subquery);
+        }
+        Expr::BinaryOp { left, right, .. }
+        | Expr::AnyOp { left, right, .. }
+        | Expr::AllOp { left, right, .. }
+        | Expr::IsDistinctFrom(left, right)
+        | Expr::IsNotDistinctFrom(left, right) => {
+            walk_subqueries(left, out);
+            walk_subqueries(right, out);
+        }
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::IsTrue(expr)
+        | Expr::IsFalse(expr)
+        | Expr::Cast { expr, .. } => walk_subqueries(expr, out),
+        Expr::InList { expr, list, .. } => {
+            walk_subqueries(expr, out);
+            for e in list {
+                walk_subqueries(e, out);
+            }
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            for e in operand.iter().chain(else_result.iter()) {
+                walk_subqueries(e, out);
+            }
+            for c in conditions {
+                walk_subqueries(&c.condition, out);
+                walk_subqueries(&c.result, out);
+            }
+        }
+        Expr::Function(f) => {
+            if let FunctionArguments::List(list) = &f.args {
+                for a in &list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                    | FunctionArg::Named {
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    } = a
+                    {
+                        walk_subqueries(e, out);
+                    }
+                }
+            }
+            if let FunctionArguments::Subquery(q) = &f.args {
+                out.push(q);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The last part of a function's name, folded.

@@ -36,9 +36,11 @@ pub struct Namespace {
     /// Something the model could not follow may have made or dropped
     /// anything in it: a name not in the maps is unknown, not absent.
     pub opaque: bool,
-    /// A relation was made here under a name the model could not work out:
-    /// a relation name not in the map is unknown.
-    pub unnamed: bool,
+    /// Relations were made here under names the model could not work out,
+    /// each starting with one of these prefixes (PostgreSQL's implicit
+    /// names start with their table's name; `""`: any name): a relation
+    /// name not in the map that starts with one is unknown.
+    pub unnamed: Vec<String>,
     /// A statement may have made any function here: a function name not in
     /// the map is unknown.
     pub functions_opaque: bool,
@@ -55,7 +57,7 @@ impl Namespace {
         Namespace {
             entry,
             opaque,
-            unnamed: false,
+            unnamed: Vec::new(),
             functions_opaque: false,
             relations: BTreeMap::new(),
             types: BTreeMap::new(),
@@ -73,7 +75,8 @@ impl Namespace {
         match known {
             Some(s) => s,
             None if self.opaque
-                || (space == Space::Relation && self.unnamed)
+                || (space == Space::Relation
+                    && self.unnamed.iter().any(|p| name.starts_with(p.as_str())))
                 || (space == Space::Function && self.functions_opaque) =>
             {
                 State::Unknown
@@ -147,7 +150,7 @@ pub enum Key {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {
     /// A schema's entry and flags, or none (never seen).
-    Schema(Option<(Entry, [bool; 3])>),
+    Schema(Option<(Entry, [bool; 2], Vec<String>)>),
     /// A relation, or none.
     Relation(Option<Relation>),
     /// An entry of the other maps, or none.
@@ -172,6 +175,10 @@ pub struct Model {
     /// Something the model could not follow may have made anything
     /// anywhere: a schema not seen yet is opaque.
     pub opaque: bool,
+    /// For each function a migration made (by name): whether its body may
+    /// change the schema (DDL, dynamic SQL, or a call to a function that
+    /// may). Calling one that may makes the model forget.
+    pub function_effects: BTreeMap<String, bool>,
     journal: Option<Journal>,
 }
 
@@ -212,6 +219,7 @@ impl Model {
             extensions: BTreeMap::new(),
             path: None,
             opaque: false,
+            function_effects: BTreeMap::new(),
             journal: None,
         }
     }
@@ -239,11 +247,13 @@ impl Model {
     /// The current value of `key`.
     pub fn get(&self, key: &Key) -> Saved {
         match key {
-            Key::Schema(s) => Saved::Schema(
-                self.schemas
-                    .get(s)
-                    .map(|n| (n.entry.clone(), [n.opaque, n.unnamed, n.functions_opaque])),
-            ),
+            Key::Schema(s) => Saved::Schema(self.schemas.get(s).map(|n| {
+                (
+                    n.entry.clone(),
+                    [n.opaque, n.functions_opaque],
+                    n.unnamed.clone(),
+                )
+            })),
             Key::Relation(s, n) => Saved::Relation(
                 self.schemas
                     .get(s)
@@ -267,7 +277,7 @@ impl Model {
     fn put(&mut self, key: &Key, value: Saved) {
         match (key, value) {
             (Key::Schema(s), Saved::Schema(v)) => match v {
-                Some((entry, [opaque, unnamed, functions])) => {
+                Some((entry, [opaque, functions], unnamed)) => {
                     let ns = self
                         .schemas
                         .entry(s.clone())
@@ -398,7 +408,7 @@ impl Model {
     pub fn relation_mut(&mut self, schema: &str, name: &str) -> &mut Relation {
         self.touch(Key::Relation(schema.to_string(), name.to_string()));
         let ns = self.namespace_mut(schema);
-        let opaque = ns.opaque || ns.unnamed;
+        let opaque = ns.opaque || ns.unnamed.iter().any(|p| name.starts_with(p.as_str()));
         ns.relations.entry(name.to_string()).or_insert_with(|| {
             let mut r = Relation::unknown(super::objects::RelKind::Other);
             if !opaque {
@@ -450,6 +460,21 @@ impl Model {
             Some(e) => e.state,
             None if self.opaque => State::Unknown,
             None => State::Absent,
+        }
+    }
+
+    /// Relations whose names start with `prefix` (cut to what PostgreSQL
+    /// keeps of a table's name in an implicit one) may have been made in
+    /// `schema` under names the model does not know.
+    pub fn unnamed(&mut self, schema: &str, prefix: &str) {
+        let mut end = prefix.len().min(29);
+        while !prefix.is_char_boundary(end) {
+            end -= 1;
+        }
+        let p = prefix[..end].to_string();
+        let ns = self.namespace_mut(schema);
+        if !ns.unnamed.iter().any(|q| p.starts_with(q.as_str())) {
+            ns.unnamed.push(p);
         }
     }
 

@@ -28,6 +28,9 @@ pub struct Replay<'a> {
     pub external: &'a [String],
     /// What was found.
     pub problems: Vec<Problem>,
+    /// In a `CREATE TABLE`: the column lists of its primary key and unique
+    /// constraints so far (PostgreSQL makes one index of two alike).
+    index_sets: Option<Vec<Vec<String>>>,
 }
 
 /// What a reference is for, which decides how a missing name is reported.
@@ -47,6 +50,7 @@ impl<'a> Replay<'a> {
             origin,
             external,
             problems: Vec::new(),
+            index_sets: None,
         }
     }
 
@@ -119,6 +123,22 @@ impl<'a> Replay<'a> {
                         .map_or(RelKind::Other, |r| r.kind);
                     self.model
                         .set_relation(&s, &q.name, Relation::unknown(kind));
+                    // What it owns may have gone with it.
+                    let owned: Vec<String> = self
+                        .model
+                        .schemas
+                        .get(&s)
+                        .map(|ns| {
+                            ns.relations
+                                .iter()
+                                .filter(|(_, r)| r.owner.as_deref() == Some(q.name.as_str()))
+                                .map(|(n, _)| n.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for n in owned {
+                        self.model.relation_mut(&s, &n).entry = Entry::unknown();
+                    }
                 }
                 _ => self.model.set_entry(space, &s, &q.name, Entry::unknown()),
             }
@@ -179,6 +199,22 @@ impl<'a> Replay<'a> {
         self.problems.extend(found);
     }
 
+    /// Checks the columns `expr` reads from the one table `at` (named
+    /// `names` in the statement: its name, its alias); a reference with
+    /// another qualifier, or an expression this reader does not walk, is
+    /// not checked.
+    fn expr_columns(&mut self, at: &(String, String), names: &[String], expr: &Expr) {
+        let Some(refs) = exprs::references(expr) else {
+            return;
+        };
+        let idents: Vec<&Ident> = refs
+            .into_iter()
+            .filter(|(q, _)| q.is_none_or(|q| names.contains(&fold(q))))
+            .map(|(_, c)| c)
+            .collect();
+        self.columns_exist(at, idents);
+    }
+
     fn new_origin(&self) -> Option<Origin> {
         Some(self.origin.clone())
     }
@@ -226,8 +262,173 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// The tables a query reads (`FROM`, `JOIN`, in its CTEs and derived
+    /// tables) must exist; a CTE's name is not a table's.
+    fn query_tables(&mut self, q: &sqlparser::ast::Query, ctes: &mut Vec<String>) {
+        let depth = ctes.len();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let name = fold(&cte.alias.name);
+                if with.recursive {
+                    ctes.push(name.clone());
+                }
+                self.query_tables(&cte.query, ctes);
+                ctes.push(name);
+            }
+        }
+        self.set_expr_tables(&q.body, ctes);
+        ctes.truncate(depth);
+    }
+
+    fn set_expr_tables(&mut self, body: &sqlparser::ast::SetExpr, ctes: &mut Vec<String>) {
+        use sqlparser::ast::SetExpr;
+        match body {
+            SetExpr::Select(select) => {
+                for twj in &select.from {
+                    self.factor_tables(&twj.relation, ctes);
+                    for j in &twj.joins {
+                        self.factor_tables(&j.relation, ctes);
+                    }
+                }
+                let exprs = select
+                    .projection
+                    .iter()
+                    .filter_map(|item| match item {
+                        sqlparser::ast::SelectItem::UnnamedExpr(e)
+                        | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                        _ => None,
+                    })
+                    .chain(select.selection.iter())
+                    .chain(select.having.iter());
+                for e in exprs {
+                    for q in exprs::subqueries(e) {
+                        self.query_tables(q, ctes);
+                    }
+                }
+            }
+            SetExpr::Query(q) => self.query_tables(q, ctes),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr_tables(left, ctes);
+                self.set_expr_tables(right, ctes);
+            }
+            _ => {}
+        }
+    }
+
+    fn factor_tables(&mut self, factor: &TableFactor, ctes: &mut Vec<String>) {
+        match factor {
+            TableFactor::Table {
+                name, args: None, ..
+            } => {
+                let Some(q) = Qualified::of(name) else { return };
+                if q.schema.is_none() && ctes.contains(&q.name) {
+                    return;
+                }
+                self.lookup(Space::Relation, &q, "relation", Use::Must);
+            }
+            TableFactor::Derived { subquery, .. } => self.query_tables(subquery, ctes),
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => {
+                self.factor_tables(&table_with_joins.relation, ctes);
+                for j in &table_with_joins.joins {
+                    self.factor_tables(&j.relation, ctes);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `nextval('name')`, `setval(...)`, `currval(...)`: the sequence must
+    /// exist (PostgreSQL reads the literal as a `regclass` when it parses
+    /// the statement). Not inside dollar-quoted bodies.
+    fn sequence_literals(&mut self, sql: &str) {
+        let Ok(tokens) = crate::lex::tokenize(sql) else {
+            return;
+        };
+        let code: Vec<&crate::lex::Token> = tokens.iter().filter(|t| !t.kind.is_trivia()).collect();
+        for w in code.windows(4) {
+            let word = &sql[w[0].start..w[0].end];
+            if w[0].kind != crate::lex::TokenKind::Word
+                || !["nextval", "setval", "currval"]
+                    .iter()
+                    .any(|f| word.eq_ignore_ascii_case(f))
+                || w[1].kind != crate::lex::TokenKind::Punct('(')
+                || w[2].kind != crate::lex::TokenKind::String
+                || !matches!(w[3].kind, crate::lex::TokenKind::Punct(')' | ',' | ':'))
+            {
+                continue;
+            }
+            let lit = &sql[w[2].start..w[2].end];
+            let Some(inner) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) else {
+                continue;
+            };
+            if inner.contains(['"', '\'', ' ']) || inner.is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = inner.split('.').collect();
+            let place = (w[2].line as u64, w[2].column as u64 + 1);
+            let q = match parts.as_slice() {
+                [n] => Qualified {
+                    schema: None,
+                    name: super::name::truncate(&n.to_lowercase()),
+                    place,
+                },
+                [s, n] => Qualified {
+                    schema: Some(super::name::truncate(&s.to_lowercase())),
+                    name: super::name::truncate(&n.to_lowercase()),
+                    place,
+                },
+                _ => continue,
+            };
+            self.lookup(Space::Relation, &q, "sequence", Use::Must);
+        }
+    }
+
     /// Replays `statement`.
     pub fn statement(&mut self, statement: &Statement, sql: &str) {
+        if matches!(
+            statement,
+            Statement::Query(_)
+                | Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::CreateTable(_)
+                | Statement::AlterTable(_)
+        ) {
+            self.sequence_literals(sql);
+        }
+        match statement {
+            Statement::Query(q) => self.query_tables(q, &mut Vec::new()),
+            Statement::CreateView(cv) => self.query_tables(&cv.query, &mut Vec::new()),
+            Statement::CreateTable(ct) => {
+                if let Some(q) = &ct.query {
+                    self.query_tables(q, &mut Vec::new());
+                }
+            }
+            Statement::Insert(ins) => {
+                if let Some(q) = &ins.source {
+                    self.query_tables(q, &mut Vec::new());
+                }
+            }
+            Statement::Update(up) => {
+                for e in up
+                    .assignments
+                    .iter()
+                    .map(|a| &a.value)
+                    .chain(up.selection.iter())
+                {
+                    for q in exprs::subqueries(e) {
+                        self.query_tables(q, &mut Vec::new());
+                    }
+                }
+            }
+            Statement::Delete(del) => {
+                for q in del.selection.iter().flat_map(exprs::subqueries) {
+                    self.query_tables(q, &mut Vec::new());
+                }
+            }
+            _ => {}
+        }
         match statement {
             Statement::CreateTable(ct) => self.create_table(ct),
             Statement::AlterTable(at) => self.alter_table(at),
@@ -412,6 +613,9 @@ impl<'a> Replay<'a> {
             }
             Statement::CreatePolicy(cp) => {
                 if let Some(at) = self.relation(&cp.table_name, "table", Use::Must) {
+                    for e in cp.using.iter().chain(&cp.with_check) {
+                        self.expr_columns(&at, &[at.1.clone()], e);
+                    }
                     let name = fold(&cp.name);
                     let origin = self.new_origin();
                     let rel = self.model.relation_mut(&at.0, &at.1);
@@ -496,6 +700,18 @@ impl<'a> Replay<'a> {
                         .filter_map(|n| last_ident(n))
                         .collect();
                     self.columns_exist(&at, cols);
+                    if up.from.is_none() && up.table.joins.is_empty() {
+                        let mut names = vec![at.1.clone()];
+                        if let TableFactor::Table { alias: Some(a), .. } = &up.table.relation {
+                            names = vec![fold(&a.name)];
+                        }
+                        for a in &up.assignments {
+                            self.expr_columns(&at, &names, &a.value);
+                        }
+                        if let Some(w) = &up.selection {
+                            self.expr_columns(&at, &names, w);
+                        }
+                    }
                 }
                 self.side_effects(sql);
             }
@@ -504,8 +720,18 @@ impl<'a> Replay<'a> {
                     FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
                 };
                 for t in tables {
-                    if let TableFactor::Table { name, .. } = &t.relation {
-                        self.relation(name, "table", Use::Must);
+                    if let TableFactor::Table { name, alias, .. } = &t.relation
+                        && let Some(at) = self.relation(name, "table", Use::Must)
+                        && tables.len() == 1
+                        && t.joins.is_empty()
+                        && del.using.is_none()
+                        && let Some(w) = &del.selection
+                    {
+                        let names = match alias {
+                            Some(a) => vec![fold(&a.name)],
+                            None => vec![at.1.clone()],
+                        };
+                        self.expr_columns(&at, &names, w);
                     }
                 }
                 self.side_effects(sql);
@@ -575,6 +801,24 @@ impl<'a> Replay<'a> {
     /// or its kind is not modelled): what it could touch becomes unknown,
     /// as narrowly as its leading words allow.
     pub fn unparsed(&mut self, sql: &str) {
+        if let Some((kind, q, table)) = created_name(sql) {
+            let schema = target(self.model, &q);
+            match kind {
+                "index" => match q.name.is_empty() {
+                    false => self.forget_name(Space::Relation, &q),
+                    true => self.model.unnamed(&schema, &table.unwrap_or_default()),
+                },
+                "type" | "domain" => {
+                    self.forget_name(Space::Type, &q);
+                    self.forget_name(Space::Relation, &q);
+                }
+                _ => {
+                    self.forget_name(Space::Relation, &q);
+                    self.model.unnamed(&schema, &q.name);
+                }
+            }
+            return;
+        }
         let words: Vec<String> = leading_words(sql, 4);
         let w: Vec<&str> = words.iter().map(String::as_str).collect();
         match w.as_slice() {
@@ -598,6 +842,18 @@ impl<'a> Replay<'a> {
             ]
             | ["alter", "database" | "system", ..]
             | ["reset", ..] => {}
+            // Options, ownership, restart: no name changes, but for a rename
+            // or a move.
+            ["alter", "sequence", ..]
+                if !(contains_word(sql, "rename") || contains_word(sql, "schema")) => {}
+            ["alter", "sequence" | "index" | "view" | "table", ..] => match renamed(sql) {
+                Some(names) => {
+                    for q in names {
+                        self.forget_name(Space::Relation, &q);
+                    }
+                }
+                None => self.model.forget_all(),
+            },
             [
                 "select" | "with" | "insert" | "update" | "delete" | "merge" | "copy" | "values",
                 ..,
@@ -643,12 +899,13 @@ impl<'a> Replay<'a> {
                 self.set_path_from_config(sql);
                 continue;
             }
-            let made_here = self
-                .model
-                .schemas
-                .values()
-                .any(|ns| ns.state(Space::Function, call) != State::Absent && !ns.opaque);
-            if made_here || !builtin::is_harmless_call(call) {
+            // A migration's own function by what its body does; the
+            // server's own (pg_catalog comes first on the path) change nothing.
+            let harmless = match self.model.function_effects.get(call) {
+                Some(may_change) => !may_change,
+                None => builtin::is_harmless_call(call),
+            };
+            if !harmless {
                 self.model.forget_all();
                 return;
             }
@@ -763,6 +1020,36 @@ impl<'a> Replay<'a> {
         };
         // Overloads share a name: a second one is no error.
         let schema = target(self.model, &q);
+        let body = cf
+            .function_body
+            .as_ref()
+            .map(|b| match b {
+                sqlparser::ast::CreateFunctionBody::AsBeforeOptions { body, .. }
+                | sqlparser::ast::CreateFunctionBody::AsAfterOptions(body)
+                | sqlparser::ast::CreateFunctionBody::Return(body) => match body {
+                    Expr::Value(v) => match &v.value {
+                        sqlparser::ast::Value::SingleQuotedString(t) => t.clone(),
+                        sqlparser::ast::Value::DollarQuotedString(d) => d.value.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                },
+                // A body the model does not read: assume the worst.
+                _ => "execute".to_string(),
+            })
+            .unwrap_or_default();
+        let may_change = may_change_schema(&body, &q.name, &self.model.function_effects)
+            || cf.function_body.is_none();
+        // Another overload's effects count too.
+        let before = self
+            .model
+            .function_effects
+            .get(&q.name)
+            .copied()
+            .unwrap_or(false);
+        self.model
+            .function_effects
+            .insert(q.name.clone(), may_change || before);
         self.model.set_entry(
             Space::Function,
             &schema,
@@ -956,6 +1243,7 @@ impl<'a> Replay<'a> {
         }
         self.model.set_relation(&schema, &q.name, rel);
         let at = (schema, q.name.clone());
+        self.index_sets = Some(Vec::new());
         // Constraints, in the order PostgreSQL names them: the columns'
         // (each column's own), then the table's.
         for c in &ct.columns {
@@ -984,6 +1272,7 @@ impl<'a> Replay<'a> {
                     ColumnOption::Check(ck) => {
                         let name = opt.name.as_ref().or(ck.name.as_ref());
                         let cols = exprs::columns(&ck.expr);
+                        self.expr_columns(&at, &[at.1.clone()], &ck.expr);
                         self.add_check(&at, name, cols);
                     }
                     ColumnOption::NotNull => {}
@@ -994,6 +1283,7 @@ impl<'a> Replay<'a> {
         for tc in &ct.constraints {
             self.table_constraint(&at, tc, true);
         }
+        self.index_sets = None;
     }
 
     /// The name PostgreSQL picks for a new relation `table_cols_label`
@@ -1025,9 +1315,10 @@ impl<'a> Replay<'a> {
 
     /// A relation made under a name the model may not know.
     fn implicit_relation(&mut self, schema: &str, name: Option<String>, rel: Relation) {
+        let owner = rel.owner.clone().unwrap_or_default();
         match name {
             Some(n) => self.model.set_relation(schema, &n, rel),
-            None => self.model.namespace_mut(schema).unnamed = true,
+            None => self.model.unnamed(schema, &owner),
         }
     }
 
@@ -1047,6 +1338,19 @@ impl<'a> Replay<'a> {
         cols: &[String],
         label: &str,
     ) {
+        if let Some(sets) = &mut self.index_sets {
+            if sets.iter().any(|s| s == cols) {
+                // A second index over the same columns in one CREATE TABLE:
+                // PostgreSQL keeps one, and which name it keeps depends on
+                // their order; an unnamed UNIQUE beside it is simply dropped.
+                if !(label == "key" && name.is_none()) {
+                    self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
+                    self.model.unnamed(&at.0, &at.1);
+                }
+                return;
+            }
+            sets.push(cols.to_vec());
+        }
         let (name, place) = match name {
             Some(n) => (Some(fold(n)), Some(place(n))),
             None => {
@@ -1174,7 +1478,7 @@ impl<'a> Replay<'a> {
                     Some(cols) => self.add_index_constraint(at, u.name.as_ref(), &cols, "key"),
                     None => {
                         self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
-                        self.model.namespace_mut(&at.0).unnamed = true;
+                        self.model.unnamed(&at.0, &at.1);
                     }
                 }
             }
@@ -1186,13 +1490,14 @@ impl<'a> Replay<'a> {
             }
             TableConstraint::Check(ck) => {
                 let cols = exprs::columns(&ck.expr);
+                self.expr_columns(at, &[at.1.clone()], &ck.expr);
                 self.add_check(at, ck.name.as_ref(), cols);
             }
             _ => {
                 // EXCLUDE and others: a constraint and maybe an index the
                 // model does not name.
                 self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
-                self.model.namespace_mut(&at.0).unnamed = true;
+                self.model.unnamed(&at.0, &at.1);
             }
         }
     }
@@ -1225,15 +1530,24 @@ impl<'a> Replay<'a> {
             if found == Found::Unknown {
                 // A change to a table the model does not know: a rename
                 // may move a name anywhere.
-                if at
-                    .operations
-                    .iter()
-                    .any(|o| matches!(o, AlterTableOperation::RenameTable { .. }))
-                {
-                    self.forget_name(Space::Relation, &q);
-                    self.model.namespace_mut(DEFAULT).unnamed = true;
-                    let q_schema = q.schema.clone().unwrap_or_default();
-                    self.model.namespace_mut(&q_schema).unnamed = true;
+                for op in &at.operations {
+                    if let AlterTableOperation::RenameTable { table_name } = op {
+                        self.forget_name(Space::Relation, &q);
+                        let new = match table_name {
+                            sqlparser::ast::RenameTableNameKind::To(n)
+                            | sqlparser::ast::RenameTableNameKind::As(n) => n,
+                        };
+                        match Qualified::of(new) {
+                            Some(n) => self.forget_name(
+                                Space::Relation,
+                                &Qualified {
+                                    schema: q.schema.clone(),
+                                    ..n
+                                },
+                            ),
+                            None => self.model.forget_all(),
+                        }
+                    }
                 }
             }
             return;
@@ -1299,6 +1613,7 @@ impl<'a> Replay<'a> {
                         }
                         ColumnOption::Check(ck) => {
                             let n = opt.name.as_ref().or(ck.name.as_ref());
+                            self.expr_columns(at, &[at.1.clone()], &ck.expr);
                             self.add_check(at, n, exprs::columns(&ck.expr));
                         }
                         _ => {}
@@ -1467,20 +1782,29 @@ impl<'a> Replay<'a> {
                     return;
                 }
                 self.drop_part(at, &q, "constraint", *if_exists, |r| &mut r.constraints);
-                if was == Some(State::Present) {
-                    // Its index goes with it (a primary key or unique one).
-                    if self.model.relation(&at.0, &q.name).is_some_and(|r| {
-                        r.kind == RelKind::Index && r.owner.as_deref() == Some(at.1.as_str())
-                    }) {
-                        self.model.set_relation(
-                            &at.0,
-                            &q.name,
-                            Relation {
-                                entry: Entry::absent(self.new_origin()),
-                                ..Relation::new(RelKind::Index, None)
-                            },
-                        );
-                    }
+                if was != Some(State::Absent)
+                    && self.model.relation(&at.0, &q.name).is_some_and(|r| {
+                        r.kind == RelKind::Index
+                            && r.owner.as_deref() == Some(at.1.as_str())
+                            && r.entry.state == State::Present
+                    })
+                {
+                    // Its index goes with it (a primary key or unique one);
+                    // when the model did not know the constraint, the index
+                    // may have been another's.
+                    let entry = if was == Some(State::Present) {
+                        Entry::absent(self.new_origin())
+                    } else {
+                        Entry::unknown()
+                    };
+                    self.model.set_relation(
+                        &at.0,
+                        &q.name,
+                        Relation {
+                            entry,
+                            ..Relation::new(RelKind::Index, None)
+                        },
+                    );
                 }
                 if *drop_behavior == Some(DropBehavior::Cascade) {
                     self.forget_dependents();
@@ -1543,7 +1867,7 @@ impl<'a> Replay<'a> {
                 let rel = self.model.relation_mut(&at.0, &at.1);
                 rel.columns.forget();
                 rel.constraints.forget();
-                self.model.namespace_mut(&at.0.clone()).unnamed = true;
+                self.model.unnamed(&at.0.clone(), &at.1.clone());
             }
         }
     }
@@ -1631,11 +1955,22 @@ impl<'a> Replay<'a> {
             if let Some(name) = ci.name.as_ref().and_then(Qualified::of) {
                 self.forget_name(Space::Relation, &name);
             } else {
-                self.model.namespace_mut(DEFAULT).unnamed = true;
+                let table = Qualified::of(&ci.table_name)
+                    .map(|q| q.name)
+                    .unwrap_or_default();
+                self.model.unnamed(DEFAULT, &table);
             }
             return;
         };
         self.check_index_columns(&at, &ci.columns);
+        for c in &ci.columns {
+            if !matches!(c.column.expr, Expr::Identifier(_)) {
+                self.expr_columns(&at, &[at.1.clone()], &c.column.expr);
+            }
+        }
+        if let Some(p) = &ci.predicate {
+            self.expr_columns(&at, &[at.1.clone()], p);
+        }
         let origin = self.new_origin();
         let mut index = Relation::new(RelKind::Index, origin);
         index.columns = Parts::default();
@@ -1839,7 +2174,7 @@ impl<'a> Replay<'a> {
                             let ns = self.model.namespace_mut(&q.name);
                             ns.entry = Entry::absent(origin);
                             ns.opaque = false;
-                            ns.unnamed = false;
+                            ns.unnamed.clear();
                             ns.functions_opaque = false;
                         }
                         State::Absent if !if_exists => {
@@ -1982,14 +2317,26 @@ impl<'a> Replay<'a> {
 
     /// `CASCADE`: views, constraints and triggers elsewhere may have gone.
     fn forget_dependents(&mut self) {
-        self.model.each_relation(|_, _, r| {
+        let mut views: Vec<(String, String)> = Vec::new();
+        self.model.each_relation(|s, n, r| {
             if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
                 && r.entry.state == State::Present
             {
                 r.forget();
                 r.kind = RelKind::View;
+                views.push((s.to_string(), n.to_string()));
             }
             r.constraints.forget();
+        });
+        // A materialized view's indexes go with it.
+        self.model.each_relation(|s, _, r| {
+            if r.owner
+                .as_ref()
+                .is_some_and(|o| views.iter().any(|(vs, vn)| vs == s && vn == o))
+                && r.entry.state == State::Present
+            {
+                r.entry = Entry::unknown();
+            }
         });
     }
 }
@@ -2053,6 +2400,217 @@ fn parse_path(text: &str) -> Option<Vec<String>> {
         });
     }
     Some(out)
+}
+
+/// Whether a function body may change the schema: DDL or dynamic SQL in
+/// it, or a call to a function that is not the server's own and not known
+/// to be harmless.
+fn may_change_schema(
+    body: &str,
+    own: &str,
+    effects: &std::collections::BTreeMap<String, bool>,
+) -> bool {
+    const DDL: &[&str] = &[
+        "create",
+        "alter",
+        "drop",
+        "execute",
+        "truncate",
+        "grant",
+        "revoke",
+        "comment",
+        "rename",
+        "do",
+        "call",
+        "import",
+        "reindex",
+        "cluster",
+        "security",
+        "set_config",
+        "dblink_exec",
+    ];
+    if DDL.iter().any(|w| contains_word(body, w)) {
+        return true;
+    }
+    exprs::calls(body).iter().any(|c| {
+        c != own
+            && match effects.get(c) {
+                Some(may) => *may,
+                None => !builtin::is_harmless_call(c),
+            }
+    })
+}
+
+/// What an unread `CREATE` makes: its kind (`table`, `view`, `sequence`,
+/// `index`, `type`, `domain`), its name (empty for an unnamed index) and,
+/// for an index, its table's name.
+fn created_name(sql: &str) -> Option<(&'static str, Qualified, Option<String>)> {
+    use crate::lex::TokenKind;
+    let tokens = crate::lex::tokenize(sql).ok()?;
+    let code: Vec<&crate::lex::Token> = tokens.iter().filter(|t| !t.kind.is_trivia()).collect();
+    let word = |i: usize| -> Option<String> {
+        let t = code.get(i)?;
+        (t.kind == TokenKind::Word).then(|| sql[t.start..t.end].to_lowercase())
+    };
+    if word(0)?.as_str() != "create" {
+        return None;
+    }
+    let mut i = 1;
+    let skip = [
+        "or",
+        "replace",
+        "unique",
+        "temp",
+        "temporary",
+        "unlogged",
+        "global",
+        "local",
+        "materialized",
+        "recursive",
+    ];
+    while word(i).is_some_and(|w| skip.contains(&w.as_str())) {
+        i += 1;
+    }
+    let kind = match word(i)?.as_str() {
+        "table" => "table",
+        "view" => "view",
+        "sequence" => "sequence",
+        "index" => "index",
+        "type" => "type",
+        "domain" => "domain",
+        _ => return None,
+    };
+    i += 1;
+    while word(i).is_some_and(|w| ["concurrently", "if", "not", "exists"].contains(&w.as_str())) {
+        i += 1;
+    }
+    let ident = |i: usize| -> Option<(String, (u64, u64))> {
+        let t = code.get(i)?;
+        let text = &sql[t.start..t.end];
+        let place = (t.line as u64, t.column as u64);
+        match t.kind {
+            TokenKind::Word => Some((super::name::truncate(&text.to_lowercase()), place)),
+            TokenKind::QuotedIdent => Some((
+                super::name::truncate(&text.trim_matches('"').replace("\"\"", "\"")),
+                place,
+            )),
+            _ => None,
+        }
+    };
+    let name = |i: usize| -> Option<(Qualified, usize)> {
+        let (first, place) = ident(i)?;
+        if code
+            .get(i + 1)
+            .is_some_and(|t| t.kind == TokenKind::Punct('.'))
+        {
+            let (second, place) = ident(i + 2)?;
+            Some((
+                Qualified {
+                    schema: Some(first),
+                    name: second,
+                    place,
+                },
+                i + 3,
+            ))
+        } else {
+            Some((
+                Qualified {
+                    schema: None,
+                    name: first,
+                    place,
+                },
+                i + 1,
+            ))
+        }
+    };
+    if kind == "index" {
+        let (q, next) = if word(i).as_deref() == Some("on") {
+            (
+                Qualified {
+                    schema: None,
+                    name: String::new(),
+                    place: (1, 1),
+                },
+                i,
+            )
+        } else {
+            name(i)?
+        };
+        let mut j = next;
+        if word(j).as_deref() != Some("on") {
+            return None;
+        }
+        j += 1;
+        if word(j).as_deref() == Some("only") {
+            j += 1;
+        }
+        let (table, _) = name(j)?;
+        return Some((kind, q, Some(table.name)));
+    }
+    let (q, _) = name(i)?;
+    Some((kind, q, None))
+}
+
+/// `ALTER SEQUENCE|INDEX|VIEW|TABLE [IF EXISTS] name RENAME TO new` or
+/// `... SET SCHEMA s`: the names it may move (the old, and the new or the
+/// old in the new schema).
+fn renamed(sql: &str) -> Option<Vec<Qualified>> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(';').to_string())
+        .collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let mut i = 2;
+    if lower.get(i).is_some_and(|w| w == "if") {
+        i += 2;
+    }
+    let name = |w: &str| -> Option<Qualified> {
+        if w.contains(['"', '(', ')']) {
+            return None;
+        }
+        let parts: Vec<&str> = w.split('.').collect();
+        let fold = |p: &str| super::name::truncate(&p.to_lowercase());
+        match parts.as_slice() {
+            [n] => Some(Qualified {
+                schema: None,
+                name: fold(n),
+                place: (1, 1),
+            }),
+            [s, n] => Some(Qualified {
+                schema: Some(fold(s)),
+                name: fold(n),
+                place: (1, 1),
+            }),
+            _ => None,
+        }
+    };
+    let old = name(words.get(i)?)?;
+    match (lower.get(i + 1)?.as_str(), lower.get(i + 2)?.as_str()) {
+        ("rename", "to") if lower.len() == i + 4 => {
+            let new = name(words.get(i + 3)?)?;
+            Some(vec![
+                old.clone(),
+                Qualified {
+                    schema: old.schema.clone(),
+                    ..new
+                },
+            ])
+        }
+        ("set", "schema") if lower.len() == i + 4 => {
+            let moved = Qualified {
+                schema: Some(name(words.get(i + 3)?)?.name),
+                ..old.clone()
+            };
+            Some(vec![old, moved])
+        }
+        _ => None,
+    }
+}
+
+/// Whether `sql` holds `word` as a whole word (any case).
+fn contains_word(sql: &str, word: &str) -> bool {
+    sql.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// The first `n` words of `sql`, lower case, skipping comments.

@@ -617,15 +617,39 @@ fn what_the_model_cannot_follow_is_unknown() {
         "INSERT INTO users (email) VALUES (lower('A'))",
     ]);
     assert_eq!(m.replay("DROP TABLE uesrs", origin(4), &[], false).len(), 1);
-    // A function a migration made may do anything.
+    // A function a migration made: by what its body does.
     let mut m = model_of(&[
         USERS,
         "CREATE FUNCTION now2() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         "SELECT now2()",
     ]);
+    assert_eq!(m.replay("DROP TABLE uesrs", origin(4), &[], false).len(), 1);
+    let mk = "CREATE FUNCTION mk() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'CREATE TABLE uesrs ()'; END $$";
+    let mut m = model_of(&[USERS, mk, "SELECT mk()"]);
     assert!(
         m.replay("DROP TABLE uesrs", origin(4), &[], false)
             .is_empty()
+    );
+    let mut m = model_of(&[
+        USERS,
+        mk,
+        "CREATE FUNCTION outer_fn() RETURNS int LANGUAGE sql AS 'SELECT mk(); SELECT 1'",
+        "UPDATE users SET org_id = outer_fn()",
+    ]);
+    assert!(
+        m.replay("DROP TABLE uesrs", origin(5), &[], false)
+            .is_empty()
+    );
+    // A rename the model cannot read: only those names are unknown.
+    let mut m = model_of(&[USERS, "ALTER SEQUENCE users_id_seq RENAME TO uesrs"]);
+    assert!(
+        m.replay("DROP TABLE uesrs", origin(4), &[], false)
+            .is_empty()
+    );
+    assert_eq!(
+        m.replay("ALTER TABLE usres ADD COLUMN x int", origin(5), &[], false)
+            .len(),
+        1
     );
 }
 

@@ -38,8 +38,8 @@ pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) ->
             (Key::Schema(s), Saved::Schema(b), Saved::Schema(a))
                 if !s.is_empty() && !model.opaque =>
             {
-                let b = b.as_ref().map(|(e, _)| e.clone());
-                let a = a.as_ref().map(|(e, _)| e.clone());
+                let b = b.as_ref().map(|(e, _, _)| e.clone());
+                let a = a.as_ref().map(|(e, _, _)| e.clone());
                 entry("schema", s, b.as_ref(), a.as_ref(), &mut out)
             }
             _ => {}
