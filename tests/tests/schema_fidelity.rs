@@ -215,10 +215,15 @@ fn run_folder(dir: &Path) -> Tally {
                             .collect();
                         if missing.is_empty() {
                             tally.missed.push(format!(
-                                "{}:{}: `{word}` -> `{typo}` ({})",
+                                "{}:{}: `{word}` -> `{typo}` ({}) in: {}",
                                 file,
                                 s.line(),
-                                refused.unwrap_or_default()
+                                refused.unwrap_or_default(),
+                                s.sql()
+                                    .split_whitespace()
+                                    .take(4)
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
                             ));
                         } else {
                             tally.caught += 1;
@@ -294,7 +299,12 @@ fn the_model_matches_the_server_and_catches_typos() {
                 .map(|s| format!("; stopped at {s}"))
                 .unwrap_or_default()
         );
-        for m in t.missed.iter().take(15) {
+        let shown = if std::env::var_os("SQLSTRATA_FIDELITY_TRACE").is_some() {
+            usize::MAX
+        } else {
+            15
+        };
+        for m in t.missed.iter().take(shown) {
             println!("  missed: {m}");
         }
         assert!(

@@ -73,7 +73,13 @@ pub fn is_builtin(space: Space, schema: Option<&str>, name: &str) -> bool {
     if schema.is_some() {
         return false;
     }
-    name.starts_with("pg_") || builtins().own[index(space)].contains(name)
+    name.starts_with("pg_")
+        || builtins().own[index(space)].contains(name)
+        // An extension's object, the extension made outside the migrations.
+        || builtins()
+            .extensions
+            .values()
+            .any(|sets| sets[index(space)].contains(name))
 }
 
 /// The names of `space` that the extension `extension` makes, when the
@@ -99,4 +105,30 @@ pub fn is_harmless_call(name: &str) -> bool {
                 .extensions
                 .values()
                 .any(|sets| sets[2].contains(name)))
+}
+
+/// The server's own type name (or a common spelling of one) that `name`
+/// most likely misspells.
+pub fn closest_type(name: &str) -> Option<&'static str> {
+    const SPELLINGS: &[&str] = &[
+        "integer",
+        "smallint",
+        "bigint",
+        "serial",
+        "bigserial",
+        "smallserial",
+        "boolean",
+        "timestamp",
+        "timestamptz",
+        "character",
+        "varchar",
+        "double",
+        "precision",
+        "real",
+        "numeric",
+        "decimal",
+        "interval",
+    ];
+    let own = builtins().own[1].iter().copied();
+    super::similar::closest(name, own.chain(SPELLINGS.iter().copied()))
 }

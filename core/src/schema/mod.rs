@@ -71,10 +71,34 @@ impl Model {
         }
         match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
             Ok(statements) if statements.len() == 1 => r.statement(&statements[0], sql),
-            _ => r.unparsed(sql),
+            _ => match without_concurrently(sql).and_then(|s| {
+                Parser::parse_sql(&PostgreSqlDialect {}, &s)
+                    .ok()
+                    .map(|p| (s, p))
+            }) {
+                // `DROP INDEX CONCURRENTLY` and the like name the same objects
+                // without the word, at the same places but for its length.
+                Some((text, statements)) if statements.len() == 1 => {
+                    r.statement(&statements[0], &text)
+                }
+                _ => r.unparsed(sql),
+            },
         }
         r.problems
     }
+}
+
+/// `sql` with its `CONCURRENTLY` keyword blanked out (kept as spaces, so
+/// that every name stays at its place), when it has one outside quotes.
+fn without_concurrently(sql: &str) -> Option<String> {
+    let tokens = crate::lex::tokenize(sql).ok()?;
+    let t = tokens.iter().find(|t| {
+        t.kind == crate::lex::TokenKind::Word
+            && sql[t.start..t.end].eq_ignore_ascii_case("concurrently")
+    })?;
+    let mut out = sql.to_string();
+    out.replace_range(t.start..t.end, &" ".repeat(t.end - t.start));
+    Some(out)
 }
 
 /// A problem the schema check found in a set.

@@ -33,6 +33,10 @@ pub struct Replay<'a> {
     index_sets: Option<Vec<Vec<String>>>,
 }
 
+/// The `FROM` items of a query in scope: each one's name (its alias) and,
+/// when the model knows its columns whole, the table.
+type Scope = Vec<(String, Option<(String, String)>)>;
+
 /// What a reference is for, which decides how a missing name is reported.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Use {
@@ -215,6 +219,58 @@ impl<'a> Replay<'a> {
         self.columns_exist(at, idents);
     }
 
+    /// A column's type that names a type: it must exist (a type the
+    /// migrations made, the server's own, an extension's, or a table's row
+    /// type).
+    fn type_ref(&mut self, ty: &DataType) {
+        use sqlparser::ast::ArrayElemTypeDef;
+        match ty {
+            DataType::Array(
+                ArrayElemTypeDef::SquareBracket(inner, _)
+                | ArrayElemTypeDef::AngleBracket(inner)
+                | ArrayElemTypeDef::Parenthesis(inner)
+                | ArrayElemTypeDef::Qualified(inner, _),
+            ) => self.type_ref(inner),
+            DataType::Custom(name, _) => {
+                let Some(q) = Qualified::of(name) else { return };
+                // A table's row type is a type too.
+                if resolve(self.model, Space::Relation, &q) != Found::Absent(None) {
+                    return;
+                }
+                if let Found::Absent(Some(o)) = resolve(self.model, Space::Type, &q) {
+                    self.problems.push(Problem::Missing {
+                        what: "type",
+                        name: q.shown(),
+                        place: q.place,
+                        why: Why::Dropped(Some(o)),
+                    });
+                    return;
+                }
+                if resolve(self.model, Space::Type, &q) != Found::Absent(None)
+                    || self.is_external(&q)
+                {
+                    return;
+                }
+                let like = misspelt(self.model, Space::Type, &q).or_else(|| {
+                    // The server's own type names.
+                    (q.schema.is_none() && !self.model.opaque)
+                        .then(|| builtin::closest_type(&q.name))
+                        .flatten()
+                        .map(|t| (t.to_string(), None))
+                });
+                if let Some((like, origin)) = like {
+                    self.problems.push(Problem::Missing {
+                        what: "type",
+                        name: q.shown(),
+                        place: q.place,
+                        why: Why::Misspelt(like, origin),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn new_origin(&self) -> Option<Origin> {
         Some(self.origin.clone())
     }
@@ -259,6 +315,245 @@ impl<'a> Replay<'a> {
                 None
             }
             _ => Some(schema),
+        }
+    }
+
+    /// The columns a query reads, in each `SELECT`'s scope (its `FROM`
+    /// items, then the enclosing queries'): a reference is checked only
+    /// when every table it may come from is known whole.
+    fn query_columns(&mut self, q: &sqlparser::ast::Query, outer: &Scope, ctes: &mut Vec<String>) {
+        let depth = ctes.len();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let name = fold(&cte.alias.name);
+                if with.recursive {
+                    ctes.push(name.clone());
+                }
+                self.query_columns(&cte.query, &Vec::new(), ctes);
+                ctes.push(name);
+            }
+        }
+        self.set_expr_columns(&q.body, outer, ctes);
+        ctes.truncate(depth);
+    }
+
+    fn set_expr_columns(
+        &mut self,
+        body: &sqlparser::ast::SetExpr,
+        outer: &Scope,
+        ctes: &mut Vec<String>,
+    ) {
+        use sqlparser::ast::{SelectItem, SetExpr};
+        match body {
+            SetExpr::Select(select) => {
+                let mut scope: Scope = Vec::new();
+                for twj in &select.from {
+                    self.scope_of(&twj.relation, ctes, &mut scope);
+                    for j in &twj.joins {
+                        self.scope_of(&j.relation, ctes, &mut scope);
+                    }
+                }
+                let mut all = scope.clone();
+                all.extend(outer.iter().cloned());
+                let exprs: Vec<&Expr> = select
+                    .projection
+                    .iter()
+                    .filter_map(|item| match item {
+                        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                            Some(e)
+                        }
+                        _ => None,
+                    })
+                    .chain(select.selection.iter())
+                    .collect();
+                for e in exprs {
+                    self.scoped_refs(e, &all);
+                    for sub in exprs::subqueries(e) {
+                        self.query_columns(sub, &all, ctes);
+                    }
+                }
+            }
+            SetExpr::Query(q) => self.query_columns(q, outer, ctes),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr_columns(left, outer, ctes);
+                self.set_expr_columns(right, outer, ctes);
+            }
+            _ => {}
+        }
+    }
+
+    /// The names of the columns a query yields, as PostgreSQL names them,
+    /// when the model can tell (`*` over tables it knows whole, plain
+    /// columns, aliases, function calls, casts of columns).
+    fn output_columns(&mut self, q: &sqlparser::ast::Query) -> Option<Vec<String>> {
+        use sqlparser::ast::{SelectItem, SetExpr};
+        let mut body = q.body.as_ref();
+        loop {
+            match body {
+                SetExpr::SetOperation { left, .. } => body = left,
+                SetExpr::Query(inner) if inner.with.is_none() => body = inner.body.as_ref(),
+                _ => break,
+            }
+        }
+        let SetExpr::Select(select) = body else {
+            return None;
+        };
+        let ctes: Vec<String> = q
+            .with
+            .iter()
+            .flat_map(|w| w.cte_tables.iter().map(|c| fold(&c.alias.name)))
+            .collect();
+        let mut scope: Scope = Vec::new();
+        for twj in &select.from {
+            self.scope_of(&twj.relation, &ctes, &mut scope);
+            for j in &twj.joins {
+                self.scope_of(&j.relation, &ctes, &mut scope);
+            }
+        }
+        let columns_of = |model: &Model, t: &(String, String)| -> Option<Vec<String>> {
+            let r = model.relation(&t.0, &t.1)?;
+            r.columns
+                .complete
+                .then(|| r.columns.present().map(|(n, _)| n.to_string()).collect())
+        };
+        let mut out = Vec::new();
+        for item in &select.projection {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    for (_, t) in &scope {
+                        out.extend(columns_of(self.model, t.as_ref()?)?);
+                    }
+                }
+                SelectItem::QualifiedWildcard(kind, _) => {
+                    let sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind
+                    else {
+                        return None;
+                    };
+                    let alias = Qualified::of(name)?.name;
+                    let (_, t) = scope.iter().find(|(n, _)| *n == alias)?;
+                    out.extend(columns_of(self.model, t.as_ref()?)?);
+                }
+                SelectItem::ExprWithAlias { alias, .. } => out.push(fold(alias)),
+                SelectItem::UnnamedExpr(e) => out.push(match e {
+                    Expr::Identifier(i) => fold(i),
+                    Expr::CompoundIdentifier(p) => fold(p.last()?),
+                    Expr::Function(f) => exprs::function_name(&f.name)?,
+                    Expr::Cast { expr, .. } => match expr.as_ref() {
+                        Expr::Identifier(i) => fold(i),
+                        Expr::CompoundIdentifier(p) => fold(p.last()?),
+                        _ => return None,
+                    },
+                    _ => return None,
+                }),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// What a `FROM` item adds to a scope.
+    fn scope_of(&mut self, factor: &TableFactor, ctes: &[String], scope: &mut Scope) {
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => {
+                let Some(q) = Qualified::of(name) else {
+                    scope.push((String::new(), None));
+                    return;
+                };
+                let shown = alias.as_ref().map_or(q.name.clone(), |a| fold(&a.name));
+                let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
+                let known = if q.schema.is_none() && ctes.contains(&q.name) || renamed {
+                    None
+                } else {
+                    match resolve(self.model, Space::Relation, &q) {
+                        Found::Present(s) => self
+                            .model
+                            .relation(&s, &q.name)
+                            .filter(|r| r.columns.complete && r.entry.state == State::Present)
+                            .map(|_| (s, q.name.clone())),
+                        _ => None,
+                    }
+                };
+                scope.push((shown, known));
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => {
+                self.scope_of(&table_with_joins.relation, ctes, scope);
+                for j in &table_with_joins.joins {
+                    self.scope_of(&j.relation, ctes, scope);
+                }
+            }
+            TableFactor::Derived { alias, .. } => scope.push((
+                alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
+                None,
+            )),
+            _ => scope.push((String::new(), None)),
+        }
+    }
+
+    /// Checks the column references of `expr` against `scope`.
+    fn scoped_refs(&mut self, expr: &Expr, scope: &Scope) {
+        let Some(refs) = exprs::references(expr) else {
+            return;
+        };
+        for (qualifier, column) in refs {
+            match qualifier {
+                Some(q) => {
+                    let alias = fold(q);
+                    // The nearest item of that name.
+                    if let Some((_, Some(at))) = scope.iter().find(|(n, _)| *n == alias) {
+                        self.columns_exist(&at.clone(), [column]);
+                    }
+                }
+                None => {
+                    let name = fold(column);
+                    // A `FROM` item's own name is its whole row.
+                    if scope.is_empty() || scope.iter().any(|(n, t)| t.is_none() || *n == name) {
+                        continue;
+                    }
+                    let tables: Vec<(String, String)> =
+                        scope.iter().filter_map(|(_, t)| t.clone()).collect();
+                    let states: Vec<State> = tables
+                        .iter()
+                        .map(|t| {
+                            self.model
+                                .relation(&t.0, &t.1)
+                                .map_or(State::Unknown, |r| r.columns.state(&name))
+                        })
+                        .collect();
+                    if states.iter().all(|s| *s == State::Absent) && !is_system_column(&name) {
+                        if let [only] = tables.as_slice() {
+                            self.columns_exist(only, [column]);
+                        } else {
+                            let like = tables.iter().find_map(|t| {
+                                let r = self.model.relation(&t.0, &t.1)?;
+                                let l = super::similar::closest(
+                                    &name,
+                                    r.columns.present().map(|(n, _)| n),
+                                )?;
+                                Some((
+                                    l.to_string(),
+                                    r.columns.names.get(l).and_then(|e| e.origin.clone()),
+                                ))
+                            });
+                            self.problems.push(Problem::Missing {
+                                what: "column",
+                                name,
+                                place: place(column),
+                                why: match like {
+                                    Some((l, o)) => Why::Misspelt(l, o),
+                                    None => Why::Dropped(None),
+                                },
+                            });
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -397,19 +692,22 @@ impl<'a> Replay<'a> {
         ) {
             self.sequence_literals(sql);
         }
+        let query = match statement {
+            Statement::Query(q) => Some(q.as_ref()),
+            Statement::CreateView(cv) => Some(cv.query.as_ref()),
+            Statement::CreateTable(ct) => ct.query.as_deref(),
+            Statement::Insert(ins) => ins.source.as_deref(),
+            _ => None,
+        };
+        if let Some(q) = query {
+            let before = self.problems.len();
+            self.query_tables(q, &mut Vec::new());
+            // Columns only where every table was found.
+            if self.problems.len() == before {
+                self.query_columns(q, &Vec::new(), &mut Vec::new());
+            }
+        }
         match statement {
-            Statement::Query(q) => self.query_tables(q, &mut Vec::new()),
-            Statement::CreateView(cv) => self.query_tables(&cv.query, &mut Vec::new()),
-            Statement::CreateTable(ct) => {
-                if let Some(q) = &ct.query {
-                    self.query_tables(q, &mut Vec::new());
-                }
-            }
-            Statement::Insert(ins) => {
-                if let Some(q) = &ins.source {
-                    self.query_tables(q, &mut Vec::new());
-                }
-            }
             Statement::Update(up) => {
                 for e in up
                     .assignments
@@ -801,6 +1099,37 @@ impl<'a> Replay<'a> {
     /// or its kind is not modelled): what it could touch becomes unknown,
     /// as narrowly as its leading words allow.
     pub fn unparsed(&mut self, sql: &str) {
+        let lower: Vec<String> = sql
+            .split_whitespace()
+            .map(|w| w.trim_end_matches(';').to_lowercase())
+            .collect();
+        if lower.len() >= 3 && lower[0] == "create" && lower[1] == "extension" {
+            // CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s] [VERSION v] [CASCADE]
+            let mut i = 2;
+            let if_not_exists = lower.get(2).is_some_and(|w| w == "if");
+            if if_not_exists {
+                i += 3;
+            }
+            let raw = sql
+                .split_whitespace()
+                .nth(i)
+                .unwrap_or("")
+                .trim_end_matches(';');
+            let name = if raw.starts_with('"') {
+                raw.trim_matches('"').to_string()
+            } else {
+                raw.to_lowercase()
+            };
+            let schema = lower
+                .iter()
+                .position(|w| w == "schema")
+                .and_then(|p| sql.split_whitespace().nth(p + 1))
+                .map(|s| s.trim_end_matches(';').trim_matches('"').to_lowercase());
+            let cascade = lower.iter().any(|w| w == "cascade");
+            if !name.is_empty() && !name.contains(['(', ';']) {
+                return self.install(name, (1, 1), if_not_exists, schema, cascade);
+            }
+        }
         if let Some((kind, q, table)) = created_name(sql) {
             let schema = target(self.model, &q);
             match kind {
@@ -874,9 +1203,9 @@ impl<'a> Replay<'a> {
             ]
             | ["create", "or", "replace", "language" | "transform" | "rule"]
             | ["create" | "alter" | "drop", "foreign", "data", ..] => {}
-            ["create", "or", "replace", "trigger"] | ["create", "trigger" | "constraint", ..] => {
-                self.model.each_relation(|_, _, r| r.triggers.forget())
-            }
+            ["create", "or", "replace", "trigger"]
+            | ["create", "trigger" | "constraint", ..]
+            | ["alter", "trigger", ..] => self.model.each_relation(|_, _, r| r.triggers.forget()),
             ["create" | "alter", "policy", ..] => {
                 self.model.each_relation(|_, _, r| r.policies.forget())
             }
@@ -1059,9 +1388,26 @@ impl<'a> Replay<'a> {
     }
 
     fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {
-        let name = fold(&ce.name);
+        self.install(
+            fold(&ce.name),
+            place(&ce.name),
+            ce.if_not_exists,
+            ce.schema.as_ref().map(fold),
+            ce.cascade,
+        );
+    }
+
+    /// `CREATE EXTENSION name [SCHEMA schema] [CASCADE]`.
+    fn install(
+        &mut self,
+        name: String,
+        at: Place,
+        if_not_exists: bool,
+        schema: Option<String>,
+        cascade: bool,
+    ) {
         match self.model.extension_state(&name) {
-            State::Present if !ce.if_not_exists => {
+            State::Present if !if_not_exists => {
                 let origin = self
                     .model
                     .extensions
@@ -1070,7 +1416,7 @@ impl<'a> Replay<'a> {
                 self.problems.push(Problem::Exists {
                     what: "extension",
                     name,
-                    place: place(&ce.name),
+                    place: at,
                     origin,
                 });
                 return;
@@ -1078,8 +1424,8 @@ impl<'a> Replay<'a> {
             State::Present => return,
             _ => {}
         }
-        let schema = match &ce.schema {
-            Some(s) => fold(s),
+        let schema = match schema {
+            Some(s) => s,
             None => target(
                 self.model,
                 &Qualified {
@@ -1091,7 +1437,7 @@ impl<'a> Replay<'a> {
         };
         self.model
             .set_extension(&name, Entry::present(self.new_origin()));
-        if !builtin::knows_extension(&name) || ce.cascade {
+        if !builtin::knows_extension(&name) || cascade {
             // Objects the model does not know, anywhere the path reaches.
             return self.model.forget_all();
         }
@@ -1219,6 +1565,7 @@ impl<'a> Replay<'a> {
             || ct.inherits.as_ref().is_some_and(|i| !i.is_empty())
             || ct.clone.is_some();
         for c in &ct.columns {
+            self.type_ref(&c.data_type);
             let name = fold(&c.name);
             rel.columns
                 .names
@@ -1493,6 +1840,35 @@ impl<'a> Replay<'a> {
                 self.expr_columns(at, &[at.1.clone()], &ck.expr);
                 self.add_check(at, ck.name.as_ref(), cols);
             }
+            TableConstraint::PrimaryKeyUsingIndex(c) | TableConstraint::UniqueUsingIndex(c) => {
+                // The index becomes the constraint's, renamed to its name.
+                let index = fold(&c.index_name);
+                let name = c.name.as_ref().map_or(index.clone(), fold);
+                let known = self
+                    .model
+                    .relation(&at.0, &index)
+                    .is_some_and(|r| r.entry.state == State::Present);
+                if known {
+                    if name != index {
+                        self.rename_relation(&at.0, &index, &name);
+                    }
+                    let origin = self.new_origin();
+                    let rel = self.model.relation_mut(&at.0, &name);
+                    rel.owner = Some(at.1.clone());
+                    let table = self.model.relation_mut(&at.0, &at.1);
+                    table.constraints.names.insert(name, Entry::present(origin));
+                } else {
+                    for n in [index, name] {
+                        let q = Qualified {
+                            schema: Some(at.0.clone()),
+                            name: n,
+                            place: (1, 1),
+                        };
+                        self.forget_name(Space::Relation, &q);
+                    }
+                    self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
+                }
+            }
             _ => {
                 // EXCLUDE and others: a constraint and maybe an index the
                 // model does not name.
@@ -1567,6 +1943,7 @@ impl<'a> Replay<'a> {
                 ..
             } => {
                 let name = fold(&column_def.name);
+                self.type_ref(&column_def.data_type);
                 let rel = self.model.relation_mut(&at.0, &at.1);
                 match rel.columns.state(&name) {
                     State::Present if !*if_not_exists => {
@@ -1750,6 +2127,7 @@ impl<'a> Replay<'a> {
                 }
                 match op {
                     AlterColumnOperation::SetDataType { data_type, .. } => {
+                        self.type_ref(data_type);
                         let rel = self.model.relation_mut(&at.0, &at.1);
                         rel.columns.types.insert(name, type_text(data_type));
                     }
@@ -2053,7 +2431,7 @@ impl<'a> Replay<'a> {
                     .names
                     .insert(fold(&c.name), Entry::present(origin.clone()));
             }
-        } else if let Some(cols) = exprs::output_columns(&cv.query) {
+        } else if let Some(cols) = self.output_columns(&cv.query) {
             for c in cols {
                 rel.columns.names.insert(c, Entry::present(origin.clone()));
             }

@@ -815,6 +815,127 @@ fn types_functions_triggers_policies_extensions_views_sequences() {
 }
 
 #[test]
+fn queries_types_and_sequences() {
+    let orders = "CREATE TABLE orders (id bigint, user_id bigint, total int)";
+    run(&[
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT u.email, o.total FROM users u JOIN orders o ON o.user_id = u.id",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT u.emial FROM users u",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT emial FROM users",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT totl FROM users, orders",
+            Some((
+                MISSING,
+                "column `totl` does not exist at f.sql; did you mean `total`",
+            )),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT id FROM uesrs",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS WITH uesrs AS (SELECT 1 AS x) SELECT x FROM uesrs",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT (SELECT max(total) FROM orders WHERE orders.user_id = users.id) AS m FROM users",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT (SELECT max(total) FROM ordrs) AS m FROM users",
+            Some((MISSING, "relation `ordrs`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT users FROM users",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT x.a FROM (SELECT 1 AS a) x",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "INSERT INTO orders (id) SELECT id FROM uesrs",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "UPDATE users SET email = lower(emial)",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "UPDATE users SET email = x.e FROM (SELECT 'a' AS e) x",
+            None,
+        ),
+        (
+            &[USERS],
+            "DELETE FROM users WHERE emial IS NULL",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "CREATE INDEX i ON users (email) WHERE emial IS NOT NULL",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN t timsetamp",
+            Some((
+                MISSING,
+                "type `timsetamp` does not exist at f.sql; did you mean `timestamp`",
+            )),
+        ),
+        (&[USERS], "ALTER TABLE users ADD COLUMN t citext", None),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN t geometry(Point, 4326)",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TYPE mood AS ENUM ('a')"],
+            "ALTER TABLE users ADD COLUMN m mod",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TYPE mood AS ENUM ('a')"],
+            "ALTER TABLE users ADD COLUMN m moood[]",
+            Some((MISSING, "type `moood`")),
+        ),
+        (&[USERS], "ALTER TABLE users ADD COLUMN u users", None),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN id SET DEFAULT nextval('users_id_seq')",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN id SET DEFAULT nextval('users_id_sq')",
+            Some((MISSING, "sequence `users_id_sq`")),
+        ),
+        (&[USERS], "SELECT setval('users_id_seq', 10)", None),
+    ]);
+}
+
+#[test]
 fn external_declared_names_are_never_errors() {
     let mut m = model_of(&[USERS]);
     let external = vec!["uesrs".to_string()];
@@ -887,4 +1008,20 @@ fn the_state_after() {
             .as_deref(),
         Some("people")
     );
+}
+
+#[test]
+fn primary_key_using_an_index_takes_the_index() {
+    let m = model_of(&[
+        "CREATE TABLE vd (id serial PRIMARY KEY, x int)",
+        "CREATE UNIQUE INDEX vd_unique ON vd (x)",
+        "ALTER TABLE vd DROP CONSTRAINT vd_pkey, ADD CONSTRAINT vd_pkey PRIMARY KEY USING INDEX vd_unique, DROP COLUMN id",
+    ]);
+    assert_ne!(
+        rel(&m, "vd_pkey"),
+        Found::Absent(Some(origin(3))),
+        "{:?}",
+        m.relation("", "vd_pkey")
+    );
+    assert_ne!(rel(&m, "vd_unique"), Found::Present(String::new()));
 }
