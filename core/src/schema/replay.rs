@@ -1722,12 +1722,22 @@ impl<'a> Replay<'a> {
         index.columns = Parts::default();
         index.owner = Some(at.1.clone());
         self.implicit_relation(&at.0.clone(), name.clone(), index);
+        let base = {
+            let cols: &[String] = if label == "pkey" { &[] } else { cols };
+            let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+            implicit(&at.1, &refs, label)
+        };
         let rel = self.model.relation_mut(&at.0, &at.1);
         match name {
             Some(n) => {
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
-            None => rel.constraints.complete = false,
+            None => {
+                // Its name is the usual one or that with a number: the usual
+                // one is no longer known absent.
+                rel.constraints.complete = false;
+                rel.constraints.names.insert(base, Entry::unknown());
+            }
         }
     }
 

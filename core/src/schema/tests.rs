@@ -1025,3 +1025,56 @@ fn primary_key_using_an_index_takes_the_index() {
     );
     assert_ne!(rel(&m, "vd_unique"), Found::Present(String::new()));
 }
+
+#[test]
+fn a_down_that_does_not_undo_its_up() {
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let read = |file: &str, sql: &str| {
+        let name = parse_file_name(file).unwrap();
+        read_migration(file, &name, file, sql).0.unwrap()
+    };
+    let set = vec![
+        read(
+            "001_users.sql",
+            "-- UP\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- DOWN\nDROP TABLE users;\n",
+        ),
+        read(
+            "002_avatar.sql",
+            "-- UP\nALTER TABLE users ADD COLUMN avatar_url text;\nCREATE INDEX i ON users (email);\n-- DOWN\nDROP INDEX i;\n",
+        ),
+        read(
+            "003_fine.sql",
+            "-- UP\nALTER TABLE users ADD COLUMN a int;\n-- DOWN\nALTER TABLE users DROP COLUMN a;\n",
+        ),
+        read(
+            "004_drops.sql",
+            "-- UP\nDROP INDEX i;\n-- DOWN\nSELECT 1;\n",
+        ),
+        read(
+            "005_more.sql",
+            "-- UP\nSELECT 1;\n-- DOWN\nALTER TABLE users DROP COLUMN a;\n",
+        ),
+    ];
+    let findings = check_set(&set, &[], &[]);
+    let downs: Vec<(usize, Vec<String>)> = findings
+        .iter()
+        .filter(|f| f.problem.is_none())
+        .map(|f| (f.migration, f.differences.clone()))
+        .collect();
+    assert_eq!(
+        downs,
+        vec![
+            (1, vec!["leaves column users.avatar_url".to_string()]),
+            (
+                3,
+                vec!["does not restore index `i` that its UP drops".to_string()]
+            ),
+            (
+                4,
+                vec!["drops column users.a that its UP did not create".to_string()]
+            ),
+        ],
+        "{findings:?}"
+    );
+}

@@ -9,10 +9,12 @@ use super::objects::{Entry, Parts, Relation, State};
 pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) -> Vec<String> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let ups: std::collections::HashSet<&Key> = up.iter().map(|(k, _)| k).collect();
     for (key, saved) in up.iter().chain(down) {
         if !seen.insert(key.clone()) {
             continue;
         }
+        let by_up = ups.contains(key);
         // Before the UP: what the UP kept, else (untouched by the UP) what
         // the DOWN kept, which is the same.
         let before = saved;
@@ -24,23 +26,33 @@ pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) ->
                 if opaque(s) {
                     continue;
                 }
-                relation(&shown(s, n), b.as_ref(), a.as_ref(), &mut out);
+                relation(&shown(s, n), b.as_ref(), a.as_ref(), by_up, &mut out);
             }
-            (Key::Type(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => {
-                entry("type", &shown(s, n), b.as_ref(), a.as_ref(), &mut out)
-            }
-            (Key::Function(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => {
-                entry("function", &shown(s, n), b.as_ref(), a.as_ref(), &mut out)
-            }
+            (Key::Type(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => entry(
+                "type",
+                &shown(s, n),
+                b.as_ref(),
+                a.as_ref(),
+                by_up,
+                &mut out,
+            ),
+            (Key::Function(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => entry(
+                "function",
+                &shown(s, n),
+                b.as_ref(),
+                a.as_ref(),
+                by_up,
+                &mut out,
+            ),
             (Key::Extension(n), Saved::Entry(b), Saved::Entry(a)) if !model.opaque => {
-                entry("extension", n, b.as_ref(), a.as_ref(), &mut out)
+                entry("extension", n, b.as_ref(), a.as_ref(), by_up, &mut out)
             }
             (Key::Schema(s), Saved::Schema(b), Saved::Schema(a))
                 if !s.is_empty() && !model.opaque =>
             {
                 let b = b.as_ref().map(|(e, _, _)| e.clone());
                 let a = a.as_ref().map(|(e, _, _)| e.clone());
-                entry("schema", s, b.as_ref(), a.as_ref(), &mut out)
+                entry("schema", s, b.as_ref(), a.as_ref(), by_up, &mut out)
             }
             _ => {}
         }
@@ -67,14 +79,37 @@ fn entry(
     name: &str,
     before: Option<&Entry>,
     after: Option<&Entry>,
+    by_up: bool,
     out: &mut Vec<String>,
 ) {
-    match (state(before), state(after)) {
-        (State::Absent, State::Present) => out.push(format!("leaves {what} `{name}`")),
-        (State::Present, State::Absent) => {
-            out.push(format!("drops {what} `{name}` that its UP did not create"))
+    // An extension's objects (made with no place of their own) are told by
+    // the extension's entry.
+    if what != "extension"
+        && what != "schema"
+        && [before, after].iter().flatten().any(|e| e.origin.is_none())
+    {
+        return;
+    }
+    if let Some(d) = differs(what, name, state(before), state(after), by_up) {
+        out.push(d);
+    }
+}
+
+/// The sentence for a thing present before the UP and absent after the
+/// DOWN, or the other way round.
+fn differs(what: &str, name: &str, before: State, after: State, by_up: bool) -> Option<String> {
+    match (before, after, by_up) {
+        (State::Absent, State::Present, true) => Some(format!("leaves {what} `{name}`")),
+        (State::Absent, State::Present, false) => Some(format!(
+            "creates {what} `{name}` that was not there before its UP"
+        )),
+        (State::Present, State::Absent, true) => Some(format!(
+            "does not restore {what} `{name}` that its UP drops"
+        )),
+        (State::Present, State::Absent, false) => {
+            Some(format!("drops {what} `{name}` that its UP did not create"))
         }
-        _ => {}
+        _ => None,
     }
 }
 
@@ -82,46 +117,62 @@ fn relation(
     name: &str,
     before: Option<&Relation>,
     after: Option<&Relation>,
+    by_up: bool,
     out: &mut Vec<String>,
 ) {
     let b = before.map_or(State::Absent, |r| r.entry.state);
     let a = after.map_or(State::Absent, |r| r.entry.state);
+    if [before, after]
+        .iter()
+        .flatten()
+        .any(|r| r.entry.state == State::Present && r.entry.origin.is_none())
+    {
+        return;
+    }
     match (b, a) {
-        (State::Absent, State::Present) => {
-            let noun = after.map_or("relation", |r| r.kind.noun());
-            out.push(format!("leaves {noun} `{name}`"))
-        }
-        (State::Present, State::Absent) => {
-            let noun = before.map_or("relation", |r| r.kind.noun());
-            out.push(format!("drops {noun} `{name}` that its UP did not create"))
-        }
         (State::Present, State::Present) => {
             if let (Some(b), Some(a)) = (before, after) {
-                parts("column", name, &b.columns, &a.columns, out);
-                parts("constraint", name, &b.constraints, &a.constraints, out);
-                parts("trigger", name, &b.triggers, &a.triggers, out);
-                parts("policy", name, &b.policies, &a.policies, out);
+                parts("column", name, &b.columns, &a.columns, by_up, out);
+                parts(
+                    "constraint",
+                    name,
+                    &b.constraints,
+                    &a.constraints,
+                    by_up,
+                    out,
+                );
+                parts("trigger", name, &b.triggers, &a.triggers, by_up, out);
+                parts("policy", name, &b.policies, &a.policies, by_up, out);
             }
         }
-        _ => {}
+        _ => {
+            let noun = after
+                .filter(|r| r.entry.state == State::Present)
+                .or(before)
+                .map_or("relation", |r| r.kind.noun());
+            out.extend(differs(noun, name, b, a, by_up));
+        }
     }
 }
 
-fn parts(what: &str, table: &str, before: &Parts, after: &Parts, out: &mut Vec<String>) {
+fn parts(
+    what: &str,
+    table: &str,
+    before: &Parts,
+    after: &Parts,
+    by_up: bool,
+    out: &mut Vec<String>,
+) {
     let names: std::collections::BTreeSet<&String> =
         before.names.keys().chain(after.names.keys()).collect();
     for n in names {
         let full = if what == "column" {
-            format!("{what} {table}.{n}")
+            format!("{table}.{n}")
         } else {
-            format!("{what} {n} on {table}")
+            format!("{n} on {table}")
         };
-        match (before.state(n), after.state(n)) {
-            (State::Absent, State::Present) => out.push(format!("leaves {full}")),
-            (State::Present, State::Absent) => {
-                out.push(format!("drops {full} that its UP did not create"))
-            }
-            _ => {}
+        if let Some(d) = differs(what, &full, before.state(n), after.state(n), by_up) {
+            out.push(d.replace('`', ""));
         }
     }
 }
