@@ -247,9 +247,14 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
             .flat_map(|(_, key, _, _)| key.iter().copied())
             .collect::<Vec<u8>>(),
     );
-    let read = checked
+    let mut encoded: Vec<([u8; 32], Vec<u8>)> = checked
         .iter()
-        .map(|(at, _, (migration, diagnostics), _)| (*at, migration.clone(), diagnostics.clone()));
+        .filter(|(_, _, _, keep)| *keep)
+        .map(|(_, key, result, _)| (*key, cache.encode(key, result)))
+        .collect();
+    let read = checked
+        .into_iter()
+        .map(|(at, _, (migration, diagnostics), _)| (at, migration, diagnostics));
     // Diagnostics in file order, whichever thread found them.
     let name_errors_empty = name_errors.is_empty();
     let mut all: Vec<(usize, Diagnostic)> = name_errors;
@@ -314,15 +319,16 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
     // the `schema` module): cross-file, so kept as one entry for the set.
     // A file that could not be read: the model knows nothing from where it
     // would have run (a misnamed one may run anywhere).
-    let mut failed: Vec<i64> =
-        work.iter()
-            .filter(|(_, _, _, p)| {
-                !folder.migrations.iter().any(|m| {
-                    m.version() == p.version && m.migration.is_repeatable() == p.repeatable
-                })
-            })
-            .map(|(_, _, _, p)| if p.repeatable { i64::MAX } else { p.version })
-            .collect();
+    let read_ok: std::collections::HashSet<(i64, bool)> = folder
+        .migrations
+        .iter()
+        .map(|m| (m.version(), m.migration.is_repeatable()))
+        .collect();
+    let mut failed: Vec<i64> = work
+        .iter()
+        .filter(|(_, _, _, p)| !read_ok.contains(&(p.version, p.repeatable)))
+        .map(|(_, _, _, p)| if p.repeatable { i64::MAX } else { p.version })
+        .collect();
     if !name_errors_empty {
         failed.push(i64::MIN + 1);
     }
@@ -345,14 +351,8 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
         all.push((at, d.clone()));
     }
     let schema_result: crate::cache::Checked1 = (None, schema_diagnostics);
-    cache.store(
-        &checked
-            .iter()
-            .filter(|(_, _, _, keep)| *keep)
-            .map(|(_, key, result, _)| (*key, result))
-            .chain(std::iter::once((set_key, &schema_result)))
-            .collect::<Vec<_>>(),
-    );
+    encoded.push((set_key, cache.encode(&set_key, &schema_result)));
+    cache.store_encoded(encoded);
     all.sort_by_key(|(at, _)| *at);
     folder.diagnostics.extend(all.into_iter().map(|(_, d)| d));
     folder

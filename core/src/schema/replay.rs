@@ -1173,6 +1173,7 @@ impl<'a> Replay<'a> {
             | ["reset", ..] => {}
             // Options, ownership, restart: no name changes, but for a rename
             // or a move.
+            ["alter", "sequence", ..] if contains_word(sql, "owned") => self.owned_by(sql),
             ["alter", "sequence", ..]
                 if !(contains_word(sql, "rename") || contains_word(sql, "schema")) => {}
             ["alter", "sequence" | "index" | "view" | "table", ..] => match renamed(sql) {
@@ -1211,6 +1212,58 @@ impl<'a> Replay<'a> {
             }
             ["set", ..] => self.model.set_path(None),
             _ => self.model.forget_all(),
+        }
+    }
+
+    /// `ALTER SEQUENCE s ... OWNED BY t.c`: the sequence goes with `t` from
+    /// now on (`OWNED BY NONE`: with nothing).
+    fn owned_by(&mut self, sql: &str) {
+        let words: Vec<&str> = sql
+            .split_whitespace()
+            .map(|w| w.trim_end_matches(';'))
+            .collect();
+        let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        let at = if lower.get(2).is_some_and(|w| w == "if") {
+            4
+        } else {
+            2
+        };
+        let plain = |w: &str| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        };
+        let by = lower.iter().position(|w| w == "owned").map(|p| p + 2);
+        let (Some(seq), Some(target)) = (words.get(at).copied(), by.and_then(|b| lower.get(b)))
+        else {
+            return self.model.forget_all();
+        };
+        if !plain(seq) || !plain(target) {
+            return self.model.forget_all();
+        }
+        let parts: Vec<&str> = seq.split('.').collect();
+        let q = match parts.as_slice() {
+            [n] => Qualified {
+                schema: None,
+                name: n.to_lowercase(),
+                place: (1, 1),
+            },
+            [s, n] => Qualified {
+                schema: Some(s.to_lowercase()),
+                name: n.to_lowercase(),
+                place: (1, 1),
+            },
+            _ => return self.model.forget_all(),
+        };
+        let owner = match target.rsplit_once('.') {
+            _ if target == "none" => None,
+            Some((table, _)) => Some(table.rsplit('.').next().unwrap_or(table).to_string()),
+            None => return self.forget_name(Space::Relation, &q),
+        };
+        match resolve(self.model, Space::Relation, &q) {
+            Found::Present(s) => self.model.relation_mut(&s, &q.name).owner = owner,
+            Found::Unknown => self.forget_name(Space::Relation, &q),
+            Found::Absent(_) => {}
         }
     }
 
