@@ -144,7 +144,7 @@ impl Cache {
         for (key, body) in &encoded {
             out.extend_from_slice(key);
             out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-            out.extend_from_slice(&body);
+            out.extend_from_slice(body);
         }
         if fs::read(&path).ok().as_deref() == Some(&out[..]) {
             return;

@@ -152,7 +152,7 @@ pub enum Saved {
     /// A schema's entry and flags, or none (never seen).
     Schema(Option<(Entry, [bool; 2], Vec<String>)>),
     /// A relation, or none.
-    Relation(Option<Relation>),
+    Relation(Option<Box<Relation>>),
     /// An entry of the other maps, or none.
     Entry(Option<Entry>),
     /// The search path and the global flag.
@@ -258,7 +258,8 @@ impl Model {
                 self.schemas
                     .get(s)
                     .and_then(|ns| ns.relations.get(n))
-                    .cloned(),
+                    .cloned()
+                    .map(Box::new),
             ),
             Key::Type(s, n) => {
                 Saved::Entry(self.schemas.get(s).and_then(|ns| ns.types.get(n)).cloned())
@@ -295,7 +296,7 @@ impl Model {
                 if let Some(ns) = self.schemas.get_mut(s) {
                     match v {
                         Some(r) => {
-                            ns.relations.insert(n.clone(), r);
+                            ns.relations.insert(n.clone(), *r);
                         }
                         None => {
                             ns.relations.remove(n);

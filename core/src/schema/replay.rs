@@ -912,7 +912,7 @@ impl<'a> Replay<'a> {
             Statement::CreatePolicy(cp) => {
                 if let Some(at) = self.relation(&cp.table_name, "table", Use::Must) {
                     for e in cp.using.iter().chain(&cp.with_check) {
-                        self.expr_columns(&at, &[at.1.clone()], e);
+                        self.expr_columns(&at, std::slice::from_ref(&at.1), e);
                     }
                     let name = fold(&cp.name);
                     let origin = self.new_origin();
@@ -1067,10 +1067,10 @@ impl<'a> Replay<'a> {
                 }
             }
             Statement::AlterView { name, .. } => {
-                if let Some(q) = Qualified::of(name) {
-                    if let Found::Present(s) = self.lookup(Space::Relation, &q, "view", Use::Must) {
-                        self.model.relation_mut(&s, &q.name).columns.forget();
-                    }
+                if let Some(q) = Qualified::of(name)
+                    && let Found::Present(s) = self.lookup(Space::Relation, &q, "view", Use::Must)
+                {
+                    self.model.relation_mut(&s, &q.name).columns.forget();
                 }
             }
             Statement::AlterSchema(_) => self.model.forget_all(),
@@ -1658,21 +1658,21 @@ impl<'a> Replay<'a> {
                     }
                     ColumnOption::PrimaryKey(pk) => {
                         let name = opt.name.as_ref().or(pk.name.as_ref());
-                        self.add_index_constraint(&at, name, &[col.clone()], "pkey")
+                        self.add_index_constraint(&at, name, std::slice::from_ref(&col), "pkey")
                     }
                     ColumnOption::Unique(u) => {
                         let name = opt.name.as_ref().or(u.name.as_ref());
-                        self.add_index_constraint(&at, name, &[col.clone()], "key")
+                        self.add_index_constraint(&at, name, std::slice::from_ref(&col), "key")
                     }
                     ColumnOption::ForeignKey(fk) => {
                         self.references(&fk.foreign_table, &fk.referred_columns);
                         let name = opt.name.as_ref().or(fk.name.as_ref());
-                        self.add_constraint(&at, name, &[col.clone()], "fkey");
+                        self.add_constraint(&at, name, std::slice::from_ref(&col), "fkey");
                     }
                     ColumnOption::Check(ck) => {
                         let name = opt.name.as_ref().or(ck.name.as_ref());
                         let cols = exprs::columns(&ck.expr);
-                        self.expr_columns(&at, &[at.1.clone()], &ck.expr);
+                        self.expr_columns(&at, std::slice::from_ref(&at.1), &ck.expr);
                         self.add_check(&at, name, cols);
                     }
                     ColumnOption::NotNull => {}
@@ -1900,7 +1900,7 @@ impl<'a> Replay<'a> {
             }
             TableConstraint::Check(ck) => {
                 let cols = exprs::columns(&ck.expr);
-                self.expr_columns(at, &[at.1.clone()], &ck.expr);
+                self.expr_columns(at, std::slice::from_ref(&at.1), &ck.expr);
                 self.add_check(at, ck.name.as_ref(), cols);
             }
             TableConstraint::PrimaryKeyUsingIndex(c) | TableConstraint::UniqueUsingIndex(c) => {
@@ -2040,20 +2040,20 @@ impl<'a> Replay<'a> {
                         }
                         ColumnOption::PrimaryKey(pk) => {
                             let n = opt.name.as_ref().or(pk.name.as_ref());
-                            self.add_index_constraint(at, n, &[name.clone()], "pkey")
+                            self.add_index_constraint(at, n, std::slice::from_ref(&name), "pkey")
                         }
                         ColumnOption::Unique(u) => {
                             let n = opt.name.as_ref().or(u.name.as_ref());
-                            self.add_index_constraint(at, n, &[name.clone()], "key")
+                            self.add_index_constraint(at, n, std::slice::from_ref(&name), "key")
                         }
                         ColumnOption::ForeignKey(fk) => {
                             self.references(&fk.foreign_table, &fk.referred_columns);
                             let n = opt.name.as_ref().or(fk.name.as_ref());
-                            self.add_constraint(at, n, &[name.clone()], "fkey");
+                            self.add_constraint(at, n, std::slice::from_ref(&name), "fkey");
                         }
                         ColumnOption::Check(ck) => {
                             let n = opt.name.as_ref().or(ck.name.as_ref());
-                            self.expr_columns(at, &[at.1.clone()], &ck.expr);
+                            self.expr_columns(at, std::slice::from_ref(&at.1), &ck.expr);
                             self.add_check(at, n, exprs::columns(&ck.expr));
                         }
                         _ => {}
@@ -2406,11 +2406,11 @@ impl<'a> Replay<'a> {
         self.check_index_columns(&at, &ci.columns);
         for c in &ci.columns {
             if !matches!(c.column.expr, Expr::Identifier(_)) {
-                self.expr_columns(&at, &[at.1.clone()], &c.column.expr);
+                self.expr_columns(&at, std::slice::from_ref(&at.1), &c.column.expr);
             }
         }
         if let Some(p) = &ci.predicate {
-            self.expr_columns(&at, &[at.1.clone()], p);
+            self.expr_columns(&at, std::slice::from_ref(&at.1), p);
         }
         let origin = self.new_origin();
         let mut index = Relation::new(RelKind::Index, origin);

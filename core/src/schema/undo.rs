@@ -26,7 +26,7 @@ pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) ->
                 if opaque(s) {
                     continue;
                 }
-                relation(&shown(s, n), b.as_ref(), a.as_ref(), by_up, &mut out);
+                relation(&shown(s, n), b.as_deref(), a.as_deref(), by_up, &mut out);
             }
             (Key::Type(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => entry(
                 "type",
