@@ -869,6 +869,12 @@ impl<'a> Replay<'a> {
                 let Some(q) = Qualified::of(&ct.name) else {
                     return;
                 };
+                // The function it runs must exist.
+                if let Some(body) = &ct.exec_body
+                    && let Some(f) = Qualified::of(&body.func_desc.name)
+                {
+                    self.lookup(Space::Function, &f, "function", Use::Must);
+                }
                 if let Some(at) = self.relation(&ct.table_name, "table", Use::Must) {
                     let origin = self.new_origin();
                     let mut problem = None;

@@ -932,6 +932,22 @@ fn queries_types_and_sequences() {
             Some((MISSING, "sequence `users_id_sq`")),
         ),
         (&[USERS], "SELECT setval('users_id_seq', 10)", None),
+        (
+            &[
+                USERS,
+                "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+            ],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION tuoch()",
+            Some((
+                MISSING,
+                "function `tuoch` does not exist at f.sql; did you mean `touch`",
+            )),
+        ),
+        (
+            &[USERS],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            None,
+        ),
     ]);
 }
 
