@@ -473,6 +473,22 @@ fn is_keyword(word: &str) -> bool {
             | "last"
             | "asc"
             | "desc"
+            // PL/pgSQL's own words.
+            | "return"
+            | "if"
+            | "elsif"
+            | "while"
+            | "for"
+            | "foreach"
+            | "loop"
+            | "raise"
+            | "begin"
+            | "end"
+            | "declare"
+            | "exit"
+            | "continue"
+            | "strict"
+            | "notice"
     )
 }
 

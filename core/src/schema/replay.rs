@@ -869,6 +869,17 @@ impl<'a> Replay<'a> {
                 let Some(q) = Qualified::of(&ct.name) else {
                     return;
                 };
+                // Its condition reads the table's columns as NEW and OLD.
+                if let Some(cond) = &ct.condition
+                    && let Some(at) = Qualified::of(&ct.table_name).and_then(|t| {
+                        match resolve(self.model, Space::Relation, &t) {
+                            Found::Present(s) => Some((s, t.name)),
+                            _ => None,
+                        }
+                    })
+                {
+                    self.expr_columns(&at, &["new".to_string(), "old".to_string()], cond);
+                }
                 // The function it runs must exist.
                 if let Some(body) = &ct.exec_body
                     && let Some(f) = Qualified::of(&body.func_desc.name)
@@ -1179,6 +1190,14 @@ impl<'a> Replay<'a> {
             | ["reset", ..] => {}
             // Options, ownership, restart: no name changes, but for a rename
             // or a move.
+            // A `DO` block that only reads and writes rows (no DDL, no
+            // dynamic SQL, no call that may change the schema): harmless.
+            ["do", ..] => {
+                let body = sql.trim_start().get(2..).unwrap_or("");
+                if may_change_schema(body, "", &self.model.function_effects) {
+                    self.model.forget_all();
+                }
+            }
             ["alter", "sequence", ..] if contains_word(sql, "owned") => self.owned_by(sql),
             ["alter", "sequence", ..]
                 if !(contains_word(sql, "rename") || contains_word(sql, "schema")) => {}
@@ -1188,6 +1207,7 @@ impl<'a> Replay<'a> {
                         self.forget_name(Space::Relation, &q);
                     }
                 }
+                None if w.get(1) == Some(&"table") => self.unread_alter_table(sql),
                 None => self.model.forget_all(),
             },
             [
@@ -1201,7 +1221,7 @@ impl<'a> Replay<'a> {
                 "or",
                 "replace",
                 "function" | "procedure" | "aggregate",
-            ] => self.model.forget_functions(),
+            ] => self.unread_function(sql),
             [
                 "create" | "alter" | "drop",
                 "operator" | "collation" | "conversion" | "cast" | "text" | "statistics"
@@ -1271,6 +1291,160 @@ impl<'a> Replay<'a> {
             Found::Unknown => self.forget_name(Space::Relation, &q),
             Found::Absent(_) => {}
         }
+    }
+
+    /// An `ALTER TABLE` sqlparser could not read (not a rename of the table):
+    /// what the table holds is no longer known, nor the names of what it
+    /// owns; with `CASCADE`, what depends on it elsewhere.
+    fn unread_alter_table(&mut self, sql: &str) {
+        let words: Vec<&str> = sql.split_whitespace().collect();
+        let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        let mut i = 2;
+        if lower.get(i).is_some_and(|w| w == "if") {
+            i += 2;
+        }
+        if lower.get(i).is_some_and(|w| w == "only") {
+            i += 1;
+        }
+        let Some(raw) = words.get(i) else {
+            return self.model.forget_all();
+        };
+        let parts: Vec<&str> = raw.split('.').collect();
+        let plain =
+            |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !parts.iter().all(|p| plain(p)) {
+            return self.model.forget_all();
+        }
+        let q = match parts.as_slice() {
+            [n] => Qualified {
+                schema: None,
+                name: n.to_lowercase(),
+                place: (1, 1),
+            },
+            [s, n] => Qualified {
+                schema: Some(s.to_lowercase()),
+                name: n.to_lowercase(),
+                place: (1, 1),
+            },
+            _ => return self.model.forget_all(),
+        };
+        // A constraint renamed renames its index, to any name.
+        if contains_word(sql, "rename") || contains_word(sql, "schema") {
+            return self.model.forget_all();
+        }
+        match resolve(self.model, Space::Relation, &q) {
+            Found::Present(s) => {
+                let rel = self.model.relation_mut(&s, &q.name);
+                rel.columns.forget();
+                rel.constraints.forget();
+                rel.triggers.forget();
+                rel.policies.forget();
+                self.model.unnamed(&s, &q.name);
+                // A constraint added under its own name may bring an index
+                // of any name.
+                if contains_word(sql, "add")
+                    && ["constraint", "unique", "primary", "exclude"]
+                        .iter()
+                        .any(|w| contains_word(sql, w))
+                {
+                    self.model.unnamed(&s, "");
+                }
+                let owned: Vec<String> = self
+                    .model
+                    .schemas
+                    .get(&s)
+                    .map(|ns| {
+                        ns.relations
+                            .iter()
+                            .filter(|(_, r)| r.owner.as_deref() == Some(q.name.as_str()))
+                            .map(|(n, _)| n.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for n in owned {
+                    self.model.relation_mut(&s, &n).entry = Entry::unknown();
+                }
+            }
+            Found::Unknown => self.forget_name(Space::Relation, &q),
+            Found::Absent(_) => {}
+        }
+        if contains_word(sql, "cascade") {
+            self.forget_dependents();
+        }
+    }
+
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE name (...) ...` that sqlparser
+    /// could not read: the function is there, and what calling it may do is
+    /// read from the rest of the text; when even its name does not read,
+    /// every function is unknown.
+    fn unread_function(&mut self, sql: &str) {
+        let Ok(tokens) = crate::lex::tokenize(sql) else {
+            return self.model.forget_functions();
+        };
+        let code: Vec<&crate::lex::Token> = tokens.iter().filter(|t| !t.kind.is_trivia()).collect();
+        let Some(k) = code.iter().position(|t| {
+            let w = &sql[t.start..t.end];
+            ["function", "procedure"]
+                .iter()
+                .any(|f| w.eq_ignore_ascii_case(f))
+        }) else {
+            return self.model.forget_functions();
+        };
+        let name_of = |t: &crate::lex::Token| -> Option<String> {
+            let text = &sql[t.start..t.end];
+            match t.kind {
+                crate::lex::TokenKind::Word => Some(super::name::truncate(&text.to_lowercase())),
+                crate::lex::TokenKind::QuotedIdent => Some(super::name::truncate(
+                    &text.trim_matches('"').replace("\"\"", "\""),
+                )),
+                _ => None,
+            }
+        };
+        let (q, rest) = match (code.get(k + 1), code.get(k + 2), code.get(k + 3)) {
+            (Some(a), Some(dot), Some(b)) if dot.kind == crate::lex::TokenKind::Punct('.') => {
+                match (name_of(a), name_of(b)) {
+                    (Some(s), Some(n)) => (
+                        Qualified {
+                            schema: Some(s),
+                            name: n,
+                            place: (1, 1),
+                        },
+                        b.end,
+                    ),
+                    _ => return self.model.forget_functions(),
+                }
+            }
+            (Some(a), _, _) => match name_of(a) {
+                Some(n) => (
+                    Qualified {
+                        schema: None,
+                        name: n,
+                        place: (1, 1),
+                    },
+                    a.end,
+                ),
+                None => return self.model.forget_functions(),
+            },
+            _ => return self.model.forget_functions(),
+        };
+        let body = sql.get(rest..).unwrap_or("");
+        let may = may_change_schema(body, &q.name, &self.model.function_effects);
+        let before = self
+            .model
+            .function_effects
+            .get(&q.name)
+            .copied()
+            .unwrap_or(false);
+        self.model
+            .function_effects
+            .insert(q.name.clone(), may || before);
+        let schema = target(self.model, &q);
+        self.model.set_entry(
+            Space::Function,
+            &schema,
+            &q.name,
+            Entry::present(self.new_origin()),
+        );
     }
 
     /// A statement that may call functions: a call to one that is not the

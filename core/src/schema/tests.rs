@@ -1094,3 +1094,129 @@ fn a_down_that_does_not_undo_its_up() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn two_statements_in_one_text_are_not_followed() {
+    // The folder's reader splits statements; a text of two is not read.
+    let mut m = model_of(&[USERS, "CREATE TABLE orders (id int)"]);
+    assert!(
+        m.replay("DROP TABLE users; DROP TABLE orders", origin(3), &[], false)
+            .is_empty()
+    );
+    assert!(
+        m.replay("ALTER TABLE users ADD COLUMN x int", origin(4), &[], false)
+            .is_empty()
+    );
+    let mut m = model_of(&[USERS, "CREATE INDEX i ON users (email)"]);
+    assert!(
+        m.replay(
+            "DROP INDEX CONCURRENTLY i; DROP TABLE users",
+            origin(3),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    assert!(
+        m.replay("ALTER TABLE users ADD COLUMN x int", origin(4), &[], false)
+            .is_empty()
+    );
+}
+
+#[test]
+fn concurrently_is_read_without_the_word() {
+    assert_eq!(
+        super::without_concurrently("DROP INDEX CONCURRENTLY i").as_deref(),
+        Some("DROP INDEX              i")
+    );
+    assert_eq!(
+        super::without_concurrently("DROP INDEX \"concurrently\""),
+        None
+    );
+    assert_eq!(super::without_concurrently("DROP INDEX i"), None);
+    let mut m = model_of(&[USERS, "CREATE INDEX idx_user_email ON users (email)"]);
+    let p = m.replay(
+        "DROP INDEX CONCURRENTLY idx_user_emial",
+        origin(3),
+        &[],
+        false,
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].place(), (1, 25));
+    assert!(
+        m.replay(
+            "DROP INDEX CONCURRENTLY IF EXISTS idx_user_email",
+            origin(4),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        m.replay("DROP INDEX idx_user_email", origin(5), &[], false)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn the_builtin_table() {
+    use super::builtin::{extension_objects, is_builtin, knows_extension};
+    assert!(is_builtin(Space::Type, None, "int4"));
+    assert!(is_builtin(Space::Function, None, "now"));
+    assert!(
+        is_builtin(Space::Relation, None, "tables"),
+        "information_schema.tables"
+    );
+    assert!(
+        is_builtin(Space::Type, None, "citext"),
+        "an extension's type"
+    );
+    assert!(!is_builtin(Space::Type, None, "users"));
+    assert!(!is_builtin(Space::Function, None, "tables"));
+    assert!(!is_builtin(Space::Relation, Some("public"), "tables"));
+    assert!(is_builtin(Space::Relation, Some("pg_catalog"), "anything"));
+    assert!(knows_extension("pgcrypto") && !knows_extension("postgis"));
+    assert!(
+        extension_objects("pgcrypto", Space::Function).is_some_and(|f| f.contains(&"gen_salt"))
+    );
+    assert!(extension_objects("citext", Space::Type).is_some_and(|t| t.contains(&"citext")));
+    assert!(extension_objects("citext", Space::Relation).is_some_and(|r| r.is_empty()));
+    assert!(
+        extension_objects("pg_stat_statements", Space::Relation)
+            .is_some_and(|r| r.contains(&"pg_stat_statements"))
+    );
+    assert_eq!(extension_objects("postgis", Space::Type), None);
+}
+
+#[test]
+fn a_file_that_cannot_be_read_makes_the_model_forget_from_there() {
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let read = |file: &str, sql: &str| {
+        let name = parse_file_name(file).unwrap();
+        read_migration(file, &name, file, sql).0.unwrap()
+    };
+    let set = vec![
+        read("001_users.sql", "-- UP\nCREATE TABLE users (id bigint);\n"),
+        read(
+            "003_typo.sql",
+            "-- UP\nCREATE TABLE t2 (id int);\nALTER TABLE uesrs ADD COLUMN x int;\n-- DOWN\nALTER TABLE t2 DROP COLUMN y;\n",
+        ),
+    ];
+    let errors = |failed: &[i64]| -> Vec<(usize, usize)> {
+        check_set(&set, &[], failed)
+            .iter()
+            .filter(|f| f.problem.is_some())
+            .map(|f| (f.migration, f.statement))
+            .collect()
+    };
+    // The DOWN's statement is counted after the UP's.
+    assert_eq!(errors(&[]), vec![(1, 1), (1, 2)]);
+    for before in [0, 2, 3] {
+        assert_eq!(errors(&[before]), vec![(1, 2)], "{before} failed");
+    }
+    for not_before in [4, i64::MAX] {
+        assert_eq!(errors(&[not_before]), vec![(1, 1), (1, 2)], "{not_before}");
+    }
+}
