@@ -2369,8 +2369,14 @@ impl<'a> Replay<'a> {
                     return self.columns_exist(at, [column_name]);
                 }
                 match op {
-                    AlterColumnOperation::SetDataType { data_type, .. } => {
+                    AlterColumnOperation::SetDataType {
+                        data_type, using, ..
+                    } => {
                         self.type_ref(data_type);
+                        if let Some(u) = using {
+                            let table = at.clone();
+                            self.expr_columns(&table, std::slice::from_ref(&table.1), u);
+                        }
                         let rel = self.model.relation_mut(&at.0, &at.1);
                         rel.columns.types.insert(name, type_text(data_type));
                     }

@@ -923,6 +923,16 @@ fn queries_types_and_sequences() {
         (&[USERS], "ALTER TABLE users ADD COLUMN u users", None),
         (
             &[USERS],
+            "ALTER TABLE users ALTER COLUMN org_id TYPE bigint USING org_id::bigint",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN org_id TYPE bigint USING ogr_id::bigint",
+            Some((MISSING, "column `users.ogr_id`")),
+        ),
+        (
+            &[USERS],
             "ALTER TABLE users ALTER COLUMN id SET DEFAULT nextval('users_id_seq')",
             None,
         ),
