@@ -1075,12 +1075,42 @@ impl<'a> Replay<'a> {
             Statement::AlterIndex { name, operation } => {
                 let Some(q) = Qualified::of(name) else { return };
                 let sqlparser::ast::AlterIndexOperation::RenameIndex { index_name } = operation;
-                if let Found::Present(s) = self.lookup(Space::Relation, &q, "index", Use::Must) {
-                    if let Some(new) = Qualified::of(index_name) {
+                let new = Qualified::of(index_name);
+                match (self.lookup(Space::Relation, &q, "index", Use::Must), new) {
+                    (Found::Present(s), Some(new)) => {
                         self.rename_relation(&s, &q.name, &new.name);
+                        // A constraint's index renamed renames the constraint.
+                        let origin = self.new_origin();
+                        if let Some(owner) = self
+                            .model
+                            .relation(&s, &new.name)
+                            .and_then(|r| r.owner.clone())
+                        {
+                            let t = self.model.relation_mut(&s, &owner);
+                            if t.constraints.state(&q.name) != State::Absent {
+                                let was = t.constraints.names.remove(&q.name);
+                                t.constraints
+                                    .names
+                                    .insert(q.name.clone(), Entry::absent(origin));
+                                if let Some(e) = was {
+                                    t.constraints.names.insert(new.name.clone(), e);
+                                }
+                            }
+                        }
                     }
-                } else {
-                    self.forget_name(Space::Relation, &q);
+                    (_, new) => {
+                        self.forget_name(Space::Relation, &q);
+                        match new {
+                            Some(n) => self.forget_name(
+                                Space::Relation,
+                                &Qualified {
+                                    schema: q.schema.clone(),
+                                    ..n
+                                },
+                            ),
+                            None => self.model.forget_all(),
+                        }
+                    }
                 }
             }
             Statement::AlterView { name, .. } => {

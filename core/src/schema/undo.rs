@@ -26,6 +26,15 @@ pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) ->
                 if opaque(s) {
                     continue;
                 }
+                // A name not in the map is absent only where the model
+                // would say so.
+                let unnamed = model
+                    .schemas
+                    .get(s)
+                    .is_none_or(|ns| ns.unnamed.iter().any(|p| n.starts_with(p.as_str())));
+                if (b.is_none() || a.is_none()) && unnamed {
+                    continue;
+                }
                 relation(&shown(s, n), b.as_deref(), a.as_deref(), by_up, &mut out);
             }
             (Key::Type(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => entry(
@@ -36,14 +45,20 @@ pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) ->
                 by_up,
                 &mut out,
             ),
-            (Key::Function(s, n), Saved::Entry(b), Saved::Entry(a)) if !opaque(s) => entry(
-                "function",
-                &shown(s, n),
-                b.as_ref(),
-                a.as_ref(),
-                by_up,
-                &mut out,
-            ),
+            (Key::Function(s, n), Saved::Entry(b), Saved::Entry(a))
+                if !opaque(s)
+                    && !((b.is_none() || a.is_none())
+                        && model.schemas.get(s).is_none_or(|ns| ns.functions_opaque)) =>
+            {
+                entry(
+                    "function",
+                    &shown(s, n),
+                    b.as_ref(),
+                    a.as_ref(),
+                    by_up,
+                    &mut out,
+                )
+            }
             (Key::Extension(n), Saved::Entry(b), Saved::Entry(a)) if !model.opaque => {
                 entry("extension", n, b.as_ref(), a.as_ref(), by_up, &mut out)
             }
