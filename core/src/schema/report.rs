@@ -163,10 +163,59 @@ mod tests {
         assert!(allowed(text, text.find("CREATE").unwrap_or(0)).is_empty());
         let o = start + offset_in(&text[start..], (2, 3));
         assert_eq!(line_column(text, o), (5, 3));
-        let head = "-- sqlstrata: allow(schema-down-differs)\n-- UP\nSELECT 1;\n";
+        let head = "-- sqlstrata: allow(schema-down-differs)\n\n-- UP\nSELECT 1;\n";
         assert_eq!(
             allowed(head, head.find("SELECT").unwrap_or(0)),
             vec!["schema-down-differs"]
         );
+    }
+
+    #[test]
+    fn a_folder_read_reports_at_the_name_unless_allowed() {
+        let dir =
+            std::env::temp_dir().join(format!("sqlstrata-schema-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |f: &str, t: &str| std::fs::write(dir.join(f), t).unwrap();
+        write(
+            "001_users.sql",
+            "-- UP\nCREATE TABLE users (id int, email text);\n-- DOWN\nDROP TABLE users;\n",
+        );
+        write(
+            "002_typo.sql",
+            "-- UP\nSELECT 1;\nALTER TABLE users\n  DROP COLUMN emial;\n-- sqlstrata: allow(schema-object-missing)\nALTER TABLE uesrs ADD COLUMN x int;\n-- DOWN\nSELECT 1;\n",
+        );
+        let folder = crate::read_folder(&dir, "m");
+        let schema: Vec<_> = folder
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.starts_with("schema-"))
+            .collect();
+        assert_eq!(schema.len(), 1, "{:?}", folder.diagnostics);
+        assert_eq!(schema[0].position, Some((4, 15)));
+        assert_eq!(schema[0].file, "m/002_typo.sql");
+        assert!(schema[0].is_error());
+        // Off in the settings: nothing.
+        write("sqlstrata.toml", "[schema]\ncheck = false\n");
+        let folder = crate::read_folder(&dir, "m");
+        assert!(
+            !folder
+                .diagnostics
+                .iter()
+                .any(|d| d.rule.starts_with("schema-"))
+        );
+        // A rule allowed for the set.
+        write(
+            "sqlstrata.toml",
+            "[lints]\nallow = [\"schema-object-missing\"]\n",
+        );
+        let folder = crate::read_folder(&dir, "m");
+        assert!(
+            !folder
+                .diagnostics
+                .iter()
+                .any(|d| d.rule.starts_with("schema-"))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

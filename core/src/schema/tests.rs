@@ -1230,3 +1230,200 @@ fn a_file_that_cannot_be_read_makes_the_model_forget_from_there() {
         assert_eq!(errors(&[not_before]), vec![(1, 1), (1, 2)], "{not_before}");
     }
 }
+
+#[test]
+fn more_statement_kinds() {
+    let seq = "CREATE SEQUENCE s";
+    run(&[
+        // A trigger's condition reads NEW and OLD as its table.
+        (
+            &[USERS],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.emial IS NULL) EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW WHEN (OLD.email IS DISTINCT FROM NEW.email) EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            None,
+        ),
+        // A DO block that only writes rows changes no name; one with DDL may change any.
+        (
+            &[
+                USERS,
+                "DO $$ BEGIN INSERT INTO users (email) VALUES ('a'); END $$",
+            ],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS, "DO $$ BEGIN CREATE TABLE uesrs (); END $$"],
+            "DROP TABLE uesrs",
+            None,
+        ),
+        // IF EXISTS of a dropped name keeps it known absent.
+        (
+            &[USERS, "DROP TABLE users", "DROP TABLE IF EXISTS users"],
+            "DROP TABLE users",
+            Some((
+                MISSING,
+                "table `users` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        // A view's columns through a parenthesised query.
+        (
+            &[USERS, "CREATE VIEW v AS (SELECT id FROM users)"],
+            "COMMENT ON COLUMN v.idd IS 'x'",
+            Some((MISSING, "column `v.idd`")),
+        ),
+        // A qualified name is never a CTE's.
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH uesrs AS (SELECT 1 AS a) SELECT a FROM public.uesrs",
+            Some((MISSING, "relation `public.uesrs`")),
+        ),
+        // A sequence owned by a table goes with it.
+        (
+            &[
+                seq,
+                "CREATE TABLE t (a int)",
+                "ALTER SEQUENCE IF EXISTS s OWNED BY t.a",
+                "DROP TABLE t",
+            ],
+            "DROP SEQUENCE s",
+            Some((
+                MISSING,
+                "sequence `s` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        (
+            &[
+                seq,
+                "CREATE TABLE t (a int)",
+                "ALTER SEQUENCE s OWNED BY t.a",
+                "DROP TABLE t",
+            ],
+            "DROP SEQUENCE s",
+            Some((MISSING, "sequence `s`")),
+        ),
+        (
+            &[
+                seq,
+                "CREATE TABLE t (a int)",
+                "ALTER SEQUENCE s OWNED BY t.a",
+                "ALTER SEQUENCE s OWNED BY NONE",
+                "DROP TABLE t",
+            ],
+            "DROP SEQUENCE s",
+            None,
+        ),
+        // An unread ALTER TABLE forgets that table only.
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "ALTER TABLE users DROP COLUMN anything",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE public.users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+        // Column CHECK constraints are named as PostgreSQL names them.
+        (
+            &["CREATE TABLE t (a int CHECK (a > 0))"],
+            "ALTER TABLE t DROP CONSTRAINT t_a_check",
+            None,
+        ),
+        (
+            &["CREATE TABLE t (a int CHECK (a > 0))"],
+            "ALTER TABLE t DROP CONSTRAINT t_a_chek",
+            Some((MISSING, "constraint `t_a_chek on t`")),
+        ),
+        (
+            &[],
+            "CREATE TABLE t (a int CHECK (b > 0))",
+            Some((MISSING, "column `t.b`")),
+        ),
+        // A unique constraint dropped takes its index.
+        (
+            &[USERS, "ALTER TABLE users DROP CONSTRAINT users_email_key"],
+            "DROP INDEX users_email_key",
+            Some((
+                MISSING,
+                "index `users_email_key` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        // A composite type dropped frees its row type's name.
+        (
+            &["CREATE TYPE pair AS (a int)", "DROP TYPE pair"],
+            "CREATE TABLE pair (x int)",
+            None,
+        ),
+        // An unread CREATE: only its name is unknown.
+        (
+            &[USERS, "CREATE UNLOGGED SEQUENCE counter"],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS, "CREATE UNLOGGED SEQUENCE counter"],
+            "DROP SEQUENCE countr",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "CREATE UNLOGGED TABLE IF NOT EXISTS logs (a int) WITH (fillfactor = 70) TABLESPACE pg_default",
+            ],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        // An index made IF NOT EXISTS where the name may be taken: unknown.
+        (
+            &[
+                USERS,
+                "DO $$ BEGIN EXECUTE 'x'; END $$",
+                "CREATE INDEX IF NOT EXISTS users_x ON users (email)",
+            ],
+            "DROP INDEX users_x",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn a_down_that_leaves_a_schema() {
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let name = parse_file_name("001_app.sql").unwrap();
+    let m = read_migration(
+        "001_app.sql",
+        &name,
+        "001_app.sql",
+        "-- UP\nCREATE SCHEMA app;\n-- DOWN\nSELECT 1;\n",
+    )
+    .0
+    .unwrap();
+    let findings = check_set(&[m], &[], &[]);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0].differences,
+        vec!["leaves schema `app`".to_string()]
+    );
+}
