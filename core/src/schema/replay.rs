@@ -1233,6 +1233,25 @@ impl<'a> Replay<'a> {
                 if !(contains_word(sql, "rename") || contains_word(sql, "schema")) => {}
             ["alter", "sequence" | "index" | "view" | "table", ..] => match renamed(sql) {
                 Some(names) => {
+                    // What is renamed or moved must exist.
+                    if let Some(old) = names.first() {
+                        let noun = match w.get(1) {
+                            Some(&"sequence") => "sequence",
+                            Some(&"index") => "index",
+                            Some(&"view") => "view",
+                            _ => "table",
+                        };
+                        let usage = if w.get(2) == Some(&"if") {
+                            Use::IfExists
+                        } else {
+                            Use::Must
+                        };
+                        let at = Qualified {
+                            place: place_of_word(sql, &old.name, 2),
+                            ..old.clone()
+                        };
+                        self.lookup(Space::Relation, &at, noun, usage);
+                    }
                     for q in names {
                         self.forget_name(Space::Relation, &q);
                     }
@@ -1262,7 +1281,25 @@ impl<'a> Replay<'a> {
             | ["create" | "alter" | "drop", "foreign", "data", ..] => {}
             ["create", "or", "replace", "trigger"]
             | ["create", "trigger" | "constraint", ..]
-            | ["alter", "trigger", ..] => self.model.each_relation(|_, _, r| r.triggers.forget()),
+            | ["alter", "trigger", ..] => {
+                // ALTER TRIGGER t ON table ...: the table must exist.
+                let lower: Vec<String> = sql.split_whitespace().map(str::to_lowercase).collect();
+                if w.first() == Some(&"alter")
+                    && let Some(table) = lower
+                        .iter()
+                        .position(|x| x == "on")
+                        .and_then(|p| lower.get(p + 1))
+                    && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    let q = Qualified {
+                        schema: None,
+                        name: table.clone(),
+                        place: place_of_word(sql, table, 4),
+                    };
+                    self.lookup(Space::Relation, &q, "table", Use::Must);
+                }
+                self.model.each_relation(|_, _, r| r.triggers.forget())
+            }
             ["create" | "alter", "policy", ..] => {
                 self.model.each_relation(|_, _, r| r.policies.forget())
             }
@@ -3262,6 +3299,40 @@ fn renamed(sql: &str) -> Option<Vec<Qualified>> {
         }
         _ => None,
     }
+}
+
+/// The place (line, column) of the first whole-word, case-insensitive
+/// occurrence of `word` in `sql` from its `skip`th word on; (1, 1) when
+/// not found.
+fn place_of_word(sql: &str, word: &str, skip: usize) -> Place {
+    let mut seen = 0;
+    let mut line = 1u64;
+    let mut column = 1u64;
+    let mut i = 0;
+    let bytes = sql.as_bytes();
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            if seen >= skip && sql[start..i].eq_ignore_ascii_case(word) {
+                return (line, column);
+            }
+            seen += 1;
+            column += (i - start) as u64;
+            continue;
+        }
+        if c == b'\n' {
+            line += 1;
+            column = 1;
+        } else if c < 0x80 || c >= 0xc0 {
+            column += 1;
+        }
+        i += 1;
+    }
+    (1, 1)
 }
 
 /// Whether `sql` holds `word` as a whole word (any case).

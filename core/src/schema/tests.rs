@@ -1394,6 +1394,26 @@ fn more_statement_kinds() {
             "DROP TABLE uesrs",
             Some((MISSING, "table `uesrs`")),
         ),
+        // Unread renames: what is renamed must exist.
+        (
+            &[USERS],
+            "ALTER SEQUENCE users_id_sq RENAME TO x",
+            Some((MISSING, "sequence `users_id_sq`")),
+        ),
+        (
+            &[USERS],
+            "ALTER SEQUENCE IF EXISTS users_id_sq RENAME TO x",
+            Some((
+                NOOP,
+                "`IF EXISTS` does nothing here: sequence `users_id_sq`",
+            )),
+        ),
+        (&[USERS], "ALTER SEQUENCE users_id_seq RENAME TO x", None),
+        (
+            &[USERS],
+            "ALTER TRIGGER t ON uesrs RENAME TO u",
+            Some((MISSING, "table `uesrs`")),
+        ),
         // An index made IF NOT EXISTS where the name may be taken: unknown.
         (
             &[
