@@ -119,6 +119,12 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// [`allowed`], for the model's tests.
+#[cfg(test)]
+pub(crate) fn tests_allowed(text: &str, start: usize) -> Vec<&'static str> {
+    allowed(text, start)
+}
+
 /// The rules `allow(...)`ed for the statement at `start`: by the comment
 /// lines right above it, and by the file's header (above `-- UP`).
 fn allowed(text: &str, start: usize) -> Vec<&'static str> {

@@ -1447,3 +1447,83 @@ fn a_down_that_leaves_a_schema() {
         vec!["leaves schema `app`".to_string()]
     );
 }
+
+#[test]
+fn survivors_of_a_second_sample() {
+    run(&[
+        // A name the reader cannot take apart: the model forgets.
+        (
+            &[USERS, "ALTER SEQUENCE \"Odd\" OWNED BY users.id"],
+            "DROP TABLE uesrs",
+            None,
+        ),
+        (
+            &[USERS, "ALTER TABLE \"Users\" ALTER CONSTRAINT x DEFERRABLE"],
+            "DROP TABLE uesrs",
+            None,
+        ),
+        // set_config of the search path.
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SELECT set_config('search_path', 'app', false)",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            Some((EXISTS, "column `t.a`")),
+        ),
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SELECT set_config('statement_timeout', '1s', false)",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            None,
+        ),
+        // A renamed constraint is gone under its old name.
+        (
+            &[
+                USERS,
+                "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_mail_key",
+            ],
+            "ALTER TABLE users DROP CONSTRAINT users_email_key",
+            Some((MISSING, "constraint `users_email_key on users`")),
+        ),
+        (
+            &[
+                USERS,
+                "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_mail_key",
+            ],
+            "ALTER TABLE users DROP CONSTRAINT users_mail_key",
+            None,
+        ),
+        // An unread move to another schema: those names only.
+        (
+            &[USERS, "ALTER SEQUENCE users_id_seq SET SCHEMA app"],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+    ]);
+    // A statement's allow does not reach the next one.
+    let text = "-- UP\n-- sqlstrata: allow(schema-object-missing)\nSELECT 1;\nALTER TABLE uesrs ADD x int;\n";
+    assert!(super::report::tests_allowed(text, text.find("ALTER").unwrap_or(0)).is_empty());
+    // An extension its DOWN leaves.
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let name = parse_file_name("001_x.sql").unwrap();
+    let m = read_migration(
+        "001_x.sql",
+        &name,
+        "001_x.sql",
+        "-- UP\nCREATE EXTENSION pgcrypto;\n-- DOWN\nSELECT 1;\n",
+    )
+    .0
+    .unwrap();
+    let findings = check_set(&[m], &[], &[]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(
+        findings[0].differences,
+        vec!["leaves extension `pgcrypto`".to_string()]
+    );
+}
