@@ -3327,7 +3327,7 @@ fn place_of_word(sql: &str, word: &str, skip: usize) -> Place {
         if c == b'\n' {
             line += 1;
             column = 1;
-        } else if c < 0x80 || c >= 0xc0 {
+        } else if !(0x80..0xc0).contains(&c) {
             column += 1;
         }
         i += 1;
