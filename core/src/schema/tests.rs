@@ -1527,3 +1527,89 @@ fn survivors_of_a_second_sample() {
         vec!["leaves extension `pgcrypto`".to_string()]
     );
 }
+
+#[test]
+fn survivors_of_a_third_sample() {
+    let v = "CREATE VIEW v AS SELECT id, lower(email) FROM users";
+    run(&[
+        // Columns of a table made from a query, and of a view.
+        (
+            &[USERS, "CREATE TABLE t2 AS SELECT id, email FROM users"],
+            "ALTER TABLE t2 DROP COLUMN emial",
+            Some((MISSING, "column `t2.emial`")),
+        ),
+        (&[USERS, v], "COMMENT ON COLUMN v.lower IS 'x'", None),
+        (
+            &[USERS, v],
+            "COMMENT ON COLUMN v.lowr IS 'x'",
+            Some((MISSING, "column `v.lowr`")),
+        ),
+        (&[USERS, v], "COMMENT ON VIEW vv IS 'x'", None),
+        (
+            &[USERS, v, "CREATE VIEW viewer AS SELECT 1 AS a"],
+            "COMMENT ON VIEW viewr IS 'x'",
+            Some((MISSING, "view `viewr`")),
+        ),
+        // Tables read by queries.
+        (
+            &[USERS],
+            "CREATE VIEW w AS (SELECT id FROM uesrs)",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "SELECT * FROM uesrs",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        // A column added with a check on another column.
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN n int CHECK (ogr_id > 0)",
+            Some((MISSING, "column `users.ogr_id`")),
+        ),
+        // SET search_path to one schema, and back to the default.
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SET search_path = app",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            Some((EXISTS, "column `t.a`")),
+        ),
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SET search_path = app",
+                "SET search_path TO DEFAULT",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            None,
+        ),
+        // Schemas.
+        (
+            &[],
+            "CREATE SCHEMA public",
+            Some((EXISTS, "schema `public`")),
+        ),
+        (&[], "CREATE SCHEMA IF NOT EXISTS public", None),
+        (
+            &["CREATE SCHEMA app", "DROP SCHEMA app"],
+            "DROP SCHEMA IF EXISTS app",
+            None,
+        ),
+        // A name in a schema the model knows, searched along the connection's path.
+        (
+            &["CREATE SCHEMA app", "CREATE TABLE app.orders (id int)"],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+        // A domain dropped with CASCADE.
+        (
+            &["CREATE DOMAIN email AS text", "CREATE TABLE t (e email)"],
+            "DROP DOMAIN email CASCADE",
+            None,
+        ),
+    ]);
+}
