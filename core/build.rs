@@ -11,7 +11,7 @@ fn visit(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             visit(&p, files);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs" || x == "tsv") {
             files.push(p);
         }
     }

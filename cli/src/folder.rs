@@ -353,7 +353,12 @@ fn import_command(tool: import::Tool, source: &Path, dir: &Path, dry_run: bool) 
     if let Some(version) = plan.baseline {
         let toml = dir.join(sqlstrata_core::config::FILE_NAME);
         let existing = std::fs::read_to_string(&toml).ok();
-        match import::with_baseline(existing.as_deref(), version) {
+        // The tool's own history table is made by no migration.
+        let external = |text: String| match tool.history_table() {
+            Some(table) => import::with_external(&text, table),
+            None => Ok(text),
+        };
+        match import::with_baseline(existing.as_deref(), version).and_then(external) {
             Ok(text) if existing.as_deref() == Some(text.as_str()) => {}
             Ok(text) => {
                 let verb = if dry_run { "would set" } else { "set" };

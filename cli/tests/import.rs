@@ -873,6 +873,11 @@ fn a_long_diesel_history_is_not_linted_again() {
     assert_eq!(out.matches("warning:").count(), 0, "{out}");
     let toml = fs::read_to_string(work.join("migrations/sqlstrata.toml")).unwrap();
     assert!(toml.contains("from = 20200101000300"), "{toml}");
+    // diesel's own history table is made by no migration: declared external.
+    assert!(
+        toml.contains("[schema]\nexternal = [\"__diesel_schema_migrations\"]"),
+        "{toml}"
+    );
     let o = check(&work);
     let out = text(&o);
     assert!(o.status.success(), "{out}");

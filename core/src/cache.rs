@@ -119,17 +119,32 @@ impl Cache {
     }
 
     /// Keeps exactly `results` (the folder's files now) and writes the file.
+    #[cfg(test)]
     pub(crate) fn store(self, results: &[([u8; 32], &Checked1)]) {
+        let encoded = results
+            .iter()
+            .map(|(key, result)| (*key, self.encode(key, result)))
+            .collect();
+        self.store_encoded(encoded);
+    }
+
+    /// `result` as the cache keeps it under `key` (what it holds already,
+    /// when it has it).
+    pub(crate) fn encode(&self, key: &[u8; 32], result: &Checked1) -> Vec<u8> {
+        match self.entries.get(key) {
+            Some(b) => b.clone(),
+            None => encode_result(result),
+        }
+    }
+
+    /// Keeps exactly `encoded` (each from [`Cache::encode`]) and writes the file.
+    pub(crate) fn store_encoded(self, encoded: Vec<([u8; 32], Vec<u8>)>) {
         let Some(path) = self.path else { return };
         let mut out = Vec::from(FORMAT);
-        for (key, result) in results {
-            let body = match self.entries.get(key) {
-                Some(b) => b.clone(),
-                None => encode_result(result),
-            };
+        for (key, body) in &encoded {
             out.extend_from_slice(key);
             out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-            out.extend_from_slice(&body);
+            out.extend_from_slice(body);
         }
         if fs::read(&path).ok().as_deref() == Some(&out[..]) {
             return;

@@ -17,6 +17,10 @@
 //!
 //! [drift]
 //! ignore = ["owner", "public.audit_*"]   # kinds or objects `sqlstrata drift` leaves out
+//!
+//! [schema]
+//! check = true                           # names checked against the migrations' schema
+//! external = ["auth.users"]              # objects made outside the migrations
 //! ```
 //!
 //! Every key is optional; a missing file is the defaults. An unknown key or
@@ -55,6 +59,40 @@ pub struct LintConfig {
     /// `[drift] ignore`: kinds of objects or objects `sqlstrata drift`
     /// leaves out (with its `--ignore` flags).
     pub drift_ignore: Vec<String>,
+    /// `[schema]`: the build-time model of the schema (see [`crate::schema`]).
+    pub schema: SchemaConfig,
+}
+
+/// `[schema]` in `sqlstrata.toml`:
+///
+/// ```toml
+/// [schema]
+/// check = true                                   # false: names are not checked at all
+/// external = ["auth.users", "__diesel_schema_migrations", "legacy_*"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaConfig {
+    /// Whether the migrations' names are checked against the model.
+    #[serde(default = "yes")]
+    pub check: bool,
+    /// Objects made outside the migrations (`name`, `schema.name`, or a
+    /// prefix ending in `*`): never an error.
+    #[serde(default)]
+    pub external: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for SchemaConfig {
+    fn default() -> Self {
+        SchemaConfig {
+            check: true,
+            external: Vec::new(),
+        }
+    }
 }
 
 impl Default for LintConfig {
@@ -68,6 +106,7 @@ impl Default for LintConfig {
             from: None,
             run: RunSettings::default(),
             drift_ignore: Vec::new(),
+            schema: SchemaConfig::default(),
         }
     }
 }
@@ -81,6 +120,8 @@ struct File {
     run: Run,
     #[serde(default)]
     drift: Drift,
+    #[serde(default)]
+    schema: SchemaConfig,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,7 +198,7 @@ impl LintConfig {
                             format!("invalid settings: {}", e.message()),
                         )
                         .with_help(format!(
-                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn`, `tracking_table` and `from`, `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`, and `[drift]` `ignore`; see {FILE_NAME} in the README"
+                            "the keys are `[lints]` `pg`, `deny`, `allow`, `warn`, `tracking_table` and `from`, `[run]` `lock_timeout`, `statement_timeout` and `lock_retry_budget`, `[drift]` `ignore`, and `[schema]` `check` and `external`; see {FILE_NAME} in the README"
                         )),
                     ],
                 );
@@ -197,6 +238,7 @@ impl LintConfig {
             from: file.lints.from,
             run,
             drift_ignore: file.drift.ignore,
+            schema: file.schema,
         };
         for (list, names) in [
             ("deny", &config.deny),
@@ -256,19 +298,21 @@ impl LintConfig {
             Level::Warning => Some(Severity::Warning),
             Level::OptIn if listed(&self.warn) => Some(Severity::Warning),
             Level::OptIn => None,
+            Level::Deny => Some(Severity::Error),
         }
     }
 
     /// What the results of checking a file depend on, for the cache key.
     pub fn key(&self) -> String {
         format!(
-            "pg={};deny={};allow={};warn={};table={};from={:?}",
+            "pg={};deny={};allow={};warn={};table={};from={:?};schema={:?}",
             self.pg,
             self.deny.join(","),
             self.allow.join(","),
             self.warn.join(","),
             self.tracking_table,
-            self.from
+            self.from,
+            self.schema
         )
     }
 }

@@ -237,17 +237,26 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
             };
             (*at, key, result, true)
         });
-    cache.store(
+    // The whole set's key (every file's, in order): the schema check's
+    // result is kept under it.
+    let set_key = Cache::key(
+        "schema",
+        display,
         &checked
             .iter()
-            .filter(|(_, _, _, keep)| *keep)
-            .map(|(_, key, result, _)| (*key, result))
-            .collect::<Vec<_>>(),
+            .flat_map(|(_, key, _, _)| key.iter().copied())
+            .collect::<Vec<u8>>(),
     );
+    let mut encoded: Vec<([u8; 32], Vec<u8>)> = checked
+        .iter()
+        .filter(|(_, _, _, keep)| *keep)
+        .map(|(_, key, result, _)| (*key, cache.encode(key, result)))
+        .collect();
     let read = checked
         .into_iter()
         .map(|(at, _, (migration, diagnostics), _)| (at, migration, diagnostics));
     // Diagnostics in file order, whichever thread found them.
+    let name_errors_empty = name_errors.is_empty();
     let mut all: Vec<(usize, Diagnostic)> = name_errors;
     let mut at_of: Vec<(i64, usize)> = Vec::new();
     for (at, migration, diagnostics) in read {
@@ -306,6 +315,44 @@ fn read(dir: &Path, display: &str, cache: Cache, sqlparser: bool) -> Folder {
             all.push((at, d));
         }
     }
+    // The names each statement uses, against the schema the set makes (see
+    // the `schema` module): cross-file, so kept as one entry for the set.
+    // A file that could not be read: the model knows nothing from where it
+    // would have run (a misnamed one may run anywhere).
+    let read_ok: std::collections::HashSet<(i64, bool)> = folder
+        .migrations
+        .iter()
+        .map(|m| (m.version(), m.migration.is_repeatable()))
+        .collect();
+    let mut failed: Vec<i64> = work
+        .iter()
+        .filter(|(_, _, _, p)| !read_ok.contains(&(p.version, p.repeatable)))
+        .map(|(_, _, _, p)| if p.repeatable { i64::MAX } else { p.version })
+        .collect();
+    if !name_errors_empty {
+        failed.push(i64::MIN + 1);
+    }
+    let schema_diagnostics = match cache.get(&set_key) {
+        Some(hit) if hit.shape.is_none() => hit.diagnostics,
+        _ => {
+            crate::schema::report::diagnostics(&folder.migrations, dir, display, &settings, &failed)
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect()
+        }
+    };
+    for d in &schema_diagnostics {
+        let at = folder
+            .migrations
+            .iter()
+            .find(|m| d.file.ends_with(&format!("/{}", m.migration.file_name())))
+            .and_then(|m| at_of.iter().find(|(v, _)| *v == m.version()))
+            .map_or(0, |(_, a)| *a);
+        all.push((at, d.clone()));
+    }
+    let schema_result: crate::cache::Checked1 = (None, schema_diagnostics);
+    encoded.push((set_key, cache.encode(&set_key, &schema_result)));
+    cache.store_encoded(encoded);
     all.sort_by_key(|(at, _)| *at);
     folder.diagnostics.extend(all.into_iter().map(|(_, d)| d));
     folder

@@ -35,6 +35,7 @@ pub mod lex;
 pub mod migration;
 pub mod naming;
 pub mod rules;
+pub mod schema;
 pub mod sections;
 pub mod split;
 pub mod validate;

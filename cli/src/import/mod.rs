@@ -560,6 +560,44 @@ pub fn with_baseline(existing: Option<&str>, version: i64) -> Result<String, Str
     Ok(doc.to_string())
 }
 
+impl Tool {
+    /// The tool's own history table, which its migrations may name and no
+    /// migration makes (declared in `[schema] external` on import).
+    pub fn history_table(self) -> Option<&'static str> {
+        match self {
+            Tool::Sqlx => Some("_sqlx_migrations"),
+            Tool::Refinery => Some("refinery_schema_history"),
+            Tool::Diesel => Some("__diesel_schema_migrations"),
+            Tool::Goose => Some("goose_db_version"),
+            Tool::Dbmate | Tool::GolangMigrate => Some("schema_migrations"),
+            Tool::Flyway => Some("flyway_schema_history"),
+            Tool::Sql | Tool::Ts => None,
+        }
+    }
+}
+
+/// `text` (a `sqlstrata.toml`) with `name` in `[schema] external` (its
+/// other contents, comments and layout kept).
+pub fn with_external(text: &str, name: &str) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| format!("cannot read it: {e}"))?;
+    let schema = doc
+        .entry("schema")
+        .or_insert_with(toml_edit::table)
+        .as_table_mut()
+        .ok_or("`schema` is not a table")?;
+    let list = schema
+        .entry("external")
+        .or_insert_with(|| toml_edit::value(toml_edit::Array::new()))
+        .as_array_mut()
+        .ok_or("`external` is not a list")?;
+    if !list.iter().any(|v| v.as_str() == Some(name)) {
+        list.push(name);
+    }
+    Ok(doc.to_string())
+}
+
 /// A name as our files need it: lower-case `a-z`, `0-9` and `_`.
 pub(crate) fn snake(name: &str) -> String {
     let mut out = String::new();
@@ -594,6 +632,15 @@ mod tests {
         );
         assert!(kept.contains("from = 7"), "{kept}");
         // Never lowered.
+        let external = with_external("[lints]\nfrom = 9\n", "__diesel_schema_migrations").unwrap();
+        assert!(
+            external.contains("[schema]\nexternal = [\"__diesel_schema_migrations\"]"),
+            "{external}"
+        );
+        assert_eq!(
+            with_external(&external, "__diesel_schema_migrations").unwrap(),
+            external
+        );
         let higher = with_baseline(Some("[lints]\nfrom = 9\n"), 7).unwrap();
         assert_eq!(higher, "[lints]\nfrom = 9\n");
         assert!(with_baseline(Some("lints = 3"), 7).is_err());

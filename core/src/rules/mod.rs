@@ -54,6 +54,8 @@ pub enum Level {
     Warning,
     /// Off unless turned on in the settings (`warn` or `deny`).
     OptIn,
+    /// An error unless allowed (by a directive or the settings).
+    Deny,
 }
 
 impl Level {
@@ -63,6 +65,7 @@ impl Level {
             Level::Error => "error",
             Level::Warning => "warning",
             Level::OptIn => "opt-in",
+            Level::Deny => "error",
         }
     }
 }
@@ -307,6 +310,38 @@ pub const RULES: &[Rule] = &[
         what: "adds a `NOT NULL` column without a default to an existing table",
         why: "the `ALTER TABLE` fails on any table that has rows",
         fix: "add it without `NOT NULL` (or with a non-volatile `DEFAULT`), backfill, then `SET NOT NULL`",
+    },
+    Rule {
+        name: "schema-object-missing",
+        level: Level::Deny,
+        kind: Kind::Ours,
+        what: "names a table, column, index, constraint, type or other object that does not exist at that point (dropped, renamed, or misspelt)",
+        why: "PostgreSQL refuses it on deploy (SQLSTATE 42P01, 42703, 42704): the migration fails, and a DOWN fails when it is needed most",
+        fix: "correct the name; an object made outside the migrations can be declared in sqlstrata.toml's `[schema] external`",
+    },
+    Rule {
+        name: "schema-object-exists",
+        level: Level::Deny,
+        kind: Kind::Ours,
+        what: "creates an object that already exists at that point, without `IF NOT EXISTS`",
+        why: "PostgreSQL refuses it on deploy (SQLSTATE 42P07, 42701, 42710)",
+        fix: "use another name, drop the existing one first, or write `IF NOT EXISTS`",
+    },
+    Rule {
+        name: "schema-if-exists-misspelt",
+        level: Level::Warning,
+        kind: Kind::Ours,
+        what: "says `IF EXISTS` of an object that does not exist, while one with a close name does",
+        why: "PostgreSQL silently does nothing, so a misspelt name leaves the object it meant in place",
+        fix: "correct the name, or remove the statement if nothing is to be done",
+    },
+    Rule {
+        name: "schema-down-differs",
+        level: Level::Warning,
+        kind: Kind::Ours,
+        what: "is a DOWN section that does not bring the schema back to where its UP started",
+        why: "a rollback leaves objects behind or removes ones that were there before, which `sqlstrata verify` would show on a real server",
+        fix: "undo exactly what the UP does, in reverse order",
     },
     squawk_opt_in(
         "require-concurrent-index-deletion",

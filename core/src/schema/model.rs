@@ -1,0 +1,545 @@
+//! The model of a database's schema as the migrations leave it: schemas and
+//! what is in each, the search path, and a journal of what changed (so that
+//! a DOWN section can be tried and taken back, and compared with the state
+//! before its UP, without copying the whole model).
+//!
+//! Names the SQL writes without a schema, while the search path is the
+//! connection's own (unknown at build time), live in the schema written
+//! `""` here: "the first schema of the connection's path", which may be
+//! `public` or any other. A lookup therefore never takes a schema's
+//! absence of a name as final while that name may be in `""`, and the
+//! other way round.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::objects::{Entry, Origin, Relation, State};
+
+/// The connection's own first schema (see the module's comment).
+pub const DEFAULT: &str = "";
+
+/// Kinds of object that live in a schema's namespaces other than `pg_class`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Space {
+    /// `pg_class`: tables, views, indexes, sequences, composite row types.
+    Relation,
+    /// `pg_type`: enums, composites, domains, range types.
+    Type,
+    /// `pg_proc`: functions and procedures, by name (not overload).
+    Function,
+}
+
+/// One schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    /// Whether the schema itself is there.
+    pub entry: Entry,
+    /// Something the model could not follow may have made or dropped
+    /// anything in it: a name not in the maps is unknown, not absent.
+    pub opaque: bool,
+    /// Relations were made here under names the model could not work out,
+    /// each starting with one of these prefixes (PostgreSQL's implicit
+    /// names start with their table's name; `""`: any name): a relation
+    /// name not in the map that starts with one is unknown.
+    pub unnamed: Vec<String>,
+    /// A statement may have made any function here: a function name not in
+    /// the map is unknown.
+    pub functions_opaque: bool,
+    /// Tables, views, indexes, sequences.
+    pub relations: BTreeMap<String, Relation>,
+    /// Types.
+    pub types: BTreeMap<String, Entry>,
+    /// Functions and procedures.
+    pub functions: BTreeMap<String, Entry>,
+}
+
+impl Namespace {
+    fn new(entry: Entry, opaque: bool) -> Namespace {
+        Namespace {
+            entry,
+            opaque,
+            unnamed: Vec::new(),
+            functions_opaque: false,
+            relations: BTreeMap::new(),
+            types: BTreeMap::new(),
+            functions: BTreeMap::new(),
+        }
+    }
+
+    /// What is known of `name` in `space` here.
+    pub fn state(&self, space: Space, name: &str) -> State {
+        let known = match space {
+            Space::Relation => self.relations.get(name).map(|r| r.entry.state),
+            Space::Type => self.types.get(name).map(|e| e.state),
+            Space::Function => self.functions.get(name).map(|e| e.state),
+        };
+        match known {
+            Some(s) => s,
+            None if self.opaque
+                || (space == Space::Relation
+                    && self.unnamed.iter().any(|p| name.starts_with(p.as_str())))
+                || (space == Space::Function && self.functions_opaque) =>
+            {
+                State::Unknown
+            }
+            None => State::Absent,
+        }
+    }
+
+    /// Where `name` in `space` was made or dropped.
+    pub fn origin(&self, space: Space, name: &str) -> Option<&Origin> {
+        match space {
+            Space::Relation => self.relations.get(name)?.entry.origin.as_ref(),
+            Space::Type => self.types.get(name)?.origin.as_ref(),
+            Space::Function => self.functions.get(name)?.origin.as_ref(),
+        }
+    }
+
+    /// The present names of `space`.
+    pub fn present(&self, space: Space) -> Vec<&str> {
+        match space {
+            Space::Relation => self
+                .relations
+                .iter()
+                .filter(|(_, r)| r.entry.state == State::Present)
+                .map(|(n, _)| n.as_str())
+                .collect(),
+            Space::Type => present_of(&self.types),
+            Space::Function => present_of(&self.functions),
+        }
+    }
+
+    fn forget(&mut self) {
+        self.opaque = true;
+        if self.entry.state != State::Absent {
+            self.entry = Entry::unknown();
+        }
+        for r in self.relations.values_mut() {
+            r.forget();
+        }
+        for e in self.types.values_mut().chain(self.functions.values_mut()) {
+            *e = Entry::unknown();
+        }
+    }
+}
+
+fn present_of(map: &BTreeMap<String, Entry>) -> Vec<&str> {
+    map.iter()
+        .filter(|(_, e)| e.state == State::Present)
+        .map(|(n, _)| n.as_str())
+        .collect()
+}
+
+/// A key of the journal: one thing whose earlier value it keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A schema's own entry and flags (not its contents).
+    Schema(String),
+    /// A relation.
+    Relation(String, String),
+    /// A type.
+    Type(String, String),
+    /// A function.
+    Function(String, String),
+    /// An extension.
+    Extension(String),
+    /// The search path and the model's own flags.
+    Session,
+}
+
+/// A value the journal kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// A schema's entry and flags, or none (never seen).
+    Schema(Option<(Entry, [bool; 2], Vec<String>)>),
+    /// A relation, or none.
+    Relation(Option<Box<Relation>>),
+    /// An entry of the other maps, or none.
+    Entry(Option<Entry>),
+    /// The search path and the global flag.
+    Session(Option<Vec<String>>, bool),
+}
+
+/// The search path: known (a list of schemas, `""` for `"$user"` and
+/// other schemas that may not exist) or the connection's own.
+pub type SearchPath = Option<Vec<String>>;
+
+/// The whole model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// Every schema seen.
+    pub schemas: BTreeMap<String, Namespace>,
+    /// Extensions (database-wide).
+    pub extensions: BTreeMap<String, Entry>,
+    /// The search path of the migration being replayed.
+    pub path: SearchPath,
+    /// Something the model could not follow may have made anything
+    /// anywhere: a schema not seen yet is opaque.
+    pub opaque: bool,
+    /// For each function a migration made (by name): whether its body may
+    /// change the schema (DDL, dynamic SQL, or a call to a function that
+    /// may). Calling one that may makes the model forget.
+    pub function_effects: BTreeMap<String, bool>,
+    journal: Option<Journal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Journal {
+    seen: HashSet<Key>,
+    saved: Vec<(Key, Saved)>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model::new()
+    }
+}
+
+impl Model {
+    /// An empty database: `public` and the built-in schemas, nothing else
+    /// known of (a name no migration made is then external, not absent,
+    /// unless it reads as a misspelling; see the checks).
+    pub fn new() -> Model {
+        let mut schemas = BTreeMap::new();
+        schemas.insert(
+            DEFAULT.to_string(),
+            Namespace::new(Entry::present(None), false),
+        );
+        schemas.insert(
+            "public".to_string(),
+            Namespace::new(Entry::present(None), false),
+        );
+        for builtin in ["pg_catalog", "information_schema", "pg_toast"] {
+            schemas.insert(
+                builtin.to_string(),
+                Namespace::new(Entry::present(None), true),
+            );
+        }
+        Model {
+            schemas,
+            extensions: BTreeMap::new(),
+            path: None,
+            opaque: false,
+            function_effects: BTreeMap::new(),
+            journal: None,
+        }
+    }
+
+    // ---- the journal ------------------------------------------------------
+
+    /// Starts keeping the earlier value of everything changed from now on.
+    pub fn begin(&mut self) {
+        self.journal = Some(Journal::default());
+    }
+
+    /// Stops keeping, and returns what was kept: each changed thing's value
+    /// before its first change since [`Model::begin`].
+    pub fn end(&mut self) -> Vec<(Key, Saved)> {
+        self.journal.take().map(|j| j.saved).unwrap_or_default()
+    }
+
+    /// Puts back what `saved` kept (the newest first).
+    pub fn restore(&mut self, saved: Vec<(Key, Saved)>) {
+        for (key, value) in saved.into_iter().rev() {
+            self.put(&key, value);
+        }
+    }
+
+    /// The current value of `key`.
+    pub fn get(&self, key: &Key) -> Saved {
+        match key {
+            Key::Schema(s) => Saved::Schema(self.schemas.get(s).map(|n| {
+                (
+                    n.entry.clone(),
+                    [n.opaque, n.functions_opaque],
+                    n.unnamed.clone(),
+                )
+            })),
+            Key::Relation(s, n) => Saved::Relation(
+                self.schemas
+                    .get(s)
+                    .and_then(|ns| ns.relations.get(n))
+                    .cloned()
+                    .map(Box::new),
+            ),
+            Key::Type(s, n) => {
+                Saved::Entry(self.schemas.get(s).and_then(|ns| ns.types.get(n)).cloned())
+            }
+            Key::Function(s, n) => Saved::Entry(
+                self.schemas
+                    .get(s)
+                    .and_then(|ns| ns.functions.get(n))
+                    .cloned(),
+            ),
+            Key::Extension(n) => Saved::Entry(self.extensions.get(n).cloned()),
+            Key::Session => Saved::Session(self.path.clone(), self.opaque),
+        }
+    }
+
+    fn put(&mut self, key: &Key, value: Saved) {
+        match (key, value) {
+            (Key::Schema(s), Saved::Schema(v)) => match v {
+                Some((entry, [opaque, functions], unnamed)) => {
+                    let ns = self
+                        .schemas
+                        .entry(s.clone())
+                        .or_insert_with(|| Namespace::new(entry.clone(), opaque));
+                    ns.entry = entry;
+                    ns.opaque = opaque;
+                    ns.unnamed = unnamed;
+                    ns.functions_opaque = functions;
+                }
+                None => {
+                    self.schemas.remove(s);
+                }
+            },
+            (Key::Relation(s, n), Saved::Relation(v)) => {
+                if let Some(ns) = self.schemas.get_mut(s) {
+                    match v {
+                        Some(r) => {
+                            ns.relations.insert(n.clone(), *r);
+                        }
+                        None => {
+                            ns.relations.remove(n);
+                        }
+                    }
+                }
+            }
+            (Key::Type(s, n), Saved::Entry(v)) => {
+                if let Some(ns) = self.schemas.get_mut(s) {
+                    set(&mut ns.types, n, v);
+                }
+            }
+            (Key::Function(s, n), Saved::Entry(v)) => {
+                if let Some(ns) = self.schemas.get_mut(s) {
+                    set(&mut ns.functions, n, v);
+                }
+            }
+            (Key::Extension(n), Saved::Entry(v)) => set(&mut self.extensions, n, v),
+            (Key::Session, Saved::Session(path, opaque)) => {
+                self.path = path;
+                self.opaque = opaque;
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps `key`'s value before its first change.
+    fn touch(&mut self, key: Key) {
+        let Some(j) = &self.journal else { return };
+        if j.seen.contains(&key) {
+            return;
+        }
+        let value = self.get(&key);
+        if let Some(j) = &mut self.journal {
+            j.seen.insert(key.clone());
+            j.saved.push((key, value));
+        }
+    }
+
+    // ---- schemas ----------------------------------------------------------
+
+    /// The schema `name`, made (unknown, or opaque when the model is) if not
+    /// seen yet.
+    pub fn namespace_mut(&mut self, name: &str) -> &mut Namespace {
+        self.touch(Key::Schema(name.to_string()));
+        let opaque = self.opaque;
+        self.schemas
+            .entry(name.to_string())
+            .or_insert_with(|| Namespace::new(Entry::unknown(), opaque))
+    }
+
+    /// What is known of the schema `name`.
+    pub fn schema_state(&self, name: &str) -> State {
+        match self.schemas.get(name) {
+            Some(ns) => ns.entry.state,
+            None if self.opaque => State::Unknown,
+            None => State::Absent,
+        }
+    }
+
+    /// Sets the schema's own entry.
+    pub fn set_schema(&mut self, name: &str, entry: Entry) {
+        let ns = self.namespace_mut(name);
+        ns.entry = entry;
+    }
+
+    /// Everything in the schema `name` unknown from now on (and the schema).
+    pub fn forget_schema(&mut self, name: &str) {
+        let keys: Vec<Key> = self.keys_of(name);
+        for k in keys {
+            self.touch(k);
+        }
+        self.namespace_mut(name).forget();
+    }
+
+    /// Everything unknown from now on.
+    pub fn forget_all(&mut self) {
+        self.touch(Key::Session);
+        self.opaque = true;
+        let names: Vec<String> = self.schemas.keys().cloned().collect();
+        for n in names {
+            self.forget_schema(&n);
+        }
+        let exts: Vec<String> = self.extensions.keys().cloned().collect();
+        for e in exts {
+            self.set_extension(&e, Entry::unknown());
+        }
+    }
+
+    fn keys_of(&self, schema: &str) -> Vec<Key> {
+        let Some(ns) = self.schemas.get(schema) else {
+            return Vec::new();
+        };
+        let s = schema.to_string();
+        ns.relations
+            .keys()
+            .map(|n| Key::Relation(s.clone(), n.clone()))
+            .chain(ns.types.keys().map(|n| Key::Type(s.clone(), n.clone())))
+            .chain(
+                ns.functions
+                    .keys()
+                    .map(|n| Key::Function(s.clone(), n.clone())),
+            )
+            .collect()
+    }
+
+    // ---- objects ----------------------------------------------------------
+
+    /// The relation `name` of `schema` to change (made unknown if not there).
+    pub fn relation_mut(&mut self, schema: &str, name: &str) -> &mut Relation {
+        self.touch(Key::Relation(schema.to_string(), name.to_string()));
+        let ns = self.namespace_mut(schema);
+        let opaque = ns.opaque || ns.unnamed.iter().any(|p| name.starts_with(p.as_str()));
+        ns.relations.entry(name.to_string()).or_insert_with(|| {
+            let mut r = Relation::unknown(super::objects::RelKind::Other);
+            if !opaque {
+                r.entry = Entry::absent(None);
+            }
+            r
+        })
+    }
+
+    /// Sets the relation `name` of `schema`.
+    pub fn set_relation(&mut self, schema: &str, name: &str, relation: Relation) {
+        *self.relation_mut(schema, name) = relation;
+    }
+
+    /// The relation `name` of `schema`, when the model holds one.
+    pub fn relation(&self, schema: &str, name: &str) -> Option<&Relation> {
+        self.schemas.get(schema)?.relations.get(name)
+    }
+
+    /// Sets a type's or a function's entry.
+    pub fn set_entry(&mut self, space: Space, schema: &str, name: &str, entry: Entry) {
+        let key = match space {
+            Space::Type => Key::Type(schema.to_string(), name.to_string()),
+            Space::Function => Key::Function(schema.to_string(), name.to_string()),
+            Space::Relation => {
+                self.relation_mut(schema, name).entry = entry;
+                return;
+            }
+        };
+        self.touch(key);
+        let ns = self.namespace_mut(schema);
+        let map = if space == Space::Type {
+            &mut ns.types
+        } else {
+            &mut ns.functions
+        };
+        map.insert(name.to_string(), entry);
+    }
+
+    /// Sets an extension's entry.
+    pub fn set_extension(&mut self, name: &str, entry: Entry) {
+        self.touch(Key::Extension(name.to_string()));
+        self.extensions.insert(name.to_string(), entry);
+    }
+
+    /// What is known of the extension `name`.
+    pub fn extension_state(&self, name: &str) -> State {
+        match self.extensions.get(name) {
+            Some(e) => e.state,
+            None if self.opaque => State::Unknown,
+            None => State::Absent,
+        }
+    }
+
+    /// Relations whose names start with `prefix` (cut to what PostgreSQL
+    /// keeps of a table's name in an implicit one) may have been made in
+    /// `schema` under names the model does not know.
+    pub fn unnamed(&mut self, schema: &str, prefix: &str) {
+        let mut end = prefix.len().min(29);
+        while !prefix.is_char_boundary(end) {
+            end -= 1;
+        }
+        let p = prefix[..end].to_string();
+        let ns = self.namespace_mut(schema);
+        if !ns.unnamed.iter().any(|q| p.starts_with(q.as_str())) {
+            ns.unnamed.push(p);
+        }
+    }
+
+    /// Sets the search path.
+    pub fn set_path(&mut self, path: SearchPath) {
+        self.touch(Key::Session);
+        self.path = path;
+    }
+
+    /// Every function of every schema unknown (a statement that may have
+    /// made or dropped any).
+    pub fn forget_functions(&mut self) {
+        let keys: Vec<Key> = self
+            .schemas
+            .iter()
+            .flat_map(|(s, ns)| {
+                ns.functions
+                    .keys()
+                    .map(move |n| Key::Function(s.clone(), n.clone()))
+            })
+            .collect();
+        for k in keys {
+            self.touch(k);
+        }
+        for ns in self.schemas.values_mut() {
+            for e in ns.functions.values_mut() {
+                *e = Entry::unknown();
+            }
+        }
+        // A function not seen yet: unknown too.
+        let names: Vec<String> = self.schemas.keys().cloned().collect();
+        for n in names {
+            self.namespace_mut(&n).functions_opaque = true;
+        }
+    }
+
+    /// Apply `f` to every relation (keeping the journal), e.g. to forget the
+    /// constraints another table's `CASCADE` may have dropped.
+    pub fn each_relation(&mut self, mut f: impl FnMut(&str, &str, &mut Relation)) {
+        let keys: Vec<(String, String)> = self
+            .schemas
+            .iter()
+            .flat_map(|(s, ns)| ns.relations.keys().map(move |n| (s.clone(), n.clone())))
+            .collect();
+        for (s, n) in keys {
+            self.touch(Key::Relation(s.clone(), n.clone()));
+            if let Some(r) = self
+                .schemas
+                .get_mut(&s)
+                .and_then(|ns| ns.relations.get_mut(&n))
+            {
+                f(&s, &n, r);
+            }
+        }
+    }
+}
+
+fn set(map: &mut BTreeMap<String, Entry>, name: &str, value: Option<Entry>) {
+    match value {
+        Some(e) => {
+            map.insert(name.to_string(), e);
+        }
+        None => {
+            map.remove(name);
+        }
+    }
+}

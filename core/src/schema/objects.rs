@@ -1,0 +1,201 @@
+//! What the model holds about one object: whether it is there, where it was
+//! made or dropped, and for a table its columns, constraints, triggers and
+//! policies.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What the model knows of a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Known to exist.
+    Present,
+    /// Known not to exist (dropped, renamed away).
+    Absent,
+    /// Not known: something the model cannot follow may have made, changed
+    /// or dropped it.
+    Unknown,
+}
+
+/// Where an object was made (or dropped): the migration's file name and the
+/// statement's line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file's name, e.g. `003_users.sql`.
+    pub file: Arc<str>,
+    /// The statement's line.
+    pub line: u32,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A name's state and where it came to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Present, absent or unknown.
+    pub state: State,
+    /// Where it was made (present) or dropped (absent).
+    pub origin: Option<Origin>,
+}
+
+impl Entry {
+    /// Known present, made at `origin`.
+    pub fn present(origin: Option<Origin>) -> Entry {
+        Entry {
+            state: State::Present,
+            origin,
+        }
+    }
+
+    /// Known absent, dropped at `origin`.
+    pub fn absent(origin: Option<Origin>) -> Entry {
+        Entry {
+            state: State::Absent,
+            origin,
+        }
+    }
+
+    /// Not known.
+    pub fn unknown() -> Entry {
+        Entry {
+            state: State::Unknown,
+            origin: None,
+        }
+    }
+}
+
+/// The kinds of relation (PostgreSQL's `pg_class`: one namespace per schema).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    /// A table (or a partition of one).
+    Table,
+    /// A view.
+    View,
+    /// A materialized view.
+    MaterializedView,
+    /// An index.
+    Index,
+    /// A sequence.
+    Sequence,
+    /// A composite type's row type.
+    Composite,
+    /// A foreign table or another kind the model does not tell apart.
+    Other,
+}
+
+impl RelKind {
+    /// As a message says it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RelKind::Table => "table",
+            RelKind::View => "view",
+            RelKind::MaterializedView => "materialized view",
+            RelKind::Index => "index",
+            RelKind::Sequence => "sequence",
+            RelKind::Composite => "type",
+            RelKind::Other => "relation",
+        }
+    }
+}
+
+/// A named part of a table (column, constraint, trigger, policy) and
+/// whether the set of them is known whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parts {
+    /// Each known name.
+    pub names: BTreeMap<String, Entry>,
+    /// The type of each column, as the SQL wrote it (lower case), when known.
+    pub types: BTreeMap<String, String>,
+    /// Whether every name is in `names`: a name not there is then absent.
+    pub complete: bool,
+}
+
+impl Parts {
+    /// An empty set, known whole.
+    pub fn known_empty() -> Parts {
+        Parts {
+            complete: true,
+            ..Parts::default()
+        }
+    }
+
+    /// What the model knows of `name`.
+    pub fn state(&self, name: &str) -> State {
+        match self.names.get(name) {
+            Some(e) => e.state,
+            None if self.complete => State::Absent,
+            None => State::Unknown,
+        }
+    }
+
+    /// Every name unknown from now on.
+    pub fn forget(&mut self) {
+        for e in self.names.values_mut() {
+            *e = Entry::unknown();
+        }
+        self.complete = false;
+    }
+
+    /// The present names.
+    pub fn present(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.names
+            .iter()
+            .filter(|(_, e)| e.state == State::Present)
+            .map(|(n, e)| (n.as_str(), e))
+    }
+}
+
+/// One relation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// Whether it is there.
+    pub entry: Entry,
+    /// What kind it is (when present).
+    pub kind: RelKind,
+    /// Its columns (tables, views, composite types).
+    pub columns: Parts,
+    /// Its constraints (tables).
+    pub constraints: Parts,
+    /// Its triggers.
+    pub triggers: Parts,
+    /// Its policies.
+    pub policies: Parts,
+    /// For an index or an owned sequence: the table it belongs to (dropped
+    /// with it).
+    pub owner: Option<String>,
+}
+
+impl Relation {
+    /// A relation just made, with nothing in it known but what the caller adds.
+    pub fn new(kind: RelKind, origin: Option<Origin>) -> Relation {
+        Relation {
+            entry: Entry::present(origin),
+            kind,
+            columns: Parts::known_empty(),
+            constraints: Parts::known_empty(),
+            triggers: Parts::known_empty(),
+            policies: Parts::known_empty(),
+            owner: None,
+        }
+    }
+
+    /// A relation whose state and parts are all unknown.
+    pub fn unknown(kind: RelKind) -> Relation {
+        let mut r = Relation::new(kind, None);
+        r.forget();
+        r
+    }
+
+    /// Everything about it unknown from now on.
+    pub fn forget(&mut self) {
+        self.entry = Entry::unknown();
+        self.columns.forget();
+        self.constraints.forget();
+        self.triggers.forget();
+        self.policies.forget();
+    }
+}

@@ -1,0 +1,1615 @@
+//! Table-driven tests, one table per statement kind: the state before (the
+//! statements that make it), a statement, and what it must say (nothing, or
+//! the rule and the start of the message) and the state after.
+
+use super::model::Space;
+use super::name::Qualified;
+use super::objects::{Origin, State};
+use super::resolve::{Found, resolve};
+use super::*;
+
+fn origin(line: u32) -> Origin {
+    Origin {
+        file: "001_x.sql".into(),
+        line,
+    }
+}
+
+fn model_of(before: &[&str]) -> Model {
+    let mut m = Model::new();
+    for (i, s) in before.iter().enumerate() {
+        let p = m.replay(s, origin(i as u32 + 1), &[], false);
+        assert!(p.is_empty(), "setting up `{s}`: {p:?}");
+    }
+    m
+}
+
+/// What a statement must say: `None`, nothing; `Some((rule, message start))`.
+type Says = Option<(&'static str, &'static str)>;
+
+/// `(before, statement, says)`.
+fn run(cases: &[(&[&str], &str, Says)]) {
+    for (before, statement, says) in cases {
+        let mut m = model_of(before);
+        let problems = m.replay(statement, origin(100), &[], false);
+        match says {
+            None => assert!(
+                problems.is_empty(),
+                "`{statement}` after {before:?} said {:?}",
+                problems
+                    .iter()
+                    .map(|p| p.message("f.sql"))
+                    .collect::<Vec<_>>()
+            ),
+            Some((rule, start)) => {
+                assert_eq!(
+                    problems.len(),
+                    1,
+                    "`{statement}` after {before:?}: {problems:?}"
+                );
+                assert_eq!(problems[0].rule(), *rule, "`{statement}`");
+                let msg = problems[0].message("f.sql");
+                assert!(msg.starts_with(start), "`{statement}`: {msg}");
+            }
+        }
+    }
+}
+
+fn rel(m: &Model, name: &str) -> Found {
+    let q = Qualified {
+        schema: name.split_once('.').map(|(s, _)| s.to_string()),
+        name: name.rsplit('.').next().unwrap_or(name).to_string(),
+        place: (1, 1),
+    };
+    resolve(m, Space::Relation, &q)
+}
+
+fn present(m: &Model, name: &str) -> bool {
+    matches!(rel(m, name), Found::Present(_))
+}
+
+const USERS: &str = "CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE, org_id int)";
+const MISSING: &str = "schema-object-missing";
+const EXISTS: &str = "schema-object-exists";
+const NOOP: &str = "schema-if-exists-misspelt";
+
+#[test]
+fn create_table() {
+    run(&[
+        (&[], USERS, None),
+        (
+            &[USERS],
+            USERS,
+            Some((
+                EXISTS,
+                "relation `users` already exists at f.sql: created in 001_x.sql:1",
+            )),
+        ),
+        (&[USERS], "CREATE TABLE IF NOT EXISTS users (id int)", None),
+        (&[USERS], "CREATE TABLE public.users (id int)", None),
+        (&[USERS], "CREATE TEMP TABLE users (id int)", None),
+        (&[USERS], "CREATE TABLE \"Users\" (id int)", None),
+        (
+            &[USERS],
+            "CREATE TABLE USERS (id int)",
+            Some((EXISTS, "relation `users`")),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE users_email_key (id int)",
+            Some((EXISTS, "relation `users_email_key`")),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE users_id_seq (id int)",
+            Some((EXISTS, "relation `users_id_seq`")),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE orders (id int, user_id int REFERENCES uesrs (id))",
+            Some((
+                MISSING,
+                "table `uesrs` does not exist at f.sql; did you mean `users`",
+            )),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE orders (id int, user_id int REFERENCES users (idd))",
+            Some((MISSING, "column `users.idd` does not exist")),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE orders (id int, user_id int, FOREIGN KEY (user_id) REFERENCES users (id))",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE orders (id int, FOREIGN KEY (usr_id) REFERENCES users (id))",
+            Some((MISSING, "column `orders.usr_id`")),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE orders (LIKE users, extra int)",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE p2024 PARTITION OF users FOR VALUES IN (1)",
+            None,
+        ),
+        (&[], "CREATE TABLE t AS SELECT 1 AS a", None),
+        // A name over 63 bytes is cut: the second is the first.
+        (
+            &[&format!("CREATE TABLE {} (a int)", "t".repeat(70))],
+            &format!("CREATE TABLE {}x (a int)", "t".repeat(70)),
+            Some((EXISTS, "relation")),
+        ),
+    ]);
+    let m = model_of(&[USERS]);
+    for name in [
+        "users",
+        "users_pkey",
+        "users_email_key",
+        "users_id_seq",
+        "public.users",
+    ] {
+        assert!(
+            matches!(rel(&m, name), Found::Present(_) | Found::Unknown),
+            "{name}"
+        );
+    }
+    assert!(present(&m, "users_pkey"));
+}
+
+#[test]
+fn alter_table_columns() {
+    run(&[
+        (&[USERS], "ALTER TABLE users ADD COLUMN avatar text", None),
+        (
+            &[USERS],
+            "ALTER TABLE uesrs ADD COLUMN avatar text",
+            Some((
+                MISSING,
+                "table `uesrs` does not exist at f.sql; did you mean `users` (created in 001_x.sql:1)?",
+            )),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN email text",
+            Some((EXISTS, "column `users.email` already exists")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP COLUMN emial",
+            Some((
+                MISSING,
+                "column `users.emial` does not exist at f.sql; did you mean `email`",
+            )),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP COLUMN IF EXISTS emial",
+            Some((NOOP, "`IF EXISTS` does nothing here: column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP COLUMN IF EXISTS nothing_like_it",
+            None,
+        ),
+        (
+            &[USERS, "ALTER TABLE users DROP COLUMN email"],
+            "ALTER TABLE users DROP COLUMN email",
+            Some((
+                MISSING,
+                "column `users.email` does not exist at f.sql: it was dropped or renamed in 001_x.sql:2",
+            )),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users RENAME COLUMN email TO mail",
+            None,
+        ),
+        (
+            &[USERS, "ALTER TABLE users RENAME COLUMN email TO mail"],
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+            Some((MISSING, "column `users.email`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users RENAME COLUMN email TO org_id",
+            Some((EXISTS, "column `users.org_id`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN email TYPE varchar(200)",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN emai TYPE varchar(200)",
+            Some((MISSING, "column `users.emai`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE IF EXISTS uesrs ADD COLUMN x int",
+            Some((NOOP, "`IF EXISTS` does nothing here: table `uesrs`")),
+        ),
+        (&[USERS], "ALTER TABLE migrations ADD COLUMN x int", None),
+        (
+            &["CREATE TABLE t (LIKE other)"],
+            "ALTER TABLE t DROP COLUMN anything",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn alter_table_rename_and_constraints() {
+    run(&[
+        (&[USERS], "ALTER TABLE users RENAME TO people", None),
+        (
+            &[USERS, "ALTER TABLE users RENAME TO people"],
+            "ALTER TABLE users ADD COLUMN x int",
+            Some((
+                MISSING,
+                "table `users` does not exist at f.sql: it was dropped or renamed in 001_x.sql:2",
+            )),
+        ),
+        (
+            &[USERS, "ALTER TABLE users RENAME TO people"],
+            "ALTER TABLE people DROP COLUMN email",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TABLE orders (id int)"],
+            "ALTER TABLE users RENAME TO orders",
+            Some((EXISTS, "relation `orders`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP CONSTRAINT users_email_key",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP CONSTRAINT users_emial_key",
+            Some((
+                MISSING,
+                "constraint `users_emial_key on users` does not exist",
+            )),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_emial_key",
+            Some((NOOP, "`IF EXISTS` does nothing here: constraint")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users DROP CONSTRAINT users_org_id_not_null",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id)",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)",
+            Some((EXISTS, "relation `users_email_key`")),
+        ),
+        (
+            &[USERS, "ALTER TABLE users ADD CHECK (org_id > 0)"],
+            "ALTER TABLE users DROP CONSTRAINT users_org_id_check",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "ALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES users (id)",
+            ],
+            "ALTER TABLE users DROP CONSTRAINT users_org_id_fkey",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users RENAME CONSTRAINT users_pkey TO users_pk",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "ALTER TABLE users RENAME CONSTRAINT users_pkey TO users_pk",
+            ],
+            "ALTER INDEX users_pk RENAME TO users_pk2",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn indexes() {
+    run(&[
+        (
+            &[USERS],
+            "CREATE INDEX idx_users_email ON users (email)",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE INDEX idx_users_email ON users (emial)",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "CREATE INDEX idx_users_email ON users (lower(email))",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE INDEX idx ON uesrs (email)",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS, "CREATE INDEX idx_user_email ON users (email)"],
+            "DROP INDEX idx_user_emial",
+            Some((
+                MISSING,
+                "index `idx_user_emial` does not exist at f.sql; did you mean `idx_user_email`",
+            )),
+        ),
+        (
+            &[USERS, "CREATE INDEX idx_user_email ON users (email)"],
+            "DROP INDEX IF EXISTS idx_user_emial",
+            Some((
+                NOOP,
+                "`IF EXISTS` does nothing here: index `idx_user_emial`",
+            )),
+        ),
+        (
+            &[USERS, "CREATE INDEX ON users (email)"],
+            "DROP INDEX users_email_idx",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "CREATE INDEX ON users (email)",
+                "CREATE INDEX ON users (email)",
+            ],
+            "DROP INDEX users_email_idx1",
+            None,
+        ),
+        (
+            &[USERS, "CREATE INDEX ON users (lower(email))"],
+            "DROP INDEX users_lower_idx",
+            None,
+        ),
+        (
+            &[USERS, "CREATE INDEX i ON users (email)"],
+            "CREATE INDEX i ON users (email)",
+            Some((EXISTS, "relation `i`")),
+        ),
+        (
+            &[USERS, "CREATE INDEX i ON users (email)"],
+            "CREATE INDEX IF NOT EXISTS i ON users (email)",
+            None,
+        ),
+        (
+            &[USERS, "CREATE INDEX i ON users (email)", "DROP TABLE users"],
+            "DROP INDEX i",
+            Some((MISSING, "index `i` does not exist at f.sql: it was dropped")),
+        ),
+        (
+            &[USERS],
+            "ALTER INDEX users_email_key RENAME TO users_mail_key",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn drops() {
+    run(&[
+        (&[USERS], "DROP TABLE users", None),
+        (
+            &[USERS],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "DROP TABLE IF EXISTS uesrs",
+            Some((
+                NOOP,
+                "`IF EXISTS` does nothing here: table `uesrs` does not exist at f.sql; did you mean `users`",
+            )),
+        ),
+        (&[USERS], "DROP TABLE IF EXISTS something_else", None),
+        (
+            &[USERS, "DROP TABLE users"],
+            "DROP TABLE users",
+            Some((
+                MISSING,
+                "table `users` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        (
+            &[USERS, "DROP TABLE users"],
+            "DROP TABLE IF EXISTS users",
+            None,
+        ),
+        (
+            &[USERS, "DROP TABLE users"],
+            "CREATE TABLE users (id int)",
+            None,
+        ),
+        (
+            &[USERS, "DROP TABLE users"],
+            "DROP SEQUENCE users_id_seq",
+            Some((MISSING, "sequence `users_id_seq`")),
+        ),
+        (
+            &[USERS, "CREATE VIEW v AS SELECT id FROM users"],
+            "DROP TABLE users CASCADE",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "CREATE VIEW v AS SELECT id FROM users",
+                "DROP TABLE users CASCADE",
+            ],
+            "DROP VIEW v",
+            None,
+        ),
+        (
+            &["CREATE SCHEMA app", "CREATE TABLE app.t (a int)"],
+            "DROP SCHEMA app CASCADE",
+            None,
+        ),
+        (
+            &[
+                "CREATE SCHEMA app",
+                "CREATE TABLE app.t (a int)",
+                "DROP SCHEMA app CASCADE",
+            ],
+            "DROP TABLE app.t",
+            Some((MISSING, "table `app.t`")),
+        ),
+        (
+            &["CREATE SCHEMA app", "DROP SCHEMA app"],
+            "DROP SCHEMA app",
+            Some((MISSING, "schema `app`")),
+        ),
+    ]);
+}
+
+#[test]
+fn schemas_and_the_search_path() {
+    run(&[
+        (
+            &["CREATE SCHEMA app"],
+            "CREATE SCHEMA app",
+            Some((EXISTS, "schema `app`")),
+        ),
+        (
+            &["CREATE SCHEMA app"],
+            "CREATE SCHEMA IF NOT EXISTS app",
+            None,
+        ),
+        (
+            &["CREATE SCHEMA app", "CREATE TABLE app.users (id int)"],
+            "ALTER TABLE app.uesrs ADD COLUMN x int",
+            Some((MISSING, "table `app.uesrs`")),
+        ),
+        // The connection's path may reach app: no error either way.
+        (
+            &["CREATE SCHEMA app", "CREATE TABLE app.users (id int)"],
+            "ALTER TABLE users ADD COLUMN x int",
+            None,
+        ),
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SET search_path TO app",
+                "CREATE TABLE users (id int)",
+            ],
+            "ALTER TABLE app.users ADD COLUMN x int",
+            None,
+        ),
+        (
+            &["CREATE TABLE users (id int)"],
+            "ALTER TABLE public.users ADD COLUMN x int",
+            None,
+        ),
+        (
+            &["CREATE TABLE public.users (id int)"],
+            "ALTER TABLE users ADD COLUMN x int",
+            None,
+        ),
+        (
+            &["CREATE TABLE public.users (id int)"],
+            "ALTER TABLE users DROP COLUMN anything",
+            None,
+        ),
+        (
+            &["CREATE TABLE users (id int)"],
+            "ALTER TABLE auth.users ADD COLUMN x int",
+            None,
+        ),
+        (
+            &["CREATE TABLE users (id int)"],
+            "ALTER TABLE auth.usres ADD COLUMN x int",
+            None,
+        ),
+        (
+            &[
+                "SELECT set_config('search_path', 'app', false)",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE t ADD COLUMN b int",
+            None,
+        ),
+        (
+            &[
+                "CREATE SCHEMA s",
+                "SET search_path = s, public",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE s.t ADD COLUMN a int",
+            Some((EXISTS, "column `t.a`")),
+        ),
+    ]);
+}
+
+#[test]
+fn what_the_model_cannot_follow_is_unknown() {
+    let after = |opaque: &str| -> Vec<&'static str> {
+        vec![
+            "ALTER TABLE uesrs ADD COLUMN x int",
+            "DROP TABLE uesrs",
+            "ALTER TABLE users DROP COLUMN emial",
+            "CREATE TABLE users (id int)",
+        ]
+        .into_iter()
+        .filter(|s| {
+            let mut m = model_of(&[USERS, opaque]);
+            !m.replay(s, origin(9), &[], false).is_empty()
+        })
+        .collect()
+    };
+    for opaque in [
+        "DO $$ BEGIN EXECUTE 'CREATE TABLE uesrs (x int)'; END $$",
+        "SELECT make_tables()",
+        "CREATE EXTENSION postgis",
+        "CALL migrate_things()",
+        "CREATE EVENT TRIGGER t ON ddl_command_start EXECUTE FUNCTION f()",
+        "IMPORT FOREIGN SCHEMA s FROM SERVER x INTO public",
+    ] {
+        assert!(
+            after(opaque).is_empty(),
+            "after `{opaque}`: {:?}",
+            after(opaque)
+        );
+    }
+    // An unchecked statement: unknown too.
+    let mut m = model_of(&[USERS]);
+    m.replay("ALTER TABLE users DROP COLUMN email", origin(2), &[], true);
+    assert!(
+        m.replay(
+            "ALTER TABLE users ADD COLUMN email text",
+            origin(3),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    // The server's own functions change nothing.
+    let mut m = model_of(&[
+        USERS,
+        "SELECT now(), count(*) FROM users",
+        "INSERT INTO users (email) VALUES (lower('A'))",
+    ]);
+    assert_eq!(m.replay("DROP TABLE uesrs", origin(4), &[], false).len(), 1);
+    // A function a migration made: by what its body does.
+    let mut m = model_of(&[
+        USERS,
+        "CREATE FUNCTION now2() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "SELECT now2()",
+    ]);
+    assert_eq!(m.replay("DROP TABLE uesrs", origin(4), &[], false).len(), 1);
+    let mk = "CREATE FUNCTION mk() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'CREATE TABLE uesrs ()'; END $$";
+    let mut m = model_of(&[USERS, mk, "SELECT mk()"]);
+    assert!(
+        m.replay("DROP TABLE uesrs", origin(4), &[], false)
+            .is_empty()
+    );
+    let mut m = model_of(&[
+        USERS,
+        mk,
+        "CREATE FUNCTION outer_fn() RETURNS int LANGUAGE sql AS 'SELECT mk(); SELECT 1'",
+        "UPDATE users SET org_id = outer_fn()",
+    ]);
+    assert!(
+        m.replay("DROP TABLE uesrs", origin(5), &[], false)
+            .is_empty()
+    );
+    // A rename the model cannot read: only those names are unknown.
+    let mut m = model_of(&[USERS, "ALTER SEQUENCE users_id_seq RENAME TO uesrs"]);
+    assert!(
+        m.replay("DROP TABLE uesrs", origin(4), &[], false)
+            .is_empty()
+    );
+    assert_eq!(
+        m.replay("ALTER TABLE usres ADD COLUMN x int", origin(5), &[], false)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn dml_grant_comment() {
+    run(&[
+        (&[USERS], "INSERT INTO users (email) VALUES ('a')", None),
+        (
+            &[USERS],
+            "INSERT INTO users (emial) VALUES ('a')",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "INSERT INTO uesrs (email) VALUES ('a')",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "UPDATE users SET emial = 'a'",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (&[USERS], "UPDATE users SET email = 'a' WHERE id = 1", None),
+        (
+            &[USERS],
+            "DELETE FROM uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "GRANT SELECT ON uesrs TO app",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (&[USERS], "GRANT SELECT ON users TO app", None),
+        (
+            &[USERS],
+            "COMMENT ON TABLE uesrs IS 'x'",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "COMMENT ON COLUMN users.emial IS 'x'",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (&[USERS], "COMMENT ON COLUMN users.email IS 'x'", None),
+        (&[USERS], "TRUNCATE uesrs", Some((MISSING, "table `uesrs`"))),
+        (&[USERS], "INSERT INTO users SELECT * FROM users", None),
+    ]);
+}
+
+#[test]
+fn types_functions_triggers_policies_extensions_views_sequences() {
+    let mood = "CREATE TYPE mood AS ENUM ('happy', 'sad')";
+    let f =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    let trg =
+        "CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch()";
+    run(&[
+        (&[mood], mood, Some((EXISTS, "type `mood`"))),
+        (&[mood], "DROP TYPE mood", None),
+        (&[mood], "DROP TYPE mod", None),
+        (&[mood], "DROP TYPE moood", Some((MISSING, "type `moood`"))),
+        (
+            &[mood, "DROP TYPE mood"],
+            "DROP TYPE mood",
+            Some((MISSING, "type `mood`")),
+        ),
+        (&[mood], "ALTER TYPE mood ADD VALUE 'meh'", None),
+        (&[mood], "ALTER TYPE mood RENAME TO feeling", None),
+        (
+            &[mood, "ALTER TYPE mood RENAME TO feeling"],
+            "DROP TYPE mood",
+            Some((MISSING, "type `mood`")),
+        ),
+        (
+            &["CREATE TYPE pair AS (a int, b int)"],
+            "CREATE TABLE pair (x int)",
+            Some((EXISTS, "relation `pair`")),
+        ),
+        (&["CREATE DOMAIN email AS text"], "DROP DOMAIN email", None),
+        (&[f], f, None),
+        (&[f], "DROP FUNCTION touch()", None),
+        (&[f, "DROP FUNCTION touch()"], "DROP FUNCTION touch()", None),
+        (&[USERS, f], trg, None),
+        (
+            &[USERS, f, trg],
+            trg,
+            Some((EXISTS, "trigger `users_touch on users`")),
+        ),
+        (&[USERS, f, trg], "DROP TRIGGER users_touch ON users", None),
+        (
+            &[USERS, f, trg],
+            "DROP TRIGGER users_tuoch ON users",
+            Some((MISSING, "trigger `users_tuoch on users`")),
+        ),
+        (
+            &[USERS, f, trg],
+            "DROP TRIGGER IF EXISTS users_tuoch ON users",
+            Some((NOOP, "`IF EXISTS` does nothing here: trigger")),
+        ),
+        (&[USERS], "CREATE POLICY own ON users USING (true)", None),
+        (
+            &[USERS, "CREATE POLICY own ON users USING (true)"],
+            "DROP POLICY own ON users",
+            None,
+        ),
+        (
+            &[USERS, "CREATE POLICY owner_only ON users USING (true)"],
+            "DROP POLICY owner_onyl ON users",
+            Some((MISSING, "policy")),
+        ),
+        (
+            &["CREATE EXTENSION pgcrypto"],
+            "CREATE EXTENSION pgcrypto",
+            Some((EXISTS, "extension `pgcrypto`")),
+        ),
+        (
+            &["CREATE EXTENSION pgcrypto"],
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto",
+            None,
+        ),
+        (
+            &["CREATE EXTENSION pgcrypto"],
+            "SELECT gen_salt('bf')",
+            None,
+        ),
+        (
+            &["CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\""],
+            "CREATE TABLE t (id uuid DEFAULT uuid_generate_v4())",
+            None,
+        ),
+        (
+            &[USERS, "CREATE VIEW active AS SELECT id, email FROM users"],
+            "CREATE VIEW active AS SELECT 1 AS x",
+            Some((EXISTS, "relation `active`")),
+        ),
+        (
+            &[USERS, "CREATE VIEW active AS SELECT id, email FROM users"],
+            "CREATE OR REPLACE VIEW active AS SELECT id FROM users",
+            None,
+        ),
+        (
+            &[USERS, "CREATE MATERIALIZED VIEW mv AS SELECT id FROM users"],
+            "DROP MATERIALIZED VIEW mv",
+            None,
+        ),
+        (
+            &["CREATE SEQUENCE counter"],
+            "CREATE SEQUENCE counter",
+            Some((EXISTS, "relation `counter`")),
+        ),
+        (
+            &["CREATE SEQUENCE counter"],
+            "DROP SEQUENCE countr",
+            Some((MISSING, "sequence `countr`")),
+        ),
+        (
+            &["CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY)"],
+            "DROP SEQUENCE t_id_seq",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn queries_types_and_sequences() {
+    let orders = "CREATE TABLE orders (id bigint, user_id bigint, total int)";
+    run(&[
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT u.email, o.total FROM users u JOIN orders o ON o.user_id = u.id",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT u.emial FROM users u",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT emial FROM users",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT totl FROM users, orders",
+            Some((
+                MISSING,
+                "column `totl` does not exist at f.sql; did you mean `total`",
+            )),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT id FROM uesrs",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS WITH uesrs AS (SELECT 1 AS x) SELECT x FROM uesrs",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT (SELECT max(total) FROM orders WHERE orders.user_id = users.id) AS m FROM users",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT (SELECT max(total) FROM ordrs) AS m FROM users",
+            Some((MISSING, "relation `ordrs`")),
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT users FROM users",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "CREATE VIEW v AS SELECT x.a FROM (SELECT 1 AS a) x",
+            None,
+        ),
+        (
+            &[USERS, orders],
+            "INSERT INTO orders (id) SELECT id FROM uesrs",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "UPDATE users SET email = lower(emial)",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "UPDATE users SET email = x.e FROM (SELECT 'a' AS e) x",
+            None,
+        ),
+        (
+            &[USERS],
+            "DELETE FROM users WHERE emial IS NULL",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "CREATE INDEX i ON users (email) WHERE emial IS NOT NULL",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN t timsetamp",
+            Some((
+                MISSING,
+                "type `timsetamp` does not exist at f.sql; did you mean `timestamp`",
+            )),
+        ),
+        (&[USERS], "ALTER TABLE users ADD COLUMN t citext", None),
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN t geometry(Point, 4326)",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TYPE mood AS ENUM ('a')"],
+            "ALTER TABLE users ADD COLUMN m mod",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TYPE mood AS ENUM ('a')"],
+            "ALTER TABLE users ADD COLUMN m moood[]",
+            Some((MISSING, "type `moood`")),
+        ),
+        (&[USERS], "ALTER TABLE users ADD COLUMN u users", None),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN org_id TYPE bigint USING org_id::bigint",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN org_id TYPE bigint USING ogr_id::bigint",
+            Some((MISSING, "column `users.ogr_id`")),
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN id SET DEFAULT nextval('users_id_seq')",
+            None,
+        ),
+        (
+            &[USERS],
+            "ALTER TABLE users ALTER COLUMN id SET DEFAULT nextval('users_id_sq')",
+            Some((MISSING, "sequence `users_id_sq`")),
+        ),
+        (&[USERS], "SELECT setval('users_id_seq', 10)", None),
+        (
+            &[
+                USERS,
+                "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+            ],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION tuoch()",
+            Some((
+                MISSING,
+                "function `tuoch` does not exist at f.sql; did you mean `touch`",
+            )),
+        ),
+        (
+            &[USERS],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn external_declared_names_are_never_errors() {
+    let mut m = model_of(&[USERS]);
+    let external = vec!["uesrs".to_string()];
+    assert!(
+        m.replay(
+            "ALTER TABLE uesrs ADD COLUMN x int",
+            origin(2),
+            &external,
+            false
+        )
+        .is_empty()
+    );
+    let external = vec!["ues*".to_string()];
+    assert!(
+        m.replay("DROP TABLE uesrs", origin(2), &external, false)
+            .is_empty()
+    );
+}
+
+#[test]
+fn every_statement_postgresql_accepts_replays_without_an_error() {
+    // ../shared/pg-statements.sql in the repository's tests: statements
+    // PostgreSQL accepts, on a database where each one's objects exist. The
+    // model starts empty, so errors there can only be about names it made
+    // itself; there must be none.
+    let text = include_str!("../../tests/data/pg-statements.sql");
+    let entries: Vec<&str> = text.split("\n--#\n").collect();
+    assert!(entries.len() >= 132);
+    for entry in entries {
+        let mut m = Model::new();
+        for (i, s) in crate::migration::check_script("pg.sql", entry)
+            .0
+            .iter()
+            .enumerate()
+        {
+            let problems = m.replay(s.sql(), origin(i as u32), &[], false);
+            assert!(
+                problems.is_empty(),
+                "`{}`: {:?}",
+                s.sql(),
+                problems
+                    .iter()
+                    .map(|p| p.message("pg.sql"))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_state_after() {
+    let m = model_of(&[
+        USERS,
+        "ALTER TABLE users ADD COLUMN avatar text",
+        "ALTER TABLE users RENAME TO people",
+    ]);
+    assert_eq!(rel(&m, "users"), Found::Absent(Some(origin(3))));
+    assert!(present(&m, "people"));
+    let people = m.relation("", "people").unwrap();
+    assert_eq!(people.columns.state("avatar"), State::Present);
+    assert_eq!(people.columns.state("nope"), State::Absent);
+    assert_eq!(
+        people.columns.types.get("email").map(String::as_str),
+        Some("text")
+    );
+    // The owned sequence and the indexes follow their table.
+    assert_eq!(
+        m.relation("", "users_id_seq")
+            .and_then(|r| r.owner.clone())
+            .as_deref(),
+        Some("people")
+    );
+}
+
+#[test]
+fn primary_key_using_an_index_takes_the_index() {
+    let m = model_of(&[
+        "CREATE TABLE vd (id serial PRIMARY KEY, x int)",
+        "CREATE UNIQUE INDEX vd_unique ON vd (x)",
+        "ALTER TABLE vd DROP CONSTRAINT vd_pkey, ADD CONSTRAINT vd_pkey PRIMARY KEY USING INDEX vd_unique, DROP COLUMN id",
+    ]);
+    assert_ne!(
+        rel(&m, "vd_pkey"),
+        Found::Absent(Some(origin(3))),
+        "{:?}",
+        m.relation("", "vd_pkey")
+    );
+    assert_ne!(rel(&m, "vd_unique"), Found::Present(String::new()));
+}
+
+#[test]
+fn a_down_that_does_not_undo_its_up() {
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let read = |file: &str, sql: &str| {
+        let name = parse_file_name(file).unwrap();
+        read_migration(file, &name, file, sql).0.unwrap()
+    };
+    let set = vec![
+        read(
+            "001_users.sql",
+            "-- UP\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- DOWN\nDROP TABLE users;\n",
+        ),
+        read(
+            "002_avatar.sql",
+            "-- UP\nALTER TABLE users ADD COLUMN avatar_url text;\nCREATE INDEX i ON users (email);\n-- DOWN\nDROP INDEX i;\n",
+        ),
+        read(
+            "003_fine.sql",
+            "-- UP\nALTER TABLE users ADD COLUMN a int;\n-- DOWN\nALTER TABLE users DROP COLUMN a;\n",
+        ),
+        read(
+            "004_drops.sql",
+            "-- UP\nDROP INDEX i;\n-- DOWN\nSELECT 1;\n",
+        ),
+        read(
+            "005_more.sql",
+            "-- UP\nSELECT 1;\n-- DOWN\nALTER TABLE users DROP COLUMN a;\n",
+        ),
+    ];
+    let findings = check_set(&set, &[], &[]);
+    let downs: Vec<(usize, Vec<String>)> = findings
+        .iter()
+        .filter(|f| f.problem.is_none())
+        .map(|f| (f.migration, f.differences.clone()))
+        .collect();
+    assert_eq!(
+        downs,
+        vec![
+            (1, vec!["leaves column users.avatar_url".to_string()]),
+            (
+                3,
+                vec!["does not restore index `i` that its UP drops".to_string()]
+            ),
+            (
+                4,
+                vec!["drops column users.a that its UP did not create".to_string()]
+            ),
+        ],
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn two_statements_in_one_text_are_not_followed() {
+    // The folder's reader splits statements; a text of two is not read.
+    let mut m = model_of(&[USERS, "CREATE TABLE orders (id int)"]);
+    assert!(
+        m.replay("DROP TABLE users; DROP TABLE orders", origin(3), &[], false)
+            .is_empty()
+    );
+    assert!(
+        m.replay("ALTER TABLE users ADD COLUMN x int", origin(4), &[], false)
+            .is_empty()
+    );
+    let mut m = model_of(&[USERS, "CREATE INDEX i ON users (email)"]);
+    assert!(
+        m.replay(
+            "DROP INDEX CONCURRENTLY i; DROP TABLE users",
+            origin(3),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    assert!(
+        m.replay("ALTER TABLE users ADD COLUMN x int", origin(4), &[], false)
+            .is_empty()
+    );
+}
+
+#[test]
+fn concurrently_is_read_without_the_word() {
+    assert_eq!(
+        super::without_concurrently("DROP INDEX CONCURRENTLY i").as_deref(),
+        Some("DROP INDEX              i")
+    );
+    assert_eq!(
+        super::without_concurrently("DROP INDEX \"concurrently\""),
+        None
+    );
+    assert_eq!(super::without_concurrently("DROP INDEX i"), None);
+    let mut m = model_of(&[USERS, "CREATE INDEX idx_user_email ON users (email)"]);
+    let p = m.replay(
+        "DROP INDEX CONCURRENTLY idx_user_emial",
+        origin(3),
+        &[],
+        false,
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].place(), (1, 25));
+    assert!(
+        m.replay(
+            "DROP INDEX CONCURRENTLY IF EXISTS idx_user_email",
+            origin(4),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        m.replay("DROP INDEX idx_user_email", origin(5), &[], false)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn the_builtin_table() {
+    use super::builtin::{extension_objects, is_builtin, knows_extension};
+    assert!(is_builtin(Space::Type, None, "int4"));
+    assert!(is_builtin(Space::Function, None, "now"));
+    assert!(
+        is_builtin(Space::Relation, None, "tables"),
+        "information_schema.tables"
+    );
+    assert!(
+        is_builtin(Space::Type, None, "citext"),
+        "an extension's type"
+    );
+    assert!(!is_builtin(Space::Type, None, "users"));
+    assert!(!is_builtin(Space::Function, None, "tables"));
+    assert!(!is_builtin(Space::Relation, Some("public"), "tables"));
+    assert!(is_builtin(Space::Relation, Some("pg_catalog"), "anything"));
+    assert!(knows_extension("pgcrypto") && !knows_extension("postgis"));
+    assert!(
+        extension_objects("pgcrypto", Space::Function).is_some_and(|f| f.contains(&"gen_salt"))
+    );
+    assert!(extension_objects("citext", Space::Type).is_some_and(|t| t.contains(&"citext")));
+    assert!(extension_objects("citext", Space::Relation).is_some_and(|r| r.is_empty()));
+    assert!(
+        extension_objects("pg_stat_statements", Space::Relation)
+            .is_some_and(|r| r.contains(&"pg_stat_statements"))
+    );
+    assert_eq!(extension_objects("postgis", Space::Type), None);
+}
+
+#[test]
+fn a_file_that_cannot_be_read_makes_the_model_forget_from_there() {
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let read = |file: &str, sql: &str| {
+        let name = parse_file_name(file).unwrap();
+        read_migration(file, &name, file, sql).0.unwrap()
+    };
+    let set = vec![
+        read("001_users.sql", "-- UP\nCREATE TABLE users (id bigint);\n"),
+        read(
+            "003_typo.sql",
+            "-- UP\nCREATE TABLE t2 (id int);\nALTER TABLE uesrs ADD COLUMN x int;\n-- DOWN\nALTER TABLE t2 DROP COLUMN y;\n",
+        ),
+    ];
+    let errors = |failed: &[i64]| -> Vec<(usize, usize)> {
+        check_set(&set, &[], failed)
+            .iter()
+            .filter(|f| f.problem.is_some())
+            .map(|f| (f.migration, f.statement))
+            .collect()
+    };
+    // The DOWN's statement is counted after the UP's.
+    assert_eq!(errors(&[]), vec![(1, 1), (1, 2)]);
+    for before in [0, 2, 3] {
+        assert_eq!(errors(&[before]), vec![(1, 2)], "{before} failed");
+    }
+    for not_before in [4, i64::MAX] {
+        assert_eq!(errors(&[not_before]), vec![(1, 1), (1, 2)], "{not_before}");
+    }
+}
+
+#[test]
+fn more_statement_kinds() {
+    let seq = "CREATE SEQUENCE s";
+    run(&[
+        // A trigger's condition reads NEW and OLD as its table.
+        (
+            &[USERS],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.emial IS NULL) EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            Some((MISSING, "column `users.emial`")),
+        ),
+        (
+            &[USERS],
+            "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW WHEN (OLD.email IS DISTINCT FROM NEW.email) EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            None,
+        ),
+        // A DO block that only writes rows changes no name; one with DDL may change any.
+        (
+            &[
+                USERS,
+                "DO $$ BEGIN INSERT INTO users (email) VALUES ('a'); END $$",
+            ],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS, "DO $$ BEGIN CREATE TABLE uesrs (); END $$"],
+            "DROP TABLE uesrs",
+            None,
+        ),
+        // IF EXISTS of a dropped name keeps it known absent.
+        (
+            &[USERS, "DROP TABLE users", "DROP TABLE IF EXISTS users"],
+            "DROP TABLE users",
+            Some((
+                MISSING,
+                "table `users` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        // A view's columns through a parenthesised query.
+        (
+            &[USERS, "CREATE VIEW v AS (SELECT id FROM users)"],
+            "COMMENT ON COLUMN v.idd IS 'x'",
+            Some((MISSING, "column `v.idd`")),
+        ),
+        // A qualified name is never a CTE's.
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH uesrs AS (SELECT 1 AS a) SELECT a FROM public.uesrs",
+            Some((MISSING, "relation `public.uesrs`")),
+        ),
+        // A sequence owned by a table goes with it.
+        (
+            &[
+                seq,
+                "CREATE TABLE t (a int)",
+                "ALTER SEQUENCE IF EXISTS s OWNED BY t.a",
+                "DROP TABLE t",
+            ],
+            "DROP SEQUENCE s",
+            Some((
+                MISSING,
+                "sequence `s` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        (
+            &[
+                seq,
+                "CREATE TABLE t (a int)",
+                "ALTER SEQUENCE s OWNED BY t.a",
+                "DROP TABLE t",
+            ],
+            "DROP SEQUENCE s",
+            Some((MISSING, "sequence `s`")),
+        ),
+        (
+            &[
+                seq,
+                "CREATE TABLE t (a int)",
+                "ALTER SEQUENCE s OWNED BY t.a",
+                "ALTER SEQUENCE s OWNED BY NONE",
+                "DROP TABLE t",
+            ],
+            "DROP SEQUENCE s",
+            None,
+        ),
+        // An unread ALTER TABLE forgets that table only.
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "ALTER TABLE users DROP COLUMN anything",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE public.users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+        // Column CHECK constraints are named as PostgreSQL names them.
+        (
+            &["CREATE TABLE t (a int CHECK (a > 0))"],
+            "ALTER TABLE t DROP CONSTRAINT t_a_check",
+            None,
+        ),
+        (
+            &["CREATE TABLE t (a int CHECK (a > 0))"],
+            "ALTER TABLE t DROP CONSTRAINT t_a_chek",
+            Some((MISSING, "constraint `t_a_chek on t`")),
+        ),
+        (
+            &[],
+            "CREATE TABLE t (a int CHECK (b > 0))",
+            Some((MISSING, "column `t.b`")),
+        ),
+        // A unique constraint dropped takes its index.
+        (
+            &[USERS, "ALTER TABLE users DROP CONSTRAINT users_email_key"],
+            "DROP INDEX users_email_key",
+            Some((
+                MISSING,
+                "index `users_email_key` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        // A composite type dropped frees its row type's name.
+        (
+            &["CREATE TYPE pair AS (a int)", "DROP TYPE pair"],
+            "CREATE TABLE pair (x int)",
+            None,
+        ),
+        // An unread CREATE: only its name is unknown.
+        (
+            &[USERS, "CREATE UNLOGGED SEQUENCE counter"],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[USERS, "CREATE UNLOGGED SEQUENCE counter"],
+            "DROP SEQUENCE countr",
+            None,
+        ),
+        (
+            &[
+                USERS,
+                "CREATE UNLOGGED TABLE IF NOT EXISTS logs (a int) WITH (fillfactor = 70) TABLESPACE pg_default",
+            ],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        // Unread renames: what is renamed must exist.
+        (
+            &[USERS],
+            "ALTER SEQUENCE users_id_sq RENAME TO x",
+            Some((MISSING, "sequence `users_id_sq`")),
+        ),
+        (
+            &[USERS],
+            "ALTER SEQUENCE IF EXISTS users_id_sq RENAME TO x",
+            Some((
+                NOOP,
+                "`IF EXISTS` does nothing here: sequence `users_id_sq`",
+            )),
+        ),
+        (&[USERS], "ALTER SEQUENCE users_id_seq RENAME TO x", None),
+        (
+            &[USERS],
+            "ALTER TRIGGER t ON uesrs RENAME TO u",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        // An index made IF NOT EXISTS where the name may be taken: unknown.
+        (
+            &[
+                USERS,
+                "DO $$ BEGIN EXECUTE 'x'; END $$",
+                "CREATE INDEX IF NOT EXISTS users_x ON users (email)",
+            ],
+            "DROP INDEX users_x",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn a_down_that_leaves_a_schema() {
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let name = parse_file_name("001_app.sql").unwrap();
+    let m = read_migration(
+        "001_app.sql",
+        &name,
+        "001_app.sql",
+        "-- UP\nCREATE SCHEMA app;\n-- DOWN\nSELECT 1;\n",
+    )
+    .0
+    .unwrap();
+    let findings = check_set(&[m], &[], &[]);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0].differences,
+        vec!["leaves schema `app`".to_string()]
+    );
+}
+
+#[test]
+fn survivors_of_a_second_sample() {
+    run(&[
+        // A name the reader cannot take apart: the model forgets.
+        (
+            &[USERS, "ALTER SEQUENCE \"Odd\" OWNED BY users.id"],
+            "DROP TABLE uesrs",
+            None,
+        ),
+        (
+            &[USERS, "ALTER TABLE \"Users\" ALTER CONSTRAINT x DEFERRABLE"],
+            "DROP TABLE uesrs",
+            None,
+        ),
+        // set_config of the search path.
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SELECT set_config('search_path', 'app', false)",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            Some((EXISTS, "column `t.a`")),
+        ),
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SELECT set_config('statement_timeout', '1s', false)",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            None,
+        ),
+        // A renamed constraint is gone under its old name.
+        (
+            &[
+                USERS,
+                "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_mail_key",
+            ],
+            "ALTER TABLE users DROP CONSTRAINT users_email_key",
+            Some((MISSING, "constraint `users_email_key on users`")),
+        ),
+        (
+            &[
+                USERS,
+                "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_mail_key",
+            ],
+            "ALTER TABLE users DROP CONSTRAINT users_mail_key",
+            None,
+        ),
+        // An unread move to another schema: those names only.
+        (
+            &[USERS, "ALTER SEQUENCE users_id_seq SET SCHEMA app"],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+    ]);
+    // A statement's allow does not reach the next one.
+    let text = "-- UP\n-- sqlstrata: allow(schema-object-missing)\nSELECT 1;\nALTER TABLE uesrs ADD x int;\n";
+    assert!(super::report::tests_allowed(text, text.find("ALTER").unwrap_or(0)).is_empty());
+    // An extension its DOWN leaves.
+    use crate::migration::read_migration;
+    use crate::naming::parse_file_name;
+    let name = parse_file_name("001_x.sql").unwrap();
+    let m = read_migration(
+        "001_x.sql",
+        &name,
+        "001_x.sql",
+        "-- UP\nCREATE EXTENSION pgcrypto;\n-- DOWN\nSELECT 1;\n",
+    )
+    .0
+    .unwrap();
+    let findings = check_set(&[m], &[], &[]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(
+        findings[0].differences,
+        vec!["leaves extension `pgcrypto`".to_string()]
+    );
+}
+
+#[test]
+fn survivors_of_a_third_sample() {
+    let v = "CREATE VIEW v AS SELECT id, lower(email) FROM users";
+    run(&[
+        // Columns of a table made from a query, and of a view.
+        (
+            &[USERS, "CREATE TABLE t2 AS SELECT id, email FROM users"],
+            "ALTER TABLE t2 DROP COLUMN emial",
+            Some((MISSING, "column `t2.emial`")),
+        ),
+        (&[USERS, v], "COMMENT ON COLUMN v.lower IS 'x'", None),
+        (
+            &[USERS, v],
+            "COMMENT ON COLUMN v.lowr IS 'x'",
+            Some((MISSING, "column `v.lowr`")),
+        ),
+        (&[USERS, v], "COMMENT ON VIEW vv IS 'x'", None),
+        (
+            &[USERS, v, "CREATE VIEW viewer AS SELECT 1 AS a"],
+            "COMMENT ON VIEW viewr IS 'x'",
+            Some((MISSING, "view `viewr`")),
+        ),
+        // Tables read by queries.
+        (
+            &[USERS],
+            "CREATE VIEW w AS (SELECT id FROM uesrs)",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        (
+            &[USERS],
+            "SELECT * FROM uesrs",
+            Some((MISSING, "relation `uesrs`")),
+        ),
+        // A column added with a check on another column.
+        (
+            &[USERS],
+            "ALTER TABLE users ADD COLUMN n int CHECK (ogr_id > 0)",
+            Some((MISSING, "column `users.ogr_id`")),
+        ),
+        // SET search_path to one schema, and back to the default.
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SET search_path = app",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            Some((EXISTS, "column `t.a`")),
+        ),
+        (
+            &[
+                "CREATE SCHEMA app",
+                "SET search_path = app",
+                "SET search_path TO DEFAULT",
+                "CREATE TABLE t (a int)",
+            ],
+            "ALTER TABLE app.t ADD COLUMN a int",
+            None,
+        ),
+        // Schemas.
+        (
+            &[],
+            "CREATE SCHEMA public",
+            Some((EXISTS, "schema `public`")),
+        ),
+        (&[], "CREATE SCHEMA IF NOT EXISTS public", None),
+        (
+            &["CREATE SCHEMA app", "DROP SCHEMA app"],
+            "DROP SCHEMA IF EXISTS app",
+            None,
+        ),
+        // A name in a schema the model knows, searched along the connection's path.
+        (
+            &["CREATE SCHEMA app", "CREATE TABLE app.orders (id int)"],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+        // A domain dropped with CASCADE.
+        (
+            &["CREATE DOMAIN email AS text", "CREATE TABLE t (e email)"],
+            "DROP DOMAIN email CASCADE",
+            None,
+        ),
+    ]);
+}

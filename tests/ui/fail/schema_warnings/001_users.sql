@@ -1,0 +1,5 @@
+-- UP
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
+
+-- DOWN
+DROP TABLE users;
