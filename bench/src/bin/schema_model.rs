@@ -20,7 +20,7 @@ fn last_table(i: usize) -> usize {
 }
 
 fn makes_table(i: usize) -> bool {
-    !(i % 5 == 1 || (i % 5 == 0 && i > 5))
+    !(i % 5 == 1 || (i.is_multiple_of(5) && i > 5))
 }
 
 fn migration(i: usize) -> String {

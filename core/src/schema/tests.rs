@@ -1613,3 +1613,51 @@ fn survivors_of_a_third_sample() {
         ),
     ]);
 }
+
+#[test]
+fn survivors_of_a_fourth_sample() {
+    let ddl = "DO $$ BEGIN EXECUTE 'x'; END $$";
+    run(&[
+        // Columns of a domain dropped with CASCADE are no longer known.
+        (
+            &[
+                "CREATE DOMAIN email AS text",
+                "CREATE TABLE t (e email)",
+                "DROP DOMAIN email CASCADE",
+            ],
+            "ALTER TABLE t ADD COLUMN e text",
+            None,
+        ),
+        // IF NOT EXISTS where the model does not know: it still does not know.
+        (
+            &[ddl, "CREATE SCHEMA IF NOT EXISTS app"],
+            "CREATE SCHEMA app",
+            None,
+        ),
+        // Unread statements with qualified names, ONLY.
+        (
+            &[USERS, "CREATE UNLOGGED SEQUENCE app.counter"],
+            "DROP TABLE uesrs",
+            Some((MISSING, "table `uesrs`")),
+        ),
+        (
+            &[
+                USERS,
+                "CREATE TABLE orders (id int)",
+                "ALTER TABLE ONLY users ALTER CONSTRAINT users_email_key DEFERRABLE",
+            ],
+            "DROP TABLE ordrs",
+            Some((MISSING, "table `ordrs`")),
+        ),
+    ]);
+    let mut m = model_of(&[USERS]);
+    let p = m.replay(
+        "ALTER SEQUENCE users_id_sq RENAME TO x",
+        origin(2),
+        &[],
+        false,
+    );
+    assert_eq!(p.first().map(Problem::place), Some((1, 16)));
+    assert_eq!(super::exprs::calls("SELECT a"), Vec::<String>::new());
+    assert_eq!(super::exprs::calls("SELECT f ("), vec!["f".to_string()]);
+}
