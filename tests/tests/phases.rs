@@ -54,6 +54,16 @@ ALTER TABLE users DROP COLUMN fullname;
 -- DOWN
 ALTER TABLE users ADD COLUMN fullname text;
 UPDATE users SET fullname = display_name;
+ALTER TABLE users ALTER COLUMN fullname SET NOT NULL;
+CREATE FUNCTION users_both_names() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.display_name := coalesce(NEW.display_name, NEW.fullname);
+    NEW.fullname := coalesce(NEW.fullname, NEW.display_name);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER users_both_names BEFORE INSERT ON users
+    FOR EACH ROW EXECUTE FUNCTION users_both_names();
 ",
     ),
 ];
@@ -310,4 +320,27 @@ fn the_post_phase_before_the_pre_phase_is_refused_and_changes_nothing() {
     assert_eq!(columns(&mut c), ["id", "fullname"]);
     // Plain `up` (development, tests) applies everything in version order.
     assert_eq!(Migrator::new(&s).up(&mut c).unwrap().applied(), [2, 3]);
+}
+
+#[test]
+fn a_post_deploy_migration_left_pending_is_not_drift_and_verify_runs_everything() {
+    let s = set();
+    let db = Scratch::new();
+    let mut c = db.connect();
+    Migrator::new(&s)
+        .with_options(phase(Phase::Pre))
+        .up(&mut c)
+        .unwrap();
+    // 3 pending behind the applied 2: the database is what its history says.
+    let scratch = Scratch::new();
+    let report = Migrator::new(&s)
+        .drift(&mut c, &mut scratch.connect(), &[])
+        .unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.applied, [1, 2]);
+    // verify proves every DOWN, the post-deploy one included, in version order.
+    let fresh = Scratch::new();
+    let verified = Migrator::new(&s).verify(&mut fresh.connect()).unwrap();
+    assert!(verified.is_ok(), "{:?}", verified.findings);
+    assert_eq!(verified.verified, [1, 2, 3]);
 }
