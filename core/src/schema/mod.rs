@@ -141,42 +141,34 @@ pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -
         let up = migration.migration.up();
         let down = migration.migration.down();
         let unchecked = |i: usize| migration.checked.get(i) == Some(&Checked::Unchecked);
+        // A section's statements, the first being statement `first` of the
+        // migration (UP then DOWN), replayed; what each finds is reported.
+        let mut replay =
+            |model: &mut Model, statements: &[sqlstrata_model::Statement], first: usize| {
+                for (j, s) in statements.iter().enumerate() {
+                    let origin = Origin {
+                        file: file.clone(),
+                        line: s.line(),
+                    };
+                    for p in model.replay(s.sql(), origin, external, unchecked(first + j)) {
+                        findings.push(Finding {
+                            migration: m,
+                            statement: first + j,
+                            problem: Some(p),
+                            differences: Vec::new(),
+                        });
+                    }
+                }
+            };
         // Each migration starts with the connection's own search path.
         model.set_path(None);
         model.begin();
-        for (i, s) in up.iter().enumerate() {
-            let origin = Origin {
-                file: file.clone(),
-                line: s.line(),
-            };
-            for p in model.replay(s.sql(), origin, external, unchecked(i)) {
-                findings.push(Finding {
-                    migration: m,
-                    statement: i,
-                    problem: Some(p),
-                    differences: Vec::new(),
-                });
-            }
-        }
+        replay(&mut model, up, 0);
         let up_saved = model.end();
         let Some(down) = down else { continue };
         model.begin();
         model.set_path(None);
-        for (j, s) in down.iter().enumerate() {
-            let i = up.len() + j;
-            let origin = Origin {
-                file: file.clone(),
-                line: s.line(),
-            };
-            for p in model.replay(s.sql(), origin, external, unchecked(i)) {
-                findings.push(Finding {
-                    migration: m,
-                    statement: i,
-                    problem: Some(p),
-                    differences: Vec::new(),
-                });
-            }
-        }
+        replay(&mut model, down, up.len());
         let down_saved = model.end();
         if !down.is_empty() {
             let differences = undo::differences(&model, &up_saved, &down_saved);
