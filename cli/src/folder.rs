@@ -11,7 +11,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 use sqlstrata::Migrations;
 use sqlstrata_core::{Checked, Folder, Severity, read_folder};
 
-use crate::{adopt, import, scaffold, squash};
+use crate::schema::SchemaFormat;
+use crate::{adopt, import, scaffold, schema, squash};
 
 /// PostgreSQL schema migrations, checked before they run.
 #[derive(Debug, Parser)]
@@ -113,6 +114,23 @@ enum Command {
         #[command(flatten)]
         dry_run: DryRunArg,
     },
+    /// Show the schema the migrations make, from the files alone (no
+    /// database): as SQL, JSON, a diagram or an HTML page; with --diff,
+    /// what the migrations after A up to B change.
+    Schema {
+        /// The version to show it at (default: after every migration; 0:
+        /// before the first).
+        #[arg(long, value_name = "VERSION", conflicts_with = "diff")]
+        at: Option<i64>,
+        /// What the migrations after A up to B change (`A..B`; `A..`: up to
+        /// the last).
+        #[arg(long, value_name = "A..B")]
+        diff: Option<String>,
+        /// How to print it [default: sql; with --diff: github when
+        /// GITHUB_ACTIONS=true, else text]
+        #[arg(long, value_enum)]
+        format: Option<SchemaFormat>,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -178,6 +196,32 @@ pub fn main() -> ExitCode {
                 *deny_warnings,
                 format.unwrap_or_else(default_format),
             ),
+            Err(code) => code,
+        },
+        Command::Schema { at, diff, format } => match resolved(none, "schema") {
+            Ok(_) => {
+                let folder = read_folder(&cli.dir, &display(&cli.dir));
+                if folder.has_errors() {
+                    print_diagnostics(&folder);
+                    eprintln!(
+                        "error: {} has errors; the schema is not shown",
+                        display(&cli.dir)
+                    );
+                    return ExitCode::FAILURE;
+                }
+                let format = format.unwrap_or(match (diff, default_format()) {
+                    (Some(_), Format::Github) => SchemaFormat::Github,
+                    (Some(_), _) => SchemaFormat::Text,
+                    (None, _) => SchemaFormat::Sql,
+                });
+                schema::run(
+                    &folder.migrations,
+                    &display(&cli.dir),
+                    *at,
+                    diff.as_deref(),
+                    format,
+                )
+            }
             Err(code) => code,
         },
         Command::Import {

@@ -54,6 +54,8 @@ mod import;
 #[cfg(feature = "folder")]
 mod scaffold;
 #[cfg(feature = "folder")]
+mod schema;
+#[cfg(feature = "folder")]
 mod squash;
 
 use std::process::ExitCode;

@@ -31,6 +31,8 @@
 //! ```
 
 pub mod builtin;
+pub mod detail;
+pub mod diff;
 pub mod exprs;
 pub mod model;
 pub mod name;
@@ -40,7 +42,9 @@ pub mod replay;
 pub mod report;
 pub mod resolve;
 pub mod similar;
+pub mod sql;
 pub mod undo;
+pub mod view;
 
 pub use model::Model;
 pub use problem::Problem;
@@ -62,6 +66,7 @@ impl Model {
         external: &[String],
         unchecked: bool,
     ) -> Vec<Problem> {
+        self.current = Some(origin.clone());
         let mut r = replay::Replay::new(self, origin, external);
         if unchecked {
             r.unparsed(sql);
@@ -124,6 +129,39 @@ pub struct Finding {
 /// have run, so nothing after them is checked against what they might have
 /// made (`i64::MAX` for a repeatable).
 pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -> Vec<Finding> {
+    replay_set(set, external, failed, None, true).1
+}
+
+/// The model after the migrations of `set` up to version `at` (all of them
+/// with `None`), and the repeatables (which run after them): the schema a
+/// database at that version has, as far as the model knows it. What the
+/// model could not follow is in [`Model::forgotten`].
+///
+/// ```
+/// use sqlstrata_core::{migration::SourceMigration, schema::model_at};
+///
+/// let set = [
+///     SourceMigration::parse("001_users.sql", "-- UP\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- DOWN\nDROP TABLE users;\n").unwrap(),
+///     SourceMigration::parse("002_posts.sql", "-- UP\nCREATE TABLE posts (id bigint);\n-- DOWN\nDROP TABLE posts;\n").unwrap(),
+/// ];
+/// let model = model_at(&set, &[], Some(1));
+/// assert!(model.relation("", "users").is_some());
+/// assert!(model.relation("", "posts").is_none());
+/// ```
+pub fn model_at(set: &[SourceMigration], external: &[String], at: Option<i64>) -> Model {
+    replay_set(set, external, &[], at, false).0
+}
+
+/// The one walk over a set: each migration's UP in order (repeatables
+/// last), and (`downs`) each DOWN against the state right after its UP,
+/// taken back after. Stops after version `until`.
+fn replay_set(
+    set: &[SourceMigration],
+    external: &[String],
+    failed: &[i64],
+    until: Option<i64>,
+    downs: bool,
+) -> (Model, Vec<Finding>) {
     let mut model = Model::new();
     let mut findings = Vec::new();
     let mut last = i64::MIN;
@@ -133,6 +171,9 @@ pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -
         } else {
             migration.version()
         };
+        if until.is_some_and(|u| version > u && version != i64::MAX) {
+            continue;
+        }
         if failed.iter().any(|f| *f > last && *f <= version) {
             model.forget_all();
         }
@@ -165,7 +206,10 @@ pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -
         model.begin();
         replay(&mut model, up, 0);
         let up_saved = model.end();
-        let Some(down) = down else { continue };
+        let Some(down) = down.filter(|_| downs) else {
+            continue;
+        };
+        let forgotten = model.forgotten.len();
         model.begin();
         model.set_path(None);
         replay(&mut model, down, up.len());
@@ -182,8 +226,10 @@ pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -
             }
         }
         model.restore(down_saved);
+        model.forgotten.truncate(forgotten);
     }
-    findings
+    model.current = None;
+    (model, findings)
 }
 
 #[cfg(test)]

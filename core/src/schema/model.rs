@@ -179,6 +179,13 @@ pub struct Model {
     /// change the schema (DDL, dynamic SQL, or a call to a function that
     /// may). Calling one that may makes the model forget.
     pub function_effects: BTreeMap<String, bool>,
+    /// The statement being replayed: what it changes records it in its
+    /// history.
+    pub current: Option<super::objects::Origin>,
+    /// What the model stopped knowing, and where: `everything`, `schema x`,
+    /// `functions`, `relation x`, `relations named x*`, in the order it
+    /// happened.
+    pub forgotten: Vec<(String, super::objects::Origin)>,
     journal: Option<Journal>,
 }
 
@@ -220,6 +227,8 @@ impl Model {
             path: None,
             opaque: false,
             function_effects: BTreeMap::new(),
+            current: None,
+            forgotten: Vec::new(),
             journal: None,
         }
     }
@@ -365,6 +374,28 @@ impl Model {
 
     /// Everything in the schema `name` unknown from now on (and the schema).
     pub fn forget_schema(&mut self, name: &str) {
+        self.note_forgotten(format!(
+            "schema {}",
+            if name.is_empty() {
+                "(the connection's own)"
+            } else {
+                name
+            }
+        ));
+        self.forget_schema_quietly(name);
+    }
+
+    /// Records that the model stopped knowing `what` at the statement being
+    /// replayed.
+    pub fn note_forgotten(&mut self, what: String) {
+        if let Some(at) = &self.current
+            && !self.forgotten.iter().any(|(w, o)| *w == what && o == at)
+        {
+            self.forgotten.push((what, at.clone()));
+        }
+    }
+
+    fn forget_schema_quietly(&mut self, name: &str) {
         let keys: Vec<Key> = self.keys_of(name);
         for k in keys {
             self.touch(k);
@@ -374,11 +405,12 @@ impl Model {
 
     /// Everything unknown from now on.
     pub fn forget_all(&mut self) {
+        self.note_forgotten("everything".to_string());
         self.touch(Key::Session);
         self.opaque = true;
         let names: Vec<String> = self.schemas.keys().cloned().collect();
         for n in names {
-            self.forget_schema(&n);
+            self.forget_schema_quietly(&n);
         }
         let exts: Vec<String> = self.extensions.keys().cloned().collect();
         for e in exts {
@@ -408,15 +440,23 @@ impl Model {
     /// The relation `name` of `schema` to change (made unknown if not there).
     pub fn relation_mut(&mut self, schema: &str, name: &str) -> &mut Relation {
         self.touch(Key::Relation(schema.to_string(), name.to_string()));
+        let current = self.current.clone();
         let ns = self.namespace_mut(schema);
         let opaque = ns.opaque || ns.unnamed.iter().any(|p| name.starts_with(p.as_str()));
-        ns.relations.entry(name.to_string()).or_insert_with(|| {
+        let r = ns.relations.entry(name.to_string()).or_insert_with(|| {
             let mut r = Relation::unknown(super::objects::RelKind::Other);
             if !opaque {
                 r.entry = Entry::absent(None);
             }
             r
-        })
+        });
+        if let Some(c) = current
+            && r.entry.state == super::objects::State::Present
+            && r.history.last() != Some(&c)
+        {
+            r.history.push(c);
+        }
+        r
     }
 
     /// Sets the relation `name` of `schema`.
@@ -473,6 +513,7 @@ impl Model {
             end -= 1;
         }
         let p = prefix[..end].to_string();
+        self.note_forgotten(format!("relations named {p}*"));
         let ns = self.namespace_mut(schema);
         if !ns.unnamed.iter().any(|q| p.starts_with(q.as_str())) {
             ns.unnamed.push(p);
@@ -488,6 +529,7 @@ impl Model {
     /// Every function of every schema unknown (a statement that may have
     /// made or dropped any).
     pub fn forget_functions(&mut self) {
+        self.note_forgotten("functions".to_string());
         let keys: Vec<Key> = self
             .schemas
             .iter()

@@ -40,6 +40,10 @@ pub struct Entry {
     pub state: State,
     /// Where it was made (present) or dropped (absent).
     pub origin: Option<Origin>,
+    /// For a type, function or extension shown by its statement: the
+    /// statement that made it as it stands (`None`: not known, or changed
+    /// since in a way the model does not follow).
+    pub sql: Option<Arc<str>>,
 }
 
 impl Entry {
@@ -48,6 +52,7 @@ impl Entry {
         Entry {
             state: State::Present,
             origin,
+            sql: None,
         }
     }
 
@@ -56,6 +61,7 @@ impl Entry {
         Entry {
             state: State::Absent,
             origin,
+            sql: None,
         }
     }
 
@@ -64,7 +70,14 @@ impl Entry {
         Entry {
             state: State::Unknown,
             origin: None,
+            sql: None,
         }
+    }
+
+    /// The same, with the statement that made it.
+    pub fn with_sql(mut self, sql: impl Into<Arc<str>>) -> Entry {
+        self.sql = Some(sql.into());
+        self
     }
 }
 
@@ -110,6 +123,9 @@ pub struct Parts {
     pub names: BTreeMap<String, Entry>,
     /// The type of each column, as the SQL wrote it (lower case), when known.
     pub types: BTreeMap<String, String>,
+    /// What defines each part beyond its name, where the model knows it
+    /// (for showing the schema; see [`Detail`]).
+    pub details: BTreeMap<String, Detail>,
     /// Whether every name is in `names`: a name not there is then absent.
     pub complete: bool,
 }
@@ -149,6 +165,51 @@ impl Parts {
     }
 }
 
+/// What kind of constraint a [`Detail`] defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// `PRIMARY KEY (columns)`.
+    PrimaryKey,
+    /// `UNIQUE (columns)`.
+    Unique,
+    /// `FOREIGN KEY (columns) REFERENCES table (columns)`.
+    ForeignKey,
+    /// `CHECK (expression)`.
+    Check,
+}
+
+/// The table (and its columns) a foreign key refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The referred table's schema (`""`: the connection's own).
+    pub schema: String,
+    /// The referred table.
+    pub table: String,
+    /// The referred columns (empty: its primary key).
+    pub columns: Vec<String>,
+}
+
+/// What defines a column or a constraint, beyond its name: what the schema
+/// views show. A part without one is shown as not known.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Detail {
+    /// A column's place among its table's (the order the SQL made them).
+    pub position: u32,
+    /// A column: `NOT NULL`.
+    pub not_null: bool,
+    /// A column: its default expression (or `GENERATED ...` clause), as SQL.
+    pub default: Option<String>,
+    /// A constraint: its kind.
+    pub kind: Option<ConstraintKind>,
+    /// A constraint: the columns it is on.
+    pub columns: Vec<String>,
+    /// A foreign key: what it refers to.
+    pub references: Option<Reference>,
+    /// A constraint: the rest of its definition, as SQL (a check's whole
+    /// `CHECK (...)`, a foreign key's `ON DELETE ...`; may be empty).
+    pub sql: String,
+}
+
 /// One relation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
@@ -167,19 +228,27 @@ pub struct Relation {
     /// For an index or an owned sequence: the table it belongs to (dropped
     /// with it).
     pub owner: Option<String>,
+    /// For an index, a view or a sequence: the statement that made it, as
+    /// sqlparser prints it (`None`: not known, or changed since in a way
+    /// the model does not follow).
+    pub sql: Option<String>,
+    /// The statements that made and changed it, oldest first.
+    pub history: Vec<Origin>,
 }
 
 impl Relation {
     /// A relation just made, with nothing in it known but what the caller adds.
     pub fn new(kind: RelKind, origin: Option<Origin>) -> Relation {
         Relation {
-            entry: Entry::present(origin),
+            entry: Entry::present(origin.clone()),
             kind,
             columns: Parts::known_empty(),
             constraints: Parts::known_empty(),
             triggers: Parts::known_empty(),
             policies: Parts::known_empty(),
             owner: None,
+            sql: None,
+            history: origin.into_iter().collect(),
         }
     }
 
@@ -193,6 +262,7 @@ impl Relation {
     /// Everything about it unknown from now on.
     pub fn forget(&mut self) {
         self.entry = Entry::unknown();
+        self.sql = None;
         self.columns.forget();
         self.constraints.forget();
         self.triggers.forget();

@@ -11,10 +11,11 @@ use sqlparser::ast::{
 };
 
 use super::builtin;
+use super::detail;
 use super::exprs;
 use super::model::{DEFAULT, Model, Space};
 use super::name::{Place, Qualified, fold, implicit, place};
-use super::objects::{Entry, Origin, Parts, RelKind, Relation, State};
+use super::objects::{Detail, Entry, Origin, Parts, RelKind, Relation, State};
 use super::problem::{Problem, Why};
 use super::resolve::{Found, misspelt, resolve, target};
 
@@ -31,6 +32,9 @@ pub struct Replay<'a> {
     /// In a `CREATE TABLE`: the column lists of its primary key and unique
     /// constraints so far (PostgreSQL makes one index of two alike).
     index_sets: Option<Vec<Vec<String>>>,
+    /// The detail of the constraint being added (see [`detail`]), taken by
+    /// the next constraint the replay names.
+    pending: Option<Detail>,
 }
 
 /// The `FROM` items of a query in scope: each one's name (its alias) and,
@@ -55,6 +59,7 @@ impl<'a> Replay<'a> {
             external,
             problems: Vec::new(),
             index_sets: None,
+            pending: None,
         }
     }
 
@@ -111,6 +116,12 @@ impl<'a> Replay<'a> {
     /// Every candidate of `q` in `space` made unknown (a change to an object
     /// the model could not pin down).
     fn forget_name(&mut self, space: Space, q: &Qualified) {
+        let noun = match space {
+            Space::Relation => "relation",
+            Space::Type => "type",
+            Space::Function => "function",
+        };
+        self.model.note_forgotten(format!("{noun} {}", q.shown()));
         let schemas: Vec<String> = match &q.schema {
             Some(s) => vec![s.clone(), DEFAULT.to_string()],
             None => self.model.schemas.keys().cloned().collect(),
@@ -774,13 +785,17 @@ impl<'a> Replay<'a> {
                 {
                     let mut r = Relation::new(RelKind::Sequence, self.new_origin());
                     r.columns = Parts::default();
+                    r.sql = Some(statement.to_string());
                     self.model.set_relation(&s, &q.name, r);
                 }
             }
             Statement::CreateType {
                 name,
                 representation,
-            } => self.create_type(name, representation.as_ref()),
+            } => {
+                self.create_type(name, representation.as_ref());
+                self.type_sql(name, &statement.to_string(), false);
+            }
             Statement::CreateDomain(cd) => {
                 if let Some(q) = Qualified::of(&cd.name)
                     && let Some(s) = self.create(Space::Type, &q, "type", false, false)
@@ -789,11 +804,17 @@ impl<'a> Replay<'a> {
                         Space::Type,
                         &s,
                         &q.name,
-                        Entry::present(self.new_origin()),
+                        Entry::present(self.new_origin()).with_sql(statement.to_string()),
                     );
                 }
             }
             Statement::AlterType(at) => {
+                // An enum's new label: its statements so far, and this one.
+                let adds = matches!(
+                    at.operation,
+                    AlterTypeOperation::AddValue(_) | AlterTypeOperation::RenameValue(_)
+                );
+                self.type_sql(&at.name, &statement.to_string(), adds);
                 let Some(q) = Qualified::of(&at.name) else {
                     return self.model.forget_all();
                 };
@@ -904,9 +925,10 @@ impl<'a> Replay<'a> {
                             })
                         }
                         _ => {
-                            rel.triggers
-                                .names
-                                .insert(q.name.clone(), Entry::present(origin));
+                            rel.triggers.names.insert(
+                                q.name.clone(),
+                                Entry::present(origin).with_sql(statement.to_string()),
+                            );
                         }
                     }
                     self.problems.extend(problem);
@@ -943,7 +965,9 @@ impl<'a> Replay<'a> {
                             origin,
                         });
                     } else {
-                        rel.policies.names.insert(name, Entry::present(origin));
+                        rel.policies
+                            .names
+                            .insert(name, Entry::present(origin).with_sql(statement.to_string()));
                     }
                 }
             }
@@ -962,7 +986,17 @@ impl<'a> Replay<'a> {
                     self.drop_part(&at, &q, "policy", dp.if_exists, |r| &mut r.policies);
                 }
             }
-            Statement::CreateExtension(ce) => self.create_extension(ce),
+            Statement::CreateExtension(ce) => {
+                self.create_extension(ce);
+                let name = fold(&ce.name);
+                if let Some(e) = self.model.extensions.get(&name).cloned()
+                    && e.state == State::Present
+                    && e.origin == self.new_origin()
+                {
+                    self.model
+                        .set_extension(&name, e.with_sql(statement.to_string()));
+                }
+            }
             Statement::DropExtension(de) => {
                 for n in &de.names {
                     let name = fold(n);
@@ -1643,6 +1677,34 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// Keeps the statement that made a type (`append`: one more that
+    /// changed it, after those before) where the model knows the type.
+    fn type_sql(&mut self, name: &ObjectName, sql: &str, append: bool) {
+        let Some(q) = Qualified::of(name) else { return };
+        let Found::Present(s) = resolve(self.model, Space::Type, &q) else {
+            return;
+        };
+        let Some(e) = self
+            .model
+            .schemas
+            .get(&s)
+            .and_then(|ns| ns.types.get(&q.name))
+            .cloned()
+        else {
+            return;
+        };
+        let sql = match (&e.sql, append) {
+            (_, false) if e.origin == self.new_origin() => Some(sql.to_string()),
+            (Some(before), true) => Some(format!("{before};\n{sql}")),
+            _ => None,
+        };
+        let e = Entry {
+            sql: sql.map(Into::into),
+            ..e
+        };
+        self.model.set_entry(Space::Type, &s, &q.name, e);
+    }
+
     fn create_function(&mut self, cf: &CreateFunction) {
         let Some(q) = Qualified::of(&cf.name) else {
             return self.model.forget_functions();
@@ -1679,12 +1741,25 @@ impl<'a> Replay<'a> {
         self.model
             .function_effects
             .insert(q.name.clone(), may_change || before);
-        self.model.set_entry(
-            Space::Function,
-            &schema,
-            &q.name,
-            Entry::present(self.new_origin()),
-        );
+        // Overloads: each one's statement, in the order they were made.
+        let before = self
+            .model
+            .schemas
+            .get(&schema)
+            .and_then(|ns| ns.functions.get(&q.name))
+            .filter(|e| e.state == State::Present)
+            .map(|e| e.sql.clone());
+        let text = cf.to_string();
+        let sql = match before {
+            None => Some(text),
+            Some(Some(b)) if cf.or_replace && b.as_ref() == text => Some(text),
+            Some(Some(b)) => Some(format!("{b};\n{text}")),
+            Some(None) => None,
+        };
+        let mut entry = Entry::present(self.new_origin());
+        entry.sql = sql.map(Into::into);
+        self.model
+            .set_entry(Space::Function, &schema, &q.name, entry);
     }
 
     fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {
@@ -1864,12 +1939,15 @@ impl<'a> Replay<'a> {
             || ct.partition_of.is_some()
             || ct.inherits.as_ref().is_some_and(|i| !i.is_empty())
             || ct.clone.is_some();
-        for c in &ct.columns {
+        for (i, c) in ct.columns.iter().enumerate() {
             self.type_ref(&c.data_type);
             let name = fold(&c.name);
             rel.columns
                 .names
                 .insert(name.clone(), Entry::present(origin.clone()));
+            if let Some(d) = detail::column(c, i as u32) {
+                rel.columns.details.insert(name.clone(), d);
+            }
             rel.columns.types.insert(name, type_text(&c.data_type));
         }
         if let Some(query) = &ct.query
@@ -1905,19 +1983,27 @@ impl<'a> Replay<'a> {
                     }
                     ColumnOption::PrimaryKey(pk) => {
                         let name = opt.name.as_ref().or(pk.name.as_ref());
+                        self.pending = detail::primary_key(pk, std::slice::from_ref(&col));
                         self.add_index_constraint(&at, name, std::slice::from_ref(&col), "pkey")
                     }
                     ColumnOption::Unique(u) => {
                         let name = opt.name.as_ref().or(u.name.as_ref());
+                        self.pending = detail::unique(u, std::slice::from_ref(&col));
                         self.add_index_constraint(&at, name, std::slice::from_ref(&col), "key")
                     }
                     ColumnOption::ForeignKey(fk) => {
                         self.references(&fk.foreign_table, &fk.referred_columns);
                         let name = opt.name.as_ref().or(fk.name.as_ref());
+                        self.pending = detail::foreign_key(
+                            fk,
+                            std::slice::from_ref(&col),
+                            &self.fk_schema(fk),
+                        );
                         self.add_constraint(&at, name, std::slice::from_ref(&col), "fkey");
                     }
                     ColumnOption::Check(ck) => {
                         let name = opt.name.as_ref().or(ck.name.as_ref());
+                        self.pending = Some(detail::check(ck));
                         let cols = exprs::columns(&ck.expr);
                         self.expr_columns(&at, std::slice::from_ref(&at.1), &ck.expr);
                         self.add_check(&at, name, cols);
@@ -1985,6 +2071,7 @@ impl<'a> Replay<'a> {
         cols: &[String],
         label: &str,
     ) {
+        let pending = self.pending.take();
         if let Some(sets) = &mut self.index_sets {
             if sets.iter().any(|s| s == cols) {
                 // A second index over the same columns in one CREATE TABLE:
@@ -2028,8 +2115,17 @@ impl<'a> Replay<'a> {
             implicit(&at.1, &refs, label)
         };
         let rel = self.model.relation_mut(&at.0, &at.1);
+        if label == "pkey" {
+            // A primary key's columns are NOT NULL.
+            for c in cols {
+                if let Some(d) = rel.columns.details.get_mut(c) {
+                    d.not_null = true;
+                }
+            }
+        }
         match name {
             Some(n) => {
+                set_detail(&mut rel.constraints, &n, pending);
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => {
@@ -2050,6 +2146,7 @@ impl<'a> Replay<'a> {
         cols: &[String],
         label: &str,
     ) {
+        let pending = self.pending.take();
         let origin = self.new_origin();
         let mut problem = None;
         let rel = self.model.relation_mut(&at.0, &at.1);
@@ -2080,6 +2177,7 @@ impl<'a> Replay<'a> {
         };
         match chosen {
             Some(n) => {
+                set_detail(&mut rel.constraints, &n, pending);
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => rel.constraints.complete = false,
@@ -2099,8 +2197,22 @@ impl<'a> Replay<'a> {
                 let cols: Vec<String> = if cols.len() == 1 { cols } else { Vec::new() };
                 self.add_constraint(at, None, &cols, "check")
             }
-            (None, None) => self.model.relation_mut(&at.0, &at.1).constraints.complete = false,
+            (None, None) => {
+                self.pending = None;
+                self.model.relation_mut(&at.0, &at.1).constraints.complete = false
+            }
         }
+    }
+
+    /// The schema a foreign key's table is in (where the model would make
+    /// it, when it does not know).
+    fn fk_schema(&self, fk: &sqlparser::ast::ForeignKeyConstraint) -> String {
+        Qualified::of(&fk.foreign_table)
+            .map(|q| match resolve(self.model, Space::Relation, &q) {
+                Found::Present(s) => s,
+                _ => target(self.model, &q),
+            })
+            .unwrap_or_default()
     }
 
     /// A foreign key's referenced table and columns.
@@ -2124,6 +2236,7 @@ impl<'a> Replay<'a> {
             TableConstraint::PrimaryKey(pk) => {
                 if let Some(cols) = idents(&pk.columns) {
                     self.check_index_columns(at, &pk.columns);
+                    self.pending = detail::primary_key(pk, &cols);
                     self.add_index_constraint(at, pk.name.as_ref(), &cols, "pkey");
                 } else {
                     self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
@@ -2132,7 +2245,10 @@ impl<'a> Replay<'a> {
             TableConstraint::Unique(u) => {
                 self.check_index_columns(at, &u.columns);
                 match idents(&u.columns) {
-                    Some(cols) => self.add_index_constraint(at, u.name.as_ref(), &cols, "key"),
+                    Some(cols) => {
+                        self.pending = detail::unique(u, &cols);
+                        self.add_index_constraint(at, u.name.as_ref(), &cols, "key")
+                    }
                     None => {
                         self.model.relation_mut(&at.0, &at.1).constraints.complete = false;
                         self.model.unnamed(&at.0, &at.1);
@@ -2143,11 +2259,13 @@ impl<'a> Replay<'a> {
                 self.columns_exist(at, &fk.columns);
                 self.references(&fk.foreign_table, &fk.referred_columns);
                 let cols: Vec<String> = fk.columns.iter().map(fold).collect();
+                self.pending = detail::foreign_key(fk, &cols, &self.fk_schema(fk));
                 self.add_constraint(at, fk.name.as_ref(), &cols, "fkey");
             }
             TableConstraint::Check(ck) => {
                 let cols = exprs::columns(&ck.expr);
                 self.expr_columns(at, std::slice::from_ref(&at.1), &ck.expr);
+                self.pending = Some(detail::check(ck));
                 self.add_check(at, ck.name.as_ref(), cols);
             }
             TableConstraint::PrimaryKeyUsingIndex(c) | TableConstraint::UniqueUsingIndex(c) => {
@@ -2269,9 +2387,21 @@ impl<'a> Replay<'a> {
                     State::Present => return,
                     State::Unknown if *if_not_exists => return,
                     _ => {
+                        let position = rel
+                            .columns
+                            .details
+                            .values()
+                            .map(|d| d.position + 1)
+                            .max()
+                            .unwrap_or(0)
+                            .max(rel.columns.names.len() as u32);
                         rel.columns
                             .names
                             .insert(name.clone(), Entry::present(origin));
+                        match detail::column(column_def, position) {
+                            Some(d) => rel.columns.details.insert(name.clone(), d),
+                            None => rel.columns.details.remove(&name),
+                        };
                         rel.columns
                             .types
                             .insert(name.clone(), type_text(&column_def.data_type));
@@ -2287,19 +2417,27 @@ impl<'a> Replay<'a> {
                         }
                         ColumnOption::PrimaryKey(pk) => {
                             let n = opt.name.as_ref().or(pk.name.as_ref());
+                            self.pending = detail::primary_key(pk, std::slice::from_ref(&name));
                             self.add_index_constraint(at, n, std::slice::from_ref(&name), "pkey")
                         }
                         ColumnOption::Unique(u) => {
                             let n = opt.name.as_ref().or(u.name.as_ref());
+                            self.pending = detail::unique(u, std::slice::from_ref(&name));
                             self.add_index_constraint(at, n, std::slice::from_ref(&name), "key")
                         }
                         ColumnOption::ForeignKey(fk) => {
                             self.references(&fk.foreign_table, &fk.referred_columns);
                             let n = opt.name.as_ref().or(fk.name.as_ref());
+                            self.pending = detail::foreign_key(
+                                fk,
+                                std::slice::from_ref(&name),
+                                &self.fk_schema(fk),
+                            );
                             self.add_constraint(at, n, std::slice::from_ref(&name), "fkey");
                         }
                         ColumnOption::Check(ck) => {
                             let n = opt.name.as_ref().or(ck.name.as_ref());
+                            self.pending = Some(detail::check(ck));
                             self.expr_columns(at, std::slice::from_ref(&at.1), &ck.expr);
                             self.add_check(at, n, exprs::columns(&ck.expr));
                         }
@@ -2382,6 +2520,14 @@ impl<'a> Replay<'a> {
                             return;
                         }
                         let ty = rel.columns.types.remove(&old);
+                        if let Some(d) = rel.columns.details.remove(&old) {
+                            rel.columns.details.insert(new.clone(), d);
+                        }
+                        let table = at.clone();
+                        let (o, n) = (old.clone(), new.clone());
+                        self.model
+                            .each_relation(|s, t, r| renamed_column(&table, s, t, r, &o, &n));
+                        let rel = self.model.relation_mut(&at.0, &at.1);
                         rel.columns.names.insert(old, Entry::absent(origin.clone()));
                         rel.columns
                             .names
@@ -2445,12 +2591,40 @@ impl<'a> Replay<'a> {
                             self.expr_columns(&table, std::slice::from_ref(&table.1), u);
                         }
                         let rel = self.model.relation_mut(&at.0, &at.1);
-                        rel.columns.types.insert(name, type_text(data_type));
+                        rel.columns.types.insert(name.clone(), type_text(data_type));
+                        // A default may now read differently.
+                        if let Some(d) = rel.columns.details.get_mut(&name)
+                            && d.default.is_some()
+                        {
+                            rel.columns.details.remove(&name);
+                        }
                     }
                     AlterColumnOperation::AddGenerated { .. } => {
-                        self.owned_sequence(&at.clone(), &name)
+                        self.owned_sequence(&at.clone(), &name);
+                        self.model
+                            .relation_mut(&at.0, &at.1)
+                            .columns
+                            .details
+                            .remove(&name);
                     }
-                    _ => {}
+                    AlterColumnOperation::SetNotNull | AlterColumnOperation::DropNotNull => {
+                        let rel = self.model.relation_mut(&at.0, &at.1);
+                        if let Some(d) = rel.columns.details.get_mut(&name) {
+                            d.not_null = *op == AlterColumnOperation::SetNotNull;
+                        }
+                    }
+                    AlterColumnOperation::SetDefault { value } => {
+                        let rel = self.model.relation_mut(&at.0, &at.1);
+                        if let Some(d) = rel.columns.details.get_mut(&name) {
+                            d.default = Some(value.to_string());
+                        }
+                    }
+                    AlterColumnOperation::DropDefault => {
+                        let rel = self.model.relation_mut(&at.0, &at.1);
+                        if let Some(d) = rel.columns.details.get_mut(&name) {
+                            d.default = None;
+                        }
+                    }
                 }
             }
             AlterTableOperation::AddConstraint { constraint, .. } => {
@@ -2641,6 +2815,7 @@ impl<'a> Replay<'a> {
             if s == schema && r.owner.as_deref() == Some(old.as_str()) {
                 r.owner = Some(new.clone());
             }
+            renamed_relation(&schema, r, &old, &new);
         });
     }
 
@@ -2669,6 +2844,13 @@ impl<'a> Replay<'a> {
         let mut index = Relation::new(RelKind::Index, origin);
         index.columns = Parts::default();
         index.owner = Some(at.1.clone());
+        index.sql = Some(
+            CreateIndex {
+                concurrently: false,
+                ..ci.clone()
+            }
+            .to_string(),
+        );
         match ci.name.as_ref().and_then(Qualified::of) {
             Some(q) => {
                 // An index is made in its table's schema.
@@ -2740,6 +2922,7 @@ impl<'a> Replay<'a> {
             RelKind::View
         };
         let mut rel = Relation::new(kind, self.new_origin());
+        rel.sql = Some(cv.to_string());
         let origin = self.new_origin();
         if !cv.columns.is_empty() {
             for c in &cv.columns {
@@ -3044,6 +3227,80 @@ fn last_ident(name: &ObjectName) -> Option<&Ident> {
 }
 
 /// `ctid`, `xmin` and the other columns every table has.
+/// A table's or a view's details after `table`'s column `old` became `new`.
+fn renamed_column(
+    table: &(String, String),
+    schema: &str,
+    name: &str,
+    r: &mut Relation,
+    old: &str,
+    new: &str,
+) {
+    let own = schema == table.0 && name == table.1;
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut() {
+            if c == old {
+                *c = new.to_string();
+            }
+        }
+    };
+    let mut stale = Vec::new();
+    for (n, d) in r.constraints.details.iter_mut() {
+        if own {
+            rename(&mut d.columns);
+            if d.kind == Some(super::objects::ConstraintKind::Check)
+                && detail::mentions(&d.sql, old)
+            {
+                stale.push(n.clone());
+            }
+        }
+        if let Some(refs) = &mut d.references
+            && refs.schema == table.0
+            && refs.table == table.1
+        {
+            rename(&mut refs.columns);
+        }
+    }
+    for n in stale {
+        r.constraints.details.remove(&n);
+    }
+    // An index of the table, or a view that may read it, printed with the
+    // old name: no longer known as SQL.
+    if ((r.owner.as_deref() == Some(table.1.as_str()) && schema == table.0)
+        || matches!(r.kind, RelKind::View | RelKind::MaterializedView))
+        && r.sql.as_deref().is_some_and(|s| detail::mentions(s, old))
+    {
+        r.sql = None;
+    }
+}
+
+/// A relation's details after the relation `old` of `schema` became `new`.
+fn renamed_relation(schema: &str, r: &mut Relation, old: &str, new: &str) {
+    for d in r.constraints.details.values_mut() {
+        if let Some(refs) = &mut d.references
+            && refs.schema == schema
+            && refs.table == old
+        {
+            refs.table = new.to_string();
+        }
+    }
+    if r.sql.as_deref().is_some_and(|s| detail::mentions(s, old)) {
+        r.sql = None;
+    }
+}
+
+/// Sets (or, with `None`, clears) what defines a part.
+fn set_detail(parts: &mut Parts, name: &str, detail: Option<Detail>) {
+    match detail {
+        Some(d) => {
+            parts.details.insert(name.to_string(), d);
+        }
+        None => {
+            parts.details.remove(name);
+        }
+    }
+}
+
 fn is_system_column(name: &str) -> bool {
     matches!(
         name,
