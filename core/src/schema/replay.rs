@@ -35,6 +35,8 @@ pub struct Replay<'a> {
     /// The detail of the constraint being added (see [`detail`]), taken by
     /// the next constraint the replay names.
     pending: Option<Detail>,
+    /// In `ADD CONSTRAINT ... NOT VALID`.
+    not_valid: bool,
 }
 
 /// The `FROM` items of a query in scope: each one's name (its alias) and,
@@ -60,6 +62,7 @@ impl<'a> Replay<'a> {
             problems: Vec::new(),
             index_sets: None,
             pending: None,
+            not_valid: false,
         }
     }
 
@@ -794,7 +797,7 @@ impl<'a> Replay<'a> {
                 representation,
             } => {
                 self.create_type(name, representation.as_ref());
-                self.type_sql(name, &statement.to_string(), false);
+                self.type_sql(name, Ok(&statement.to_string()));
             }
             Statement::CreateDomain(cd) => {
                 if let Some(q) = Qualified::of(&cd.name)
@@ -809,12 +812,8 @@ impl<'a> Replay<'a> {
                 }
             }
             Statement::AlterType(at) => {
-                // An enum's new label: its statements so far, and this one.
-                let adds = matches!(
-                    at.operation,
-                    AlterTypeOperation::AddValue(_) | AlterTypeOperation::RenameValue(_)
-                );
-                self.type_sql(&at.name, &statement.to_string(), adds);
+                // An enum's new or renamed label: its `CREATE TYPE` rewritten.
+                self.type_sql(&at.name, Err(&at.operation));
                 let Some(q) = Qualified::of(&at.name) else {
                     return self.model.forget_all();
                 };
@@ -1677,9 +1676,11 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// Keeps the statement that made a type (`append`: one more that
-    /// changed it, after those before) where the model knows the type.
-    fn type_sql(&mut self, name: &ObjectName, sql: &str, append: bool) {
+    /// Keeps the statement that makes a type as it stands, where the model
+    /// knows the type: the `CREATE` just replayed (`Ok`), or the one kept,
+    /// with an enum's label added or renamed (`Err`: the change; any other
+    /// leaves the statement unknown).
+    fn type_sql(&mut self, name: &ObjectName, change: Result<&str, &AlterTypeOperation>) {
         let Some(q) = Qualified::of(name) else { return };
         let Found::Present(s) = resolve(self.model, Space::Type, &q) else {
             return;
@@ -1693,9 +1694,9 @@ impl<'a> Replay<'a> {
         else {
             return;
         };
-        let sql = match (&e.sql, append) {
-            (_, false) if e.origin == self.new_origin() => Some(sql.to_string()),
-            (Some(before), true) => Some(format!("{before};\n{sql}")),
+        let sql = match (&e.sql, change) {
+            (_, Ok(sql)) if e.origin == self.new_origin() => Some(sql.to_string()),
+            (Some(before), Err(op)) => relabel(before, op),
             _ => None,
         };
         let e = Entry {
@@ -2146,7 +2147,12 @@ impl<'a> Replay<'a> {
         cols: &[String],
         label: &str,
     ) {
-        let pending = self.pending.take();
+        let pending = self.pending.take().map(|mut d| {
+            if self.not_valid {
+                d.sql.push_str(" NOT VALID");
+            }
+            d
+        });
         let origin = self.new_origin();
         let mut problem = None;
         let rel = self.model.relation_mut(&at.0, &at.1);
@@ -2284,6 +2290,7 @@ impl<'a> Replay<'a> {
                     let rel = self.model.relation_mut(&at.0, &name);
                     rel.owner = Some(at.1.clone());
                     let table = self.model.relation_mut(&at.0, &at.1);
+                    table.constraints.details.remove(&name);
                     table.constraints.names.insert(name, Entry::present(origin));
                 } else {
                     for n in [index, name] {
@@ -2484,10 +2491,11 @@ impl<'a> Replay<'a> {
                                 .names
                                 .insert(name.clone(), Entry::absent(origin.clone()));
                             rel.columns.types.remove(&name);
+                            rel.columns.details.remove(&name);
                             // Constraints and indexes on it go with it.
-                            rel.constraints.forget();
+                            constraints_of_dropped_column(rel, &name, origin.clone());
                             let table = at.1.clone();
-                            self.drop_owned(&at.0, &table, true);
+                            self.drop_owned(&at.0, &table, Some(&name));
                             if *drop_behavior == Some(DropBehavior::Cascade) {
                                 self.forget_dependents();
                             }
@@ -2627,8 +2635,13 @@ impl<'a> Replay<'a> {
                     }
                 }
             }
-            AlterTableOperation::AddConstraint { constraint, .. } => {
-                self.table_constraint(&at.clone(), constraint, false)
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid,
+            } => {
+                self.not_valid = *not_valid;
+                self.table_constraint(&at.clone(), constraint, false);
+                self.not_valid = false;
             }
             AlterTableOperation::DropConstraint {
                 if_exists,
@@ -2706,6 +2719,10 @@ impl<'a> Replay<'a> {
                 rel.constraints
                     .names
                     .insert(new.clone(), Entry::present(origin));
+                match rel.constraints.details.remove(&old) {
+                    Some(d) => rel.constraints.details.insert(new.clone(), d),
+                    None => rel.constraints.details.remove(&new),
+                };
                 if self
                     .model
                     .relation(&at.0, &old)
@@ -2722,12 +2739,28 @@ impl<'a> Replay<'a> {
             | AlterTableOperation::SetLogged
             | AlterTableOperation::SetUnlogged
             | AlterTableOperation::ReplicaIdentity { .. }
-            | AlterTableOperation::EnableTrigger { .. }
+            | AlterTableOperation::SetOptionsParens { .. } => {}
+            AlterTableOperation::EnableTrigger { .. }
             | AlterTableOperation::DisableTrigger { .. }
             | AlterTableOperation::EnableAlwaysTrigger { .. }
-            | AlterTableOperation::EnableReplicaTrigger { .. }
-            | AlterTableOperation::ValidateConstraint { .. }
-            | AlterTableOperation::SetOptionsParens { .. } => {}
+            | AlterTableOperation::EnableReplicaTrigger { .. } => {
+                // Whether each fires is not what its statement says any more.
+                for e in self
+                    .model
+                    .relation_mut(&at.0, &at.1)
+                    .triggers
+                    .names
+                    .values_mut()
+                {
+                    e.sql = None;
+                }
+            }
+            AlterTableOperation::ValidateConstraint { name } => {
+                let rel = self.model.relation_mut(&at.0, &at.1);
+                if let Some(d) = rel.constraints.details.get_mut(&fold(name)) {
+                    d.sql = d.sql.replace(" NOT VALID", "");
+                }
+            }
             AlterTableOperation::AttachPartition { .. }
             | AlterTableOperation::DetachPartition { .. } => {}
             _ => {
@@ -2753,11 +2786,9 @@ impl<'a> Replay<'a> {
         let rel = self.model.relation_mut(&at.0, &at.1);
         let p = parts(rel);
         match p.state(&q.name) {
-            State::Present => {
+            State::Present | State::Unknown => {
                 p.names.insert(q.name.clone(), Entry::absent(origin));
-            }
-            State::Unknown => {
-                p.names.insert(q.name.clone(), Entry::absent(origin));
+                p.details.remove(&q.name);
             }
             State::Absent => {
                 let like = super::similar::closest(&q.name, p.present().map(|(n, _)| n))
@@ -2980,7 +3011,7 @@ impl<'a> Replay<'a> {
                                     ..Relation::new(RelKind::Other, None)
                                 },
                             );
-                            self.drop_owned(&s, &q.name, false);
+                            self.drop_owned(&s, &q.name, None);
                             if object_type == ObjectType::Table
                                 && self
                                     .model
@@ -3166,7 +3197,10 @@ impl<'a> Replay<'a> {
     /// What goes with a dropped table: its indexes and owned sequences
     /// (only its unique and primary-key indexes when `constraints_only`:
     /// a dropped column's).
-    fn drop_owned(&mut self, schema: &str, table: &str, column_only: bool) {
+    /// What belongs to `table` goes with it, or (`column`) with its column:
+    /// an index that does not name the column stays, a constraint's index
+    /// follows its constraint, and what the model cannot tell is unknown.
+    fn drop_owned(&mut self, schema: &str, table: &str, column: Option<&str>) {
         let owned: Vec<String> = self
             .model
             .schemas
@@ -3182,9 +3216,33 @@ impl<'a> Replay<'a> {
             })
             .unwrap_or_default();
         for n in owned {
-            if column_only {
-                // Which of them used the column is not known.
-                self.model.relation_mut(schema, &n).entry = Entry::unknown();
+            if let Some(column) = column {
+                let constraint = self
+                    .model
+                    .relation(schema, table)
+                    .and_then(|t| t.constraints.names.get(&n))
+                    .map(|e| e.state);
+                let r = self.model.relation(schema, &n);
+                let sql = r.and_then(|r| r.sql.clone());
+                let state = match (constraint, sql) {
+                    (Some(State::Present), _) => State::Present,
+                    (Some(State::Absent), _) => State::Absent,
+                    (None, Some(sql)) if !detail::mentions(&sql, column) => State::Present,
+                    _ => State::Unknown,
+                };
+                match state {
+                    State::Present => {}
+                    State::Absent => {
+                        let origin = self.new_origin();
+                        self.model.relation_mut(schema, &n).entry = Entry::absent(origin);
+                    }
+                    State::Unknown => {
+                        // Which of them used the column is not known.
+                        let noun = r.map_or("relation", |r| r.kind.noun());
+                        self.model.note_forgotten(format!("{noun} {n}"));
+                        self.model.relation_mut(schema, &n).entry = Entry::unknown();
+                    }
+                }
             } else {
                 let origin = self.new_origin();
                 self.model.relation_mut(schema, &n).entry = Entry::absent(origin);
@@ -3264,6 +3322,15 @@ fn renamed_column(
     for n in stale {
         r.constraints.details.remove(&n);
     }
+    if own {
+        // A default or generated column that reads it: PostgreSQL follows
+        // the rename, the text kept here would not.
+        r.columns.details.retain(|_, d| {
+            !d.default
+                .as_deref()
+                .is_some_and(|s| detail::mentions(s, old))
+        });
+    }
     // An index of the table, or a view that may read it, printed with the
     // old name: no longer known as SQL.
     if ((r.owner.as_deref() == Some(table.1.as_str()) && schema == table.0)
@@ -3286,6 +3353,69 @@ fn renamed_relation(schema: &str, r: &mut Relation, old: &str, new: &str) {
     }
     if r.sql.as_deref().is_some_and(|s| detail::mentions(s, old)) {
         r.sql = None;
+    }
+}
+
+/// An enum's `CREATE TYPE` with `op`'s label added or renamed; `None` when
+/// it is not one or the change does not read.
+fn relabel(create: &str, op: &AlterTypeOperation) -> Option<String> {
+    let mut parsed =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, create)
+            .ok()?;
+    let Some(Statement::CreateType {
+        representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
+        ..
+    }) = parsed.first_mut()
+    else {
+        return None;
+    };
+    let at = |labels: &[Ident], l: &Ident| labels.iter().position(|x| x.value == l.value);
+    match op {
+        AlterTypeOperation::AddValue(add) => {
+            if at(labels, &add.value).is_some() {
+                return add.if_not_exists.then(|| create.to_string());
+            }
+            let i = match &add.position {
+                None => labels.len(),
+                Some(sqlparser::ast::AlterTypeAddValuePosition::Before(l)) => at(labels, l)?,
+                Some(sqlparser::ast::AlterTypeAddValuePosition::After(l)) => at(labels, l)? + 1,
+            };
+            labels.insert(i, add.value.clone());
+        }
+        AlterTypeOperation::RenameValue(r) => {
+            let i = at(labels, &r.from)?;
+            labels[i] = r.to.clone();
+        }
+        _ => return None,
+    }
+    parsed.first().map(ToString::to_string)
+}
+
+/// A table's constraints after its column `column` was dropped: those on
+/// it go. Where the model knows what every constraint is on, exactly those
+/// (a check that may read it becomes unknown); else all are unknown.
+fn constraints_of_dropped_column(rel: &mut Relation, column: &str, origin: Option<Origin>) {
+    let c = &mut rel.constraints;
+    let all_known = c
+        .names
+        .iter()
+        .all(|(n, e)| e.state != State::Present || c.details.contains_key(n));
+    if !c.complete || !all_known {
+        c.forget();
+        return;
+    }
+    for (n, e) in c.names.iter_mut() {
+        if e.state != State::Present {
+            continue;
+        }
+        let Some(d) = c.details.get(n) else { continue };
+        if d.columns.iter().any(|x| x == column) {
+            *e = Entry::absent(origin.clone());
+        } else if d.kind == Some(super::objects::ConstraintKind::Check)
+            && detail::mentions(&d.sql, column)
+        {
+            *e = Entry::unknown();
+        }
     }
 }
 

@@ -24,10 +24,43 @@ fn statement(out: &mut String, sql: &str) {
     let _ = writeln!(out, "{sql};");
 }
 
-fn named(out: &mut String, items: &[Named]) {
+/// The columns of `table` the script leaves out (made, but changed since
+/// in a way the model does not follow).
+fn left_out(view: &SchemaView, schema: &Option<String>, table: &str) -> Vec<String> {
+    view.tables
+        .iter()
+        .filter(|t| t.schema == *schema && t.name == table)
+        .flat_map(|t| &t.columns)
+        .filter(|c| c.data_type.is_none() || c.not_null.is_none())
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// Whether the script writes `n`: its statement is known, and (an index)
+/// names no column the script leaves out of its table.
+pub fn writes(view: &SchemaView, n: &Named) -> bool {
+    let Some(sql) = &n.sql else { return false };
+    match &n.table {
+        Some(t) => !left_out(view, &n.schema, t)
+            .iter()
+            .any(|c| super::detail::mentions(sql, c)),
+        None => true,
+    }
+}
+
+fn named(out: &mut String, view: &SchemaView, items: &[Named]) {
     for n in items {
         match &n.sql {
-            Some(sql) => statement(out, sql),
+            Some(sql) if writes(view, n) => statement(out, sql),
+            Some(_) => {
+                let _ = writeln!(
+                    out,
+                    "-- {} {}: made in {} on a column whose definition is not known",
+                    n.kind,
+                    qualified(&n.schema, &n.name),
+                    n.history.first().map_or("?", String::as_str)
+                );
+            }
             None => {
                 let _ = writeln!(
                     out,
@@ -50,6 +83,14 @@ fn create_table(out: &mut String, t: &Table) {
             lines.push(format!("    -- {}: its type is not known", quoted(&c.name)));
             continue;
         };
+        if c.not_null.is_none() {
+            // Made, but changed since in a way the model does not follow.
+            lines.push(format!(
+                "    -- {} {ty}: its default and NOT NULL are not known",
+                quoted(&c.name)
+            ));
+            continue;
+        }
         let mut line = format!("    {} {ty}", quoted(&c.name));
         match &c.default {
             Some(d) if d.starts_with("GENERATED") => {
@@ -60,10 +101,8 @@ fn create_table(out: &mut String, t: &Table) {
             }
             None => {}
         }
-        match c.not_null {
-            Some(true) => line.push_str(" NOT NULL"),
-            Some(false) => {}
-            None => line.push_str(" /* NOT NULL not known */"),
+        if c.not_null == Some(true) {
+            line.push_str(" NOT NULL");
         }
         lines.push(line);
     }
@@ -152,7 +191,7 @@ pub fn script(view: &SchemaView) -> String {
     ] {
         if !items.is_empty() {
             section(&mut out, title);
-            named(&mut out, items);
+            named(&mut out, view, items);
         }
     }
     if !view.tables.is_empty() {
@@ -163,7 +202,7 @@ pub fn script(view: &SchemaView) -> String {
     }
     if !view.indexes.is_empty() {
         section(&mut out, "Indexes");
-        named(&mut out, &view.indexes);
+        named(&mut out, view, &view.indexes);
     }
     let fks: Vec<(&Table, &super::view::Constraint)> = view
         .tables
@@ -200,7 +239,7 @@ pub fn script(view: &SchemaView) -> String {
     }
     if !view.views.is_empty() {
         section(&mut out, "Views");
-        named(&mut out, &view.views);
+        named(&mut out, view, &view.views);
     }
     let parts: Vec<(&str, &Table, &super::view::Part)> = view
         .tables

@@ -1,0 +1,199 @@
+//! `sqlstrata schema` against a real PostgreSQL: the SQL it prints for a
+//! history, applied to an empty database, makes the same catalog (the
+//! snapshot `verify` and `drift` use) as the migrations themselves, for
+//! every object the model knows:
+//!
+//! - every line of the script's catalog is a line of the migrations'
+//!   catalog (nothing made that is not there, nothing made differently);
+//! - every column, constraint, index, view, type and function the view
+//!   claims to know whole is there.
+//!
+//! On the repository's histories and the example's, and on any folders in
+//! `SQLSTRATA_FIDELITY_DIRS` (public projects imported with `sqlstrata
+//! import`, see TESTING.md).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use sqlstrata::testing::TestDb;
+use sqlstrata::{Migrations, Options};
+use sqlstrata_core::read_folder;
+use sqlstrata_core::schema::view::SchemaView;
+use sqlstrata_core::schema::{model_at, sql};
+
+fn folders() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut out = vec![
+        root.join("migrations"),
+        root.join("tests/fixtures/history"),
+        root.join("examples/web/migrations"),
+    ];
+    if let Ok(more) = std::env::var("SQLSTRATA_FIDELITY_DIRS") {
+        out.extend(more.split(':').filter(|s| !s.is_empty()).map(PathBuf::from));
+    }
+    out
+}
+
+/// The catalog, but for what the model does not hold: owners, grants and
+/// whether row level security is on.
+fn snapshot(db: &TestDb) -> BTreeSet<String> {
+    let mut client = db.connect().expect("connect");
+    sqlstrata::verify::catalog_snapshot(&mut client, &Options::default())
+        .expect("a snapshot")
+        .into_iter()
+        .filter(|l| {
+            !["owner of ", "grants on ", "row level security "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .collect()
+}
+
+/// `schema.name` as the catalog names it (`public` for the connection's own).
+fn in_catalog(schema: &Option<String>, name: &str) -> String {
+    format!("{}.{name}", schema.as_deref().unwrap_or("public"))
+}
+
+/// The keys the view claims: what must be in the script's catalog.
+fn claimed(view: &SchemaView) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &view.tables {
+        let at = in_catalog(&t.schema, &t.name);
+        out.push(format!("table {at}"));
+        for c in &t.columns {
+            if c.data_type.is_some() && c.not_null.is_some() {
+                out.push(format!("column {at}.{}", c.name));
+            }
+        }
+        for k in t.constraints.iter().filter(|k| k.definition.is_some()) {
+            out.push(format!("constraint {} on {at}", k.name));
+        }
+        for p in t.triggers.iter().filter(|p| p.sql.is_some()) {
+            out.push(format!("trigger {} on {at}", p.name));
+        }
+    }
+    for i in view.indexes.iter().filter(|i| sql::writes(view, i)) {
+        out.push(format!("index {}", in_catalog(&i.schema, &i.name)));
+    }
+    for v in view.views.iter().filter(|v| sql::writes(view, v)) {
+        out.push(format!("{} {}", v.kind, in_catalog(&v.schema, &v.name)));
+    }
+    out
+}
+
+/// Whether the snapshot `lines` has an entry with key `key`.
+fn has_key(lines: &BTreeSet<String>, key: &str) -> bool {
+    lines.iter().any(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' ') || rest.starts_with(':'))
+    })
+}
+
+/// The entries of `lines` about the table `at`'s columns or constraints.
+fn of_table<'a>(lines: &'a BTreeSet<String>, at: &str) -> Vec<&'a String> {
+    lines
+        .iter()
+        .filter(|l| {
+            l.strip_prefix(&format!("column {at}."))
+                .is_some_and(|rest| !rest.contains('.') || rest.contains(' '))
+                || (l.starts_with("constraint ") && l.contains(&format!(" on {at}:")))
+        })
+        .collect()
+}
+
+#[test]
+fn the_schema_as_sql_makes_the_catalog_the_migrations_make() {
+    for dir in folders() {
+        let folder = read_folder(&dir, "m");
+        assert!(
+            !folder.has_errors(),
+            "{}: {:?}",
+            dir.display(),
+            folder.diagnostics
+        );
+        let set = Migrations::new(
+            folder
+                .migrations
+                .iter()
+                .map(|m| m.migration.clone())
+                .collect(),
+        )
+        .with_settings(folder.run);
+        let migrated = match TestDb::new(&set) {
+            Ok(db) => db,
+            Err(e) => {
+                // A public history that does not apply on this server is not
+                // the view's to judge (TESTING.md names them).
+                println!("{}: the history does not apply: {e}", dir.display());
+                assert!(
+                    std::env::var_os("SQLSTRATA_FIDELITY_DIRS").is_some(),
+                    "{}: the repository's history must apply: {e}",
+                    dir.display()
+                );
+                continue;
+            }
+        };
+        let view = SchemaView::of(&model_at(&folder.migrations, &[], None));
+        let script = sql::script(&view);
+        let empty = TestDb::new(&Migrations::new(Vec::new())).expect("a test database");
+        let mut client = empty.connect().expect("connect");
+        if let Err(e) = client.batch_execute(&script) {
+            panic!(
+                "{}: the script does not apply: {e:?}\n{script}",
+                dir.display()
+            );
+        }
+        let want = snapshot(&migrated);
+        let got = snapshot(&empty);
+        // Nothing the script makes differs from what the migrations make.
+        let extra: Vec<&String> = got.difference(&want).collect();
+        assert!(
+            extra.is_empty(),
+            "{}: the script's catalog has what the migrations' has not:\n{extra:#?}\nmigrations' catalog:\n{:#?}",
+            dir.display(),
+            want.difference(&got).collect::<Vec<_>>()
+        );
+        // Everything the view claims is there.
+        let claims = claimed(&view);
+        let missing: Vec<&String> = claims.iter().filter(|k| !has_key(&got, k)).collect();
+        assert!(
+            missing.is_empty(),
+            "{}: claimed but not made: {missing:#?}",
+            dir.display()
+        );
+        // A table the view knows whole has every column and constraint the
+        // migrations gave it.
+        let mut whole = 0;
+        for t in &view.tables {
+            if !t.columns_complete
+                || !t.constraints_complete
+                || t.columns
+                    .iter()
+                    .any(|c| c.data_type.is_none() || c.not_null.is_none())
+                || t.constraints.iter().any(|k| k.definition.is_none())
+            {
+                continue;
+            }
+            whole += 1;
+            let at = in_catalog(&t.schema, &t.name);
+            let lost: Vec<&String> = of_table(&want, &at)
+                .into_iter()
+                .filter(|l| !got.contains(*l))
+                .collect();
+            assert!(
+                lost.is_empty(),
+                "{}: table {at} is known whole, but the script lost {lost:#?}",
+                dir.display()
+            );
+        }
+        println!(
+            "{}: {} tables ({whole} known whole), {} catalog entries made by the script, {} by the migrations, {} claims, {} unknowns",
+            dir.display(),
+            view.tables.len(),
+            got.len(),
+            want.len(),
+            claims.len(),
+            view.unknown.len()
+        );
+    }
+}
