@@ -56,26 +56,25 @@ fn in_catalog(schema: &Option<String>, name: &str) -> String {
 
 /// The keys the view claims: what must be in the script's catalog.
 fn claimed(view: &SchemaView) -> Vec<String> {
+    let gate = sql::Script::new(view);
     let mut out = Vec::new();
     for t in &view.tables {
         let at = in_catalog(&t.schema, &t.name);
         out.push(format!("table {at}"));
-        for c in &t.columns {
-            if c.data_type.is_some() && c.not_null.is_some() {
-                out.push(format!("column {at}.{}", c.name));
-            }
+        for c in t.columns.iter().filter(|c| gate.column(c)) {
+            out.push(format!("column {at}.{}", c.name));
         }
-        for k in t.constraints.iter().filter(|k| k.definition.is_some()) {
+        for k in t.constraints.iter().filter(|k| gate.constraint(t, k)) {
             out.push(format!("constraint {} on {at}", k.name));
         }
-        for p in t.triggers.iter().filter(|p| p.sql.is_some()) {
+        for p in t.triggers.iter().filter(|p| gate.part(t, p)) {
             out.push(format!("trigger {} on {at}", p.name));
         }
     }
-    for i in view.indexes.iter().filter(|i| sql::writes(view, i)) {
+    for i in view.indexes.iter().filter(|i| gate.named(i)) {
         out.push(format!("index {}", in_catalog(&i.schema, &i.name)));
     }
-    for v in view.views.iter().filter(|v| sql::writes(view, v)) {
+    for v in view.views.iter().filter(|v| gate.named(v)) {
         out.push(format!("{} {}", v.kind, in_catalog(&v.schema, &v.name)));
     }
     out
@@ -84,7 +83,9 @@ fn claimed(view: &SchemaView) -> Vec<String> {
 /// Whether the snapshot `lines` has an entry with key `key`.
 fn has_key(lines: &BTreeSet<String>, key: &str) -> bool {
     lines.iter().any(|l| {
-        l.strip_prefix(key)
+        // `format('%I')` quotes key words (`"timestamp"`).
+        l.replace('"', "")
+            .strip_prefix(key)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(' ') || rest.starts_with(':'))
     })
 }
@@ -105,8 +106,10 @@ fn of_table<'a>(lines: &'a BTreeSet<String>, at: &str) -> Vec<&'a String> {
 fn the_schema_as_sql_makes_the_catalog_the_migrations_make() {
     for dir in folders() {
         let folder = read_folder(&dir, "m");
+        // A public history's files our reader rejects are left out of both
+        // sides alike (TESTING.md names them); the repository's have none.
         assert!(
-            !folder.has_errors(),
+            !folder.has_errors() || std::env::var_os("SQLSTRATA_FIDELITY_DIRS").is_some(),
             "{}: {:?}",
             dir.display(),
             folder.diagnostics
@@ -164,13 +167,12 @@ fn the_schema_as_sql_makes_the_catalog_the_migrations_make() {
         // A table the view knows whole has every column and constraint the
         // migrations gave it.
         let mut whole = 0;
+        let gate = sql::Script::new(&view);
         for t in &view.tables {
             if !t.columns_complete
                 || !t.constraints_complete
-                || t.columns
-                    .iter()
-                    .any(|c| c.data_type.is_none() || c.not_null.is_none())
-                || t.constraints.iter().any(|k| k.definition.is_none())
+                || !t.columns.iter().all(|c| gate.column(c))
+                || !t.constraints.iter().all(|k| gate.constraint(t, k))
             {
                 continue;
             }

@@ -35,6 +35,7 @@ pub fn column(def: &ColumnDef, position: u32) -> Option<Detail> {
                     }
                 ) {
                     d.not_null = true;
+                    d.serial = true;
                 }
             }
             ColumnOption::Unique(_) | ColumnOption::ForeignKey(_) | ColumnOption::Check(_) => {}
@@ -43,8 +44,19 @@ pub fn column(def: &ColumnDef, position: u32) -> Option<Detail> {
     }
     if is_serial_name(&def.data_type.to_string()) {
         d.not_null = true;
+        d.serial = true;
     }
     Some(d)
+}
+
+/// The type a `serial` column has (`None`: not a serial type).
+pub fn serial_base(ty: &str) -> Option<&'static str> {
+    match ty.to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => Some("integer"),
+        "bigserial" | "serial8" => Some("bigint"),
+        "smallserial" | "serial2" => Some("smallint"),
+        _ => None,
+    }
 }
 
 /// Whether a type's name is one of the `serial` pseudo-types.

@@ -199,6 +199,9 @@ pub struct Detail {
     pub not_null: bool,
     /// A column: its default expression (or `GENERATED ...` clause), as SQL.
     pub default: Option<String>,
+    /// A column that owns a sequence named for its table and itself (a
+    /// `serial` one whose default is still the sequence's, or an identity).
+    pub serial: bool,
     /// A constraint: its kind.
     pub kind: Option<ConstraintKind>,
     /// A constraint: the columns it is on.

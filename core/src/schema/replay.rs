@@ -2600,9 +2600,23 @@ impl<'a> Replay<'a> {
                         }
                         let rel = self.model.relation_mut(&at.0, &at.1);
                         rel.columns.types.insert(name.clone(), type_text(data_type));
+                        // A check that reads it may now read it differently.
+                        let stale: Vec<String> = rel
+                            .constraints
+                            .details
+                            .iter()
+                            .filter(|(_, d)| {
+                                d.kind == Some(super::objects::ConstraintKind::Check)
+                                    && detail::mentions(&d.sql, &name)
+                            })
+                            .map(|(n, _)| n.clone())
+                            .collect();
+                        for n in stale {
+                            rel.constraints.details.remove(&n);
+                        }
                         // A default may now read differently.
                         if let Some(d) = rel.columns.details.get_mut(&name)
-                            && d.default.is_some()
+                            && (d.default.is_some() || d.serial)
                         {
                             rel.columns.details.remove(&name);
                         }
@@ -2625,12 +2639,14 @@ impl<'a> Replay<'a> {
                         let rel = self.model.relation_mut(&at.0, &at.1);
                         if let Some(d) = rel.columns.details.get_mut(&name) {
                             d.default = Some(value.to_string());
+                            d.serial = false;
                         }
                     }
                     AlterColumnOperation::DropDefault => {
                         let rel = self.model.relation_mut(&at.0, &at.1);
                         if let Some(d) = rel.columns.details.get_mut(&name) {
                             d.default = None;
+                            d.serial = false;
                         }
                     }
                 }
@@ -2842,9 +2858,13 @@ impl<'a> Replay<'a> {
         );
         self.model.set_relation(schema, new, rel);
         let (schema, old, new) = (schema.to_string(), old.to_string(), new.to_string());
-        self.model.each_relation(|s, _, r| {
+        self.model.each_relation(|s, n, r| {
             if s == schema && r.owner.as_deref() == Some(old.as_str()) {
                 r.owner = Some(new.clone());
+            }
+            if s == schema && n == new {
+                // A serial's sequence keeps the name it was made with.
+                r.columns.details.retain(|_, d| !d.serial);
             }
             renamed_relation(&schema, r, &old, &new);
         });
@@ -3325,10 +3345,12 @@ fn renamed_column(
     if own {
         // A default or generated column that reads it: PostgreSQL follows
         // the rename, the text kept here would not.
-        r.columns.details.retain(|_, d| {
+        r.columns.details.retain(|c, d| {
             !d.default
                 .as_deref()
                 .is_some_and(|s| detail::mentions(s, old))
+                // A serial's sequence keeps the name it was made with.
+                && !(c == new && d.serial)
         });
     }
     // An index of the table, or a view that may read it, printed with the

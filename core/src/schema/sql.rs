@@ -7,10 +7,11 @@
 //! functions and views, which come in the order the migrations made them
 //! (one may use another). What the model does not know is a comment.
 
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::name::quoted;
-use super::view::{Named, SchemaView, Table};
+use super::view::{Column, Constraint, Named, Part, SchemaView, Table};
 
 fn qualified(schema: &Option<String>, name: &str) -> String {
     match schema {
@@ -24,38 +25,181 @@ fn statement(out: &mut String, sql: &str) {
     let _ = writeln!(out, "{sql};");
 }
 
-/// The columns of `table` the script leaves out (made, but changed since
-/// in a way the model does not follow).
-fn left_out(view: &SchemaView, schema: &Option<String>, table: &str) -> Vec<String> {
-    view.tables
-        .iter()
-        .filter(|t| t.schema == *schema && t.name == table)
-        .flat_map(|t| &t.columns)
-        .filter(|c| c.data_type.is_none() || c.not_null.is_none())
-        .map(|c| c.name.clone())
-        .collect()
+/// What the script writes: an object whose definition the model knows and
+/// that names nothing the script cannot write (a relation, type or
+/// function the model lost track of, a column it leaves out, a key a
+/// foreign key needs). The one place that decides, for the script and for
+/// the test that checks it against a server.
+pub struct Script<'a> {
+    view: &'a SchemaView,
+    /// Names the script cannot write (their last part).
+    unknown: HashSet<String>,
+    /// Whether any function at all may be unknown.
+    functions_unknown: bool,
 }
 
-/// Whether the script writes `n`: its statement is known, and (an index)
-/// names no column the script leaves out of its table.
-pub fn writes(view: &SchemaView, n: &Named) -> bool {
-    let Some(sql) = &n.sql else { return false };
-    match &n.table {
-        Some(t) => !left_out(view, &n.schema, t)
+/// The last part of `schema.name` (or of `name`), or of a `relations named
+/// x*` prefix.
+fn last_part(name: &str) -> String {
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches('*')
+        .to_string()
+}
+
+impl<'a> Script<'a> {
+    /// The gate over `view`.
+    pub fn new(view: &'a SchemaView) -> Script<'a> {
+        let mut unknown = HashSet::new();
+        let mut functions_unknown = false;
+        for u in &view.unknown {
+            let mut words = u.what.splitn(2, ' ');
+            match (words.next(), words.next()) {
+                (Some("functions" | "everything"), _) => functions_unknown = true,
+                (Some("schema"), _) => functions_unknown = true,
+                (Some("table"), _) => {}
+                (Some(_), Some(name)) if !name.contains(':') => {
+                    unknown.insert(last_part(name.trim_start_matches("named ")));
+                }
+                _ => {}
+            }
+        }
+        for n in view
+            .types
             .iter()
-            .any(|c| super::detail::mentions(sql, c)),
-        None => true,
+            .chain(&view.functions)
+            .chain(&view.sequences)
+            .chain(&view.indexes)
+            .chain(&view.views)
+        {
+            if n.sql.is_none() {
+                unknown.insert(n.name.clone());
+            }
+        }
+        let mut script = Script {
+            view,
+            unknown,
+            functions_unknown,
+        };
+        // What names something unwritten is unwritten too, and what names
+        // that: until nothing more drops out.
+        loop {
+            let more: Vec<String> = view
+                .types
+                .iter()
+                .chain(&view.functions)
+                .chain(&view.sequences)
+                .chain(&view.views)
+                .filter(|n| !script.unknown.contains(&n.name) && !script.named(n))
+                .map(|n| n.name.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            script.unknown.extend(more);
+        }
+        script
+    }
+
+    fn names_unknown(&self, sql: &str) -> bool {
+        self.unknown.iter().any(|n| super::detail::mentions(sql, n))
+    }
+
+    /// The columns of `table` the script leaves out.
+    fn left_out(&self, schema: &Option<String>, table: &str) -> Vec<&'a str> {
+        self.view
+            .tables
+            .iter()
+            .filter(|t| t.schema == *schema && t.name == table)
+            .flat_map(|t| &t.columns)
+            .filter(|c| !self.column(c))
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    /// Whether the script writes the column.
+    pub fn column(&self, c: &Column) -> bool {
+        c.data_type.is_some()
+            && c.not_null.is_some()
+            && !c.default.as_deref().is_some_and(|d| self.names_unknown(d))
+            && !c
+                .data_type
+                .as_deref()
+                .is_some_and(|d| self.names_unknown(d))
+    }
+
+    /// Whether the script writes the type, function, sequence, index or
+    /// view `n`.
+    pub fn named(&self, n: &Named) -> bool {
+        let Some(sql) = &n.sql else { return false };
+        if self.names_unknown_except(sql, &n.name) {
+            return false;
+        }
+        match &n.table {
+            Some(t) => !self
+                .left_out(&n.schema, t)
+                .iter()
+                .any(|c| super::detail::mentions(sql, c)),
+            None => true,
+        }
+    }
+
+    fn names_unknown_except(&self, sql: &str, own: &str) -> bool {
+        self.unknown
+            .iter()
+            .any(|n| n != own && super::detail::mentions(sql, n))
+    }
+
+    /// Whether the script writes the constraint `k` of `t`.
+    pub fn constraint(&self, t: &Table, k: &Constraint) -> bool {
+        let Some(d) = &k.definition else { return false };
+        if self.names_unknown(d)
+            || k.columns
+                .iter()
+                .any(|c| self.left_out(&t.schema, &t.name).contains(&c.as_str()))
+        {
+            return false;
+        }
+        if k.kind != Some("foreign key") {
+            return true;
+        }
+        // The key it refers to must be written.
+        let Some(parent) = k.references.as_deref().and_then(|r| self.view.table(r)) else {
+            return false;
+        };
+        parent.constraints.iter().any(|p| {
+            matches!(p.kind, Some("primary key" | "unique"))
+                && (p.columns == k.referred_columns
+                    || (k.referred_columns.is_empty() && p.kind == Some("primary key")))
+                && self.constraint(parent, p)
+        })
+    }
+
+    /// Whether the script writes the trigger or policy `p` of `t`.
+    pub fn part(&self, t: &Table, p: &Part) -> bool {
+        let Some(sql) = &p.sql else { return false };
+        let left = self.left_out(&t.schema, &t.name);
+        !self.names_unknown(sql)
+            && !left.iter().any(|c| super::detail::mentions(sql, c))
+            && (!self.functions_unknown
+                || !super::detail::mentions(sql, "execute")
+                || self
+                    .view
+                    .functions
+                    .iter()
+                    .any(|f| self.named(f) && super::detail::mentions(sql, &f.name)))
     }
 }
 
-fn named(out: &mut String, view: &SchemaView, items: &[Named]) {
+fn named(out: &mut String, script: &Script<'_>, items: &[Named]) {
     for n in items {
         match &n.sql {
-            Some(sql) if writes(view, n) => statement(out, sql),
+            Some(sql) if script.named(n) => statement(out, sql),
             Some(_) => {
                 let _ = writeln!(
                     out,
-                    "-- {} {}: made in {} on a column whose definition is not known",
+                    "-- {} {}: made in {}, on something this script cannot make",
                     n.kind,
                     qualified(&n.schema, &n.name),
                     n.history.first().map_or("?", String::as_str)
@@ -74,19 +218,29 @@ fn named(out: &mut String, view: &SchemaView, items: &[Named]) {
     }
 }
 
+/// Whether a constraint is added after every table: a foreign key (its
+/// table may come later), or one added `NOT VALID` (which only `ALTER
+/// TABLE` keeps).
+fn after_tables(k: &Constraint) -> bool {
+    k.kind == Some("foreign key")
+        || k.definition
+            .as_deref()
+            .is_some_and(|d| d.ends_with(" NOT VALID"))
+}
+
 /// One table's `CREATE TABLE`, with its keys and checks (not its foreign
 /// keys, which come after every table).
-fn create_table(out: &mut String, t: &Table) {
+fn create_table(out: &mut String, script: &Script<'_>, t: &Table) {
     let mut lines = Vec::new();
     for c in &t.columns {
         let Some(ty) = &c.data_type else {
             lines.push(format!("    -- {}: its type is not known", quoted(&c.name)));
             continue;
         };
-        if c.not_null.is_none() {
+        if !script.column(c) {
             // Made, but changed since in a way the model does not follow.
             lines.push(format!(
-                "    -- {} {ty}: its default and NOT NULL are not known",
+                "    -- {} {ty}: its default or NOT NULL is not known, or names what this script cannot make",
                 quoted(&c.name)
             ));
             continue;
@@ -107,13 +261,15 @@ fn create_table(out: &mut String, t: &Table) {
         lines.push(line);
     }
     for k in &t.constraints {
-        if k.kind == Some("foreign key") {
+        if after_tables(k) {
             continue;
         }
         match &k.definition {
-            Some(d) => lines.push(format!("    CONSTRAINT {} {d}", quoted(&k.name))),
-            None => lines.push(format!(
-                "    -- constraint {}: its definition is not known",
+            Some(d) if script.constraint(t, k) => {
+                lines.push(format!("    CONSTRAINT {} {d}", quoted(&k.name)))
+            }
+            _ => lines.push(format!(
+                "    -- constraint {}: its definition is not known, or names what this script cannot make",
                 quoted(&k.name)
             )),
         }
@@ -159,6 +315,7 @@ fn create_table(out: &mut String, t: &Table) {
 /// assert!(script.contains("CREATE TABLE users (\n    id bigint NOT NULL,\n    email text NOT NULL,\n    CONSTRAINT users_pkey PRIMARY KEY (id)\n);"));
 /// ```
 pub fn script(view: &SchemaView) -> String {
+    let script = Script::new(view);
     let mut out = String::new();
     out.push_str("-- The schema the migrations make, written by `sqlstrata schema`.\n");
     out.push_str("SET check_function_bodies = false;\n");
@@ -191,18 +348,18 @@ pub fn script(view: &SchemaView) -> String {
     ] {
         if !items.is_empty() {
             section(&mut out, title);
-            named(&mut out, view, items);
+            named(&mut out, &script, items);
         }
     }
     if !view.tables.is_empty() {
         section(&mut out, "Tables");
         for t in &view.tables {
-            create_table(&mut out, t);
+            create_table(&mut out, &script, t);
         }
     }
     if !view.indexes.is_empty() {
         section(&mut out, "Indexes");
-        named(&mut out, view, &view.indexes);
+        named(&mut out, &script, &view.indexes);
     }
     let fks: Vec<(&Table, &super::view::Constraint)> = view
         .tables
@@ -210,15 +367,15 @@ pub fn script(view: &SchemaView) -> String {
         .flat_map(|t| {
             t.constraints
                 .iter()
-                .filter(|k| k.kind == Some("foreign key"))
+                .filter(|k| after_tables(k))
                 .map(move |k| (t, k))
         })
         .collect();
     if !fks.is_empty() {
-        section(&mut out, "Foreign keys");
+        section(&mut out, "Foreign keys (and constraints added NOT VALID)");
         for (t, k) in fks {
             match &k.definition {
-                Some(d) => {
+                Some(d) if script.constraint(t, k) => {
                     let _ = writeln!(
                         out,
                         "ALTER TABLE {} ADD CONSTRAINT {} {d};",
@@ -226,10 +383,10 @@ pub fn script(view: &SchemaView) -> String {
                         quoted(&k.name)
                     );
                 }
-                None => {
+                _ => {
                     let _ = writeln!(
                         out,
-                        "-- foreign key {} on {}: its definition is not known",
+                        "-- constraint {} on {}: its definition is not known, or it refers to what this script cannot make",
                         quoted(&k.name),
                         qualified(&t.schema, &t.name)
                     );
@@ -239,7 +396,7 @@ pub fn script(view: &SchemaView) -> String {
     }
     if !view.views.is_empty() {
         section(&mut out, "Views");
-        named(&mut out, view, &view.views);
+        named(&mut out, &script, &view.views);
     }
     let parts: Vec<(&str, &Table, &super::view::Part)> = view
         .tables
@@ -255,11 +412,11 @@ pub fn script(view: &SchemaView) -> String {
         section(&mut out, "Triggers and policies");
         for (kind, t, p) in parts {
             match &p.sql {
-                Some(sql) => statement(&mut out, sql),
-                None => {
+                Some(sql) if script.part(t, p) => statement(&mut out, sql),
+                _ => {
                     let _ = writeln!(
                         out,
-                        "-- {kind} {} on {}: its definition is not known",
+                        "-- {kind} {} on {}: its definition is not known, or it names what this script cannot make",
                         quoted(&p.name),
                         qualified(&t.schema, &t.name)
                     );

@@ -175,7 +175,16 @@ impl SchemaView {
                     name: name.clone(),
                     kind: "extension",
                     table: None,
-                    sql: e.sql.as_deref().map(str::to_string),
+                    // Its objects come with it, wherever it was read from.
+                    sql: Some(e.sql.as_deref().map_or_else(
+                        || {
+                            format!(
+                                "CREATE EXTENSION IF NOT EXISTS {}",
+                                super::name::quoted(name)
+                            )
+                        },
+                        str::to_string,
+                    )),
                     columns: None,
                     history: made(e).into_iter().collect(),
                 });
@@ -357,7 +366,13 @@ fn table(schema: &str, name: &str, r: &Relation) -> Table {
                 d.map_or(u32::MAX, |d| d.position),
                 Column {
                     name: c.clone(),
-                    data_type: r.columns.types.get(c).cloned(),
+                    // A serial whose default was changed is its plain type.
+                    data_type: r.columns.types.get(c).map(|t| {
+                        match (super::detail::serial_base(t), d.map(|d| d.serial)) {
+                            (Some(base), Some(false)) => base.to_string(),
+                            _ => t.clone(),
+                        }
+                    }),
                     not_null: d.map(|d| d.not_null),
                     default: d.and_then(|d| d.default.clone()),
                     primary_key: pk.contains(c),
