@@ -3345,12 +3345,14 @@ fn renamed_column(
     if own {
         // A default or generated column that reads it: PostgreSQL follows
         // the rename, the text kept here would not.
+        // A serial's sequence keeps the name it was made with.
         r.columns.details.retain(|c, d| {
-            !d.default
+            let reads = d
+                .default
                 .as_deref()
-                .is_some_and(|s| detail::mentions(s, old))
-                // A serial's sequence keeps the name it was made with.
-                && !(c == new && d.serial)
+                .is_some_and(|s| detail::mentions(s, old));
+            let serial = c == new && d.serial;
+            !(reads || serial)
         });
     }
     // An index of the table, or a view that may read it, printed with the
