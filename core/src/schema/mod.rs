@@ -138,11 +138,17 @@ pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -
 /// model could not follow is in [`Model::forgotten`].
 ///
 /// ```
-/// use sqlstrata_core::{migration::SourceMigration, schema::model_at};
+/// use sqlstrata_core::migration::read_migration;
+/// use sqlstrata_core::naming::parse_file_name;
+/// use sqlstrata_core::schema::model_at;
 ///
+/// let read = |file: &str, sql: &str| {
+///     let name = parse_file_name(file).unwrap();
+///     read_migration(file, &name, file, sql).0.unwrap()
+/// };
 /// let set = [
-///     SourceMigration::parse("001_users.sql", "-- UP\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- DOWN\nDROP TABLE users;\n").unwrap(),
-///     SourceMigration::parse("002_posts.sql", "-- UP\nCREATE TABLE posts (id bigint);\n-- DOWN\nDROP TABLE posts;\n").unwrap(),
+///     read("001_users.sql", "-- UP\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- DOWN\nDROP TABLE users;\n"),
+///     read("002_posts.sql", "-- UP\nCREATE TABLE posts (id bigint);\n-- DOWN\nDROP TABLE posts;\n"),
 /// ];
 /// let model = model_at(&set, &[], Some(1));
 /// assert!(model.relation("", "users").is_some());
@@ -234,3 +240,5 @@ fn replay_set(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_view;

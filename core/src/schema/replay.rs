@@ -2845,9 +2845,14 @@ impl<'a> Replay<'a> {
     /// Renames a relation (and moves what belongs to it along).
     fn rename_relation(&mut self, schema: &str, old: &str, new: &str) {
         let origin = self.new_origin();
-        let Some(rel) = self.model.relation(schema, old).cloned() else {
+        let Some(mut rel) = self.model.relation(schema, old).cloned() else {
             return;
         };
+        if let Some(o) = &origin
+            && rel.history.last() != Some(o)
+        {
+            rel.history.push(o.clone());
+        }
         self.model.set_relation(
             schema,
             old,
