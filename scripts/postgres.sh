@@ -27,6 +27,23 @@ ensure_postgres() {
 
 # PgBouncer, for the test that runs migrations through it in transaction
 # pooling mode.
+# The schema page's test (cli/tests/schema_page.rs) opens the page in
+# Debian's Chromium, headless.
+ensure_chromium() {
+    if [ -n "${SQLSTRATA_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 \
+        || command -v chromium-browser >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Chromium not found: installing it (apt-get install -y chromium)" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "Chromium not found. Install it (Debian/Ubuntu: sudo apt-get install -y chromium)" >&2
+        exit 1
+    fi
+}
+
 ensure_pgbouncer() {
     if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then
         return 0

@@ -116,7 +116,7 @@ pub fn dot(view: &SchemaView) -> String {
                 rows,
                 "<tr><td align=\"left\" port=\"{0}\">{1}{0}</td><td align=\"left\">{2}</td></tr>",
                 html_escape(&c.name),
-                if c.primary_key { "&#128273; " } else { "" },
+                if c.primary_key { "<b>PK</b> " } else { "" },
                 html_escape(c.data_type.as_deref().unwrap_or("?"))
             );
         }
@@ -255,7 +255,11 @@ pub fn svg(view: &SchemaView) -> String {
                 "<text x=\"{}\" y=\"{}\">{}{}</text><text x=\"{}\" y=\"{}\" fill=\"#56657a\" text-anchor=\"end\">{}</text>",
                 x + 8,
                 y + HEAD + ROW * i as u32 + 13,
-                if c.primary_key { "\u{1F511} " } else { "" },
+                if c.primary_key {
+                    "<tspan font-weight=\"bold\" fill=\"#8a4b00\">PK </tspan>"
+                } else {
+                    ""
+                },
                 html_escape(&c.name),
                 x + WIDTH - 8,
                 y + HEAD + ROW * i as u32 + 13,

@@ -22,6 +22,10 @@ table{border-collapse:collapse;margin:.3em 0 1em}td,th{border:1px solid #c8d0dc;
 th{background:#eef2f7}code{font-size:12px}.diagram-box{overflow:auto;border:1px solid #c8d0dc;padding:8px}\
 .unknown{color:#8a4b00}";
 
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The page for `view` of the folder `folder` at version `at`.
 pub fn page(view: &SchemaView, folder: &str, at: Option<i64>) -> String {
     let title = format!(
@@ -30,13 +34,13 @@ pub fn page(view: &SchemaView, folder: &str, at: Option<i64>) -> String {
         at.map(|v| format!(" at version {v}")).unwrap_or_default()
     );
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title><style>{STYLE}</style></head><body>\n<h1>{0}</h1>\n<p>{1} tables, {2} views, {3} indexes, {4} types, {5} functions: what the migrations make, as far as the model knows it (written by <code>sqlstrata schema --format html</code>).</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title><style>{STYLE}</style></head><body>\n<h1>{0}</h1>\n<p>{1}, {2}, {3}, {4}, {5}: what the migrations make, as far as the model knows it (written by <code>sqlstrata schema --format html</code>).</p>\n",
         esc(&title),
-        view.tables.len(),
-        view.views.len(),
-        view.indexes.len(),
-        view.types.len(),
-        view.functions.len()
+        count(view.tables.len(), "table", "tables"),
+        count(view.views.len(), "view", "views"),
+        count(view.indexes.len(), "index", "indexes"),
+        count(view.types.len(), "type", "types"),
+        count(view.functions.len(), "function", "functions")
     );
     out.push_str("<h2>Diagram</h2>\n<div class=\"diagram-box\">\n");
     out.push_str(&svg(view));
@@ -69,7 +73,7 @@ pub fn page(view: &SchemaView, folder: &str, at: Option<i64>) -> String {
             let _ = writeln!(
                 out,
                 "<tr><td>{}{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
-                if c.primary_key { "&#128273; " } else { "" },
+                if c.primary_key { "<b>PK</b> " } else { "" },
                 esc(&c.name),
                 esc(c.data_type.as_deref().unwrap_or("?")),
                 match c.not_null {

@@ -255,17 +255,30 @@ impl SchemaView {
                 since: Some(at.to_string()),
             });
         }
+        // A table the model knows only in part (what made it so is among
+        // the above, or a change the model does not follow: its history
+        // says where it last changed).
         for t in &view.tables {
-            if !t.columns_complete || t.columns.iter().any(|c| c.data_type.is_none()) {
+            let last = t
+                .history
+                .last()
+                .map(|h| format!(" (last changed at {h})"))
+                .unwrap_or_default();
+            let name = shown_opt(&t.schema, &t.name);
+            if !t.columns_complete
+                || t.columns
+                    .iter()
+                    .any(|c| c.data_type.is_none() || c.not_null.is_none())
+            {
                 view.unknown.push(Unknown {
-                    what: format!("table {}: its columns", shown_opt(&t.schema, &t.name)),
-                    since: t.history.last().cloned(),
+                    what: format!("table {name}: some of its columns{last}"),
+                    since: None,
                 });
             }
             if !t.constraints_complete || t.constraints.iter().any(|c| c.definition.is_none()) {
                 view.unknown.push(Unknown {
-                    what: format!("table {}: its constraints", shown_opt(&t.schema, &t.name)),
-                    since: t.history.last().cloned(),
+                    what: format!("table {name}: some of its constraints{last}"),
+                    since: None,
                 });
             }
         }
