@@ -2497,7 +2497,7 @@ impl<'a> Replay<'a> {
                             let table = at.1.clone();
                             self.drop_owned(&at.0, &table, Some(&name));
                             if *drop_behavior == Some(DropBehavior::Cascade) {
-                                self.forget_dependents();
+                                self.forget_dependents_on(&[at.clone()]);
                             }
                         }
                     }
@@ -2704,7 +2704,7 @@ impl<'a> Replay<'a> {
                     );
                 }
                 if *drop_behavior == Some(DropBehavior::Cascade) {
-                    self.forget_dependents();
+                    self.forget_dependents_on(&[at.clone()]);
                 }
             }
             AlterTableOperation::RenameConstraint { old_name, new_name } => {
@@ -3021,6 +3021,9 @@ impl<'a> Replay<'a> {
                     ObjectType::Index => "index",
                     _ => "sequence",
                 };
+                // The tables dropped (`None`: something else, or not known).
+                let mut tables: Option<Vec<(String, String)>> =
+                    (object_type == ObjectType::Table).then(Vec::new);
                 for n in names {
                     let Some(q) = Qualified::of(n) else {
                         self.model.forget_all();
@@ -3028,6 +3031,9 @@ impl<'a> Replay<'a> {
                     };
                     match self.lookup(Space::Relation, &q, what, usage) {
                         Found::Present(s) => {
+                            if let Some(t) = &mut tables {
+                                t.push((s.clone(), q.name.clone()));
+                            }
                             self.model.set_relation(
                                 &s,
                                 &q.name,
@@ -3052,12 +3058,18 @@ impl<'a> Replay<'a> {
                                 );
                             }
                         }
-                        Found::Unknown => self.forget_name(Space::Relation, &q),
+                        Found::Unknown => {
+                            tables = None;
+                            self.forget_name(Space::Relation, &q)
+                        }
                         Found::Absent(_) => {}
                     }
                 }
                 if cascade {
-                    self.forget_dependents();
+                    match tables {
+                        Some(t) => self.forget_dependents_on(&t),
+                        None => self.forget_dependents(),
+                    }
                 }
             }
             ObjectType::Schema => {
@@ -3276,6 +3288,65 @@ impl<'a> Replay<'a> {
     }
 
     /// `CASCADE`: views, constraints and triggers elsewhere may have gone.
+    /// `CASCADE` on (a part of) the tables `dropped`: the views may have
+    /// gone, and the foreign keys that refer to them; a table whose
+    /// constraints the model knows whole keeps the rest. A default that
+    /// may read one of their sequences is no longer known.
+    fn forget_dependents_on(&mut self, dropped: &[(String, String)]) {
+        let mut views: Vec<(String, String)> = Vec::new();
+        self.model.each_relation(|s, n, r| {
+            if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
+                && r.entry.state == State::Present
+            {
+                r.forget();
+                r.kind = RelKind::View;
+                views.push((s.to_string(), n.to_string()));
+            }
+            let c = &mut r.constraints;
+            let known = c.complete
+                && c.names
+                    .iter()
+                    .all(|(n, e)| e.state != State::Present || c.details.contains_key(n));
+            if !known {
+                c.forget();
+            } else {
+                for (n, e) in c.names.iter_mut() {
+                    let refers = c
+                        .details
+                        .get(n)
+                        .and_then(|d| d.references.as_ref())
+                        .is_some_and(
+                            // The connection's own schema may be any of them.
+                            |x| {
+                                dropped.iter().any(|(ds, dt)| {
+                                    (*ds == x.schema || ds.is_empty() || x.schema.is_empty())
+                                        && *dt == x.table
+                                })
+                            },
+                        );
+                    if e.state == State::Present && refers {
+                        *e = Entry::unknown();
+                    }
+                }
+            }
+            r.columns.details.retain(|_, d| {
+                !d.default
+                    .as_deref()
+                    .is_some_and(|x| dropped.iter().any(|(_, t)| x.contains(t.as_str())))
+            });
+        });
+        // A materialized view's indexes go with it.
+        self.model.each_relation(|s, _, r| {
+            if r.owner
+                .as_ref()
+                .is_some_and(|o| views.iter().any(|(vs, vn)| vs == s && vn == o))
+                && r.entry.state == State::Present
+            {
+                r.entry = Entry::unknown();
+            }
+        });
+    }
+
     fn forget_dependents(&mut self) {
         let mut views: Vec<(String, String)> = Vec::new();
         self.model.each_relation(|s, n, r| {
