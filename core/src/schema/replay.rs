@@ -2497,7 +2497,7 @@ impl<'a> Replay<'a> {
                             let table = at.1.clone();
                             self.drop_owned(&at.0, &table, Some(&name));
                             if *drop_behavior == Some(DropBehavior::Cascade) {
-                                self.forget_dependents_on(&[at.clone()]);
+                                self.forget_dependents_on(std::slice::from_ref(at), None);
                             }
                         }
                     }
@@ -2673,6 +2673,13 @@ impl<'a> Replay<'a> {
                     .model
                     .relation(&at.0, &at.1)
                     .map(|r| r.constraints.state(&q.name));
+                // What it was, where the model knows (for what CASCADE takes).
+                let key = self
+                    .model
+                    .relation(&at.0, &at.1)
+                    .filter(|_| was == Some(State::Present))
+                    .and_then(|r| r.constraints.details.get(&q.name))
+                    .and_then(|d| Some((d.kind?, d.columns.clone())));
                 // `_not_null` names: PostgreSQL 18 names NOT NULL
                 // constraints so; the model does not hold them.
                 if q.name.ends_with("_not_null") && was == Some(State::Absent) {
@@ -2704,7 +2711,17 @@ impl<'a> Replay<'a> {
                     );
                 }
                 if *drop_behavior == Some(DropBehavior::Cascade) {
-                    self.forget_dependents_on(&[at.clone()]);
+                    use super::objects::ConstraintKind as K;
+                    match key {
+                        // Nothing but a view (grouping by a primary key)
+                        // depends on a foreign key or a check.
+                        Some((K::ForeignKey | K::Check, _)) => self.forget_dependents_on(&[], None),
+                        Some((kind, cols)) => self.forget_dependents_on(
+                            std::slice::from_ref(at),
+                            Some((&cols, kind == K::PrimaryKey)),
+                        ),
+                        None => self.forget_dependents_on(std::slice::from_ref(at), None),
+                    }
                 }
             }
             AlterTableOperation::RenameConstraint { old_name, new_name } => {
@@ -3067,7 +3084,7 @@ impl<'a> Replay<'a> {
                 }
                 if cascade {
                     match tables {
-                        Some(t) => self.forget_dependents_on(&t),
+                        Some(t) => self.forget_dependents_on(&t, None),
                         None => self.forget_dependents(),
                     }
                 }
@@ -3289,10 +3306,15 @@ impl<'a> Replay<'a> {
 
     /// `CASCADE`: views, constraints and triggers elsewhere may have gone.
     /// `CASCADE` on (a part of) the tables `dropped`: the views may have
-    /// gone, and the foreign keys that refer to them; a table whose
-    /// constraints the model knows whole keeps the rest. A default that
-    /// may read one of their sequences is no longer known.
-    fn forget_dependents_on(&mut self, dropped: &[(String, String)]) {
+    /// gone, and the foreign keys that refer to them (`key`: only those
+    /// that refer to these columns, a primary key's when `true`); a table
+    /// whose constraints the model knows whole keeps the rest. A default
+    /// that may read one of their sequences is no longer known.
+    fn forget_dependents_on(
+        &mut self,
+        dropped: &[(String, String)],
+        key: Option<(&[String], bool)>,
+    ) {
         let mut views: Vec<(String, String)> = Vec::new();
         self.model.each_relation(|s, n, r| {
             if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
@@ -3321,6 +3343,8 @@ impl<'a> Replay<'a> {
                                 dropped.iter().any(|(ds, dt)| {
                                     (*ds == x.schema || ds.is_empty() || x.schema.is_empty())
                                         && *dt == x.table
+                                }) && key.is_none_or(|(cols, pk)| {
+                                    x.columns == cols || (x.columns.is_empty() && pk)
                                 })
                             },
                         );

@@ -442,9 +442,15 @@ fn table(schema: &str, name: &str, r: &Relation) -> Table {
         schema: schema_of(schema),
         name: name.to_string(),
         columns: columns.into_iter().map(|(_, c)| c).collect(),
-        columns_complete: r.columns.complete && all_columns_known,
+        columns_complete: r.columns.complete
+            && all_columns_known
+            && r.columns.names.values().all(|e| e.state != State::Unknown),
         constraints,
-        constraints_complete: r.constraints.complete,
+        constraints_complete: r.constraints.complete
+            && r.constraints
+                .names
+                .values()
+                .all(|e| e.state != State::Unknown),
         triggers: parts(&r.triggers),
         policies: parts(&r.policies),
         history: history(&r.history),
