@@ -169,12 +169,19 @@ impl<'a> Replay<'a> {
         at: &(String, String),
         columns: impl IntoIterator<Item = &'i Ident>,
     ) {
+        let named: Vec<(String, Place)> =
+            columns.into_iter().map(|c| (fold(c), place(c))).collect();
+        self.columns_named(at, named);
+    }
+
+    /// Checks that the columns `named` (folded, with their places) of the
+    /// relation are there.
+    fn columns_named(&mut self, at: &(String, String), named: Vec<(String, Place)>) {
         let Some(rel) = self.model.relation(&at.0, &at.1) else {
             return;
         };
         let mut found = Vec::new();
-        for c in columns {
-            let name = fold(c);
+        for (name, at_place) in named {
             if rel.columns.state(&name) == State::Absent && !is_system_column(&name) {
                 let why = match rel.columns.names.get(&name) {
                     Some(e) => Why::Dropped(e.origin.clone()),
@@ -195,7 +202,7 @@ impl<'a> Replay<'a> {
                 found.push(Problem::Missing {
                     what: "column",
                     name: format!("{}.{name}", at.1),
-                    place: place(c),
+                    place: at_place,
                     why,
                 });
             }
@@ -1353,6 +1360,37 @@ impl<'a> Replay<'a> {
             Some((table, _)) => Some(table.rsplit('.').next().unwrap_or(table).to_string()),
             None => return self.forget_name(Space::Relation, &q),
         };
+        // The owning table and column must exist (and the sequence).
+        if let Some((table, column)) = target.rsplit_once('.') {
+            let skip = by.unwrap_or(0);
+            let t = match table.split_once('.') {
+                Some((s, t)) => Qualified {
+                    schema: Some(super::name::truncate(s)),
+                    name: super::name::truncate(t),
+                    place: place_of_word(sql, t, skip),
+                },
+                None => Qualified {
+                    schema: None,
+                    name: super::name::truncate(table),
+                    place: place_of_word(sql, table, skip),
+                },
+            };
+            if !t.name.contains('.')
+                && let Found::Present(s) = self.lookup(Space::Relation, &t, "table", Use::Must)
+            {
+                let column_place = place_of_word(sql, column, skip + 1);
+                self.columns_named(
+                    &(s, t.name.clone()),
+                    vec![(super::name::truncate(column), column_place)],
+                );
+            }
+        }
+        let seq_usage = if at == 4 { Use::IfExists } else { Use::Must };
+        let seq = Qualified {
+            place: place_of_word(sql, &q.name, 2),
+            ..q.clone()
+        };
+        self.lookup(Space::Relation, &seq, "sequence", seq_usage);
         match resolve(self.model, Space::Relation, &q) {
             Found::Present(s) => self.model.relation_mut(&s, &q.name).owner = owner,
             Found::Unknown => self.forget_name(Space::Relation, &q),
@@ -1399,7 +1437,38 @@ impl<'a> Replay<'a> {
         if contains_word(sql, "rename") || contains_word(sql, "schema") {
             return self.model.forget_all();
         }
-        match resolve(self.model, Space::Relation, &q) {
+        let usage = if lower.get(2).is_some_and(|w| w == "if") {
+            Use::IfExists
+        } else {
+            Use::Must
+        };
+        let named = Qualified {
+            place: place_of_word(sql, &q.name, 2),
+            ..q.clone()
+        };
+        let found = self.lookup(Space::Relation, &named, "table", usage);
+        // Only `ALTER CONSTRAINT c [NOT] DEFERRABLE | INITIALLY ...`: no
+        // name changes; each constraint must be there.
+        if let Some(constraints) = altered_constraints(&words[i + 1..]) {
+            if let Found::Present(s) = &found {
+                let at = (s.clone(), q.name.clone());
+                for c in constraints {
+                    let c = Qualified {
+                        schema: None,
+                        place: place_of_word(sql, &c, i + 1),
+                        name: c,
+                    };
+                    if let Some(rel) = self.model.relation(&at.0, &at.1)
+                        && rel.constraints.state(&c.name) == State::Absent
+                    {
+                        let problem = absent_part(&rel.constraints, &at, &c, "constraint", false);
+                        self.problems.extend(problem);
+                    }
+                }
+            }
+            return;
+        }
+        match found {
             Found::Present(s) => {
                 let rel = self.model.relation_mut(&s, &q.name);
                 rel.columns.forget();
@@ -2579,43 +2648,11 @@ impl<'a> Replay<'a> {
         let rel = self.model.relation_mut(&at.0, &at.1);
         let p = parts(rel);
         match p.state(&q.name) {
-            State::Present => {
-                p.names.insert(q.name.clone(), Entry::absent(origin));
-            }
-            State::Unknown => {
+            State::Present | State::Unknown => {
                 p.names.insert(q.name.clone(), Entry::absent(origin));
             }
             State::Absent => {
-                let like = super::similar::closest(&q.name, p.present().map(|(n, _)| n))
-                    .map(str::to_string);
-                let like_origin = like
-                    .as_ref()
-                    .and_then(|l| p.names.get(l))
-                    .and_then(|e| e.origin.clone());
-                let dropped = p.names.get(&q.name).and_then(|e| e.origin.clone());
-                let name = format!("{} on {}", q.name, at.1);
-                let problem = match (if_exists, like) {
-                    (true, Some(like)) => Some(Problem::NoOp {
-                        what,
-                        name,
-                        place: q.place,
-                        like,
-                        origin: like_origin,
-                    }),
-                    (true, None) => None,
-                    (false, Some(like)) => Some(Problem::Missing {
-                        what,
-                        name,
-                        place: q.place,
-                        why: Why::Misspelt(like, like_origin),
-                    }),
-                    (false, None) => Some(Problem::Missing {
-                        what,
-                        name,
-                        place: q.place,
-                        why: Why::Dropped(dropped),
-                    }),
-                };
+                let problem = absent_part(p, at, q, what, if_exists);
                 self.problems.extend(problem);
             }
         }
@@ -3035,6 +3072,46 @@ impl<'a> Replay<'a> {
     }
 }
 
+/// What is wrong with naming `q`, a part of `at` known absent from `p`
+/// (a warning after `IF EXISTS`, when it looks misspelt).
+fn absent_part(
+    p: &Parts,
+    at: &(String, String),
+    q: &Qualified,
+    what: &'static str,
+    if_exists: bool,
+) -> Option<Problem> {
+    let like = super::similar::closest(&q.name, p.present().map(|(n, _)| n)).map(str::to_string);
+    let like_origin = like
+        .as_ref()
+        .and_then(|l| p.names.get(l))
+        .and_then(|e| e.origin.clone());
+    let dropped = p.names.get(&q.name).and_then(|e| e.origin.clone());
+    let name = format!("{} on {}", q.name, at.1);
+    match (if_exists, like) {
+        (true, Some(like)) => Some(Problem::NoOp {
+            what,
+            name,
+            place: q.place,
+            like,
+            origin: like_origin,
+        }),
+        (true, None) => None,
+        (false, Some(like)) => Some(Problem::Missing {
+            what,
+            name,
+            place: q.place,
+            why: Why::Misspelt(like, like_origin),
+        }),
+        (false, None) => Some(Problem::Missing {
+            what,
+            name,
+            place: q.place,
+            why: Why::Dropped(dropped),
+        }),
+    }
+}
+
 /// The last identifier of a name (a column as `t.c` or `c`).
 fn last_ident(name: &ObjectName) -> Option<&Ident> {
     match name.0.last()? {
@@ -3333,6 +3410,46 @@ fn place_of_word(sql: &str, word: &str, skip: usize) -> Place {
         i += 1;
     }
     (1, 1)
+}
+
+/// The constraints an `ALTER TABLE` altered, given the words after the
+/// table's name, when all it does is `ALTER CONSTRAINT c` with timing
+/// options (`[NOT] DEFERRABLE`, `INITIALLY DEFERRED | IMMEDIATE`, `[NOT]
+/// ENFORCED`, `[NO] INHERIT`), which change no name; `None` otherwise.
+fn altered_constraints(words: &[&str]) -> Option<Vec<String>> {
+    let text = words.join(" ");
+    let text = text.trim_end().trim_end_matches(';');
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let w: Vec<String> = part.split_whitespace().map(str::to_lowercase).collect();
+        let [alter, constraint, name, rest @ ..] = w.as_slice() else {
+            return None;
+        };
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if alter != "alter" || constraint != "constraint" || !plain {
+            return None;
+        }
+        if !rest.iter().all(|r| {
+            [
+                "deferrable",
+                "not",
+                "initially",
+                "deferred",
+                "immediate",
+                "enforced",
+                "inherit",
+                "no",
+            ]
+            .contains(&r.as_str())
+        }) {
+            return None;
+        }
+        out.push(super::name::truncate(name));
+    }
+    Some(out)
 }
 
 /// Whether `sql` holds `word` as a whole word (any case).

@@ -1321,7 +1321,7 @@ fn more_statement_kinds() {
             &[
                 USERS,
                 "CREATE TABLE orders (id int)",
-                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE",
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE, ADD COLUMN x int",
             ],
             "ALTER TABLE users DROP COLUMN anything",
             None,
@@ -1478,7 +1478,7 @@ fn survivors_of_a_second_sample() {
                 "SELECT set_config('statement_timeout', '1s', false)",
                 "CREATE TABLE t (a int)",
             ],
-            "ALTER TABLE app.t ADD COLUMN a int",
+            "CREATE TABLE app.t (b int)",
             None,
         ),
         // A renamed constraint is gone under its old name.
@@ -1584,7 +1584,7 @@ fn survivors_of_a_third_sample() {
                 "SET search_path TO DEFAULT",
                 "CREATE TABLE t (a int)",
             ],
-            "ALTER TABLE app.t ADD COLUMN a int",
+            "CREATE TABLE app.t (b int)",
             None,
         ),
         // Schemas.
@@ -1660,4 +1660,175 @@ fn survivors_of_a_fourth_sample() {
     assert_eq!(p.first().map(Problem::place), Some((1, 16)));
     assert_eq!(super::exprs::calls("SELECT a"), Vec::<String>::new());
     assert_eq!(super::exprs::calls("SELECT f ("), vec!["f".to_string()]);
+}
+
+#[test]
+fn alter_constraint_changes_no_name() {
+    const FK: &str = "CREATE TABLE orders (id int, user_id int CONSTRAINT orders_user_id_fkey REFERENCES users (id))";
+    const DEFER: &str =
+        "ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE INITIALLY DEFERRED";
+    run(&[
+        (&[USERS, FK], DEFER, None),
+        // The table must exist.
+        (
+            &[USERS, FK],
+            "ALTER TABLE ordres ALTER CONSTRAINT orders_user_id_fkey INITIALLY DEFERRED",
+            Some((MISSING, "table `ordres` does not exist")),
+        ),
+        (
+            &[USERS, FK],
+            "ALTER TABLE IF EXISTS ordres ALTER CONSTRAINT orders_user_id_fkey INITIALLY DEFERRED",
+            Some((NOOP, "`IF EXISTS` does nothing here: table `ordres`")),
+        ),
+        // And each constraint.
+        (
+            &[USERS, FK],
+            "ALTER TABLE orders ALTER CONSTRAINT orders_usre_id_fkey INITIALLY DEFERRED",
+            Some((
+                MISSING,
+                "constraint `orders_usre_id_fkey on orders` does not exist",
+            )),
+        ),
+        (
+            &[USERS, FK],
+            "ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE, ALTER CONSTRAINT orders_usre_id_fkey NOT DEFERRABLE",
+            Some((MISSING, "constraint `orders_usre_id_fkey on orders`")),
+        ),
+        // Afterwards the columns and constraints are still known.
+        (
+            &[USERS, FK, DEFER],
+            "CREATE INDEX ON orders (usre_id)",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, FK, DEFER],
+            "ALTER TABLE orders DROP CONSTRAINT orders_usre_id_fkey",
+            Some((MISSING, "constraint `orders_usre_id_fkey on orders`")),
+        ),
+        // Anything else it does is not followed: the columns are unknown.
+        (
+            &[
+                USERS,
+                FK,
+                "ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE, ADD COLUMN x int",
+            ],
+            "CREATE INDEX ON orders (usre_id)",
+            None,
+        ),
+        // An unread ALTER TABLE of another kind checks its table too.
+        (
+            &[USERS, FK],
+            "ALTER TABLE ordres ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE, ADD COLUMN x int",
+            Some((MISSING, "table `ordres` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn sequence_owned_by_names_a_table_and_column() {
+    const SEQ: &str = "CREATE SEQUENCE users_seq";
+    run(&[
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY users.id",
+            None,
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY NONE",
+            None,
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY uesrs.id",
+            Some((MISSING, "table `uesrs` does not exist")),
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY users.emial",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE uesrs_seq OWNED BY users.id",
+            Some((MISSING, "sequence `uesrs_seq` does not exist")),
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY audit.log.id",
+            None,
+        ),
+    ]);
+    // The sequence goes with its table.
+    let mut m = model_of(&[USERS, SEQ, "ALTER SEQUENCE users_seq OWNED BY users.id"]);
+    assert!(
+        m.replay("DROP TABLE users", origin(9), &[], false)
+            .is_empty()
+    );
+    assert!(!present(&m, "users_seq"));
+}
+
+#[test]
+fn a_qualified_name_in_a_known_schema_is_the_connections_own_object() {
+    run(&[
+        // `public.users` can only be `users` (if `public` is the
+        // connection's schema) or nothing: either way a misspelt column is
+        // an error.
+        (
+            &[USERS],
+            "CREATE INDEX ON public.users (emial)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (&[USERS], "CREATE INDEX ON public.users (email)", None),
+        (
+            &[USERS],
+            "ALTER TABLE public.users ADD COLUMN avatar text",
+            None,
+        ),
+        (
+            &[USERS, "ALTER TABLE public.users ADD COLUMN avatar text"],
+            "CREATE INDEX ON users (avatr)",
+            Some((MISSING, "column `users.avatr`")),
+        ),
+        // A schema no migration made holds external objects: never an error.
+        (&[USERS], "CREATE INDEX ON auth.users (emial)", None),
+        (&[USERS], "ALTER TABLE auth.users ADD COLUMN x int", None),
+        // A schema that may hold it under that name: unknown.
+        (
+            &[
+                USERS,
+                "CREATE SCHEMA app",
+                "SET search_path = app",
+                "DO $$ BEGIN EXECUTE 'x'; END $$",
+            ],
+            "CREATE INDEX ON app.users (emial)",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TABLE public.users (id int)"],
+            "CREATE INDEX ON public.users (emial)",
+            Some((MISSING, "column `users.emial`")),
+        ),
+    ]);
+    // What tells a path set to `app` from the connection's own: whether
+    // `app.t` is known there (`ALTER TABLE app.t` finds `t` either way).
+    for set in [
+        "SET search_path = app",
+        "SELECT set_config('search_path', 'app', false)",
+    ] {
+        run(&[
+            (
+                &["CREATE SCHEMA app", set, "CREATE TABLE t (a int)"],
+                "CREATE TABLE app.t (b int)",
+                Some((EXISTS, "relation `app.t`")),
+            ),
+            (
+                &["CREATE SCHEMA app", set, "CREATE TABLE t (a int)"],
+                "ALTER TABLE app.t ADD COLUMN a int",
+                Some((EXISTS, "column `t.a`")),
+            ),
+        ]);
+    }
+    assert!(present(&model_of(&[USERS]), "public.users"));
+    assert!(!present(&model_of(&[USERS]), "auth.users"));
 }
