@@ -31,6 +31,7 @@
 //! ```
 
 pub mod builtin;
+pub mod derive;
 pub mod exprs;
 pub mod model;
 pub mod name;

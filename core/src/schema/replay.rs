@@ -389,75 +389,6 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// The names of the columns a query yields, as PostgreSQL names them,
-    /// when the model can tell (`*` over tables it knows whole, plain
-    /// columns, aliases, function calls, casts of columns).
-    fn output_columns(&mut self, q: &sqlparser::ast::Query) -> Option<Vec<String>> {
-        use sqlparser::ast::{SelectItem, SetExpr};
-        let mut body = q.body.as_ref();
-        loop {
-            match body {
-                SetExpr::SetOperation { left, .. } => body = left,
-                SetExpr::Query(inner) if inner.with.is_none() => body = inner.body.as_ref(),
-                _ => break,
-            }
-        }
-        let SetExpr::Select(select) = body else {
-            return None;
-        };
-        let ctes: Vec<String> = q
-            .with
-            .iter()
-            .flat_map(|w| w.cte_tables.iter().map(|c| fold(&c.alias.name)))
-            .collect();
-        let mut scope: Scope = Vec::new();
-        for twj in &select.from {
-            self.scope_of(&twj.relation, &ctes, &mut scope);
-            for j in &twj.joins {
-                self.scope_of(&j.relation, &ctes, &mut scope);
-            }
-        }
-        let columns_of = |model: &Model, t: &(String, String)| -> Option<Vec<String>> {
-            let r = model.relation(&t.0, &t.1)?;
-            r.columns
-                .complete
-                .then(|| r.columns.present().map(|(n, _)| n.to_string()).collect())
-        };
-        let mut out = Vec::new();
-        for item in &select.projection {
-            match item {
-                SelectItem::Wildcard(_) => {
-                    for (_, t) in &scope {
-                        out.extend(columns_of(self.model, t.as_ref()?)?);
-                    }
-                }
-                SelectItem::QualifiedWildcard(kind, _) => {
-                    let sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind
-                    else {
-                        return None;
-                    };
-                    let alias = Qualified::of(name)?.name;
-                    let (_, t) = scope.iter().find(|(n, _)| *n == alias)?;
-                    out.extend(columns_of(self.model, t.as_ref()?)?);
-                }
-                SelectItem::ExprWithAlias { alias, .. } => out.push(fold(alias)),
-                SelectItem::UnnamedExpr(e) => out.push(match e {
-                    Expr::Identifier(i) => fold(i),
-                    Expr::CompoundIdentifier(p) => fold(p.last()?),
-                    Expr::Function(f) => exprs::function_name(&f.name)?,
-                    Expr::Cast { expr, .. } => match expr.as_ref() {
-                        Expr::Identifier(i) => fold(i),
-                        Expr::CompoundIdentifier(p) => fold(p.last()?),
-                        _ => return None,
-                    },
-                    _ => return None,
-                }),
-                _ => return None,
-            }
-        }
-        Some(out)
-    }
-
     /// What a `FROM` item adds to a scope.
     fn scope_of(&mut self, factor: &TableFactor, ctes: &[String], scope: &mut Scope) {
         match factor {
@@ -1944,7 +1875,7 @@ impl<'a> Replay<'a> {
         if let Some(query) = &ct.query
             && ct.columns.is_empty()
         {
-            if let Some(cols) = exprs::output_columns(query) {
+            if let Some((cols, _)) = super::derive::query_columns(self.model, query, &Vec::new()) {
                 for c in cols {
                     rel.columns.names.insert(c, Entry::present(origin.clone()));
                 }
@@ -2778,18 +2709,21 @@ impl<'a> Replay<'a> {
         };
         let mut rel = Relation::new(kind, self.new_origin());
         let origin = self.new_origin();
-        if !cv.columns.is_empty() {
-            for c in &cv.columns {
-                rel.columns
-                    .names
-                    .insert(fold(&c.name), Entry::present(origin.clone()));
+        // The query's columns, the first ones renamed by the view's list.
+        let names: Vec<String> = cv.columns.iter().map(|c| fold(&c.name)).collect();
+        let derived = super::derive::query_columns(self.model, &cv.query, &Vec::new());
+        match super::derive::apply_names(derived, &names) {
+            Some((cols, _)) => {
+                for c in cols {
+                    rel.columns.names.insert(c, Entry::present(origin.clone()));
+                }
             }
-        } else if let Some(cols) = self.output_columns(&cv.query) {
-            for c in cols {
-                rel.columns.names.insert(c, Entry::present(origin.clone()));
+            None => {
+                for c in names {
+                    rel.columns.names.insert(c, Entry::present(origin.clone()));
+                }
+                rel.columns.complete = false;
             }
-        } else {
-            rel.columns.complete = false;
         }
         self.model.set_relation(&schema, &q.name, rel);
     }

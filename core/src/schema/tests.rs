@@ -1832,3 +1832,177 @@ fn a_qualified_name_in_a_known_schema_is_the_connections_own_object() {
     assert!(present(&model_of(&[USERS]), "public.users"));
     assert!(!present(&model_of(&[USERS]), "auth.users"));
 }
+
+/// The columns of a relation, when the model knows them all.
+fn columns_of(m: &Model, name: &str) -> Option<Vec<String>> {
+    let Found::Present(s) = rel(m, name) else {
+        return None;
+    };
+    let r = m.relation(&s, name)?;
+    r.columns
+        .complete
+        .then(|| r.columns.present().map(|(n, _)| n.to_string()).collect())
+}
+
+/// `(before, statement making `v`, its columns: `None` when unknown)`.
+type ColumnsCase = (
+    &'static [&'static str],
+    &'static str,
+    Option<&'static [&'static str]>,
+);
+
+#[test]
+fn the_columns_of_views_and_tables_made_from_queries() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    let cases: &[ColumnsCase] = &[
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT id, email AS mail FROM users",
+            Some(&["id", "mail"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT u.id, u.* FROM users u",
+            Some(&["email", "id", "org_id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users",
+            Some(&["email", "id", "org_id"]),
+        ),
+        // Functions are named after themselves, casts after what they cast.
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT count(*), coalesce(org_id, 0), id::text FROM users GROUP BY id",
+            Some(&["coalesce", "count", "id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT (id)::bigint, public.lower(email) FROM users",
+            Some(&["id", "lower"]),
+        ),
+        // A scalar subquery after its column, EXISTS as `exists`.
+        (
+            &[USERS, ORDERS],
+            "CREATE VIEW v AS SELECT u.id, (SELECT sum(total) FROM orders o WHERE o.user_id = u.id), EXISTS (SELECT 1 FROM orders) FROM users u",
+            Some(&["exists", "id", "sum"]),
+        ),
+        // CTEs and derived tables, with their column lists.
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH x AS (SELECT id, email FROM users) SELECT x.* FROM x",
+            Some(&["email", "id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH x (a, b) AS (SELECT id, email FROM users) SELECT * FROM x",
+            Some(&["a", "b"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT d.* FROM (SELECT id AS k FROM users) d",
+            Some(&["k"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM (SELECT id, email FROM users) AS d (a)",
+            Some(&["a", "email"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT id FROM users UNION ALL SELECT 1",
+            Some(&["id"]),
+        ),
+        (
+            &[],
+            "CREATE VIEW v AS VALUES (1, 2)",
+            Some(&["column1", "column2"]),
+        ),
+        // The view's own list renames the first ones.
+        (
+            &[USERS],
+            "CREATE VIEW v (a) AS SELECT id, email FROM users",
+            Some(&["a", "email"]),
+        ),
+        // The order of a table's columns is not held: a shorter list over
+        // `*` leaves the names unknown.
+        (&[USERS], "CREATE VIEW v (a) AS SELECT * FROM users", None),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users AS u (a)",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users AS u (a, b, c)",
+            Some(&["a", "b", "c"]),
+        ),
+        // What the model cannot name: unknown.
+        (&[USERS], "CREATE VIEW v AS SELECT id + 1 FROM users", None),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT 'x'::text FROM users",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT NOT EXISTS (SELECT 1 FROM users)",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users, generate_series(1, 2) g",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users, audit_log",
+            None,
+        ),
+        (
+            &[USERS, "CREATE SEQUENCE s"],
+            "CREATE VIEW v AS SELECT * FROM s",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH RECURSIVE x AS (SELECT id FROM users UNION SELECT id FROM x) SELECT * FROM x",
+            Some(&["id"]),
+        ),
+        // CREATE TABLE ... AS and materialized views alike.
+        (
+            &[USERS],
+            "CREATE TABLE v AS SELECT u.*, 1 AS one FROM users u",
+            Some(&["email", "id", "one", "org_id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE v AS SELECT * FROM users u JOIN orders o ON o.user_id = u.id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "CREATE MATERIALIZED VIEW v AS SELECT o.*, u.email FROM orders o JOIN users u ON o.user_id = u.id",
+            Some(&["email", "id", "total", "user_id"]),
+        ),
+    ];
+    for (before, statement, cols) in cases {
+        let mut m = model_of(before);
+        let p = m.replay(statement, origin(50), &[], false);
+        assert!(p.is_empty(), "`{statement}`: {p:?}");
+        let mut got = columns_of(&m, "v");
+        if let Some(g) = &mut got {
+            g.sort();
+        }
+        let want = cols.map(|c| c.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, want, "`{statement}`");
+    }
+    // Then a misspelt column of the view is an error.
+    run(&[(
+        &[USERS, "CREATE VIEW v AS SELECT u.* FROM users u"],
+        "SELECT emial FROM v",
+        Some((MISSING, "column `v.emial` does not exist")),
+    )]);
+    // A sequence's columns are not a table's.
+    run(&[(&["CREATE SEQUENCE s"], "SELECT last_value FROM s", None)]);
+}
