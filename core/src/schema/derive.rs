@@ -170,7 +170,7 @@ fn items(model: &Model, factor: &TableFactor, env: &Ctes, scope: &mut Vec<Item>)
 /// `cols` renamed by an alias's column list (the first ones; the rest keep
 /// their names): unknown when the list is longer, or shorter and the
 /// columns' order is not known.
-fn renamed(cols: Option<Cols>, alias: Option<&TableAlias>) -> Option<Cols> {
+pub fn renamed(cols: Option<Cols>, alias: Option<&TableAlias>) -> Option<Cols> {
     let names: Vec<String> = alias
         .map(|a| a.columns.iter().map(|c| fold(&c.name)).collect())
         .unwrap_or_default();

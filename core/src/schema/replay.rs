@@ -34,8 +34,17 @@ pub struct Replay<'a> {
 }
 
 /// The `FROM` items of a query in scope: each one's name (its alias) and,
-/// when the model knows its columns whole, the table.
-type Scope = Vec<(String, Option<(String, String)>)>;
+/// when the model knows its columns whole, where they are.
+type Scope = Vec<(String, Option<Source>)>;
+
+/// Where a `FROM` item's columns are known.
+#[derive(Clone)]
+enum Source {
+    /// A table or view of the model (schema, name).
+    Table(String, String),
+    /// A CTE's or a derived table's columns.
+    Columns(Vec<String>),
+}
 
 /// What a reference is for, which decides how a missing name is reported.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -327,17 +336,27 @@ impl<'a> Replay<'a> {
 
     /// The columns a query reads, in each `SELECT`'s scope (its `FROM`
     /// items, then the enclosing queries'): a reference is checked only
-    /// when every table it may come from is known whole.
-    fn query_columns(&mut self, q: &sqlparser::ast::Query, outer: &Scope, ctes: &mut Vec<String>) {
+    /// when every item it may come from has its columns known whole.
+    fn query_columns(
+        &mut self,
+        q: &sqlparser::ast::Query,
+        outer: &Scope,
+        ctes: &mut super::derive::Ctes,
+    ) {
         let depth = ctes.len();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
                 let name = fold(&cte.alias.name);
                 if with.recursive {
-                    ctes.push(name.clone());
+                    ctes.push((name.clone(), None));
                 }
                 self.query_columns(&cte.query, &Vec::new(), ctes);
-                ctes.push(name);
+                let cols = super::derive::query_columns(self.model, &cte.query, ctes);
+                if with.recursive {
+                    ctes.pop();
+                }
+                let cols = super::derive::renamed(cols, Some(&cte.alias));
+                ctes.push((name, cols));
             }
         }
         self.set_expr_columns(&q.body, outer, ctes);
@@ -348,17 +367,23 @@ impl<'a> Replay<'a> {
         &mut self,
         body: &sqlparser::ast::SetExpr,
         outer: &Scope,
-        ctes: &mut Vec<String>,
+        ctes: &mut super::derive::Ctes,
     ) {
         use sqlparser::ast::{SelectItem, SetExpr};
         match body {
             SetExpr::Select(select) => {
                 let mut scope: Scope = Vec::new();
+                let mut derived = Vec::new();
                 for twj in &select.from {
-                    self.scope_of(&twj.relation, ctes, &mut scope);
+                    self.scope_of(&twj.relation, ctes, &mut scope, &mut derived);
                     for j in &twj.joins {
-                        self.scope_of(&j.relation, ctes, &mut scope);
+                        self.scope_of(&j.relation, ctes, &mut scope, &mut derived);
                     }
+                }
+                // A derived table's own query, in the enclosing scope (not
+                // LATERAL ones: they see the items before them).
+                for sub in derived {
+                    self.query_columns(sub, outer, ctes);
                 }
                 let mut all = scope.clone();
                 all.extend(outer.iter().cloned());
@@ -372,6 +397,14 @@ impl<'a> Replay<'a> {
                         _ => None,
                     })
                     .chain(select.selection.iter())
+                    .chain(select.having.iter())
+                    .chain(
+                        select
+                            .from
+                            .iter()
+                            .flat_map(|twj| &twj.joins)
+                            .filter_map(|j| join_condition(&j.join_operator)),
+                    )
                     .collect();
                 for e in exprs {
                     self.scoped_refs(e, &all);
@@ -389,8 +422,15 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// What a `FROM` item adds to a scope.
-    fn scope_of(&mut self, factor: &TableFactor, ctes: &[String], scope: &mut Scope) {
+    /// What a `FROM` item adds to a scope (and the queries of its derived
+    /// tables that are not LATERAL, to check in turn).
+    fn scope_of<'q>(
+        &mut self,
+        factor: &'q TableFactor,
+        ctes: &super::derive::Ctes,
+        scope: &mut Scope,
+        derived: &mut Vec<&'q sqlparser::ast::Query>,
+    ) {
         match factor {
             TableFactor::Table {
                 name,
@@ -404,7 +444,14 @@ impl<'a> Replay<'a> {
                 };
                 let shown = alias.as_ref().map_or(q.name.clone(), |a| fold(&a.name));
                 let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
-                let known = if q.schema.is_none() && ctes.contains(&q.name) || renamed {
+                let cte = match q.schema {
+                    None => ctes.iter().rev().find(|(n, _)| *n == q.name),
+                    Some(_) => None,
+                };
+                let known = if let Some((_, cols)) = cte {
+                    super::derive::renamed(cols.clone(), alias.as_ref())
+                        .map(|(c, _)| Source::Columns(c))
+                } else if renamed {
                     None
                 } else {
                     match resolve(self.model, Space::Relation, &q) {
@@ -412,7 +459,7 @@ impl<'a> Replay<'a> {
                             .model
                             .relation(&s, &q.name)
                             .filter(|r| r.columns.complete && r.entry.state == State::Present)
-                            .map(|_| (s, q.name.clone())),
+                            .map(|_| Source::Table(s, q.name.clone())),
                         _ => None,
                     }
                 };
@@ -421,16 +468,61 @@ impl<'a> Replay<'a> {
             TableFactor::NestedJoin {
                 table_with_joins, ..
             } => {
-                self.scope_of(&table_with_joins.relation, ctes, scope);
+                self.scope_of(&table_with_joins.relation, ctes, scope, derived);
                 for j in &table_with_joins.joins {
-                    self.scope_of(&j.relation, ctes, scope);
+                    self.scope_of(&j.relation, ctes, scope, derived);
                 }
             }
-            TableFactor::Derived { alias, .. } => scope.push((
-                alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
-                None,
-            )),
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if !lateral {
+                    derived.push(subquery);
+                }
+                let cols = match lateral {
+                    false => super::derive::renamed(
+                        super::derive::query_columns(self.model, subquery, ctes),
+                        alias.as_ref(),
+                    ),
+                    true => None,
+                };
+                scope.push((
+                    alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
+                    cols.map(|(c, _)| Source::Columns(c)),
+                ))
+            }
             _ => scope.push((String::new(), None)),
+        }
+    }
+
+    /// What is known of column `name` of a scope's item.
+    fn item_column(&self, source: &Source, name: &str) -> State {
+        match source {
+            Source::Table(s, t) => self
+                .model
+                .relation(s, t)
+                .map_or(State::Unknown, |r| r.columns.state(name)),
+            Source::Columns(c) if c.iter().any(|c| c == name) => State::Present,
+            Source::Columns(_) => State::Absent,
+        }
+    }
+
+    /// The present column of an item closest to `name`, and where it was made.
+    fn item_like(&self, source: &Source, name: &str) -> Option<(String, Option<Origin>)> {
+        match source {
+            Source::Table(s, t) => {
+                let r = self.model.relation(s, t)?;
+                let l = super::similar::closest(name, r.columns.present().map(|(n, _)| n))?;
+                Some((
+                    l.to_string(),
+                    r.columns.names.get(l).and_then(|e| e.origin.clone()),
+                ))
+            }
+            Source::Columns(c) => super::similar::closest(name, c.iter().map(String::as_str))
+                .map(|l| (l.to_string(), None)),
         }
     }
 
@@ -440,48 +532,23 @@ impl<'a> Replay<'a> {
             return;
         };
         for (qualifier, column) in refs {
+            let name = fold(column);
+            if is_system_column(&name) {
+                continue;
+            }
             match qualifier {
                 Some(q) => {
                     let alias = fold(q);
                     // The nearest item of that name.
-                    if let Some((_, Some(at))) = scope.iter().find(|(n, _)| *n == alias) {
-                        self.columns_exist(&at.clone(), [column]);
-                    }
-                }
-                None => {
-                    let name = fold(column);
-                    // A `FROM` item's own name is its whole row.
-                    if scope.is_empty() || scope.iter().any(|(n, t)| t.is_none() || *n == name) {
-                        continue;
-                    }
-                    let tables: Vec<(String, String)> =
-                        scope.iter().filter_map(|(_, t)| t.clone()).collect();
-                    let states: Vec<State> = tables
-                        .iter()
-                        .map(|t| {
-                            self.model
-                                .relation(&t.0, &t.1)
-                                .map_or(State::Unknown, |r| r.columns.state(&name))
-                        })
-                        .collect();
-                    if states.iter().all(|s| *s == State::Absent) && !is_system_column(&name) {
-                        if let [only] = tables.as_slice() {
-                            self.columns_exist(only, [column]);
-                        } else {
-                            let like = tables.iter().find_map(|t| {
-                                let r = self.model.relation(&t.0, &t.1)?;
-                                let l = super::similar::closest(
-                                    &name,
-                                    r.columns.present().map(|(n, _)| n),
-                                )?;
-                                Some((
-                                    l.to_string(),
-                                    r.columns.names.get(l).and_then(|e| e.origin.clone()),
-                                ))
-                            });
+                    match scope.iter().find(|(n, _)| *n == alias) {
+                        Some((_, Some(Source::Table(s, t)))) => {
+                            self.columns_exist(&(s.clone(), t.clone()), [column]);
+                        }
+                        Some((_, Some(src))) if self.item_column(src, &name) == State::Absent => {
+                            let like = self.item_like(src, &name);
                             self.problems.push(Problem::Missing {
                                 what: "column",
-                                name,
+                                name: format!("{alias}.{name}"),
                                 place: place(column),
                                 why: match like {
                                     Some((l, o)) => Why::Misspelt(l, o),
@@ -489,6 +556,35 @@ impl<'a> Replay<'a> {
                                 },
                             });
                         }
+                        _ => {}
+                    }
+                }
+                None => {
+                    // A `FROM` item's own name is its whole row.
+                    if scope.is_empty() || scope.iter().any(|(n, t)| t.is_none() || *n == name) {
+                        continue;
+                    }
+                    let sources: Vec<&Source> =
+                        scope.iter().filter_map(|(_, t)| t.as_ref()).collect();
+                    if !sources
+                        .iter()
+                        .all(|src| self.item_column(src, &name) == State::Absent)
+                    {
+                        continue;
+                    }
+                    if let [Source::Table(s, t)] = sources.as_slice() {
+                        self.columns_exist(&(s.clone(), t.clone()), [column]);
+                    } else {
+                        let like = sources.iter().find_map(|src| self.item_like(src, &name));
+                        self.problems.push(Problem::Missing {
+                            what: "column",
+                            name,
+                            place: place(column),
+                            why: match like {
+                                Some((l, o)) => Why::Misspelt(l, o),
+                                None => Why::Dropped(None),
+                            },
+                        });
                     }
                 }
             }
@@ -3043,6 +3139,24 @@ fn absent_part(
             place: q.place,
             why: Why::Dropped(dropped),
         }),
+    }
+}
+
+/// The condition of a join, when it has one (`ON`).
+fn join_condition(op: &sqlparser::ast::JoinOperator) -> Option<&Expr> {
+    use sqlparser::ast::{JoinConstraint, JoinOperator};
+    match op {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c) => match c {
+            JoinConstraint::On(e) => Some(e),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

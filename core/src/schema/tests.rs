@@ -2006,3 +2006,86 @@ fn the_columns_of_views_and_tables_made_from_queries() {
     // A sequence's columns are not a table's.
     run(&[(&["CREATE SEQUENCE s"], "SELECT last_value FROM s", None)]);
 }
+
+#[test]
+fn columns_of_ctes_derived_tables_and_join_conditions() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    run(&[
+        // A CTE's columns are known from its query.
+        (
+            &[USERS],
+            "WITH x AS (SELECT id, email AS mail FROM users) SELECT x.mial FROM x",
+            Some((MISSING, "column `x.mial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "WITH x AS (SELECT id, email AS mail FROM users) SELECT mail, x.id FROM x",
+            None,
+        ),
+        (
+            &[USERS],
+            "WITH x AS (SELECT id, email AS mail FROM users) SELECT mial FROM x",
+            Some((MISSING, "column `mial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "WITH x (a, b) AS (SELECT id, email FROM users) SELECT x.b FROM x",
+            None,
+        ),
+        // ... unless the model cannot name them.
+        (
+            &[USERS],
+            "WITH x AS (SELECT id + 1 FROM users) SELECT x.anything FROM x",
+            None,
+        ),
+        (
+            &[USERS],
+            "WITH RECURSIVE x AS (SELECT id FROM users UNION SELECT x.idd FROM x) SELECT * FROM x",
+            None,
+        ),
+        // A derived table's, and its own query's references.
+        (
+            &[USERS],
+            "SELECT d.emial FROM (SELECT id, email FROM users) d",
+            Some((MISSING, "column `d.emial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT d.k FROM (SELECT emial AS k FROM users) d",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT d.a FROM (SELECT id, email FROM users) AS d (a)",
+            None,
+        ),
+        // A LATERAL one sees the items before it: not checked here.
+        (
+            &[USERS, ORDERS],
+            "SELECT l.n FROM users u CROSS JOIN LATERAL (SELECT u.id AS n) l",
+            None,
+        ),
+        // Join conditions and HAVING are checked too.
+        (
+            &[USERS, ORDERS],
+            "SELECT 1 FROM users u JOIN orders o ON o.usre_id = u.id",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT 1 FROM users u LEFT JOIN orders o ON user_id = u.id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT user_id FROM orders GROUP BY user_id HAVING sum(totl) > 0",
+            Some((MISSING, "column `orders.totl` does not exist")),
+        ),
+        // An item whose columns are unknown hides an unqualified name.
+        (
+            &[USERS],
+            "SELECT anything FROM users, (SELECT 1 + 1) d",
+            None,
+        ),
+    ]);
+}
