@@ -921,6 +921,12 @@ impl<'a> Replay<'a> {
                     self.lookup(Space::Function, &f, "function", Use::Must);
                 }
                 if let Some(at) = self.relation(&ct.table_name, "table", Use::Must) {
+                    // `UPDATE OF c, ...`: the columns must be there.
+                    for event in &ct.events {
+                        if let sqlparser::ast::TriggerEvent::Update(cols) = event {
+                            self.columns_exist(&at, cols);
+                        }
+                    }
                     let origin = self.new_origin();
                     let mut problem = None;
                     let rel = self.model.relation_mut(&at.0, &at.1);

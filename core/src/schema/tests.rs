@@ -2089,3 +2089,36 @@ fn columns_of_ctes_derived_tables_and_join_conditions() {
         ),
     ]);
 }
+
+#[test]
+fn trigger_update_of_names_columns() {
+    const FN: &str =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    run(&[
+        (
+            &[USERS, FN],
+            "CREATE TRIGGER t AFTER UPDATE OF email, org_id ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            None,
+        ),
+        (
+            &[USERS, FN],
+            "CREATE TRIGGER t AFTER INSERT OR UPDATE OF emial ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS, FN],
+            "CREATE OR REPLACE TRIGGER t BEFORE UPDATE OF email, org_di ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            Some((MISSING, "column `users.org_di` does not exist")),
+        ),
+        // Columns not known whole: not checked.
+        (
+            &[
+                USERS,
+                FN,
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE, ADD COLUMN x int",
+            ],
+            "CREATE TRIGGER t AFTER UPDATE OF emial ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            None,
+        ),
+    ]);
+}
