@@ -40,6 +40,7 @@ pub mod problem;
 pub mod replay;
 pub mod report;
 pub mod resolve;
+pub mod signature;
 pub mod similar;
 pub mod undo;
 

@@ -46,6 +46,19 @@ enum Source {
     Columns(Vec<String>),
 }
 
+/// What a function name with its arguments refers to.
+enum Overload {
+    /// That overload, in this schema, where every overload is known (its
+    /// signature; `None`: named alone, the one overload there is).
+    Known(String, Option<String>),
+    /// The function is there (in this schema), which overload is not known.
+    Present(String),
+    /// Known not there (reported).
+    Missing,
+    /// Not known.
+    Unknown,
+}
+
 /// What a reference is for, which decides how a missing name is reported.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Use {
@@ -877,23 +890,13 @@ impl<'a> Replay<'a> {
             }
             Statement::DropFunction(df) => {
                 let behavior = df.drop_behavior;
-                self.drop_functions(
-                    df.if_exists,
-                    df.func_desc.iter().map(|d| &d.name),
-                    behavior,
-                    "function",
-                );
+                self.drop_functions(df.if_exists, &df.func_desc, behavior, "function");
             }
             Statement::DropProcedure {
                 if_exists,
                 proc_desc,
                 drop_behavior,
-            } => self.drop_functions(
-                *if_exists,
-                proc_desc.iter().map(|d| &d.name),
-                *drop_behavior,
-                "procedure",
-            ),
+            } => self.drop_functions(*if_exists, proc_desc, *drop_behavior, "procedure"),
             Statement::DropDomain(dd) => self.drop_types(
                 dd.if_exists,
                 std::iter::once(&dd.name),
@@ -1161,10 +1164,24 @@ impl<'a> Replay<'a> {
                 }
             }
             Statement::AlterSchema(_) => self.model.forget_all(),
-            Statement::AlterFunction(_) | Statement::AlterPolicy(_) => {
-                // A rename or a move: the model forgets the functions and
-                // policies it could touch.
-                self.model.forget_functions();
+            Statement::AlterFunction(af) => {
+                use sqlparser::ast::{AlterFunctionKind, AlterFunctionOperation};
+                if af.kind == AlterFunctionKind::Function
+                    && let Some(q) = Qualified::of(&af.function.name)
+                {
+                    self.overload(&q, af.function.args.as_deref(), Use::Must, "function");
+                }
+                match af.operation {
+                    // Owner, options, dependencies: no name changes.
+                    AlterFunctionOperation::OwnerTo(_)
+                    | AlterFunctionOperation::Actions { .. }
+                    | AlterFunctionOperation::DependsOnExtension { .. } => {}
+                    // A rename or a move: the model forgets the functions.
+                    _ => self.model.forget_functions(),
+                }
+            }
+            Statement::AlterPolicy(_) => {
+                // A rename: the model forgets the policies it could touch.
                 self.model.each_relation(|_, _, r| r.policies.forget());
             }
             Statement::CreateRole(_)
@@ -1238,6 +1255,8 @@ impl<'a> Replay<'a> {
         let words: Vec<String> = leading_words(sql, 4);
         let w: Vec<&str> = words.iter().map(String::as_str).collect();
         match w.as_slice() {
+            // `COMMENT ON FUNCTION f(args)`: that overload must exist.
+            ["comment", "on", "function" | "procedure", ..] => self.function_in_text(sql, 3),
             // Reads, privileges, comments and maintenance change no name.
             ["comment", ..]
             | ["grant", ..]
@@ -1346,6 +1365,62 @@ impl<'a> Replay<'a> {
             ["set", ..] => self.model.set_path(None),
             _ => self.model.forget_all(),
         }
+    }
+
+    /// A function named with its arguments in a statement sqlparser does
+    /// not read (`COMMENT ON FUNCTION f(integer) IS ...`), from its
+    /// `skip`th word: that overload must exist. The name and arguments are
+    /// read as sqlparser reads them after `DROP FUNCTION`.
+    fn function_in_text(&mut self, sql: &str, skip: usize) {
+        let Ok(tokens) = crate::lex::tokenize(sql) else {
+            return;
+        };
+        let code: Vec<&crate::lex::Token> = tokens.iter().filter(|t| !t.kind.is_trivia()).collect();
+        let Some(first) = code.get(skip) else { return };
+        // The name, then its arguments up to the matching parenthesis.
+        let mut depth = 0usize;
+        let mut end = None;
+        for t in &code[skip..] {
+            match t.kind {
+                crate::lex::TokenKind::Punct('(') => depth += 1,
+                crate::lex::TokenKind::Punct(')') if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(t.end);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else { return };
+        let text = format!("DROP FUNCTION {}", &sql[first.start..end]);
+        let Ok(parsed) =
+            sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &text)
+        else {
+            return;
+        };
+        let [Statement::DropFunction(df)] = parsed.as_slice() else {
+            return;
+        };
+        let [desc] = df.func_desc.as_slice() else {
+            return;
+        };
+        let Some(mut q) = Qualified::of(&desc.name) else {
+            return;
+        };
+        // Where the name is in the statement: its last part's start.
+        let offset = sql[first.start..end]
+            .find('(')
+            .map_or(first.start, |p| first.start + p);
+        let name_start = sql[first.start..offset]
+            .rfind(|c: char| c == '.' || c.is_whitespace())
+            .map_or(first.start, |p| first.start + p + 1);
+        q.place = (
+            first.line as u64,
+            (first.column + name_start - first.start) as u64,
+        );
+        self.overload(&q, desc.args.as_deref(), Use::Must, "function");
     }
 
     /// `ALTER SEQUENCE s ... OWNED BY t.c`: the sequence goes with `t` from
@@ -1781,12 +1856,30 @@ impl<'a> Replay<'a> {
         self.model
             .function_effects
             .insert(q.name.clone(), may_change || before);
+        // Its overloads: this one and, when every earlier one was known,
+        // those.
+        let state = self
+            .model
+            .schemas
+            .get(&schema)
+            .map_or(State::Absent, |ns| ns.state(Space::Function, &q.name));
+        let earlier = match state {
+            State::Absent => Some(super::model::Overloads::default()),
+            State::Present => self.model.overloads(&schema, &q.name).cloned(),
+            State::Unknown => None,
+        };
+        let sig = cf.args.as_deref().and_then(super::signature::arg_types);
+        let overloads = earlier.zip(sig).map(|(mut o, sig)| {
+            o.known.entry(sig).or_insert_with(|| self.new_origin());
+            o
+        });
         self.model.set_entry(
             Space::Function,
             &schema,
             &q.name,
             Entry::present(self.new_origin()),
         );
+        self.model.set_overloads(&schema, &q.name, overloads);
     }
 
     fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {
@@ -1909,6 +2002,11 @@ impl<'a> Replay<'a> {
             CommentObject::Type | CommentObject::Domain => {
                 if let Some(q) = Qualified::of(name) {
                     self.lookup(Space::Type, &q, "type", usage);
+                }
+            }
+            CommentObject::Function | CommentObject::Procedure => {
+                if let Some(q) = Qualified::of(name) {
+                    self.overload(&q, None, usage, "function");
                 }
             }
             CommentObject::Schema => {
@@ -3027,30 +3125,125 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn drop_functions<'n>(
+    fn drop_functions(
         &mut self,
         if_exists: bool,
-        names: impl Iterator<Item = &'n ObjectName>,
+        descs: &[sqlparser::ast::FunctionDesc],
         behavior: Option<DropBehavior>,
         what: &'static str,
     ) {
         let usage = if if_exists { Use::IfExists } else { Use::Must };
-        for n in names {
-            let Some(q) = Qualified::of(n) else { continue };
-            match self.lookup(Space::Function, &q, what, usage) {
+        for d in descs {
+            let Some(q) = Qualified::of(&d.name) else {
+                continue;
+            };
+            match self.overload(&q, d.args.as_deref(), usage, what) {
+                Overload::Known(s, sig) => {
+                    let mut o = self
+                        .model
+                        .overloads(&s, &q.name)
+                        .cloned()
+                        .unwrap_or_default();
+                    match sig {
+                        Some(sig) => {
+                            o.known.remove(&sig);
+                        }
+                        // By name alone: its one overload.
+                        None => o.known.clear(),
+                    }
+                    if o.known.is_empty() {
+                        let origin = self.new_origin();
+                        self.model
+                            .set_entry(Space::Function, &s, &q.name, Entry::absent(origin));
+                    } else {
+                        self.model.set_overloads(&s, &q.name, Some(o));
+                    }
+                }
+                Overload::Missing => {}
                 // One overload of it may remain.
-                Found::Present(s) => {
+                Overload::Present(s) => {
                     self.model
                         .set_entry(Space::Function, &s, &q.name, Entry::unknown())
                 }
-                Found::Unknown => self.forget_name(Space::Function, &q),
-                Found::Absent(_) => {}
+                Overload::Unknown => self.forget_name(Space::Function, &q),
             }
         }
         if behavior == Some(DropBehavior::Cascade) {
             self.model.each_relation(|_, _, r| r.triggers.forget());
             self.forget_dependents();
         }
+    }
+
+    /// Looks up the function `q`, one overload of it when `args` are given
+    /// (`DROP FUNCTION f(integer)`): where every overload of it is known
+    /// and none has those argument types, that is reported as missing
+    /// (with the overload it may mean).
+    fn overload(
+        &mut self,
+        q: &Qualified,
+        args: Option<&[sqlparser::ast::OperateFunctionArg]>,
+        usage: Use,
+        what: &'static str,
+    ) -> Overload {
+        let s = match self.lookup(Space::Function, q, what, usage) {
+            Found::Present(s) => s,
+            Found::Absent(_) => return Overload::Missing,
+            Found::Unknown => return Overload::Unknown,
+        };
+        let Some(known) = self.model.overloads(&s, &q.name).cloned() else {
+            return Overload::Present(s);
+        };
+        let Some(args) = args else {
+            // By name alone: the function when it has one overload.
+            return match known.known.len() {
+                1 => Overload::Known(s, None),
+                _ => Overload::Present(s),
+            };
+        };
+        let Some(sig) = super::signature::arg_types(args) else {
+            return Overload::Present(s);
+        };
+        if known.known.contains_key(&sig) {
+            return Overload::Known(s, Some(sig));
+        }
+        // The overload meant: one with as many arguments, else any.
+        let arity = |sig: &str| {
+            if sig.is_empty() {
+                0
+            } else {
+                sig.split(", ").count()
+            }
+        };
+        let like = known
+            .known
+            .iter()
+            .find(|(k, _)| arity(k) == arity(&sig))
+            .or_else(|| known.known.iter().next());
+        let name = format!("{}({sig})", q.shown());
+        let problem = match (usage, like) {
+            (Use::Must, Some((k, o))) => Some(Problem::Missing {
+                what,
+                name,
+                place: q.place,
+                why: Why::Misspelt(format!("{}({k})", q.shown()), o.clone()),
+            }),
+            (Use::Must, None) => Some(Problem::Missing {
+                what,
+                name,
+                place: q.place,
+                why: Why::Dropped(None),
+            }),
+            (Use::IfExists, Some((k, o))) => Some(Problem::NoOp {
+                what,
+                name,
+                place: q.place,
+                like: format!("{}({k})", q.shown()),
+                origin: o.clone(),
+            }),
+            (Use::IfExists, None) => None,
+        };
+        self.problems.extend(problem);
+        Overload::Missing
     }
 
     /// What goes with a dropped table: its indexes and owned sequences

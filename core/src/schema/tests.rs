@@ -732,7 +732,20 @@ fn types_functions_triggers_policies_extensions_views_sequences() {
         (&["CREATE DOMAIN email AS text"], "DROP DOMAIN email", None),
         (&[f], f, None),
         (&[f], "DROP FUNCTION touch()", None),
-        (&[f, "DROP FUNCTION touch()"], "DROP FUNCTION touch()", None),
+        // Its one overload dropped, the name is gone.
+        (
+            &[f, "DROP FUNCTION touch()"],
+            "DROP FUNCTION touch()",
+            Some((
+                MISSING,
+                "function `touch` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        (
+            &[f, "DROP FUNCTION touch()"],
+            "DROP FUNCTION IF EXISTS touch()",
+            None,
+        ),
         (&[USERS, f], trg, None),
         (
             &[USERS, f, trg],
@@ -2118,6 +2131,242 @@ fn trigger_update_of_names_columns() {
                 "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE, ADD COLUMN x int",
             ],
             "CREATE TRIGGER t AFTER UPDATE OF emial ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn functions_by_argument_types() {
+    const F_TEXT: &str = "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    const F_INT: &str = "CREATE FUNCTION f(a integer, b varchar(10) DEFAULT 'x') RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    run(&[
+        (&[F_TEXT], "DROP FUNCTION f(text)", None),
+        (&[F_TEXT], "DROP FUNCTION f(x text)", None),
+        (&[F_TEXT], "DROP FUNCTION f(IN text, OUT r int)", None),
+        (&[F_TEXT], "DROP FUNCTION f", None),
+        (&[F_TEXT], "DROP FUNCTION public.f(pg_catalog.text)", None),
+        (
+            &[F_TEXT],
+            "DROP FUNCTION f(integer)",
+            Some((
+                MISSING,
+                "function `f(integer)` does not exist at f.sql; did you mean `f(text)` (created in 001_x.sql:1)?",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "DROP FUNCTION IF EXISTS f(integer)",
+            Some((NOOP, "`IF EXISTS` does nothing here: function `f(integer)`")),
+        ),
+        // PostgreSQL's names of one type are one type.
+        (&[F_INT], "DROP FUNCTION f(int4, character varying)", None),
+        (&[F_INT], "DROP FUNCTION f(int, varchar(99))", None),
+        (
+            &[F_INT],
+            "DROP FUNCTION f(int)",
+            Some((MISSING, "function `f(integer)` does not exist")),
+        ),
+        (
+            &[F_INT],
+            "DROP FUNCTION f(bigint, varchar)",
+            Some((
+                MISSING,
+                "function `f(bigint, character varying)` does not exist at f.sql; did you mean `f(integer, character varying)`",
+            )),
+        ),
+        (
+            &[
+                "CREATE FUNCTION g(timestamptz, bool, int[], numeric(10,2)) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION g(timestamp with time zone, boolean, integer[][], decimal)",
+            None,
+        ),
+        (
+            &[
+                "CREATE FUNCTION g(timestamp, float8, char(2)) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION g(timestamp without time zone, double precision, character)",
+            None,
+        ),
+        (
+            &["CREATE FUNCTION g(timestamp) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"],
+            "DROP FUNCTION g(timestamptz)",
+            Some((MISSING, "function `g(timestamp with time zone)`")),
+        ),
+        // Both overloads known: each by its types.
+        (&[F_TEXT, F_INT], "DROP FUNCTION f(integer, varchar)", None),
+        (&[F_TEXT, F_INT], "DROP FUNCTION f(text)", None),
+        (
+            &[F_TEXT, F_INT],
+            "DROP FUNCTION f(bool)",
+            Some((
+                MISSING,
+                "function `f(boolean)` does not exist at f.sql; did you mean `f(text)`",
+            )),
+        ),
+        // One dropped, the other remains; both dropped: the name is gone.
+        (
+            &[F_TEXT, F_INT, "DROP FUNCTION f(text)"],
+            "DROP FUNCTION f(text)",
+            Some((MISSING, "function `f(text)` does not exist")),
+        ),
+        (
+            &[F_TEXT, F_INT, "DROP FUNCTION f(text)"],
+            "DROP FUNCTION f",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                F_INT,
+                "DROP FUNCTION f(text)",
+                "DROP FUNCTION f(int, varchar)",
+            ],
+            "DROP FUNCTION f(int)",
+            Some((MISSING, "function `f` does not exist")),
+        ),
+        (
+            &[F_TEXT, "DROP FUNCTION f"],
+            "DROP FUNCTION f(text)",
+            Some((MISSING, "function `f` does not exist")),
+        ),
+        // ALTER FUNCTION names one overload too, and changes no name but
+        // for a rename or a move.
+        (
+            &[F_TEXT],
+            "ALTER FUNCTION f(integer) OWNER TO app",
+            Some((MISSING, "function `f(integer)` does not exist")),
+        ),
+        (&[F_TEXT], "ALTER FUNCTION f(text) OWNER TO app", None),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) SET search_path = public"],
+            "DROP FUNCTION f(integer)",
+            Some((MISSING, "function `f(integer)`")),
+        ),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION f(integer)",
+            None,
+        ),
+        // When in doubt: unknown, never an error.
+        (&[F_TEXT], "DROP FUNCTION f(users.id%TYPE)", None),
+        (&[F_TEXT], "DROP FUNCTION f(float(10))", None),
+        (&[F_TEXT], "DROP FUNCTION f(\"char\")", None),
+        (
+            &["CREATE FUNCTION f(a \"char\") RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"],
+            "DROP FUNCTION f(text)",
+            None,
+        ),
+        // Another schema's overloads, or the connection's own, may be these.
+        (
+            &[
+                "CREATE FUNCTION public.f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                F_INT,
+            ],
+            "DROP FUNCTION f(bool)",
+            None,
+        ),
+        (
+            &[
+                F_INT,
+                "CREATE FUNCTION public.f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION public.f(bool)",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                "CREATE PROCEDURE f(a int) LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION f(bool)",
+            None,
+        ),
+        (
+            &[F_TEXT, "DO $$ BEGIN EXECUTE 'x'; END $$"],
+            "DROP FUNCTION f(bool)",
+            None,
+        ),
+        (
+            &[
+                "CREATE FUNCTION similarity(a int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                "CREATE EXTENSION pg_trgm",
+            ],
+            "DROP FUNCTION similarity(text, text)",
+            None,
+        ),
+        // No overload with as many arguments: any is suggested.
+        (
+            &[F_TEXT],
+            "DROP FUNCTION f(text, int)",
+            Some((
+                MISSING,
+                "function `f(text, integer)` does not exist at f.sql; did you mean `f(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "DROP FUNCTION f()",
+            Some((MISSING, "function `f()` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn comment_on_a_function_names_one_overload() {
+    const F_TEXT: &str = "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    // Reported at the function's own name.
+    let mut m = model_of(&[F_TEXT]);
+    let p = m.replay(
+        "COMMENT ON FUNCTION public.f(varchar) IS 'x'",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(1, 28)]);
+    let p = m.replay("DROP FUNCTION\n  f(int)", origin(9), &[], false);
+    assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(2, 3)]);
+    run(&[
+        (&[F_TEXT], "COMMENT ON FUNCTION f(text) IS 'x'", None),
+        (&[F_TEXT], "COMMENT ON FUNCTION f IS 'x'", None),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION public.f(pg_catalog.text) IS 'x'",
+            None,
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION public.f(varchar) IS 'x'",
+            Some((
+                MISSING,
+                "function `public.f(character varying)` does not exist at f.sql; did you mean `public.f(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION f(integer) IS 'x'",
+            Some((
+                MISSING,
+                "function `f(integer)` does not exist at f.sql; did you mean `f(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION f(integer) IS 'x'",
+            Some((MISSING, "function `f(integer)` does not exist")),
+        ),
+        (
+            &["CREATE FUNCTION touch_row() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"],
+            "COMMENT ON FUNCTION tuoch_row() IS 'x'",
+            Some((
+                MISSING,
+                "function `tuoch_row` does not exist at f.sql; did you mean `touch_row`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION audit_log_fn(integer) IS 'x'",
             None,
         ),
     ]);
