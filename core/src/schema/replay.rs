@@ -604,6 +604,59 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// The columns an `UPDATE` or a `DELETE` of the table `at` (named
+    /// `alias` there) reads in `exprs`, with its `FROM` or `USING` items
+    /// `from` in scope (whose tables must exist).
+    fn dml_columns(
+        &mut self,
+        at: &(String, String),
+        alias: Option<String>,
+        from: &[sqlparser::ast::TableWithJoins],
+        exprs: &[&Expr],
+    ) {
+        let before = self.problems.len();
+        let mut ctes: super::derive::Ctes = Vec::new();
+        for twj in from {
+            let mut names = Vec::new();
+            self.factor_tables(&twj.relation, &mut names);
+            for j in &twj.joins {
+                self.factor_tables(&j.relation, &mut names);
+            }
+        }
+        if self.problems.len() != before {
+            return;
+        }
+        let known = self
+            .model
+            .relation(&at.0, &at.1)
+            .filter(|r| r.columns.complete && r.entry.state == State::Present)
+            .map(|_| Source::Table(at.0.clone(), at.1.clone()));
+        let mut scope: Scope = vec![(alias.unwrap_or_else(|| at.1.clone()), known)];
+        let mut derived = Vec::new();
+        for twj in from {
+            self.scope_of(&twj.relation, &ctes, &mut scope, &mut derived);
+            for j in &twj.joins {
+                self.scope_of(&j.relation, &ctes, &mut scope, &mut derived);
+            }
+        }
+        for sub in derived {
+            self.query_columns(sub, &Vec::new(), &mut ctes);
+        }
+        for twj in from {
+            for j in &twj.joins {
+                if let Some(e) = join_condition(&j.join_operator) {
+                    self.scoped_refs(e, &scope);
+                }
+            }
+        }
+        for e in exprs {
+            self.scoped_refs(e, &scope);
+            for sub in exprs::subqueries(e) {
+                self.query_columns(sub, &scope, &mut ctes);
+            }
+        }
+    }
+
     /// The tables a query reads (`FROM`, `JOIN`, in its CTEs and derived
     /// tables) must exist; a CTE's name is not a table's.
     fn query_tables(&mut self, q: &sqlparser::ast::Query, ctes: &mut Vec<String>) {
@@ -1058,17 +1111,25 @@ impl<'a> Replay<'a> {
                         .filter_map(|n| last_ident(n))
                         .collect();
                     self.columns_exist(&at, cols);
-                    if up.from.is_none() && up.table.joins.is_empty() {
-                        let mut names = vec![at.1.clone()];
-                        if let TableFactor::Table { alias: Some(a), .. } = &up.table.relation {
-                            names = vec![fold(&a.name)];
-                        }
-                        for a in &up.assignments {
-                            self.expr_columns(&at, &names, &a.value);
-                        }
-                        if let Some(w) = &up.selection {
-                            self.expr_columns(&at, &names, w);
-                        }
+                    if up.table.joins.is_empty() {
+                        let alias = match &up.table.relation {
+                            TableFactor::Table { alias: Some(a), .. } => Some(fold(&a.name)),
+                            _ => None,
+                        };
+                        let from = match &up.from {
+                            Some(
+                                sqlparser::ast::UpdateTableFromKind::BeforeSet(f)
+                                | sqlparser::ast::UpdateTableFromKind::AfterSet(f),
+                            ) => f.as_slice(),
+                            None => &[],
+                        };
+                        let exprs: Vec<&Expr> = up
+                            .assignments
+                            .iter()
+                            .map(|a| &a.value)
+                            .chain(up.selection.iter())
+                            .collect();
+                        self.dml_columns(&at, alias, from, &exprs);
                     }
                 }
                 self.side_effects(sql);
@@ -1082,14 +1143,11 @@ impl<'a> Replay<'a> {
                         && let Some(at) = self.relation(name, "table", Use::Must)
                         && tables.len() == 1
                         && t.joins.is_empty()
-                        && del.using.is_none()
-                        && let Some(w) = &del.selection
                     {
-                        let names = match alias {
-                            Some(a) => vec![fold(&a.name)],
-                            None => vec![at.1.clone()],
-                        };
-                        self.expr_columns(&at, &names, w);
+                        let alias = alias.as_ref().map(|a| fold(&a.name));
+                        let using = del.using.as_deref().unwrap_or(&[]);
+                        let exprs: Vec<&Expr> = del.selection.iter().collect();
+                        self.dml_columns(&at, alias, using, &exprs);
                     }
                 }
                 self.side_effects(sql);

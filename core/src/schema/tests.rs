@@ -2371,3 +2371,71 @@ fn comment_on_a_function_names_one_overload() {
         ),
     ]);
 }
+
+#[test]
+fn update_from_and_delete_using_read_their_items() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    run(&[
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders o SET total = 0 FROM users u WHERE u.id = o.user_id AND u.emial IS NULL",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders o SET total = u.org_id FROM users u WHERE u.id = o.usre_id",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = org_id FROM users WHERE users.id = orders.user_id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = 0 FROM uesrs u WHERE u.id = orders.user_id",
+            Some((MISSING, "relation `uesrs` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = totl + 1",
+            Some((MISSING, "column `orders.totl` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = (SELECT count(*) FROM users u WHERE u.id = orders.usr_id)",
+            Some((MISSING, "column `orders.usr_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING (SELECT min(id) AS id, user_id FROM orders GROUP BY user_id) b WHERE a.user_id = b.user_id AND a.id <> b.id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING (SELECT min(id) AS id, usre_id FROM orders GROUP BY user_id) b WHERE a.id = b.id",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING (SELECT min(id) AS id FROM orders) b WHERE a.id = b.idd",
+            Some((MISSING, "column `b.idd` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING ordres b WHERE a.id = b.id",
+            Some((MISSING, "relation `ordres` does not exist")),
+        ),
+        // An item whose columns are unknown hides unqualified names.
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders USING generate_series(1, 3) g WHERE anything = 1",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = DEFAULT WHERE id = 1",
+            None,
+        ),
+    ]);
+}
