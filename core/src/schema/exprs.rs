@@ -3,8 +3,7 @@
 //! functions it calls (a call may change the schema).
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
-    Query, SelectItem, SetExpr,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query,
 };
 
 use super::name::fold;
@@ -490,24 +489,6 @@ fn is_keyword(word: &str) -> bool {
             | "strict"
             | "notice"
     )
-}
-
-/// The column names a query yields, when each select item names its column
-/// plainly (`a`, `t.a`, `expr AS a`); `None` otherwise.
-pub fn output_columns(query: &Query) -> Option<Vec<String>> {
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return None;
-    };
-    let mut out = Vec::new();
-    for item in &select.projection {
-        match item {
-            SelectItem::UnnamedExpr(Expr::Identifier(i)) => out.push(fold(i)),
-            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(p)) => out.push(fold(p.last()?)),
-            SelectItem::ExprWithAlias { alias, .. } => out.push(fold(alias)),
-            _ => return None,
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

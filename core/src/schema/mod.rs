@@ -31,6 +31,7 @@
 //! ```
 
 pub mod builtin;
+pub mod derive;
 pub mod detail;
 pub mod diff;
 pub mod exprs;
@@ -41,6 +42,7 @@ pub mod problem;
 pub mod replay;
 pub mod report;
 pub mod resolve;
+pub mod signature;
 pub mod similar;
 pub mod sql;
 pub mod undo;

@@ -28,6 +28,14 @@ pub enum Space {
     Function,
 }
 
+/// The overloads of one function name, by their argument types (see
+/// [`super::signature`]), each with where it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Overloads {
+    /// Each signature known, and where it was made.
+    pub known: BTreeMap<String, Option<Origin>>,
+}
+
 /// One schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Namespace {
@@ -50,6 +58,9 @@ pub struct Namespace {
     pub types: BTreeMap<String, Entry>,
     /// Functions and procedures.
     pub functions: BTreeMap<String, Entry>,
+    /// For a function name whose every overload the model knows: those
+    /// overloads (a name not here: which overloads it has is not known).
+    pub overloads: BTreeMap<String, Overloads>,
 }
 
 impl Namespace {
@@ -62,6 +73,7 @@ impl Namespace {
             relations: BTreeMap::new(),
             types: BTreeMap::new(),
             functions: BTreeMap::new(),
+            overloads: BTreeMap::new(),
         }
     }
 
@@ -119,6 +131,7 @@ impl Namespace {
         for e in self.types.values_mut().chain(self.functions.values_mut()) {
             *e = Entry::unknown();
         }
+        self.overloads.clear();
     }
 }
 
@@ -155,6 +168,8 @@ pub enum Saved {
     Relation(Option<Box<Relation>>),
     /// An entry of the other maps, or none.
     Entry(Option<Entry>),
+    /// A function's entry and its overloads (when all are known).
+    Function(Option<Entry>, Option<Overloads>),
     /// The search path and the global flag.
     Session(Option<Vec<String>>, bool),
 }
@@ -273,12 +288,13 @@ impl Model {
             Key::Type(s, n) => {
                 Saved::Entry(self.schemas.get(s).and_then(|ns| ns.types.get(n)).cloned())
             }
-            Key::Function(s, n) => Saved::Entry(
-                self.schemas
-                    .get(s)
-                    .and_then(|ns| ns.functions.get(n))
-                    .cloned(),
-            ),
+            Key::Function(s, n) => {
+                let ns = self.schemas.get(s);
+                Saved::Function(
+                    ns.and_then(|ns| ns.functions.get(n)).cloned(),
+                    ns.and_then(|ns| ns.overloads.get(n)).cloned(),
+                )
+            }
             Key::Extension(n) => Saved::Entry(self.extensions.get(n).cloned()),
             Key::Session => Saved::Session(self.path.clone(), self.opaque),
         }
@@ -318,9 +334,17 @@ impl Model {
                     set(&mut ns.types, n, v);
                 }
             }
-            (Key::Function(s, n), Saved::Entry(v)) => {
+            (Key::Function(s, n), Saved::Function(v, o)) => {
                 if let Some(ns) = self.schemas.get_mut(s) {
                     set(&mut ns.functions, n, v);
+                    match o {
+                        Some(o) => {
+                            ns.overloads.insert(n.clone(), o);
+                        }
+                        None => {
+                            ns.overloads.remove(n);
+                        }
+                    }
                 }
             }
             (Key::Extension(n), Saved::Entry(v)) => set(&mut self.extensions, n, v),
@@ -481,12 +505,75 @@ impl Model {
         };
         self.touch(key);
         let ns = self.namespace_mut(schema);
+        if space == Space::Function {
+            // Known absent: no overload; otherwise which ones is not known
+            // (until [`Model::set_overloads`]).
+            if entry.state == State::Absent {
+                ns.overloads.insert(name.to_string(), Overloads::default());
+            } else {
+                ns.overloads.remove(name);
+            }
+        }
         let map = if space == Space::Type {
             &mut ns.types
         } else {
             &mut ns.functions
         };
         map.insert(name.to_string(), entry);
+    }
+
+    /// Forgets the statement that makes the function `name` of `schema` (it
+    /// changed in a way the model does not follow), keeping what else is
+    /// known of it.
+    pub fn forget_function_sql(&mut self, schema: &str, name: &str) {
+        self.touch(Key::Function(schema.to_string(), name.to_string()));
+        if let Some(e) = self
+            .schemas
+            .get_mut(schema)
+            .and_then(|ns| ns.functions.get_mut(name))
+        {
+            e.sql = None;
+        }
+    }
+
+    /// The overloads of the function `name` of `schema`, when all are known.
+    ///
+    /// The connection's own schema (`""`) may be any schema: they are known
+    /// only where no other schema that may be the same one has the name.
+    pub fn overloads(&self, schema: &str, name: &str) -> Option<&Overloads> {
+        let ns = self.schemas.get(schema)?;
+        if ns.state(Space::Function, name) == State::Unknown {
+            return None;
+        }
+        let absent = |ns: &Namespace| {
+            ns.entry.state == State::Absent || ns.state(Space::Function, name) == State::Absent
+        };
+        let alone = if schema == DEFAULT {
+            !self.opaque
+                && self
+                    .schemas
+                    .iter()
+                    .filter(|(s, _)| !s.is_empty() && !super::builtin::is_builtin_schema(s))
+                    .all(|(_, ns)| absent(ns))
+        } else {
+            self.schemas.get(DEFAULT).is_some_and(absent)
+        };
+        ns.overloads.get(name).filter(|_| alone)
+    }
+
+    /// Sets the overloads of the function `name` of `schema` (all of them;
+    /// `None`: not known).
+    pub fn set_overloads(&mut self, schema: &str, name: &str, overloads: Option<Overloads>) {
+        self.touch(Key::Function(schema.to_string(), name.to_string()));
+        let ns = self.namespace_mut(schema);
+        match overloads {
+            Some(o) => {
+                ns.overloads.insert(name.to_string(), o);
+            }
+            None => {
+                ns.overloads.remove(name);
+            }
+        }
     }
 
     /// Sets an extension's entry.
@@ -546,6 +633,7 @@ impl Model {
             for e in ns.functions.values_mut() {
                 *e = Entry::unknown();
             }
+            ns.overloads.clear();
         }
         // A function not seen yet: unknown too.
         let names: Vec<String> = self.schemas.keys().cloned().collect();

@@ -40,8 +40,30 @@ pub struct Replay<'a> {
 }
 
 /// The `FROM` items of a query in scope: each one's name (its alias) and,
-/// when the model knows its columns whole, the table.
-type Scope = Vec<(String, Option<(String, String)>)>;
+/// when the model knows its columns whole, where they are.
+type Scope = Vec<(String, Option<Source>)>;
+
+/// Where a `FROM` item's columns are known.
+#[derive(Clone)]
+enum Source {
+    /// A table or view of the model (schema, name).
+    Table(String, String),
+    /// A CTE's or a derived table's columns.
+    Columns(Vec<String>),
+}
+
+/// What a function name with its arguments refers to.
+enum Overload {
+    /// That overload, in this schema, where every overload is known (its
+    /// signature; `None`: named alone, the one overload there is).
+    Known(String, Option<String>),
+    /// The function is there (in this schema), which overload is not known.
+    Present(String),
+    /// Known not there (reported).
+    Missing,
+    /// Not known.
+    Unknown,
+}
 
 /// What a reference is for, which decides how a missing name is reported.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -183,12 +205,19 @@ impl<'a> Replay<'a> {
         at: &(String, String),
         columns: impl IntoIterator<Item = &'i Ident>,
     ) {
+        let named: Vec<(String, Place)> =
+            columns.into_iter().map(|c| (fold(c), place(c))).collect();
+        self.columns_named(at, named);
+    }
+
+    /// Checks that the columns `named` (folded, with their places) of the
+    /// relation are there.
+    fn columns_named(&mut self, at: &(String, String), named: Vec<(String, Place)>) {
         let Some(rel) = self.model.relation(&at.0, &at.1) else {
             return;
         };
         let mut found = Vec::new();
-        for c in columns {
-            let name = fold(c);
+        for (name, at_place) in named {
             if rel.columns.state(&name) == State::Absent && !is_system_column(&name) {
                 let why = match rel.columns.names.get(&name) {
                     Some(e) => Why::Dropped(e.origin.clone()),
@@ -209,7 +238,7 @@ impl<'a> Replay<'a> {
                 found.push(Problem::Missing {
                     what: "column",
                     name: format!("{}.{name}", at.1),
-                    place: place(c),
+                    place: at_place,
                     why,
                 });
             }
@@ -334,17 +363,27 @@ impl<'a> Replay<'a> {
 
     /// The columns a query reads, in each `SELECT`'s scope (its `FROM`
     /// items, then the enclosing queries'): a reference is checked only
-    /// when every table it may come from is known whole.
-    fn query_columns(&mut self, q: &sqlparser::ast::Query, outer: &Scope, ctes: &mut Vec<String>) {
+    /// when every item it may come from has its columns known whole.
+    fn query_columns(
+        &mut self,
+        q: &sqlparser::ast::Query,
+        outer: &Scope,
+        ctes: &mut super::derive::Ctes,
+    ) {
         let depth = ctes.len();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
                 let name = fold(&cte.alias.name);
                 if with.recursive {
-                    ctes.push(name.clone());
+                    ctes.push((name.clone(), None));
                 }
                 self.query_columns(&cte.query, &Vec::new(), ctes);
-                ctes.push(name);
+                let cols = super::derive::query_columns(self.model, &cte.query, ctes);
+                if with.recursive {
+                    ctes.pop();
+                }
+                let cols = super::derive::renamed(cols, Some(&cte.alias));
+                ctes.push((name, cols));
             }
         }
         self.set_expr_columns(&q.body, outer, ctes);
@@ -355,17 +394,23 @@ impl<'a> Replay<'a> {
         &mut self,
         body: &sqlparser::ast::SetExpr,
         outer: &Scope,
-        ctes: &mut Vec<String>,
+        ctes: &mut super::derive::Ctes,
     ) {
         use sqlparser::ast::{SelectItem, SetExpr};
         match body {
             SetExpr::Select(select) => {
                 let mut scope: Scope = Vec::new();
+                let mut derived = Vec::new();
                 for twj in &select.from {
-                    self.scope_of(&twj.relation, ctes, &mut scope);
+                    self.scope_of(&twj.relation, ctes, &mut scope, &mut derived);
                     for j in &twj.joins {
-                        self.scope_of(&j.relation, ctes, &mut scope);
+                        self.scope_of(&j.relation, ctes, &mut scope, &mut derived);
                     }
+                }
+                // A derived table's own query, in the enclosing scope (not
+                // LATERAL ones: they see the items before them).
+                for sub in derived {
+                    self.query_columns(sub, outer, ctes);
                 }
                 let mut all = scope.clone();
                 all.extend(outer.iter().cloned());
@@ -379,6 +424,14 @@ impl<'a> Replay<'a> {
                         _ => None,
                     })
                     .chain(select.selection.iter())
+                    .chain(select.having.iter())
+                    .chain(
+                        select
+                            .from
+                            .iter()
+                            .flat_map(|twj| &twj.joins)
+                            .filter_map(|j| join_condition(&j.join_operator)),
+                    )
                     .collect();
                 for e in exprs {
                     self.scoped_refs(e, &all);
@@ -396,77 +449,15 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// The names of the columns a query yields, as PostgreSQL names them,
-    /// when the model can tell (`*` over tables it knows whole, plain
-    /// columns, aliases, function calls, casts of columns).
-    fn output_columns(&mut self, q: &sqlparser::ast::Query) -> Option<Vec<String>> {
-        use sqlparser::ast::{SelectItem, SetExpr};
-        let mut body = q.body.as_ref();
-        loop {
-            match body {
-                SetExpr::SetOperation { left, .. } => body = left,
-                SetExpr::Query(inner) if inner.with.is_none() => body = inner.body.as_ref(),
-                _ => break,
-            }
-        }
-        let SetExpr::Select(select) = body else {
-            return None;
-        };
-        let ctes: Vec<String> = q
-            .with
-            .iter()
-            .flat_map(|w| w.cte_tables.iter().map(|c| fold(&c.alias.name)))
-            .collect();
-        let mut scope: Scope = Vec::new();
-        for twj in &select.from {
-            self.scope_of(&twj.relation, &ctes, &mut scope);
-            for j in &twj.joins {
-                self.scope_of(&j.relation, &ctes, &mut scope);
-            }
-        }
-        let columns_of = |model: &Model, t: &(String, String)| -> Option<Vec<String>> {
-            let r = model.relation(&t.0, &t.1)?;
-            r.columns
-                .complete
-                .then(|| r.columns.present().map(|(n, _)| n.to_string()).collect())
-        };
-        let mut out = Vec::new();
-        for item in &select.projection {
-            match item {
-                SelectItem::Wildcard(_) => {
-                    for (_, t) in &scope {
-                        out.extend(columns_of(self.model, t.as_ref()?)?);
-                    }
-                }
-                SelectItem::QualifiedWildcard(kind, _) => {
-                    let sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind
-                    else {
-                        return None;
-                    };
-                    let alias = Qualified::of(name)?.name;
-                    let (_, t) = scope.iter().find(|(n, _)| *n == alias)?;
-                    out.extend(columns_of(self.model, t.as_ref()?)?);
-                }
-                SelectItem::ExprWithAlias { alias, .. } => out.push(fold(alias)),
-                SelectItem::UnnamedExpr(e) => out.push(match e {
-                    Expr::Identifier(i) => fold(i),
-                    Expr::CompoundIdentifier(p) => fold(p.last()?),
-                    Expr::Function(f) => exprs::function_name(&f.name)?,
-                    Expr::Cast { expr, .. } => match expr.as_ref() {
-                        Expr::Identifier(i) => fold(i),
-                        Expr::CompoundIdentifier(p) => fold(p.last()?),
-                        _ => return None,
-                    },
-                    _ => return None,
-                }),
-                _ => return None,
-            }
-        }
-        Some(out)
-    }
-
-    /// What a `FROM` item adds to a scope.
-    fn scope_of(&mut self, factor: &TableFactor, ctes: &[String], scope: &mut Scope) {
+    /// What a `FROM` item adds to a scope (and the queries of its derived
+    /// tables that are not LATERAL, to check in turn).
+    fn scope_of<'q>(
+        &mut self,
+        factor: &'q TableFactor,
+        ctes: &super::derive::Ctes,
+        scope: &mut Scope,
+        derived: &mut Vec<&'q sqlparser::ast::Query>,
+    ) {
         match factor {
             TableFactor::Table {
                 name,
@@ -480,7 +471,14 @@ impl<'a> Replay<'a> {
                 };
                 let shown = alias.as_ref().map_or(q.name.clone(), |a| fold(&a.name));
                 let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
-                let known = if q.schema.is_none() && ctes.contains(&q.name) || renamed {
+                let cte = match q.schema {
+                    None => ctes.iter().rev().find(|(n, _)| *n == q.name),
+                    Some(_) => None,
+                };
+                let known = if let Some((_, cols)) = cte {
+                    super::derive::renamed(cols.clone(), alias.as_ref())
+                        .map(|(c, _)| Source::Columns(c))
+                } else if renamed {
                     None
                 } else {
                     match resolve(self.model, Space::Relation, &q) {
@@ -488,7 +486,7 @@ impl<'a> Replay<'a> {
                             .model
                             .relation(&s, &q.name)
                             .filter(|r| r.columns.complete && r.entry.state == State::Present)
-                            .map(|_| (s, q.name.clone())),
+                            .map(|_| Source::Table(s, q.name.clone())),
                         _ => None,
                     }
                 };
@@ -497,16 +495,61 @@ impl<'a> Replay<'a> {
             TableFactor::NestedJoin {
                 table_with_joins, ..
             } => {
-                self.scope_of(&table_with_joins.relation, ctes, scope);
+                self.scope_of(&table_with_joins.relation, ctes, scope, derived);
                 for j in &table_with_joins.joins {
-                    self.scope_of(&j.relation, ctes, scope);
+                    self.scope_of(&j.relation, ctes, scope, derived);
                 }
             }
-            TableFactor::Derived { alias, .. } => scope.push((
-                alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
-                None,
-            )),
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if !lateral {
+                    derived.push(subquery);
+                }
+                let cols = match lateral {
+                    false => super::derive::renamed(
+                        super::derive::query_columns(self.model, subquery, ctes),
+                        alias.as_ref(),
+                    ),
+                    true => None,
+                };
+                scope.push((
+                    alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
+                    cols.map(|(c, _)| Source::Columns(c)),
+                ))
+            }
             _ => scope.push((String::new(), None)),
+        }
+    }
+
+    /// What is known of column `name` of a scope's item.
+    fn item_column(&self, source: &Source, name: &str) -> State {
+        match source {
+            Source::Table(s, t) => self
+                .model
+                .relation(s, t)
+                .map_or(State::Unknown, |r| r.columns.state(name)),
+            Source::Columns(c) if c.iter().any(|c| c == name) => State::Present,
+            Source::Columns(_) => State::Absent,
+        }
+    }
+
+    /// The present column of an item closest to `name`, and where it was made.
+    fn item_like(&self, source: &Source, name: &str) -> Option<(String, Option<Origin>)> {
+        match source {
+            Source::Table(s, t) => {
+                let r = self.model.relation(s, t)?;
+                let l = super::similar::closest(name, r.columns.present().map(|(n, _)| n))?;
+                Some((
+                    l.to_string(),
+                    r.columns.names.get(l).and_then(|e| e.origin.clone()),
+                ))
+            }
+            Source::Columns(c) => super::similar::closest(name, c.iter().map(String::as_str))
+                .map(|l| (l.to_string(), None)),
         }
     }
 
@@ -516,48 +559,23 @@ impl<'a> Replay<'a> {
             return;
         };
         for (qualifier, column) in refs {
+            let name = fold(column);
+            if is_system_column(&name) {
+                continue;
+            }
             match qualifier {
                 Some(q) => {
                     let alias = fold(q);
                     // The nearest item of that name.
-                    if let Some((_, Some(at))) = scope.iter().find(|(n, _)| *n == alias) {
-                        self.columns_exist(&at.clone(), [column]);
-                    }
-                }
-                None => {
-                    let name = fold(column);
-                    // A `FROM` item's own name is its whole row.
-                    if scope.is_empty() || scope.iter().any(|(n, t)| t.is_none() || *n == name) {
-                        continue;
-                    }
-                    let tables: Vec<(String, String)> =
-                        scope.iter().filter_map(|(_, t)| t.clone()).collect();
-                    let states: Vec<State> = tables
-                        .iter()
-                        .map(|t| {
-                            self.model
-                                .relation(&t.0, &t.1)
-                                .map_or(State::Unknown, |r| r.columns.state(&name))
-                        })
-                        .collect();
-                    if states.iter().all(|s| *s == State::Absent) && !is_system_column(&name) {
-                        if let [only] = tables.as_slice() {
-                            self.columns_exist(only, [column]);
-                        } else {
-                            let like = tables.iter().find_map(|t| {
-                                let r = self.model.relation(&t.0, &t.1)?;
-                                let l = super::similar::closest(
-                                    &name,
-                                    r.columns.present().map(|(n, _)| n),
-                                )?;
-                                Some((
-                                    l.to_string(),
-                                    r.columns.names.get(l).and_then(|e| e.origin.clone()),
-                                ))
-                            });
+                    match scope.iter().find(|(n, _)| *n == alias) {
+                        Some((_, Some(Source::Table(s, t)))) => {
+                            self.columns_exist(&(s.clone(), t.clone()), [column]);
+                        }
+                        Some((_, Some(src))) if self.item_column(src, &name) == State::Absent => {
+                            let like = self.item_like(src, &name);
                             self.problems.push(Problem::Missing {
                                 what: "column",
-                                name,
+                                name: format!("{alias}.{name}"),
                                 place: place(column),
                                 why: match like {
                                     Some((l, o)) => Why::Misspelt(l, o),
@@ -565,8 +583,90 @@ impl<'a> Replay<'a> {
                                 },
                             });
                         }
+                        _ => {}
                     }
                 }
+                None => {
+                    // A `FROM` item's own name is its whole row.
+                    if scope.is_empty() || scope.iter().any(|(n, t)| t.is_none() || *n == name) {
+                        continue;
+                    }
+                    let sources: Vec<&Source> =
+                        scope.iter().filter_map(|(_, t)| t.as_ref()).collect();
+                    if !sources
+                        .iter()
+                        .all(|src| self.item_column(src, &name) == State::Absent)
+                    {
+                        continue;
+                    }
+                    if let [Source::Table(s, t)] = sources.as_slice() {
+                        self.columns_exist(&(s.clone(), t.clone()), [column]);
+                    } else {
+                        let like = sources.iter().find_map(|src| self.item_like(src, &name));
+                        self.problems.push(Problem::Missing {
+                            what: "column",
+                            name,
+                            place: place(column),
+                            why: match like {
+                                Some((l, o)) => Why::Misspelt(l, o),
+                                None => Why::Dropped(None),
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The columns an `UPDATE` or a `DELETE` of the table `at` (named
+    /// `alias` there) reads in `exprs`, with its `FROM` or `USING` items
+    /// `from` in scope (whose tables must exist).
+    fn dml_columns(
+        &mut self,
+        at: &(String, String),
+        alias: Option<String>,
+        from: &[sqlparser::ast::TableWithJoins],
+        exprs: &[&Expr],
+    ) {
+        let before = self.problems.len();
+        let mut ctes: super::derive::Ctes = Vec::new();
+        for twj in from {
+            let mut names = Vec::new();
+            self.factor_tables(&twj.relation, &mut names);
+            for j in &twj.joins {
+                self.factor_tables(&j.relation, &mut names);
+            }
+        }
+        if self.problems.len() != before {
+            return;
+        }
+        let known = self
+            .model
+            .relation(&at.0, &at.1)
+            .filter(|r| r.columns.complete && r.entry.state == State::Present)
+            .map(|_| Source::Table(at.0.clone(), at.1.clone()));
+        let mut scope: Scope = vec![(alias.unwrap_or_else(|| at.1.clone()), known)];
+        let mut derived = Vec::new();
+        for twj in from {
+            self.scope_of(&twj.relation, &ctes, &mut scope, &mut derived);
+            for j in &twj.joins {
+                self.scope_of(&j.relation, &ctes, &mut scope, &mut derived);
+            }
+        }
+        for sub in derived {
+            self.query_columns(sub, &Vec::new(), &mut ctes);
+        }
+        for twj in from {
+            for j in &twj.joins {
+                if let Some(e) = join_condition(&j.join_operator) {
+                    self.scoped_refs(e, &scope);
+                }
+            }
+        }
+        for e in exprs {
+            self.scoped_refs(e, &scope);
+            for sub in exprs::subqueries(e) {
+                self.query_columns(sub, &scope, &mut ctes);
             }
         }
     }
@@ -863,23 +963,13 @@ impl<'a> Replay<'a> {
             }
             Statement::DropFunction(df) => {
                 let behavior = df.drop_behavior;
-                self.drop_functions(
-                    df.if_exists,
-                    df.func_desc.iter().map(|d| &d.name),
-                    behavior,
-                    "function",
-                );
+                self.drop_functions(df.if_exists, &df.func_desc, behavior, "function");
             }
             Statement::DropProcedure {
                 if_exists,
                 proc_desc,
                 drop_behavior,
-            } => self.drop_functions(
-                *if_exists,
-                proc_desc.iter().map(|d| &d.name),
-                *drop_behavior,
-                "procedure",
-            ),
+            } => self.drop_functions(*if_exists, proc_desc, *drop_behavior, "procedure"),
             Statement::DropDomain(dd) => self.drop_types(
                 dd.if_exists,
                 std::iter::once(&dd.name),
@@ -907,6 +997,12 @@ impl<'a> Replay<'a> {
                     self.lookup(Space::Function, &f, "function", Use::Must);
                 }
                 if let Some(at) = self.relation(&ct.table_name, "table", Use::Must) {
+                    // `UPDATE OF c, ...`: the columns must be there.
+                    for event in &ct.events {
+                        if let sqlparser::ast::TriggerEvent::Update(cols) = event {
+                            self.columns_exist(&at, cols);
+                        }
+                    }
                     let origin = self.new_origin();
                     let mut problem = None;
                     let rel = self.model.relation_mut(&at.0, &at.1);
@@ -1048,17 +1144,25 @@ impl<'a> Replay<'a> {
                         .filter_map(|n| last_ident(n))
                         .collect();
                     self.columns_exist(&at, cols);
-                    if up.from.is_none() && up.table.joins.is_empty() {
-                        let mut names = vec![at.1.clone()];
-                        if let TableFactor::Table { alias: Some(a), .. } = &up.table.relation {
-                            names = vec![fold(&a.name)];
-                        }
-                        for a in &up.assignments {
-                            self.expr_columns(&at, &names, &a.value);
-                        }
-                        if let Some(w) = &up.selection {
-                            self.expr_columns(&at, &names, w);
-                        }
+                    if up.table.joins.is_empty() {
+                        let alias = match &up.table.relation {
+                            TableFactor::Table { alias: Some(a), .. } => Some(fold(&a.name)),
+                            _ => None,
+                        };
+                        let from = match &up.from {
+                            Some(
+                                sqlparser::ast::UpdateTableFromKind::BeforeSet(f)
+                                | sqlparser::ast::UpdateTableFromKind::AfterSet(f),
+                            ) => f.as_slice(),
+                            None => &[],
+                        };
+                        let exprs: Vec<&Expr> = up
+                            .assignments
+                            .iter()
+                            .map(|a| &a.value)
+                            .chain(up.selection.iter())
+                            .collect();
+                        self.dml_columns(&at, alias, from, &exprs);
                     }
                 }
                 self.side_effects(sql);
@@ -1072,14 +1176,11 @@ impl<'a> Replay<'a> {
                         && let Some(at) = self.relation(name, "table", Use::Must)
                         && tables.len() == 1
                         && t.joins.is_empty()
-                        && del.using.is_none()
-                        && let Some(w) = &del.selection
                     {
-                        let names = match alias {
-                            Some(a) => vec![fold(&a.name)],
-                            None => vec![at.1.clone()],
-                        };
-                        self.expr_columns(&at, &names, w);
+                        let alias = alias.as_ref().map(|a| fold(&a.name));
+                        let using = del.using.as_deref().unwrap_or(&[]);
+                        let exprs: Vec<&Expr> = del.selection.iter().collect();
+                        self.dml_columns(&at, alias, using, &exprs);
                     }
                 }
                 self.side_effects(sql);
@@ -1154,10 +1255,32 @@ impl<'a> Replay<'a> {
                 }
             }
             Statement::AlterSchema(_) => self.model.forget_all(),
-            Statement::AlterFunction(_) | Statement::AlterPolicy(_) => {
-                // A rename or a move: the model forgets the functions and
-                // policies it could touch.
-                self.model.forget_functions();
+            Statement::AlterFunction(af) => {
+                use sqlparser::ast::{AlterFunctionKind, AlterFunctionOperation};
+                if af.kind == AlterFunctionKind::Function
+                    && let Some(q) = Qualified::of(&af.function.name)
+                {
+                    self.overload(&q, af.function.args.as_deref(), Use::Must, "function");
+                }
+                // Its options changed: the statement that made it is not
+                // what it is any more.
+                if matches!(af.operation, AlterFunctionOperation::Actions { .. })
+                    && let Some(q) = Qualified::of(&af.function.name)
+                    && let Found::Present(s) = resolve(self.model, Space::Function, &q)
+                {
+                    self.model.forget_function_sql(&s, &q.name);
+                }
+                match af.operation {
+                    // Owner, options, dependencies: no name changes.
+                    AlterFunctionOperation::OwnerTo(_)
+                    | AlterFunctionOperation::Actions { .. }
+                    | AlterFunctionOperation::DependsOnExtension { .. } => {}
+                    // A rename or a move: the model forgets the functions.
+                    _ => self.model.forget_functions(),
+                }
+            }
+            Statement::AlterPolicy(_) => {
+                // A rename: the model forgets the policies it could touch.
                 self.model.each_relation(|_, _, r| r.policies.forget());
             }
             Statement::CreateRole(_)
@@ -1231,6 +1354,8 @@ impl<'a> Replay<'a> {
         let words: Vec<String> = leading_words(sql, 4);
         let w: Vec<&str> = words.iter().map(String::as_str).collect();
         match w.as_slice() {
+            // `COMMENT ON FUNCTION f(args)`: that overload must exist.
+            ["comment", "on", "function" | "procedure", ..] => self.function_in_text(sql, 3),
             // Reads, privileges, comments and maintenance change no name.
             ["comment", ..]
             | ["grant", ..]
@@ -1341,6 +1466,62 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// A function named with its arguments in a statement sqlparser does
+    /// not read (`COMMENT ON FUNCTION f(integer) IS ...`), from its
+    /// `skip`th word: that overload must exist. The name and arguments are
+    /// read as sqlparser reads them after `DROP FUNCTION`.
+    fn function_in_text(&mut self, sql: &str, skip: usize) {
+        let Ok(tokens) = crate::lex::tokenize(sql) else {
+            return;
+        };
+        let code: Vec<&crate::lex::Token> = tokens.iter().filter(|t| !t.kind.is_trivia()).collect();
+        let Some(first) = code.get(skip) else { return };
+        // The name, then its arguments up to the matching parenthesis.
+        let mut depth = 0usize;
+        let mut end = None;
+        for t in &code[skip..] {
+            match t.kind {
+                crate::lex::TokenKind::Punct('(') => depth += 1,
+                crate::lex::TokenKind::Punct(')') if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(t.end);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else { return };
+        let text = format!("DROP FUNCTION {}", &sql[first.start..end]);
+        let Ok(parsed) =
+            sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &text)
+        else {
+            return;
+        };
+        let [Statement::DropFunction(df)] = parsed.as_slice() else {
+            return;
+        };
+        let [desc] = df.func_desc.as_slice() else {
+            return;
+        };
+        let Some(mut q) = Qualified::of(&desc.name) else {
+            return;
+        };
+        // Where the name is in the statement: its last part's start.
+        let offset = sql[first.start..end]
+            .find('(')
+            .map_or(first.start, |p| first.start + p);
+        let name_start = sql[first.start..offset]
+            .rfind(|c: char| c == '.' || c.is_whitespace())
+            .map_or(first.start, |p| first.start + p + 1);
+        q.place = (
+            first.line as u64,
+            (first.column + name_start - first.start) as u64,
+        );
+        self.overload(&q, desc.args.as_deref(), Use::Must, "function");
+    }
+
     /// `ALTER SEQUENCE s ... OWNED BY t.c`: the sequence goes with `t` from
     /// now on (`OWNED BY NONE`: with nothing).
     fn owned_by(&mut self, sql: &str) {
@@ -1386,6 +1567,37 @@ impl<'a> Replay<'a> {
             Some((table, _)) => Some(table.rsplit('.').next().unwrap_or(table).to_string()),
             None => return self.forget_name(Space::Relation, &q),
         };
+        // The owning table and column must exist (and the sequence).
+        if let Some((table, column)) = target.rsplit_once('.') {
+            let skip = by.unwrap_or(0);
+            let t = match table.split_once('.') {
+                Some((s, t)) => Qualified {
+                    schema: Some(super::name::truncate(s)),
+                    name: super::name::truncate(t),
+                    place: place_of_word(sql, t, skip),
+                },
+                None => Qualified {
+                    schema: None,
+                    name: super::name::truncate(table),
+                    place: place_of_word(sql, table, skip),
+                },
+            };
+            if !t.name.contains('.')
+                && let Found::Present(s) = self.lookup(Space::Relation, &t, "table", Use::Must)
+            {
+                let column_place = place_of_word(sql, column, skip + 1);
+                self.columns_named(
+                    &(s, t.name.clone()),
+                    vec![(super::name::truncate(column), column_place)],
+                );
+            }
+        }
+        let seq_usage = if at == 4 { Use::IfExists } else { Use::Must };
+        let seq = Qualified {
+            place: place_of_word(sql, &q.name, 2),
+            ..q.clone()
+        };
+        self.lookup(Space::Relation, &seq, "sequence", seq_usage);
         match resolve(self.model, Space::Relation, &q) {
             Found::Present(s) => self.model.relation_mut(&s, &q.name).owner = owner,
             Found::Unknown => self.forget_name(Space::Relation, &q),
@@ -1432,7 +1644,38 @@ impl<'a> Replay<'a> {
         if contains_word(sql, "rename") || contains_word(sql, "schema") {
             return self.model.forget_all();
         }
-        match resolve(self.model, Space::Relation, &q) {
+        let usage = if lower.get(2).is_some_and(|w| w == "if") {
+            Use::IfExists
+        } else {
+            Use::Must
+        };
+        let named = Qualified {
+            place: place_of_word(sql, &q.name, 2),
+            ..q.clone()
+        };
+        let found = self.lookup(Space::Relation, &named, "table", usage);
+        // Only `ALTER CONSTRAINT c [NOT] DEFERRABLE | INITIALLY ...`: no
+        // name changes; each constraint must be there.
+        if let Some(constraints) = altered_constraints(&words[i + 1..]) {
+            if let Found::Present(s) = &found {
+                let at = (s.clone(), q.name.clone());
+                for c in constraints {
+                    let c = Qualified {
+                        schema: None,
+                        place: place_of_word(sql, &c, i + 1),
+                        name: c,
+                    };
+                    if let Some(rel) = self.model.relation(&at.0, &at.1)
+                        && rel.constraints.state(&c.name) == State::Absent
+                    {
+                        let problem = absent_part(&rel.constraints, &at, &c, "constraint", false);
+                        self.problems.extend(problem);
+                    }
+                }
+            }
+            return;
+        }
+        match found {
             Found::Present(s) => {
                 let rel = self.model.relation_mut(&s, &q.name);
                 rel.columns.forget();
@@ -1757,10 +2000,28 @@ impl<'a> Replay<'a> {
             Some(Some(b)) => Some(format!("{b};\n{text}")),
             Some(None) => None,
         };
+        // Its overloads: this one and, when every earlier one was known,
+        // those.
+        let state = self
+            .model
+            .schemas
+            .get(&schema)
+            .map_or(State::Absent, |ns| ns.state(Space::Function, &q.name));
+        let earlier = match state {
+            State::Absent => Some(super::model::Overloads::default()),
+            State::Present => self.model.overloads(&schema, &q.name).cloned(),
+            State::Unknown => None,
+        };
+        let sig = cf.args.as_deref().and_then(super::signature::arg_types);
+        let overloads = earlier.zip(sig).map(|(mut o, sig)| {
+            o.known.entry(sig).or_insert_with(|| self.new_origin());
+            o
+        });
         let mut entry = Entry::present(self.new_origin());
         entry.sql = sql.map(Into::into);
         self.model
             .set_entry(Space::Function, &schema, &q.name, entry);
+        self.model.set_overloads(&schema, &q.name, overloads);
     }
 
     fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {
@@ -1885,6 +2146,11 @@ impl<'a> Replay<'a> {
                     self.lookup(Space::Type, &q, "type", usage);
                 }
             }
+            CommentObject::Function | CommentObject::Procedure => {
+                if let Some(q) = Qualified::of(name) {
+                    self.overload(&q, None, usage, "function");
+                }
+            }
             CommentObject::Schema => {
                 if let Some(q) = Qualified::of(name).filter(|q| q.schema.is_none())
                     && self.model.schema_state(&q.name) == State::Absent
@@ -1954,7 +2220,7 @@ impl<'a> Replay<'a> {
         if let Some(query) = &ct.query
             && ct.columns.is_empty()
         {
-            if let Some(cols) = exprs::output_columns(query) {
+            if let Some((cols, _)) = super::derive::query_columns(self.model, query, &Vec::new()) {
                 for c in cols {
                     rel.columns.names.insert(c, Entry::present(origin.clone()));
                 }
@@ -2824,36 +3090,7 @@ impl<'a> Replay<'a> {
                 p.details.remove(&q.name);
             }
             State::Absent => {
-                let like = super::similar::closest(&q.name, p.present().map(|(n, _)| n))
-                    .map(str::to_string);
-                let like_origin = like
-                    .as_ref()
-                    .and_then(|l| p.names.get(l))
-                    .and_then(|e| e.origin.clone());
-                let dropped = p.names.get(&q.name).and_then(|e| e.origin.clone());
-                let name = format!("{} on {}", q.name, at.1);
-                let problem = match (if_exists, like) {
-                    (true, Some(like)) => Some(Problem::NoOp {
-                        what,
-                        name,
-                        place: q.place,
-                        like,
-                        origin: like_origin,
-                    }),
-                    (true, None) => None,
-                    (false, Some(like)) => Some(Problem::Missing {
-                        what,
-                        name,
-                        place: q.place,
-                        why: Why::Misspelt(like, like_origin),
-                    }),
-                    (false, None) => Some(Problem::Missing {
-                        what,
-                        name,
-                        place: q.place,
-                        why: Why::Dropped(dropped),
-                    }),
-                };
+                let problem = absent_part(p, at, q, what, if_exists);
                 self.problems.extend(problem);
             }
         }
@@ -2997,18 +3234,21 @@ impl<'a> Replay<'a> {
         let mut rel = Relation::new(kind, self.new_origin());
         rel.sql = Some(cv.to_string());
         let origin = self.new_origin();
-        if !cv.columns.is_empty() {
-            for c in &cv.columns {
-                rel.columns
-                    .names
-                    .insert(fold(&c.name), Entry::present(origin.clone()));
+        // The query's columns, the first ones renamed by the view's list.
+        let names: Vec<String> = cv.columns.iter().map(|c| fold(&c.name)).collect();
+        let derived = super::derive::query_columns(self.model, &cv.query, &Vec::new());
+        match super::derive::apply_names(derived, &names) {
+            Some((cols, _)) => {
+                for c in cols {
+                    rel.columns.names.insert(c, Entry::present(origin.clone()));
+                }
             }
-        } else if let Some(cols) = self.output_columns(&cv.query) {
-            for c in cols {
-                rel.columns.names.insert(c, Entry::present(origin.clone()));
+            None => {
+                for c in names {
+                    rel.columns.names.insert(c, Entry::present(origin.clone()));
+                }
+                rel.columns.complete = false;
             }
-        } else {
-            rel.columns.complete = false;
         }
         self.model.set_relation(&schema, &q.name, rel);
     }
@@ -3222,30 +3462,127 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn drop_functions<'n>(
+    fn drop_functions(
         &mut self,
         if_exists: bool,
-        names: impl Iterator<Item = &'n ObjectName>,
+        descs: &[sqlparser::ast::FunctionDesc],
         behavior: Option<DropBehavior>,
         what: &'static str,
     ) {
         let usage = if if_exists { Use::IfExists } else { Use::Must };
-        for n in names {
-            let Some(q) = Qualified::of(n) else { continue };
-            match self.lookup(Space::Function, &q, what, usage) {
+        for d in descs {
+            let Some(q) = Qualified::of(&d.name) else {
+                continue;
+            };
+            match self.overload(&q, d.args.as_deref(), usage, what) {
+                Overload::Known(s, sig) => {
+                    let mut o = self
+                        .model
+                        .overloads(&s, &q.name)
+                        .cloned()
+                        .unwrap_or_default();
+                    match sig {
+                        Some(sig) => {
+                            o.known.remove(&sig);
+                        }
+                        // By name alone: its one overload.
+                        None => o.known.clear(),
+                    }
+                    if o.known.is_empty() {
+                        let origin = self.new_origin();
+                        self.model
+                            .set_entry(Space::Function, &s, &q.name, Entry::absent(origin));
+                    } else {
+                        self.model.set_overloads(&s, &q.name, Some(o));
+                        // Which statements make the rest is not kept.
+                        self.model.forget_function_sql(&s, &q.name);
+                    }
+                }
+                Overload::Missing => {}
                 // One overload of it may remain.
-                Found::Present(s) => {
+                Overload::Present(s) => {
                     self.model
                         .set_entry(Space::Function, &s, &q.name, Entry::unknown())
                 }
-                Found::Unknown => self.forget_name(Space::Function, &q),
-                Found::Absent(_) => {}
+                Overload::Unknown => self.forget_name(Space::Function, &q),
             }
         }
         if behavior == Some(DropBehavior::Cascade) {
             self.model.each_relation(|_, _, r| r.triggers.forget());
             self.forget_dependents();
         }
+    }
+
+    /// Looks up the function `q`, one overload of it when `args` are given
+    /// (`DROP FUNCTION f(integer)`): where every overload of it is known
+    /// and none has those argument types, that is reported as missing
+    /// (with the overload it may mean).
+    fn overload(
+        &mut self,
+        q: &Qualified,
+        args: Option<&[sqlparser::ast::OperateFunctionArg]>,
+        usage: Use,
+        what: &'static str,
+    ) -> Overload {
+        let s = match self.lookup(Space::Function, q, what, usage) {
+            Found::Present(s) => s,
+            Found::Absent(_) => return Overload::Missing,
+            Found::Unknown => return Overload::Unknown,
+        };
+        let Some(known) = self.model.overloads(&s, &q.name).cloned() else {
+            return Overload::Present(s);
+        };
+        let Some(args) = args else {
+            // By name alone: the function when it has one overload.
+            return match known.known.len() {
+                1 => Overload::Known(s, None),
+                _ => Overload::Present(s),
+            };
+        };
+        let Some(sig) = super::signature::arg_types(args) else {
+            return Overload::Present(s);
+        };
+        if known.known.contains_key(&sig) {
+            return Overload::Known(s, Some(sig));
+        }
+        // The overload meant: one with as many arguments, else any.
+        let arity = |sig: &str| {
+            if sig.is_empty() {
+                0
+            } else {
+                sig.split(", ").count()
+            }
+        };
+        let like = known
+            .known
+            .iter()
+            .find(|(k, _)| arity(k) == arity(&sig))
+            .or_else(|| known.known.iter().next());
+        let name = format!("{}({sig})", q.shown());
+        let problem = match (usage, like) {
+            (Use::Must, Some((k, o))) => Some(Problem::Missing {
+                what,
+                name,
+                place: q.place,
+                why: Why::Misspelt(format!("{}({k})", q.shown()), o.clone()),
+            }),
+            (Use::Must, None) => Some(Problem::Missing {
+                what,
+                name,
+                place: q.place,
+                why: Why::Dropped(None),
+            }),
+            (Use::IfExists, Some((k, o))) => Some(Problem::NoOp {
+                what,
+                name,
+                place: q.place,
+                like: format!("{}({k})", q.shown()),
+                origin: o.clone(),
+            }),
+            (Use::IfExists, None) => None,
+        };
+        self.problems.extend(problem);
+        Overload::Missing
     }
 
     /// What goes with a dropped table: its indexes and owned sequences
@@ -3393,6 +3730,64 @@ impl<'a> Replay<'a> {
                 r.entry = Entry::unknown();
             }
         });
+    }
+}
+
+/// What is wrong with naming `q`, a part of `at` known absent from `p`
+/// (a warning after `IF EXISTS`, when it looks misspelt).
+fn absent_part(
+    p: &Parts,
+    at: &(String, String),
+    q: &Qualified,
+    what: &'static str,
+    if_exists: bool,
+) -> Option<Problem> {
+    let like = super::similar::closest(&q.name, p.present().map(|(n, _)| n)).map(str::to_string);
+    let like_origin = like
+        .as_ref()
+        .and_then(|l| p.names.get(l))
+        .and_then(|e| e.origin.clone());
+    let dropped = p.names.get(&q.name).and_then(|e| e.origin.clone());
+    let name = format!("{} on {}", q.name, at.1);
+    match (if_exists, like) {
+        (true, Some(like)) => Some(Problem::NoOp {
+            what,
+            name,
+            place: q.place,
+            like,
+            origin: like_origin,
+        }),
+        (true, None) => None,
+        (false, Some(like)) => Some(Problem::Missing {
+            what,
+            name,
+            place: q.place,
+            why: Why::Misspelt(like, like_origin),
+        }),
+        (false, None) => Some(Problem::Missing {
+            what,
+            name,
+            place: q.place,
+            why: Why::Dropped(dropped),
+        }),
+    }
+}
+
+/// The condition of a join, when it has one (`ON`).
+fn join_condition(op: &sqlparser::ast::JoinOperator) -> Option<&Expr> {
+    use sqlparser::ast::{JoinConstraint, JoinOperator};
+    match op {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c) => match c {
+            JoinConstraint::On(e) => Some(e),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -3844,6 +4239,46 @@ fn place_of_word(sql: &str, word: &str, skip: usize) -> Place {
         i += 1;
     }
     (1, 1)
+}
+
+/// The constraints an `ALTER TABLE` altered, given the words after the
+/// table's name, when all it does is `ALTER CONSTRAINT c` with timing
+/// options (`[NOT] DEFERRABLE`, `INITIALLY DEFERRED | IMMEDIATE`, `[NOT]
+/// ENFORCED`, `[NO] INHERIT`), which change no name; `None` otherwise.
+fn altered_constraints(words: &[&str]) -> Option<Vec<String>> {
+    let text = words.join(" ");
+    let text = text.trim_end().trim_end_matches(';');
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let w: Vec<String> = part.split_whitespace().map(str::to_lowercase).collect();
+        let [alter, constraint, name, rest @ ..] = w.as_slice() else {
+            return None;
+        };
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if alter != "alter" || constraint != "constraint" || !plain {
+            return None;
+        }
+        if !rest.iter().all(|r| {
+            [
+                "deferrable",
+                "not",
+                "initially",
+                "deferred",
+                "immediate",
+                "enforced",
+                "inherit",
+                "no",
+            ]
+            .contains(&r.as_str())
+        }) {
+            return None;
+        }
+        out.push(super::name::truncate(name));
+    }
+    Some(out)
 }
 
 /// Whether `sql` holds `word` as a whole word (any case).

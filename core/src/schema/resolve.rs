@@ -54,6 +54,10 @@ fn in_schema(model: &Model, space: Space, schema: &str, name: &str) -> Found {
                 .schemas
                 .get(DEFAULT)
                 .map_or(State::Unknown, |ns| ns.state(space, name));
+            let known_here = model
+                .schemas
+                .get(schema)
+                .is_some_and(|ns| ns.entry.state == State::Present && !ns.opaque);
             match default {
                 State::Absent => Found::Absent(origin().or_else(|| {
                     model
@@ -62,6 +66,11 @@ fn in_schema(model: &Model, space: Space, schema: &str, name: &str) -> Found {
                         .and_then(|ns| ns.origin(space, name))
                         .cloned()
                 })),
+                // This schema is known to exist and not to hold it otherwise:
+                // if it is there at all, the connection's own schema is this
+                // one and it is that object (`public.users` after `CREATE
+                // TABLE users`).
+                State::Present if known_here => Found::Present(DEFAULT.to_string()),
                 _ => Found::Unknown,
             }
         }

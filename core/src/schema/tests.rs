@@ -732,7 +732,20 @@ fn types_functions_triggers_policies_extensions_views_sequences() {
         (&["CREATE DOMAIN email AS text"], "DROP DOMAIN email", None),
         (&[f], f, None),
         (&[f], "DROP FUNCTION touch()", None),
-        (&[f, "DROP FUNCTION touch()"], "DROP FUNCTION touch()", None),
+        // Its one overload dropped, the name is gone.
+        (
+            &[f, "DROP FUNCTION touch()"],
+            "DROP FUNCTION touch()",
+            Some((
+                MISSING,
+                "function `touch` does not exist at f.sql: it was dropped",
+            )),
+        ),
+        (
+            &[f, "DROP FUNCTION touch()"],
+            "DROP FUNCTION IF EXISTS touch()",
+            None,
+        ),
         (&[USERS, f], trg, None),
         (
             &[USERS, f, trg],
@@ -1321,7 +1334,7 @@ fn more_statement_kinds() {
             &[
                 USERS,
                 "CREATE TABLE orders (id int)",
-                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE",
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE, ADD COLUMN x int",
             ],
             "ALTER TABLE users DROP COLUMN anything",
             None,
@@ -1478,7 +1491,7 @@ fn survivors_of_a_second_sample() {
                 "SELECT set_config('statement_timeout', '1s', false)",
                 "CREATE TABLE t (a int)",
             ],
-            "ALTER TABLE app.t ADD COLUMN a int",
+            "CREATE TABLE app.t (b int)",
             None,
         ),
         // A renamed constraint is gone under its old name.
@@ -1584,7 +1597,7 @@ fn survivors_of_a_third_sample() {
                 "SET search_path TO DEFAULT",
                 "CREATE TABLE t (a int)",
             ],
-            "ALTER TABLE app.t ADD COLUMN a int",
+            "CREATE TABLE app.t (b int)",
             None,
         ),
         // Schemas.
@@ -1660,4 +1673,769 @@ fn survivors_of_a_fourth_sample() {
     assert_eq!(p.first().map(Problem::place), Some((1, 16)));
     assert_eq!(super::exprs::calls("SELECT a"), Vec::<String>::new());
     assert_eq!(super::exprs::calls("SELECT f ("), vec!["f".to_string()]);
+}
+
+#[test]
+fn alter_constraint_changes_no_name() {
+    const FK: &str = "CREATE TABLE orders (id int, user_id int CONSTRAINT orders_user_id_fkey REFERENCES users (id))";
+    const DEFER: &str =
+        "ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE INITIALLY DEFERRED";
+    run(&[
+        (&[USERS, FK], DEFER, None),
+        // The table must exist.
+        (
+            &[USERS, FK],
+            "ALTER TABLE ordres ALTER CONSTRAINT orders_user_id_fkey INITIALLY DEFERRED",
+            Some((MISSING, "table `ordres` does not exist")),
+        ),
+        (
+            &[USERS, FK],
+            "ALTER TABLE IF EXISTS ordres ALTER CONSTRAINT orders_user_id_fkey INITIALLY DEFERRED",
+            Some((NOOP, "`IF EXISTS` does nothing here: table `ordres`")),
+        ),
+        // And each constraint.
+        (
+            &[USERS, FK],
+            "ALTER TABLE orders ALTER CONSTRAINT orders_usre_id_fkey INITIALLY DEFERRED",
+            Some((
+                MISSING,
+                "constraint `orders_usre_id_fkey on orders` does not exist",
+            )),
+        ),
+        (
+            &[USERS, FK],
+            "ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE, ALTER CONSTRAINT orders_usre_id_fkey NOT DEFERRABLE",
+            Some((MISSING, "constraint `orders_usre_id_fkey on orders`")),
+        ),
+        // Afterwards the columns and constraints are still known.
+        (
+            &[USERS, FK, DEFER],
+            "CREATE INDEX ON orders (usre_id)",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, FK, DEFER],
+            "ALTER TABLE orders DROP CONSTRAINT orders_usre_id_fkey",
+            Some((MISSING, "constraint `orders_usre_id_fkey on orders`")),
+        ),
+        // Anything else it does is not followed: the columns are unknown.
+        (
+            &[
+                USERS,
+                FK,
+                "ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE, ADD COLUMN x int",
+            ],
+            "CREATE INDEX ON orders (usre_id)",
+            None,
+        ),
+        // An unread ALTER TABLE of another kind checks its table too.
+        (
+            &[USERS, FK],
+            "ALTER TABLE ordres ALTER CONSTRAINT orders_user_id_fkey DEFERRABLE, ADD COLUMN x int",
+            Some((MISSING, "table `ordres` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn sequence_owned_by_names_a_table_and_column() {
+    const SEQ: &str = "CREATE SEQUENCE users_seq";
+    run(&[
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY users.id",
+            None,
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY NONE",
+            None,
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY uesrs.id",
+            Some((MISSING, "table `uesrs` does not exist")),
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY users.emial",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE uesrs_seq OWNED BY users.id",
+            Some((MISSING, "sequence `uesrs_seq` does not exist")),
+        ),
+        (
+            &[USERS, SEQ],
+            "ALTER SEQUENCE users_seq OWNED BY audit.log.id",
+            None,
+        ),
+    ]);
+    // The sequence goes with its table.
+    let mut m = model_of(&[USERS, SEQ, "ALTER SEQUENCE users_seq OWNED BY users.id"]);
+    assert!(
+        m.replay("DROP TABLE users", origin(9), &[], false)
+            .is_empty()
+    );
+    assert!(!present(&m, "users_seq"));
+}
+
+#[test]
+fn a_qualified_name_in_a_known_schema_is_the_connections_own_object() {
+    run(&[
+        // `public.users` can only be `users` (if `public` is the
+        // connection's schema) or nothing: either way a misspelt column is
+        // an error.
+        (
+            &[USERS],
+            "CREATE INDEX ON public.users (emial)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (&[USERS], "CREATE INDEX ON public.users (email)", None),
+        (
+            &[USERS],
+            "ALTER TABLE public.users ADD COLUMN avatar text",
+            None,
+        ),
+        (
+            &[USERS, "ALTER TABLE public.users ADD COLUMN avatar text"],
+            "CREATE INDEX ON users (avatr)",
+            Some((MISSING, "column `users.avatr`")),
+        ),
+        // A schema no migration made holds external objects: never an error.
+        (&[USERS], "CREATE INDEX ON auth.users (emial)", None),
+        (&[USERS], "ALTER TABLE auth.users ADD COLUMN x int", None),
+        // A schema that may hold it under that name: unknown.
+        (
+            &[
+                USERS,
+                "CREATE SCHEMA app",
+                "SET search_path = app",
+                "DO $$ BEGIN EXECUTE 'x'; END $$",
+            ],
+            "CREATE INDEX ON app.users (emial)",
+            None,
+        ),
+        (
+            &[USERS, "CREATE TABLE public.users (id int)"],
+            "CREATE INDEX ON public.users (emial)",
+            Some((MISSING, "column `users.emial`")),
+        ),
+    ]);
+    // What tells a path set to `app` from the connection's own: whether
+    // `app.t` is known there (`ALTER TABLE app.t` finds `t` either way).
+    for set in [
+        "SET search_path = app",
+        "SELECT set_config('search_path', 'app', false)",
+    ] {
+        run(&[
+            (
+                &["CREATE SCHEMA app", set, "CREATE TABLE t (a int)"],
+                "CREATE TABLE app.t (b int)",
+                Some((EXISTS, "relation `app.t`")),
+            ),
+            (
+                &["CREATE SCHEMA app", set, "CREATE TABLE t (a int)"],
+                "ALTER TABLE app.t ADD COLUMN a int",
+                Some((EXISTS, "column `t.a`")),
+            ),
+        ]);
+    }
+    assert!(present(&model_of(&[USERS]), "public.users"));
+    assert!(!present(&model_of(&[USERS]), "auth.users"));
+}
+
+/// The columns of a relation, when the model knows them all.
+fn columns_of(m: &Model, name: &str) -> Option<Vec<String>> {
+    let Found::Present(s) = rel(m, name) else {
+        return None;
+    };
+    let r = m.relation(&s, name)?;
+    r.columns
+        .complete
+        .then(|| r.columns.present().map(|(n, _)| n.to_string()).collect())
+}
+
+/// `(before, statement making `v`, its columns: `None` when unknown)`.
+type ColumnsCase = (
+    &'static [&'static str],
+    &'static str,
+    Option<&'static [&'static str]>,
+);
+
+#[test]
+fn the_columns_of_views_and_tables_made_from_queries() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    let cases: &[ColumnsCase] = &[
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT id, email AS mail FROM users",
+            Some(&["id", "mail"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT u.id, u.* FROM users u",
+            Some(&["email", "id", "org_id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users",
+            Some(&["email", "id", "org_id"]),
+        ),
+        // Functions are named after themselves, casts after what they cast.
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT count(*), coalesce(org_id, 0), id::text FROM users GROUP BY id",
+            Some(&["coalesce", "count", "id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT (id)::bigint, public.lower(email) FROM users",
+            Some(&["id", "lower"]),
+        ),
+        // A scalar subquery after its column, EXISTS as `exists`.
+        (
+            &[USERS, ORDERS],
+            "CREATE VIEW v AS SELECT u.id, (SELECT sum(total) FROM orders o WHERE o.user_id = u.id), EXISTS (SELECT 1 FROM orders) FROM users u",
+            Some(&["exists", "id", "sum"]),
+        ),
+        // CTEs and derived tables, with their column lists.
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH x AS (SELECT id, email FROM users) SELECT x.* FROM x",
+            Some(&["email", "id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH x (a, b) AS (SELECT id, email FROM users) SELECT * FROM x",
+            Some(&["a", "b"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT d.* FROM (SELECT id AS k FROM users) d",
+            Some(&["k"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM (SELECT id, email FROM users) AS d (a)",
+            Some(&["a", "email"]),
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT id FROM users UNION ALL SELECT 1",
+            Some(&["id"]),
+        ),
+        (
+            &[],
+            "CREATE VIEW v AS VALUES (1, 2)",
+            Some(&["column1", "column2"]),
+        ),
+        // The view's own list renames the first ones.
+        (
+            &[USERS],
+            "CREATE VIEW v (a) AS SELECT id, email FROM users",
+            Some(&["a", "email"]),
+        ),
+        // The order of a table's columns is not held: a shorter list over
+        // `*` leaves the names unknown.
+        (&[USERS], "CREATE VIEW v (a) AS SELECT * FROM users", None),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users AS u (a)",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users AS u (a, b, c)",
+            Some(&["a", "b", "c"]),
+        ),
+        // What the model cannot name: unknown.
+        (&[USERS], "CREATE VIEW v AS SELECT id + 1 FROM users", None),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT 'x'::text FROM users",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT NOT EXISTS (SELECT 1 FROM users)",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users, generate_series(1, 2) g",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS SELECT * FROM users, audit_log",
+            None,
+        ),
+        (
+            &[USERS, "CREATE SEQUENCE s"],
+            "CREATE VIEW v AS SELECT * FROM s",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE VIEW v AS WITH RECURSIVE x AS (SELECT id FROM users UNION SELECT id FROM x) SELECT * FROM x",
+            Some(&["id"]),
+        ),
+        // CREATE TABLE ... AS and materialized views alike.
+        (
+            &[USERS],
+            "CREATE TABLE v AS SELECT u.*, 1 AS one FROM users u",
+            Some(&["email", "id", "one", "org_id"]),
+        ),
+        (
+            &[USERS],
+            "CREATE TABLE v AS SELECT * FROM users u JOIN orders o ON o.user_id = u.id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "CREATE MATERIALIZED VIEW v AS SELECT o.*, u.email FROM orders o JOIN users u ON o.user_id = u.id",
+            Some(&["email", "id", "total", "user_id"]),
+        ),
+    ];
+    for (before, statement, cols) in cases {
+        let mut m = model_of(before);
+        let p = m.replay(statement, origin(50), &[], false);
+        assert!(p.is_empty(), "`{statement}`: {p:?}");
+        let mut got = columns_of(&m, "v");
+        if let Some(g) = &mut got {
+            g.sort();
+        }
+        let want = cols.map(|c| c.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, want, "`{statement}`");
+    }
+    // Then a misspelt column of the view is an error.
+    run(&[(
+        &[USERS, "CREATE VIEW v AS SELECT u.* FROM users u"],
+        "SELECT emial FROM v",
+        Some((MISSING, "column `v.emial` does not exist")),
+    )]);
+    // A sequence's columns are not a table's.
+    run(&[(&["CREATE SEQUENCE s"], "SELECT last_value FROM s", None)]);
+}
+
+#[test]
+fn columns_of_ctes_derived_tables_and_join_conditions() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    run(&[
+        // A CTE's columns are known from its query.
+        (
+            &[USERS],
+            "WITH x AS (SELECT id, email AS mail FROM users) SELECT x.mial FROM x",
+            Some((MISSING, "column `x.mial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "WITH x AS (SELECT id, email AS mail FROM users) SELECT mail, x.id FROM x",
+            None,
+        ),
+        (
+            &[USERS],
+            "WITH x AS (SELECT id, email AS mail FROM users) SELECT mial FROM x",
+            Some((MISSING, "column `mial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "WITH x (a, b) AS (SELECT id, email FROM users) SELECT x.b FROM x",
+            None,
+        ),
+        // ... unless the model cannot name them.
+        (
+            &[USERS],
+            "WITH x AS (SELECT id + 1 FROM users) SELECT x.anything FROM x",
+            None,
+        ),
+        (
+            &[USERS],
+            "WITH RECURSIVE x AS (SELECT id FROM users UNION SELECT x.idd FROM x) SELECT * FROM x",
+            None,
+        ),
+        // A derived table's, and its own query's references.
+        (
+            &[USERS],
+            "SELECT d.emial FROM (SELECT id, email FROM users) d",
+            Some((MISSING, "column `d.emial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT d.k FROM (SELECT emial AS k FROM users) d",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT d.a FROM (SELECT id, email FROM users) AS d (a)",
+            None,
+        ),
+        // A LATERAL one sees the items before it: not checked here.
+        (
+            &[USERS, ORDERS],
+            "SELECT l.n FROM users u CROSS JOIN LATERAL (SELECT u.id AS n) l",
+            None,
+        ),
+        // Join conditions and HAVING are checked too.
+        (
+            &[USERS, ORDERS],
+            "SELECT 1 FROM users u JOIN orders o ON o.usre_id = u.id",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT 1 FROM users u LEFT JOIN orders o ON user_id = u.id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT user_id FROM orders GROUP BY user_id HAVING sum(totl) > 0",
+            Some((MISSING, "column `orders.totl` does not exist")),
+        ),
+        // An item whose columns are unknown hides an unqualified name.
+        (
+            &[USERS],
+            "SELECT anything FROM users, (SELECT 1 + 1) d",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn trigger_update_of_names_columns() {
+    const FN: &str =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    run(&[
+        (
+            &[USERS, FN],
+            "CREATE TRIGGER t AFTER UPDATE OF email, org_id ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            None,
+        ),
+        (
+            &[USERS, FN],
+            "CREATE TRIGGER t AFTER INSERT OR UPDATE OF emial ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS, FN],
+            "CREATE OR REPLACE TRIGGER t BEFORE UPDATE OF email, org_di ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            Some((MISSING, "column `users.org_di` does not exist")),
+        ),
+        // Columns not known whole: not checked.
+        (
+            &[
+                USERS,
+                FN,
+                "ALTER TABLE users ALTER CONSTRAINT users_email_key DEFERRABLE, ADD COLUMN x int",
+            ],
+            "CREATE TRIGGER t AFTER UPDATE OF emial ON users FOR EACH ROW EXECUTE FUNCTION touch()",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn functions_by_argument_types() {
+    const F_TEXT: &str = "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    const F_INT: &str = "CREATE FUNCTION f(a integer, b varchar(10) DEFAULT 'x') RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    run(&[
+        (&[F_TEXT], "DROP FUNCTION f(text)", None),
+        (&[F_TEXT], "DROP FUNCTION f(x text)", None),
+        (&[F_TEXT], "DROP FUNCTION f(IN text, OUT r int)", None),
+        (&[F_TEXT], "DROP FUNCTION f", None),
+        (&[F_TEXT], "DROP FUNCTION public.f(pg_catalog.text)", None),
+        (
+            &[F_TEXT],
+            "DROP FUNCTION f(integer)",
+            Some((
+                MISSING,
+                "function `f(integer)` does not exist at f.sql; did you mean `f(text)` (created in 001_x.sql:1)?",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "DROP FUNCTION IF EXISTS f(integer)",
+            Some((NOOP, "`IF EXISTS` does nothing here: function `f(integer)`")),
+        ),
+        // PostgreSQL's names of one type are one type.
+        (&[F_INT], "DROP FUNCTION f(int4, character varying)", None),
+        (&[F_INT], "DROP FUNCTION f(int, varchar(99))", None),
+        (
+            &[F_INT],
+            "DROP FUNCTION f(int)",
+            Some((MISSING, "function `f(integer)` does not exist")),
+        ),
+        (
+            &[F_INT],
+            "DROP FUNCTION f(bigint, varchar)",
+            Some((
+                MISSING,
+                "function `f(bigint, character varying)` does not exist at f.sql; did you mean `f(integer, character varying)`",
+            )),
+        ),
+        (
+            &[
+                "CREATE FUNCTION g(timestamptz, bool, int[], numeric(10,2)) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION g(timestamp with time zone, boolean, integer[][], decimal)",
+            None,
+        ),
+        (
+            &[
+                "CREATE FUNCTION g(timestamp, float8, char(2)) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION g(timestamp without time zone, double precision, character)",
+            None,
+        ),
+        (
+            &["CREATE FUNCTION g(timestamp) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"],
+            "DROP FUNCTION g(timestamptz)",
+            Some((MISSING, "function `g(timestamp with time zone)`")),
+        ),
+        // Both overloads known: each by its types.
+        (&[F_TEXT, F_INT], "DROP FUNCTION f(integer, varchar)", None),
+        (&[F_TEXT, F_INT], "DROP FUNCTION f(text)", None),
+        (
+            &[F_TEXT, F_INT],
+            "DROP FUNCTION f(bool)",
+            Some((
+                MISSING,
+                "function `f(boolean)` does not exist at f.sql; did you mean `f(text)`",
+            )),
+        ),
+        // One dropped, the other remains; both dropped: the name is gone.
+        (
+            &[F_TEXT, F_INT, "DROP FUNCTION f(text)"],
+            "DROP FUNCTION f(text)",
+            Some((MISSING, "function `f(text)` does not exist")),
+        ),
+        (
+            &[F_TEXT, F_INT, "DROP FUNCTION f(text)"],
+            "DROP FUNCTION f",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                F_INT,
+                "DROP FUNCTION f(text)",
+                "DROP FUNCTION f(int, varchar)",
+            ],
+            "DROP FUNCTION f(int)",
+            Some((MISSING, "function `f` does not exist")),
+        ),
+        (
+            &[F_TEXT, "DROP FUNCTION f"],
+            "DROP FUNCTION f(text)",
+            Some((MISSING, "function `f` does not exist")),
+        ),
+        // ALTER FUNCTION names one overload too, and changes no name but
+        // for a rename or a move.
+        (
+            &[F_TEXT],
+            "ALTER FUNCTION f(integer) OWNER TO app",
+            Some((MISSING, "function `f(integer)` does not exist")),
+        ),
+        (&[F_TEXT], "ALTER FUNCTION f(text) OWNER TO app", None),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) SET search_path = public"],
+            "DROP FUNCTION f(integer)",
+            Some((MISSING, "function `f(integer)`")),
+        ),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION f(integer)",
+            None,
+        ),
+        // When in doubt: unknown, never an error.
+        (&[F_TEXT], "DROP FUNCTION f(users.id%TYPE)", None),
+        (&[F_TEXT], "DROP FUNCTION f(float(10))", None),
+        (&[F_TEXT], "DROP FUNCTION f(\"char\")", None),
+        (
+            &["CREATE FUNCTION f(a \"char\") RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"],
+            "DROP FUNCTION f(text)",
+            None,
+        ),
+        // Another schema's overloads, or the connection's own, may be these.
+        (
+            &[
+                "CREATE FUNCTION public.f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                F_INT,
+            ],
+            "DROP FUNCTION f(bool)",
+            None,
+        ),
+        (
+            &[
+                F_INT,
+                "CREATE FUNCTION public.f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION public.f(bool)",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                "CREATE PROCEDURE f(a int) LANGUAGE sql AS $$ SELECT 1 $$",
+            ],
+            "DROP FUNCTION f(bool)",
+            None,
+        ),
+        (
+            &[F_TEXT, "DO $$ BEGIN EXECUTE 'x'; END $$"],
+            "DROP FUNCTION f(bool)",
+            None,
+        ),
+        (
+            &[
+                "CREATE FUNCTION similarity(a int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                "CREATE EXTENSION pg_trgm",
+            ],
+            "DROP FUNCTION similarity(text, text)",
+            None,
+        ),
+        // No overload with as many arguments: any is suggested.
+        (
+            &[F_TEXT],
+            "DROP FUNCTION f(text, int)",
+            Some((
+                MISSING,
+                "function `f(text, integer)` does not exist at f.sql; did you mean `f(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "DROP FUNCTION f()",
+            Some((MISSING, "function `f()` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn comment_on_a_function_names_one_overload() {
+    const F_TEXT: &str = "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    // Reported at the function's own name.
+    let mut m = model_of(&[F_TEXT]);
+    let p = m.replay(
+        "COMMENT ON FUNCTION public.f(varchar) IS 'x'",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(1, 28)]);
+    let p = m.replay("DROP FUNCTION\n  f(int)", origin(9), &[], false);
+    assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(2, 3)]);
+    run(&[
+        (&[F_TEXT], "COMMENT ON FUNCTION f(text) IS 'x'", None),
+        (&[F_TEXT], "COMMENT ON FUNCTION f IS 'x'", None),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION public.f(pg_catalog.text) IS 'x'",
+            None,
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION public.f(varchar) IS 'x'",
+            Some((
+                MISSING,
+                "function `public.f(character varying)` does not exist at f.sql; did you mean `public.f(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION f(integer) IS 'x'",
+            Some((
+                MISSING,
+                "function `f(integer)` does not exist at f.sql; did you mean `f(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION f(integer) IS 'x'",
+            Some((MISSING, "function `f(integer)` does not exist")),
+        ),
+        (
+            &["CREATE FUNCTION touch_row() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"],
+            "COMMENT ON FUNCTION tuoch_row() IS 'x'",
+            Some((
+                MISSING,
+                "function `tuoch_row` does not exist at f.sql; did you mean `touch_row`",
+            )),
+        ),
+        (
+            &[F_TEXT],
+            "COMMENT ON FUNCTION audit_log_fn(integer) IS 'x'",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn update_from_and_delete_using_read_their_items() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    run(&[
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders o SET total = 0 FROM users u WHERE u.id = o.user_id AND u.emial IS NULL",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders o SET total = u.org_id FROM users u WHERE u.id = o.usre_id",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = org_id FROM users WHERE users.id = orders.user_id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = 0 FROM uesrs u WHERE u.id = orders.user_id",
+            Some((MISSING, "relation `uesrs` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = totl + 1",
+            Some((MISSING, "column `orders.totl` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = (SELECT count(*) FROM users u WHERE u.id = orders.usr_id)",
+            Some((MISSING, "column `orders.usr_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING (SELECT min(id) AS id, user_id FROM orders GROUP BY user_id) b WHERE a.user_id = b.user_id AND a.id <> b.id",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING (SELECT min(id) AS id, usre_id FROM orders GROUP BY user_id) b WHERE a.id = b.id",
+            Some((MISSING, "column `orders.usre_id` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING (SELECT min(id) AS id FROM orders) b WHERE a.id = b.idd",
+            Some((MISSING, "column `b.idd` does not exist")),
+        ),
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders a USING ordres b WHERE a.id = b.id",
+            Some((MISSING, "relation `ordres` does not exist")),
+        ),
+        // An item whose columns are unknown hides unqualified names.
+        (
+            &[USERS, ORDERS],
+            "DELETE FROM orders USING generate_series(1, 3) g WHERE anything = 1",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = DEFAULT WHERE id = 1",
+            None,
+        ),
+    ]);
 }

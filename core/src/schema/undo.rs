@@ -45,7 +45,7 @@ pub fn differences(model: &Model, up: &[(Key, Saved)], down: &[(Key, Saved)]) ->
                 by_up,
                 &mut out,
             ),
-            (Key::Function(s, n), Saved::Entry(b), Saved::Entry(a))
+            (Key::Function(s, n), Saved::Function(b, _), Saved::Function(a, _))
                 if !opaque(s)
                     && !((b.is_none() || a.is_none())
                         && model.schemas.get(s).is_none_or(|ns| ns.functions_opaque)) =>
