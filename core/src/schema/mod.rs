@@ -188,3 +188,5 @@ pub fn check_set(set: &[SourceMigration], external: &[String], failed: &[i64]) -
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_mutants;

@@ -1754,6 +1754,18 @@ impl<'a> Replay<'a> {
                         .set_entry(space, &schema, object, Entry::present(None)),
                 }
             }
+            // Those of some PostgreSQL versions only: unknown.
+            for object in builtin::extension_objects_of_some_versions(&name, space) {
+                match space {
+                    Space::Relation => {
+                        self.model
+                            .set_relation(&schema, object, Relation::unknown(RelKind::Other))
+                    }
+                    _ => self
+                        .model
+                        .set_entry(space, &schema, object, Entry::unknown()),
+                }
+            }
         }
     }
 
