@@ -1210,16 +1210,16 @@ impl<'a> Replay<'a> {
             | ["security", "label", ..]
             | ["alter", "default", "privileges", ..]
             | ["create" | "alter" | "drop", "role" | "user" | "group", ..]
-            | [
+            | ["alter", "database" | "system", ..]
+            | ["reset", ..] => {}
+            // Options, ownership, restart: no name changes, but for a rename
+            // or a move (`SET SCHEMA`, which sqlparser does not read).
+            [
                 "alter",
                 "table" | "index" | "sequence" | "view" | "materialized",
                 _,
                 "owner" | "set",
-            ]
-            | ["alter", "database" | "system", ..]
-            | ["reset", ..] => {}
-            // Options, ownership, restart: no name changes, but for a rename
-            // or a move.
+            ] if !contains_word(sql, "schema") => {}
             // A `DO` block that only reads and writes rows (no DDL, no
             // dynamic SQL, no call that may change the schema): harmless.
             ["do", ..] => {
