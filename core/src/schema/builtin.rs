@@ -1,10 +1,25 @@
 //! PostgreSQL's own objects and those of the common extensions, from a
-//! table generated from a real server (`scripts/schema-builtins`, which
-//! writes `builtins.tsv` beside this file; see its header for the versions).
+//! table generated from real servers (`scripts/schema-builtins`, which
+//! writes `builtins.tsv` beside this file): PostgreSQL 13, 14, 15, 16, 17
+//! and 18, the majors `scripts/pg-matrix` tests (the table's header names
+//! the exact releases). Regenerate it with `scripts/schema-builtins` (it
+//! installs the servers into `target/pg` when missing) and commit it.
 //!
-//! Each line is `kind<TAB>owner<TAB>schema<TAB>name`: kind `r` (relation),
-//! `t` (type) or `f` (function); owner `-` for the server's own objects or
-//! the extension's name.
+//! Each line is `kind<TAB>owner<TAB>schema<TAB>name<TAB>majors`: kind `r`
+//! (relation), `t` (type) or `f` (function); owner `-` for the server's own
+//! objects or the extension's name; majors `*` when every version of the
+//! header has the name, else the majors that do (`16,17,18`).
+//!
+//! How the versions combine, so that no version gets a false error:
+//!
+//! - a name of *any* version is PostgreSQL's own ([`is_builtin`]): the model
+//!   never says it is absent (it is unknown);
+//! - only a name of *every* version is known beyond that: an extension's
+//!   object that `CREATE EXTENSION` makes present ([`extension_objects`];
+//!   those of some versions only are unknown after it,
+//!   [`extension_objects_of_some_versions`]), a function whose call changes
+//!   nothing ([`is_harmless_call`]), a type name a misspelling is close to
+//!   ([`closest_type`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -13,11 +28,21 @@ use super::model::Space;
 
 const TABLE: &str = include_str!("builtins.tsv");
 
+/// Names per space (see [`index`]).
+type Sets = [HashSet<&'static str>; 3];
+
+/// One owner's names: those of every version, those of some only.
+#[derive(Default)]
+struct Names {
+    all: Sets,
+    some: Sets,
+}
+
 struct Builtins {
-    /// The server's own names, per space (any built-in schema).
-    own: [HashSet<&'static str>; 3],
-    /// Each extension's names, per space.
-    extensions: HashMap<&'static str, [HashSet<&'static str>; 3]>,
+    /// The server's own names (any built-in schema).
+    own: Names,
+    /// Each extension's names.
+    extensions: HashMap<&'static str, Names>,
 }
 
 fn index(space: Space) -> usize {
@@ -32,13 +57,13 @@ fn builtins() -> &'static Builtins {
     static B: OnceLock<Builtins> = OnceLock::new();
     B.get_or_init(|| {
         let mut b = Builtins {
-            own: Default::default(),
+            own: Names::default(),
             extensions: HashMap::new(),
         };
         for line in TABLE.lines().filter(|l| !l.starts_with('#')) {
             let mut f = line.split('\t');
-            let (Some(kind), Some(owner), Some(_schema), Some(name)) =
-                (f.next(), f.next(), f.next(), f.next())
+            let (Some(kind), Some(owner), Some(_schema), Some(name), Some(majors)) =
+                (f.next(), f.next(), f.next(), f.next(), f.next())
             else {
                 continue;
             };
@@ -48,10 +73,15 @@ fn builtins() -> &'static Builtins {
                 "f" => 2,
                 _ => continue,
             };
-            if owner == "-" {
-                b.own[i].insert(name);
+            let names = if owner == "-" {
+                &mut b.own
             } else {
-                b.extensions.entry(owner).or_default()[i].insert(name);
+                b.extensions.entry(owner).or_default()
+            };
+            if majors == "*" {
+                names.all[i].insert(name);
+            } else {
+                names.some[i].insert(name);
             }
         }
         b
@@ -65,7 +95,8 @@ pub fn is_builtin_schema(schema: &str) -> bool {
 }
 
 /// Whether `name` (in `schema`, when qualified) is one of the server's own
-/// objects (or looks like one: `pg_` names are reserved to the system).
+/// objects in any version (or looks like one: `pg_` names are reserved to
+/// the system), or an extension's.
 pub fn is_builtin(space: Space, schema: Option<&str>, name: &str) -> bool {
     if schema.is_some_and(is_builtin_schema) {
         return true;
@@ -73,22 +104,32 @@ pub fn is_builtin(space: Space, schema: Option<&str>, name: &str) -> bool {
     if schema.is_some() {
         return false;
     }
+    let i = index(space);
+    let of = |n: &Names| n.all[i].contains(name) || n.some[i].contains(name);
     name.starts_with("pg_")
-        || builtins().own[index(space)].contains(name)
+        || of(&builtins().own)
         // An extension's object, the extension made outside the migrations.
-        || builtins()
-            .extensions
-            .values()
-            .any(|sets| sets[index(space)].contains(name))
+        || builtins().extensions.values().any(of)
 }
 
-/// The names of `space` that the extension `extension` makes, when the
-/// table knows the extension.
+/// The names of `space` that the extension `extension` makes in every
+/// version, when the table knows the extension.
 pub fn extension_objects(extension: &str, space: Space) -> Option<Vec<&'static str>> {
     builtins()
         .extensions
         .get(extension)
-        .map(|sets| sets[index(space)].iter().copied().collect())
+        .map(|n| n.all[index(space)].iter().copied().collect())
+}
+
+/// The names of `space` that the extension `extension` makes in some
+/// versions only (none when the table does not know it): unknown after
+/// `CREATE EXTENSION`.
+pub fn extension_objects_of_some_versions(extension: &str, space: Space) -> Vec<&'static str> {
+    builtins()
+        .extensions
+        .get(extension)
+        .map(|n| n.some[index(space)].iter().copied().collect())
+        .unwrap_or_default()
 }
 
 /// Whether the table knows the extension `extension`.
@@ -97,18 +138,19 @@ pub fn knows_extension(extension: &str) -> bool {
 }
 
 /// Whether calling `name` can change the schema: a function that is not
-/// one of the server's own (nor a known extension's) may do anything.
+/// one of the server's own (nor a known extension's) in every version may
+/// do anything (where the server has none, it may be the application's).
 pub fn is_harmless_call(name: &str) -> bool {
     name != "set_config"
-        && (builtins().own[2].contains(name)
+        && (builtins().own.all[2].contains(name)
             || builtins()
                 .extensions
                 .values()
-                .any(|sets| sets[2].contains(name)))
+                .any(|n| n.all[2].contains(name)))
 }
 
-/// The server's own type name (or a common spelling of one) that `name`
-/// most likely misspells.
+/// The server's own type name of every version (or a common spelling of
+/// one) that `name` most likely misspells.
 pub fn closest_type(name: &str) -> Option<&'static str> {
     const SPELLINGS: &[&str] = &[
         "integer",
@@ -129,6 +171,6 @@ pub fn closest_type(name: &str) -> Option<&'static str> {
         "decimal",
         "interval",
     ];
-    let own = builtins().own[1].iter().copied();
+    let own = builtins().own.all[1].iter().copied();
     super::similar::closest(name, own.chain(SPELLINGS.iter().copied()))
 }

@@ -69,6 +69,18 @@ impl Model {
         unchecked: bool,
     ) -> Vec<Problem> {
         self.current = Some(origin.clone());
+        let problems = self.replay_at(sql, origin, external, unchecked);
+        self.current = None;
+        problems
+    }
+
+    fn replay_at(
+        &mut self,
+        sql: &str,
+        origin: Origin,
+        external: &[String],
+        unchecked: bool,
+    ) -> Vec<Problem> {
         let mut r = replay::Replay::new(self, origin, external);
         if unchecked {
             r.unparsed(sql);
@@ -236,11 +248,12 @@ fn replay_set(
         model.restore(down_saved);
         model.forgotten.truncate(forgotten);
     }
-    model.current = None;
     (model, findings)
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_mutants;
 #[cfg(test)]
 mod tests_view;

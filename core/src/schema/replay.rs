@@ -1368,16 +1368,16 @@ impl<'a> Replay<'a> {
             | ["security", "label", ..]
             | ["alter", "default", "privileges", ..]
             | ["create" | "alter" | "drop", "role" | "user" | "group", ..]
-            | [
+            | ["alter", "database" | "system", ..]
+            | ["reset", ..] => {}
+            // Options, ownership, restart: no name changes, but for a rename
+            // or a move (`SET SCHEMA`, which sqlparser does not read).
+            [
                 "alter",
                 "table" | "index" | "sequence" | "view" | "materialized",
                 _,
                 "owner" | "set",
-            ]
-            | ["alter", "database" | "system", ..]
-            | ["reset", ..] => {}
-            // Options, ownership, restart: no name changes, but for a rename
-            // or a move.
+            ] if !contains_word(sql, "schema") => {}
             // A `DO` block that only reads and writes rows (no DDL, no
             // dynamic SQL, no call that may change the schema): harmless.
             ["do", ..] => {
@@ -2089,6 +2089,18 @@ impl<'a> Replay<'a> {
                     _ => self
                         .model
                         .set_entry(space, &schema, object, Entry::present(None)),
+                }
+            }
+            // Those of some PostgreSQL versions only: unknown.
+            for object in builtin::extension_objects_of_some_versions(&name, space) {
+                match space {
+                    Space::Relation => {
+                        self.model
+                            .set_relation(&schema, object, Relation::unknown(RelKind::Other))
+                    }
+                    _ => self
+                        .model
+                        .set_entry(space, &schema, object, Entry::unknown()),
                 }
             }
         }
