@@ -51,6 +51,8 @@ pub struct Named {
     pub columns: Option<Vec<String>>,
     /// The statements that made and changed it (`file:line`), oldest first.
     pub history: Vec<String>,
+    /// The last of them: where it last changed.
+    pub last_changed: Option<String>,
 }
 
 /// A table.
@@ -72,9 +74,10 @@ pub struct Table {
     pub triggers: Vec<Part>,
     /// Its policies.
     pub policies: Vec<Part>,
-    /// The statements that made and changed it (`file:line`), oldest first:
-    /// the last one is where it last changed.
+    /// The statements that made and changed it (`file:line`), oldest first.
     pub history: Vec<String>,
+    /// The last of them: where it last changed.
+    pub last_changed: Option<String>,
 }
 
 /// A column.
@@ -187,6 +190,7 @@ impl SchemaView {
                     )),
                     columns: None,
                     history: made(e).into_iter().collect(),
+                    last_changed: made(e),
                 });
             }
         }
@@ -203,6 +207,7 @@ impl SchemaView {
                     sql: Some(format!("CREATE SCHEMA {}", super::name::quoted(s))),
                     columns: None,
                     history: made(&ns.entry).into_iter().collect(),
+                    last_changed: made(&ns.entry),
                 });
             }
             for (n, e) in &ns.types {
@@ -337,6 +342,7 @@ fn named(schema: &str, name: &str, kind: &'static str, e: &Entry) -> Named {
         sql: e.sql.as_deref().map(str::to_string),
         columns: None,
         history: made(e).into_iter().collect(),
+        last_changed: made(e),
     }
 }
 
@@ -349,6 +355,7 @@ fn relation_named(schema: &str, name: &str, kind: &'static str, r: &Relation) ->
         sql: r.sql.clone(),
         columns: None,
         history: history(&r.history),
+        last_changed: r.history.last().map(ToString::to_string),
     }
 }
 
@@ -454,5 +461,6 @@ fn table(schema: &str, name: &str, r: &Relation) -> Table {
         triggers: parts(&r.triggers),
         policies: parts(&r.policies),
         history: history(&r.history),
+        last_changed: r.history.last().map(ToString::to_string),
     }
 }
