@@ -122,80 +122,135 @@ fn the_schema_as_sql_makes_the_catalog_the_migrations_make() {
                 .collect(),
         )
         .with_settings(folder.run);
-        let migrated = match TestDb::new(&set) {
-            Ok(db) => db,
+        // The whole history, or (a public one that does not apply on this
+        // server: TESTING.md names them) as far as it applies: up to the
+        // version before the migration the server refuses.
+        let (migrated, at) = match TestDb::new(&set) {
+            Ok(db) => (db, None),
             Err(e) => {
-                // A public history that does not apply on this server is not
-                // the view's to judge (TESTING.md names them).
                 println!("{}: the history does not apply: {e}", dir.display());
                 assert!(
                     std::env::var_os("SQLSTRATA_FIDELITY_DIRS").is_some(),
                     "{}: the repository's history must apply: {e}",
                     dir.display()
                 );
-                continue;
+                let text = e.to_string();
+                let refused = folder
+                    .migrations
+                    .iter()
+                    .position(|m| text.contains(m.migration.file_name()));
+                let Some(before) = refused
+                    .filter(|i| *i > 0)
+                    .map(|i| folder.migrations[i - 1].version())
+                else {
+                    continue;
+                };
+                match TestDb::at(&set, before) {
+                    Ok(db) => {
+                        println!("{}: compared at version {before}", dir.display());
+                        (db, Some(before))
+                    }
+                    Err(e) => {
+                        println!("{}: not even at {before}: {e}", dir.display());
+                        continue;
+                    }
+                }
             }
         };
-        let view = SchemaView::of(&model_at(&folder.migrations, &[], None));
-        let script = sql::script(&view);
-        let empty = TestDb::new(&Migrations::new(Vec::new())).expect("a test database");
-        let mut client = empty.connect().expect("connect");
-        if let Err(e) = client.batch_execute(&script) {
-            panic!(
-                "{}: the script does not apply: {e:?}\n{script}",
-                dir.display()
-            );
+        compare(&dir, &folder.migrations, &migrated, at);
+        // Where the model stopped knowing everything (a `DO` block that runs
+        // DDL, say), also just before: what it knew up to there.
+        let view = SchemaView::of(&model_at(&folder.migrations, &[], at));
+        let lost_all =
+            view.unknown
+                .iter()
+                .find(|u| u.what == "everything")
+                .and_then(|u| u.since.as_deref())
+                .and_then(|since| {
+                    let i = folder.migrations.iter().position(|m| {
+                        since.starts_with(&format!("{}:", m.migration.file_name()))
+                    })?;
+                    (i > 0).then(|| folder.migrations[i - 1].version())
+                });
+        if let Some(before) = lost_all {
+            match TestDb::at(&set, before) {
+                Ok(db) => {
+                    println!("{}: and at version {before}", dir.display());
+                    compare(&dir, &folder.migrations, &db, Some(before));
+                }
+                Err(e) => println!("{}: not at {before}: {e}", dir.display()),
+            }
         }
-        let want = snapshot(&migrated);
-        let got = snapshot(&empty);
-        // Nothing the script makes differs from what the migrations make.
-        let extra: Vec<&String> = got.difference(&want).collect();
-        assert!(
-            extra.is_empty(),
-            "{}: the script's catalog has what the migrations' has not:\n{extra:#?}\nmigrations' catalog:\n{:#?}",
-            dir.display(),
-            want.difference(&got).collect::<Vec<_>>()
-        );
-        // Everything the view claims is there.
-        let claims = claimed(&view);
-        let missing: Vec<&String> = claims.iter().filter(|k| !has_key(&got, k)).collect();
-        assert!(
-            missing.is_empty(),
-            "{}: claimed but not made: {missing:#?}",
+    }
+}
+
+/// The script of the view at `at` against the database `migrated` (the
+/// same migrations applied).
+fn compare(
+    dir: &Path,
+    migrations: &[sqlstrata_core::SourceMigration],
+    migrated: &TestDb,
+    at: Option<i64>,
+) {
+    let view = SchemaView::of(&model_at(migrations, &[], at));
+    let script = sql::script(&view);
+    let empty = TestDb::new(&Migrations::new(Vec::new())).expect("a test database");
+    let mut client = empty.connect().expect("connect");
+    if let Err(e) = client.batch_execute(&script) {
+        panic!(
+            "{}: the script does not apply: {e:?}\n{script}",
             dir.display()
         );
-        // A table the view knows whole has every column and constraint the
-        // migrations gave it.
-        let mut whole = 0;
-        let gate = sql::Script::new(&view);
-        for t in &view.tables {
-            if !t.columns_complete
-                || !t.constraints_complete
-                || !t.columns.iter().all(|c| gate.column(c))
-                || !t.constraints.iter().all(|k| gate.constraint(t, k))
-            {
-                continue;
-            }
-            whole += 1;
-            let at = in_catalog(&t.schema, &t.name);
-            let lost: Vec<&String> = of_table(&want, &at)
-                .into_iter()
-                .filter(|l| !got.contains(*l))
-                .collect();
-            assert!(
-                lost.is_empty(),
-                "{}: table {at} is known whole, but the script lost {lost:#?}",
-                dir.display()
-            );
+    }
+    let want = snapshot(migrated);
+    let got = snapshot(&empty);
+    // Nothing the script makes differs from what the migrations make.
+    let extra: Vec<&String> = got.difference(&want).collect();
+    assert!(
+        extra.is_empty(),
+        "{}: the script's catalog has what the migrations' has not:\n{extra:#?}\nmigrations' catalog:\n{:#?}",
+        dir.display(),
+        want.difference(&got).collect::<Vec<_>>()
+    );
+    // Everything the view claims is there.
+    let claims = claimed(&view);
+    let missing: Vec<&String> = claims.iter().filter(|k| !has_key(&got, k)).collect();
+    assert!(
+        missing.is_empty(),
+        "{}: claimed but not made: {missing:#?}",
+        dir.display()
+    );
+    // A table the view knows whole has every column and constraint the
+    // migrations gave it.
+    let mut whole = 0;
+    let gate = sql::Script::new(&view);
+    for t in &view.tables {
+        if !t.columns_complete
+            || !t.constraints_complete
+            || !t.columns.iter().all(|c| gate.column(c))
+            || !t.constraints.iter().all(|k| gate.constraint(t, k))
+        {
+            continue;
         }
-        println!(
-            "{}: {} tables ({whole} known whole), {} catalog entries made by the script, {} by the migrations, {} claims, {} unknowns",
-            dir.display(),
-            view.tables.len(),
-            got.len(),
-            want.len(),
-            claims.len(),
-            view.unknown.len()
+        whole += 1;
+        let at = in_catalog(&t.schema, &t.name);
+        let lost: Vec<&String> = of_table(&want, &at)
+            .into_iter()
+            .filter(|l| !got.contains(*l))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "{}: table {at} is known whole, but the script lost {lost:#?}",
+            dir.display()
         );
     }
+    println!(
+        "{}: {} tables ({whole} known whole), {} catalog entries made by the script, {} by the migrations, {} claims, {} unknowns",
+        dir.display(),
+        view.tables.len(),
+        got.len(),
+        want.len(),
+        claims.len(),
+        view.unknown.len()
+    );
 }

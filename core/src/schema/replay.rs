@@ -914,6 +914,22 @@ impl<'a> Replay<'a> {
             Statement::AlterType(at) => {
                 // An enum's new or renamed label: its `CREATE TYPE` rewritten.
                 self.type_sql(&at.name, Err(&at.operation));
+                // A renamed label: what reads it as a literal now reads the
+                // new one (PostgreSQL keeps the value, not the text).
+                if let AlterTypeOperation::RenameValue(r) = &at.operation {
+                    let literal = format!("'{}'", r.from.value.replace('\'', "''"));
+                    self.model.each_relation(|_, _, rel| {
+                        rel.columns.details.retain(|_, d| {
+                            !d.default.as_deref().is_some_and(|x| x.contains(&literal))
+                        });
+                        rel.constraints
+                            .details
+                            .retain(|_, d| !d.sql.contains(&literal));
+                        if rel.sql.as_deref().is_some_and(|x| x.contains(&literal)) {
+                            rel.sql = None;
+                        }
+                    });
+                }
                 let Some(q) = Qualified::of(&at.name) else {
                     return self.model.forget_all();
                 };
