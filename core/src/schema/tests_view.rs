@@ -417,3 +417,248 @@ fn names_are_quoted_where_postgresql_needs_it() {
         "{script}"
     );
 }
+
+// ---- the survivors of a mutation sample of the views' files ----------------
+
+fn named(schema: Option<&str>, name: &str, kind: &'static str, sql: &str) -> view::Named {
+    view::Named {
+        schema: schema.map(str::to_string),
+        name: name.to_string(),
+        kind,
+        table: None,
+        sql: Some(sql.to_string()),
+        columns: None,
+        history: vec!["001_x.sql:1".to_string()],
+        last_changed: Some("001_x.sql:1".to_string()),
+    }
+}
+
+#[test]
+fn a_word_is_mentioned_only_whole() {
+    for (sql, word, yes) in [
+        ("x b y", "b", true),
+        ("(b)", "b", true),
+        ("b", "b", true),
+        ("a_b c", "b", false),
+        ("b_ c", "b", false),
+        ("bb", "b", false),
+        ("ab", "b", false),
+        ("B = 1", "b", true),
+    ] {
+        assert_eq!(detail::mentions(sql, word), yes, "{word} in {sql}");
+    }
+}
+
+#[test]
+fn the_gate_leaves_out_what_names_something_unknown() {
+    let mut v = SchemaView::default();
+    v.unknown.push(view::Unknown {
+        what: "relation app.audit".to_string(),
+        since: Some("002_x.sql:3".to_string()),
+    });
+    v.views.push(named(
+        None,
+        "w",
+        "view",
+        "CREATE VIEW w AS SELECT * FROM app.audit",
+    ));
+    v.views
+        .push(named(None, "z", "view", "CREATE VIEW z AS SELECT 1 AS one"));
+    let gate = sql::Script::new(&v);
+    assert!(!gate.named(&v.views[0]));
+    assert!(gate.named(&v.views[1]));
+    // And what names that, in turn.
+    v.views.push(named(
+        None,
+        "ww",
+        "view",
+        "CREATE VIEW ww AS SELECT * FROM w",
+    ));
+    let gate = sql::Script::new(&v);
+    assert!(!gate.named(&v.views[2]));
+    assert!(gate.named(&v.views[1]));
+}
+
+#[test]
+fn a_foreign_key_is_written_only_with_the_key_it_needs() {
+    // (the parent's constraints, the foreign key's referred columns, written)
+    for (parent, referred, written) in [
+        ("id int PRIMARY KEY, b int UNIQUE", "(b)", true),
+        ("id int PRIMARY KEY, b int UNIQUE", "(id)", true),
+        ("id int PRIMARY KEY, b int UNIQUE", "", true),
+        ("id int, b int UNIQUE", "", false),
+        ("id int PRIMARY KEY, b int", "(b)", false),
+        ("id int, b int, CHECK (b > 0)", "(b)", false),
+    ] {
+        let m = model_of(&[
+            &format!("CREATE TABLE p ({parent})"),
+            &format!("CREATE TABLE c (x int REFERENCES p {referred})"),
+        ]);
+        let v = SchemaView::of(&m);
+        let gate = sql::Script::new(&v);
+        let c = v.table("c").expect("c");
+        assert_eq!(
+            gate.constraint(c, &c.constraints[0]),
+            written,
+            "p ({parent}), REFERENCES p {referred}"
+        );
+    }
+}
+
+#[test]
+fn a_trigger_is_written_with_its_function_when_functions_may_be_unknown() {
+    let base = [
+        "CREATE TABLE t (a int)",
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+    ];
+    // Every function known: the trigger is written.
+    let m = model_of(&[
+        base[0],
+        base[1],
+        "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+    ]);
+    let v = SchemaView::of(&m);
+    let t = v.table("t").expect("t");
+    assert!(sql::Script::new(&v).part(t, &t.triggers[0]));
+    // A rename the model does not follow: any function may be unknown, so
+    // a trigger is written only on one the script writes.
+    let rename = "ALTER FUNCTION f() RENAME TO f2";
+    let h = "CREATE FUNCTION h() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    for (trigger, written) in [
+        (
+            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION h()",
+            true,
+        ),
+        (
+            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f2()",
+            false,
+        ),
+    ] {
+        let m = model_of(&[base[0], base[1], rename, h, trigger]);
+        let v = SchemaView::of(&m);
+        let t = v.table("t").expect("t");
+        assert_eq!(
+            sql::Script::new(&v).part(t, &t.triggers[0]),
+            written,
+            "{trigger}"
+        );
+    }
+    // A policy runs no function: written.
+    let m = model_of(&[
+        base[0],
+        base[1],
+        rename,
+        "CREATE POLICY p ON t USING (a > 0)",
+    ]);
+    let v = SchemaView::of(&m);
+    let t = v.table("t").expect("t");
+    assert!(sql::Script::new(&v).part(t, &t.policies[0]));
+    // One that names a column the script leaves out is not.
+    let m = model_of(&[
+        "CREATE TABLE t (a int COLLATE \"C\", b int)",
+        "CREATE POLICY p ON t USING (a > 0)",
+        "CREATE POLICY q ON t USING (b > 0)",
+    ]);
+    let v = SchemaView::of(&m);
+    let t = v.table("t").expect("t");
+    let gate = sql::Script::new(&v);
+    assert!(!gate.part(t, &t.policies[0]));
+    assert!(gate.part(t, &t.policies[1]));
+}
+
+#[test]
+fn schemas_sequences_indexes_and_order_in_the_view() {
+    let m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.t (id serial PRIMARY KEY, a int)",
+        "CREATE SEQUENCE app.counter",
+        "CREATE INDEX t_a ON app.t (a)",
+        "CREATE VIEW app.v2 AS SELECT a FROM app.t",
+        "CREATE VIEW app.v1 AS SELECT a FROM app.v2",
+    ]);
+    let v = SchemaView::of(&m);
+    let names = |xs: &[view::Named]| xs.iter().map(|x| x.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&v.schemas), ["app"]);
+    assert_eq!(v.tables[0].schema.as_deref(), Some("app"));
+    // The serial's sequence and the key's index come with their table.
+    assert_eq!(names(&v.sequences), ["counter"]);
+    assert_eq!(names(&v.indexes), ["t_a"]);
+    assert_eq!(v.indexes[0].table.as_deref(), Some("t"));
+    // Views in the order they were made (v1 reads v2).
+    assert_eq!(names(&v.views), ["v2", "v1"]);
+    assert_eq!(v.views[1].columns.as_deref(), Some(&["a".to_string()][..]));
+    let script = sql::script(&v);
+    assert!(script.contains("CREATE SCHEMA app;"), "{script}");
+    assert!(script.contains("CREATE TABLE app.t ("), "{script}");
+    assert!(
+        script.find("CREATE VIEW app.v2") < script.find("CREATE VIEW app.v1"),
+        "{script}"
+    );
+    // A table complete, and one that is not, say so.
+    assert!(!script.contains("the model does not know"), "{script}");
+    let script = script_of(&["CREATE TABLE t (a int)", "ALTER TABLE t INHERIT other"]);
+    assert!(
+        script.contains("    -- and constraints the model does not know"),
+        "{script}"
+    );
+}
+
+#[test]
+fn creation_order_is_by_version_not_by_name() {
+    let mut m = Model::new();
+    for (file, sql) in [
+        ("9_a.sql", "CREATE TABLE t (a int)"),
+        ("10_b.sql", "CREATE VIEW vb AS SELECT a FROM t"),
+        ("11_c.sql", "CREATE VIEW va AS SELECT a FROM vb"),
+        ("12_d.sql", "CREATE TYPE zt AS ENUM ('x')"),
+        ("13_e.sql", "CREATE TYPE at2 AS ENUM ('y')"),
+    ] {
+        assert!(m.replay(sql, origin(file, 1), &[], false).is_empty());
+    }
+    let v = SchemaView::of(&m);
+    let names: Vec<&str> = v.views.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["vb", "va"]);
+    let types: Vec<&str> = v.types.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(types, ["zt", "at2"]);
+}
+
+#[test]
+fn columns_come_in_the_order_they_were_made_and_keys_are_marked() {
+    let v = SchemaView::of(&model_of(&[
+        "CREATE TABLE t (z int, a int, m int, PRIMARY KEY (z, m))",
+        "ALTER TABLE t ADD COLUMN b int",
+    ]));
+    let t = v.table("t").expect("t");
+    let cols: Vec<(&str, bool)> = t
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.primary_key))
+        .collect();
+    assert_eq!(cols, [("z", true), ("a", false), ("m", true), ("b", false)]);
+    assert!(t.columns_complete && t.constraints_complete);
+    assert_eq!(t.last_changed.as_deref(), Some("002_x.sql:1"));
+}
+
+#[test]
+fn a_diff_sees_views_and_constraints_change() {
+    let a = SchemaView::of(&model_of(&[
+        "CREATE TABLE p (id int PRIMARY KEY)",
+        "CREATE TABLE t (pid int, CONSTRAINT t_p FOREIGN KEY (pid) REFERENCES p (id))",
+        "CREATE VIEW keep AS SELECT 1 AS one",
+        "CREATE VIEW v AS SELECT 1 AS one",
+    ]));
+    let b = SchemaView::of(&model_of(&[
+        "CREATE TABLE p (id int PRIMARY KEY)",
+        "CREATE TABLE t (pid int, CONSTRAINT t_p FOREIGN KEY (pid) REFERENCES p (id))",
+        "CREATE VIEW keep AS SELECT 1 AS one",
+        "CREATE VIEW v AS SELECT 1 AS one",
+        "ALTER TABLE t DROP CONSTRAINT t_p",
+        "ALTER TABLE t ADD CONSTRAINT t_p FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE",
+        "CREATE OR REPLACE VIEW v AS SELECT 2 AS one",
+    ]));
+    let changes: Vec<String> = diff::changes(&a, &b)
+        .iter()
+        .map(|c| format!("{} {} {}", c.change, c.kind, c.name))
+        .collect();
+    assert_eq!(changes, ["altered constraint t_p on t", "altered view v"]);
+}
