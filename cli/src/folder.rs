@@ -128,7 +128,7 @@ enum Command {
         diff: Option<String>,
         /// How to print it [default: sql; with --diff: github when
         /// GITHUB_ACTIONS=true, else text]
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, help_heading = "Output")]
         format: Option<SchemaFormat>,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
