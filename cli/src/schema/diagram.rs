@@ -100,6 +100,11 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A Graphviz ID in double quotes.
+fn dot_id(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// The Graphviz digraph: each table a record of its columns, each foreign
 /// key an edge to the table it refers to.
 pub fn dot(view: &SchemaView) -> String {
@@ -122,17 +127,17 @@ pub fn dot(view: &SchemaView) -> String {
         }
         let _ = writeln!(
             out,
-            "    \"{}\" [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">{rows}</table>>];",
-            shown_opt(&t.schema, &t.name)
+            "    {} [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">{rows}</table>>];",
+            dot_id(&shown_opt(&t.schema, &t.name))
         );
     }
     for (child, parent, cols) in edges(view) {
         let _ = writeln!(
             out,
-            "    \"{}\" -> \"{}\" [label=\"{}\"];",
-            shown_opt(&child.schema, &child.name),
-            shown_opt(&parent.schema, &parent.name),
-            cols.replace('"', "'")
+            "    {} -> {} [label={}];",
+            dot_id(&shown_opt(&child.schema, &child.name)),
+            dot_id(&shown_opt(&parent.schema, &parent.name)),
+            dot_id(&cols)
         );
     }
     out.push_str("}\n");

@@ -70,7 +70,13 @@ fn range(text: &str) -> Result<(i64, Option<i64>), String> {
     } else {
         Some(num(b)?)
     };
-    Ok((num(a)?, b))
+    let a = num(a)?;
+    if let Some(b) = b
+        && b < a
+    {
+        return Err(format!("`{text}` goes back: write {b}..{a}"));
+    }
+    Ok((a, b))
 }
 
 /// Runs the command over the folder's migrations (`shown`: the folder, as
