@@ -115,6 +115,22 @@ fn columns_and_their_definitions() {
             &["id bigint NOT NULL,", "n serial NOT NULL"],
             &[],
         ),
+        (
+            &[
+                "CREATE TABLE t (a serial4, b smallserial, c serial8, d serial2)",
+                "ALTER TABLE t ALTER COLUMN a DROP DEFAULT",
+                "ALTER TABLE t ALTER COLUMN b DROP DEFAULT",
+                "ALTER TABLE t ALTER COLUMN c DROP DEFAULT",
+                "ALTER TABLE t ALTER COLUMN d SET DEFAULT 7",
+            ],
+            &[
+                "a integer NOT NULL,",
+                "b smallint NOT NULL,",
+                "c bigint NOT NULL,",
+                "d smallint DEFAULT 7 NOT NULL",
+            ],
+            &[],
+        ),
     ]);
 }
 
