@@ -1351,6 +1351,25 @@ impl<'a> Replay<'a> {
         }
         if let Some((kind, q, table)) = created_name(sql) {
             let schema = target(self.model, &q);
+            // A sequence sqlparser cannot read (pg_dump writes `AS integer`
+            // and its options in an order sqlparser does not take): made
+            // where the model knows there was none; nothing else to it.
+            if kind == "sequence"
+                && !q.name.is_empty()
+                && !builtin::is_builtin_schema(&schema)
+                && resolve(self.model, Space::Relation, &q) == Found::Absent(None)
+                && self
+                    .model
+                    .schemas
+                    .get(&schema)
+                    .is_some_and(|ns| ns.state(Space::Relation, &q.name) == State::Absent)
+            {
+                let mut r = Relation::new(RelKind::Sequence, self.new_origin());
+                r.columns = Parts::default();
+                r.sql = Some(sql.trim().trim_end_matches(';').to_string());
+                self.model.set_relation(&schema, &q.name, r);
+                return;
+            }
             match kind {
                 "index" => match q.name.is_empty() {
                     false => self.forget_name(Space::Relation, &q),

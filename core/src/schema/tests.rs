@@ -1390,12 +1390,42 @@ fn more_statement_kinds() {
         ),
         // An unread CREATE: only its name is unknown.
         (
-            &[USERS, "CREATE UNLOGGED SEQUENCE counter"],
+            &[
+                USERS,
+                "CREATE UNLOGGED TABLE counter (a int) WITH (fillfactor = 70) TABLESPACE pg_default",
+            ],
             "DROP TABLE uesrs",
             Some((MISSING, "table `uesrs`")),
         ),
         (
+            &[
+                USERS,
+                "CREATE UNLOGGED TABLE IF NOT EXISTS counter (a int) WITH (fillfactor = 70) TABLESPACE pg_default",
+            ],
+            "DROP TABLE countr",
+            None,
+        ),
+        // An unread CREATE SEQUENCE (pg_dump's form) where none was: made.
+        (
             &[USERS, "CREATE UNLOGGED SEQUENCE counter"],
+            "DROP SEQUENCE countr",
+            Some((MISSING, "sequence `countr`")),
+        ),
+        (
+            &[
+                USERS,
+                "CREATE SEQUENCE counter AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1",
+            ],
+            "CREATE SEQUENCE counter",
+            Some((EXISTS, "relation `counter`")),
+        ),
+        // One that may have been there already: unknown.
+        (
+            &[
+                USERS,
+                "SELECT make_things()",
+                "CREATE SEQUENCE IF NOT EXISTS counter START WITH 1 INCREMENT BY 1",
+            ],
             "DROP SEQUENCE countr",
             None,
         ),
