@@ -125,8 +125,15 @@ fn compare(model: &Model, client: &mut postgres::Client, tally: &mut Tally, at: 
                         "{at}: the model says {regclass} is absent, the server has it"
                     ))
                 }
+                // The columns, where the model claims to know them all (a
+                // name it holds as unknown is no claim either way).
                 (State::Present, Some(oid))
                     if rel.columns.complete
+                        && rel
+                            .columns
+                            .names
+                            .values()
+                            .all(|e| e.state != State::Unknown)
                         && matches!(
                             rel.kind,
                             RelKind::Table | RelKind::View | RelKind::MaterializedView

@@ -62,11 +62,18 @@ fn builtins() -> &'static Builtins {
         };
         for line in TABLE.lines().filter(|l| !l.starts_with('#')) {
             let mut f = line.split('\t');
-            let (Some(kind), Some(owner), Some(_schema), Some(name), Some(majors)) =
+            let (Some(kind), Some(owner), Some(schema), Some(name), Some(majors)) =
                 (f.next(), f.next(), f.next(), f.next(), f.next())
             else {
                 continue;
             };
+            // Not on the search path: its names are its own only when
+            // written with it (`information_schema.tables`), which
+            // `is_builtin_schema` answers; `tables` alone may be the
+            // migrations' own table.
+            if owner == "-" && schema == "information_schema" {
+                continue;
+            }
             let i = match kind {
                 "r" => 0,
                 "t" => 1,

@@ -187,8 +187,16 @@ pub fn definition(d: &Detail, table: impl Fn(&Reference) -> String) -> Option<St
 /// Whether `sql` mentions `word` as a whole word (an identifier that a
 /// rename makes stale).
 pub fn mentions(sql: &str, word: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
     let w = word.to_ascii_lowercase();
+    // Most texts do not hold the word at all: no copy for those.
+    if !sql
+        .as_bytes()
+        .windows(w.len().max(1))
+        .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    {
+        return false;
+    }
+    let lower = sql.to_ascii_lowercase();
     lower.match_indices(&w).any(|(i, _)| {
         let before = lower[..i].chars().next_back();
         let after = lower[i + w.len()..].chars().next();

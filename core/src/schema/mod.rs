@@ -38,6 +38,7 @@ pub mod exprs;
 pub mod model;
 pub mod name;
 pub mod objects;
+pub mod plpgsql;
 pub mod problem;
 pub mod replay;
 pub mod report;

@@ -522,6 +522,138 @@ impl Model {
         map.insert(name.to_string(), entry);
     }
 
+    /// What the model knows after a statement that may or may not have run:
+    /// `self` is the state after it ran, `before` the state before; what
+    /// differs between them becomes unknown (a relation both ways present
+    /// keeps what did not change).
+    pub fn join_with(&mut self, before: &Model) {
+        if self.path != before.path || self.opaque != before.opaque {
+            self.forget_all();
+            return;
+        }
+        let names: Vec<String> = self
+            .schemas
+            .keys()
+            .chain(before.schemas.keys())
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for s in names {
+            let (Some(a), Some(b)) = (self.schemas.get(&s), before.schemas.get(&s)) else {
+                self.forget_schema(&s);
+                continue;
+            };
+            if a.entry.state != b.entry.state {
+                self.forget_schema(&s);
+                continue;
+            }
+            let flags = (
+                a.opaque || b.opaque,
+                a.functions_opaque || b.functions_opaque,
+                a.unnamed
+                    .iter()
+                    .chain(&b.unnamed)
+                    .cloned()
+                    .collect::<std::collections::BTreeSet<_>>(),
+            );
+            let relations: std::collections::BTreeSet<String> = a
+                .relations
+                .keys()
+                .chain(b.relations.keys())
+                .cloned()
+                .collect();
+            let mut changed_relations = Vec::new();
+            for n in relations {
+                let (ra, rb) = (a.relations.get(&n), b.relations.get(&n));
+                if ra == rb {
+                    continue;
+                }
+                let joined = match (ra, rb) {
+                    (Some(ra), Some(rb))
+                        if ra.entry.state == rb.entry.state && ra.kind == rb.kind =>
+                    {
+                        let mut r = ra.clone();
+                        r.columns.join(&rb.columns);
+                        r.constraints.join(&rb.constraints);
+                        r.triggers.join(&rb.triggers);
+                        r.policies.join(&rb.policies);
+                        if ra.sql != rb.sql || ra.owner != rb.owner {
+                            r.sql = None;
+                            r.owner = None;
+                        }
+                        r
+                    }
+                    (ra, rb) => {
+                        let kind = ra.or(rb).map_or(super::objects::RelKind::Other, |r| r.kind);
+                        Relation::unknown(kind)
+                    }
+                };
+                changed_relations.push((n, joined));
+            }
+            let entries = |x: &BTreeMap<String, Entry>, y: &BTreeMap<String, Entry>| {
+                x.keys()
+                    .chain(y.keys())
+                    .filter(|k| x.get(*k) != y.get(*k))
+                    .cloned()
+                    .collect::<std::collections::BTreeSet<String>>()
+            };
+            // There both ways: still there, made by what is not known.
+            let joined_entry = |x: &BTreeMap<String, Entry>,
+                                y: &BTreeMap<String, Entry>,
+                                n: &str| {
+                match (x.get(n), y.get(n)) {
+                    (Some(p), Some(q))
+                        if p.state == State::Present && q.state == State::Present =>
+                    {
+                        Entry {
+                            sql: None,
+                            ..p.clone()
+                        }
+                    }
+                    _ => Entry::unknown(),
+                }
+            };
+            let types: Vec<(String, Entry)> = entries(&a.types, &b.types)
+                .into_iter()
+                .map(|n| {
+                    let e = joined_entry(&a.types, &b.types, &n);
+                    (n, e)
+                })
+                .collect();
+            let functions: Vec<(String, Entry)> = entries(&a.functions, &b.functions)
+                .into_iter()
+                .map(|n| {
+                    let e = joined_entry(&a.functions, &b.functions, &n);
+                    (n, e)
+                })
+                .collect();
+            for (n, r) in changed_relations {
+                self.set_relation(&s, &n, r);
+            }
+            for (n, e) in types {
+                self.set_entry(Space::Type, &s, &n, e);
+            }
+            for (n, e) in functions {
+                self.set_entry(Space::Function, &s, &n, e);
+            }
+            let ns = self.namespace_mut(&s);
+            ns.opaque = flags.0;
+            ns.functions_opaque = flags.1;
+            ns.unnamed = flags.2.into_iter().collect();
+        }
+        let extensions: std::collections::BTreeSet<String> = self
+            .extensions
+            .keys()
+            .chain(before.extensions.keys())
+            .filter(|k| self.extensions.get(*k) != before.extensions.get(*k))
+            .cloned()
+            .collect();
+        for e in extensions {
+            self.set_extension(&e, Entry::unknown());
+        }
+    }
+
     /// Forgets the statement that makes the function `name` of `schema` (it
     /// changed in a way the model does not follow), keeping what else is
     /// known of it.

@@ -156,6 +156,29 @@ impl Parts {
         self.complete = false;
     }
 
+    /// These parts, or `other` (the same set in a state the model cannot
+    /// tell from this one): a name whose entry differs becomes unknown,
+    /// with its type and detail.
+    pub fn join(&mut self, other: &Parts) {
+        let names: Vec<String> = self
+            .names
+            .keys()
+            .chain(other.names.keys())
+            .filter(|n| {
+                self.names.get(*n) != other.names.get(*n)
+                    || self.types.get(*n) != other.types.get(*n)
+                    || self.details.get(*n) != other.details.get(*n)
+            })
+            .cloned()
+            .collect();
+        for n in names {
+            self.names.insert(n.clone(), Entry::unknown());
+            self.types.remove(&n);
+            self.details.remove(&n);
+        }
+        self.complete = self.complete && other.complete;
+    }
+
     /// The present names.
     pub fn present(&self) -> impl Iterator<Item = (&str, &Entry)> {
         self.names

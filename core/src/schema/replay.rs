@@ -185,6 +185,30 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// What is in each table `q` may name: unknown from now on (a change
+    /// to a table the model could not pin down).
+    fn forget_parts_of(&mut self, q: &Qualified) {
+        let schemas: Vec<String> = match &q.schema {
+            Some(s) => vec![s.clone(), DEFAULT.to_string()],
+            None => self.model.schemas.keys().cloned().collect(),
+        };
+        for s in schemas {
+            if self
+                .model
+                .relation(&s, &q.name)
+                .is_some_and(|r| r.entry.state == State::Present)
+            {
+                self.model.note_forgotten(format!("table {}", q.shown()));
+                let r = self.model.relation_mut(&s, &q.name);
+                r.columns.forget();
+                r.constraints.forget();
+                r.triggers.forget();
+                r.policies.forget();
+                self.model.unnamed(&s, &q.name);
+            }
+        }
+    }
+
     /// A relation named by `name` that must exist: its schema when present.
     fn relation(
         &mut self,
@@ -1415,12 +1439,15 @@ impl<'a> Replay<'a> {
             ] if !contains_word(sql, "schema") => {}
             // A `DO` block that only reads and writes rows (no DDL, no
             // dynamic SQL, no call that may change the schema): harmless.
-            ["do", ..] => {
-                let body = sql.trim_start().get(2..).unwrap_or("");
-                if may_change_schema(body, "", &self.model.function_effects) {
-                    self.model.forget_all();
+            ["do", ..] => match super::plpgsql::steps(sql) {
+                Some(steps) => self.do_steps(&steps),
+                None => {
+                    let body = sql.trim_start().get(2..).unwrap_or("");
+                    if may_change_schema(body, "", &self.model.function_effects) {
+                        self.model.forget_all();
+                    }
                 }
-            }
+            },
             ["alter", "sequence", ..] if contains_word(sql, "owned") => self.owned_by(sql),
             ["alter", "sequence", ..]
                 if !(contains_word(sql, "rename") || contains_word(sql, "schema")) => {}
@@ -1951,6 +1978,50 @@ impl<'a> Replay<'a> {
                     .insert(fold(&a.name), Entry::present(self.new_origin()));
             }
             self.model.set_relation(&s, &q.name, r);
+        }
+    }
+
+    /// The statements of a `DO` block the model follows (see
+    /// [`super::plpgsql`]): each replayed as it would run, one that may not
+    /// have run forgotten as narrowly as its words allow. What they find is
+    /// not reported: the names inside a block are not placed in the file.
+    fn do_steps(&mut self, steps: &[super::plpgsql::Step]) {
+        use super::plpgsql::Guard;
+        for step in steps {
+            let runs = match step.guard {
+                Guard::None => true,
+                // It runs unless what it makes is there: followed where the
+                // model knows it is not (and skipped where it knows it is).
+                Guard::Duplicate => match created_name(&step.sql) {
+                    Some((kind, q, _)) if !q.name.is_empty() => {
+                        let space = if matches!(kind, "type" | "domain") {
+                            Space::Type
+                        } else {
+                            Space::Relation
+                        };
+                        match resolve(self.model, space, &q) {
+                            Found::Absent(_) => true,
+                            Found::Present(_) => continue,
+                            Found::Unknown => false,
+                        }
+                    }
+                    _ => false,
+                },
+                Guard::Any => false,
+            };
+            // One that may not have run: what it changes is unknown after.
+            let before = (!runs).then(|| self.model.clone());
+            let mut inner = Replay::new(&mut *self.model, self.origin.clone(), self.external);
+            match sqlparser::parser::Parser::parse_sql(
+                &sqlparser::dialect::PostgreSqlDialect {},
+                &step.sql,
+            ) {
+                Ok(parsed) if parsed.len() == 1 => inner.statement(&parsed[0], &step.sql),
+                _ => inner.unparsed(&step.sql),
+            }
+            if let Some(before) = before {
+                self.model.join_with(&before);
+            }
         }
     }
 
@@ -2652,6 +2723,8 @@ impl<'a> Replay<'a> {
         let found = self.lookup(Space::Relation, &q, "table", usage);
         let Found::Present(schema) = found else {
             if found == Found::Unknown {
+                // A table the model holds may be the one changed.
+                self.forget_parts_of(&q);
                 // A change to a table the model does not know: a rename
                 // may move a name anywhere.
                 for op in &at.operations {

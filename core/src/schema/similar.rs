@@ -70,6 +70,18 @@ pub fn is_typo_of(wrong: &str, known: &str) -> bool {
     {
         return false;
     }
+    // Names of as many words: the slip is within words, one slip each
+    // (`logs_namespace` is no typo of `flows_namespace`).
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (wrong.split('_').collect(), known.split('_').collect());
+    if wa.len() == wb.len()
+        && wa.len() > 1
+        && wa.iter().zip(&wb).any(|(x, y)| {
+            let most = if x.len().min(y.len()) >= 8 { 2 } else { 1 };
+            x != y && distance(x, y, most).is_none()
+        })
+    {
+        return false;
+    }
     let digitless = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
     !(digitless(wrong) == digitless(known)
         && (wrong.ends_with(|c: char| c.is_ascii_digit())
@@ -95,6 +107,10 @@ mod tests {
             ("emial", "email", true),
             ("costumer_id", "customer_id", true),
             ("user", "users", false),
+            ("logs_namespace", "flows_namespace", false),
+            ("costumer_id", "customer_id", true),
+            ("user_emial", "user_email", true),
+            ("usre_id", "user_id", true),
             ("log1", "log2", false),
             ("abc", "abd", false),
             ("users", "users", false),

@@ -192,8 +192,39 @@ impl<'a> Script<'a> {
     }
 }
 
+/// `items` in an order where each comes after those its statement names
+/// (a function whose body calls another, a view over another view), the
+/// given order kept otherwise (and where they name each other in a ring).
+fn in_dependency_order(items: &[Named]) -> Vec<&Named> {
+    let mut out: Vec<&Named> = Vec::with_capacity(items.len());
+    let mut placed = vec![false; items.len()];
+    // What each names, worked out once.
+    let deps: Vec<Vec<usize>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let sql = n.sql.as_deref().unwrap_or("");
+            (0..items.len())
+                .filter(|j| *j != i && super::detail::mentions(sql, &items[*j].name))
+                .collect()
+        })
+        .collect();
+    while out.len() < items.len() {
+        // The first not yet placed whose every dependency is placed; in a
+        // ring, the first not yet placed.
+        let next = (0..items.len())
+            .filter(|i| !placed[*i])
+            .find(|i| deps[*i].iter().all(|j| placed[*j]))
+            .or_else(|| (0..items.len()).find(|i| !placed[*i]));
+        let Some(i) = next else { break };
+        placed[i] = true;
+        out.push(&items[i]);
+    }
+    out
+}
+
 fn named(out: &mut String, script: &Script<'_>, items: &[Named]) {
-    for n in items {
+    for n in in_dependency_order(items) {
         match &n.sql {
             Some(sql) if script.named(n) => statement(out, sql),
             Some(_) => {

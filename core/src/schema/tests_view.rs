@@ -678,3 +678,62 @@ fn a_diff_sees_views_and_constraints_change() {
         .collect();
     assert_eq!(changes, ["altered constraint t_p on t", "altered view v"]);
 }
+
+#[test]
+fn do_blocks_the_model_follows() {
+    // A guarded CREATE where the model knows there is none: made.
+    let m = model_of(&[
+        "DO $$ BEGIN CREATE TYPE mood AS ENUM ('ok'); EXCEPTION WHEN duplicate_object THEN null; END $$",
+        "CREATE TABLE t (a int, m mood)",
+    ]);
+    let v = SchemaView::of(&m);
+    assert_eq!(
+        v.types[0].sql.as_deref(),
+        Some("CREATE TYPE mood AS ENUM ('ok')")
+    );
+    assert!(m.relation("", "t").is_some());
+    // A conditional change: what it may have changed is unknown, the rest
+    // still known; no error either way.
+    let mut m = model_of(&[
+        "CREATE TABLE t (a int, b int)",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'u') THEN ALTER TABLE t ADD COLUMN c int; CREATE TABLE u (x int); END IF; END $$",
+    ]);
+    let t = m.relation("", "t").expect("t");
+    assert_eq!(t.columns.state("a"), objects::State::Present);
+    assert_eq!(t.columns.state("c"), objects::State::Unknown);
+    assert_eq!(
+        m.relation("", "u").map(|r| r.entry.state),
+        Some(objects::State::Unknown)
+    );
+    for sql in [
+        "ALTER TABLE t DROP COLUMN c",
+        "ALTER TABLE t ADD COLUMN c int",
+        "CREATE TABLE u (x int)",
+        "DROP TABLE u",
+    ] {
+        let mut trial = m.clone();
+        assert!(
+            trial
+                .replay(sql, origin("003_x.sql", 1), &[], false)
+                .is_empty(),
+            "{sql}"
+        );
+    }
+    // What it did not touch is still checked.
+    let p = m.replay(
+        "ALTER TABLE t DROP COLUMN bb",
+        origin("003_x.sql", 1),
+        &[],
+        false,
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    // A block the model does not read still forgets everything.
+    let m = model_of(&[
+        "CREATE TABLE t (a int)",
+        "DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$",
+    ]);
+    assert_eq!(
+        m.relation("", "t").map(|r| r.entry.state),
+        Some(objects::State::Unknown)
+    );
+}
