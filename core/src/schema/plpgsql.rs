@@ -162,6 +162,11 @@ impl<'a> Parser<'a> {
             match next.as_str() {
                 "begin" => self.block(guard, out)?,
                 "if" => self.conditional(out)?,
+                // A message, or an error that stops the migration: nothing
+                // made either way.
+                "raise" => {
+                    self.skip_statement()?;
+                }
                 _ => out.push(Step {
                     sql: self.statement()?,
                     guard,
@@ -248,6 +253,21 @@ impl<'a> Parser<'a> {
             }
         }
         (guard != Guard::None).then_some(guard)
+    }
+
+    /// Past the next `;` outside parentheses.
+    fn skip_statement(&mut self) -> Option<()> {
+        let mut depth = 0i32;
+        while let Some(t) = self.tokens.get(self.at) {
+            self.at += 1;
+            match t.kind {
+                TokenKind::Punct('(') => depth += 1,
+                TokenKind::Punct(')') => depth -= 1,
+                TokenKind::Punct(';') if depth == 0 => return Some(()),
+                _ => {}
+            }
+        }
+        None
     }
 
     /// One SQL statement up to its `;` (the lexer keeps strings and dollar
@@ -342,6 +362,7 @@ mod tests {
             "DO $$ BEGIN PERFORM f(); END $$",
             "DO $$ BEGIN CREATE TABLE a (x int); CREATE TABLE b (x int); EXCEPTION WHEN duplicate_table THEN NULL; END $$",
             "DO $$ BEGIN CREATE TABLE a (x int); EXCEPTION WHEN others THEN RAISE EXCEPTION 'no'; END $$",
+            "DO $$ BEGIN RAISE 'no' END $$",
             "DO $$ BEGIN n := 1; END $$",
             "DO $$ BEGIN IF x THEN n := 1; END IF; END $$",
             "DO $$ BEGIN IF x THEN CREATE TABLE a (x int); END $$",

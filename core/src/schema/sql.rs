@@ -120,13 +120,61 @@ impl<'a> Script<'a> {
 
     /// Whether the script writes the column.
     pub fn column(&self, c: &Column) -> bool {
-        c.data_type.is_some()
+        c.data_type.as_deref().is_some_and(|t| self.type_written(t))
             && c.not_null.is_some()
             && !c.default.as_deref().is_some_and(|d| self.names_unknown(d))
-            && !c
-                .data_type
-                .as_deref()
-                .is_some_and(|d| self.names_unknown(d))
+    }
+
+    /// Whether the type a column is written with exists where the script
+    /// runs: PostgreSQL's own, an extension's the script makes, or one the
+    /// script writes.
+    fn type_written(&self, ty: &str) -> bool {
+        if self.names_unknown(ty) {
+            return false;
+        }
+        let base = ty.split(['(', '[']).next().unwrap_or(ty).trim();
+        // `timestamp with time zone`, `double precision`: the standard's
+        // own, which no CREATE TYPE can name without quotes.
+        if base.contains(' ') && !base.contains('"') {
+            return true;
+        }
+        let name = base.rsplit('.').next().unwrap_or(base).trim_matches('"');
+        let schema = base.rsplit_once('.').map(|(s, _)| s.trim_matches('"'));
+        // The grammar's own spellings of built-in types.
+        const ALIASES: &[&str] = &[
+            "int",
+            "integer",
+            "smallint",
+            "bigint",
+            "boolean",
+            "real",
+            "float",
+            "decimal",
+            "dec",
+            "character",
+            "char",
+            "nchar",
+            "varchar",
+            "serial",
+            "bigserial",
+            "smallserial",
+            "serial2",
+            "serial4",
+            "serial8",
+            "timestamp",
+            "time",
+            "interval",
+            "bit",
+            "json",
+        ];
+        (schema.is_none() && ALIASES.contains(&name.to_ascii_lowercase().as_str()))
+            || super::builtin::is_builtin(super::model::Space::Type, schema, name)
+            || self
+                .view
+                .types
+                .iter()
+                .any(|t| t.name == name && self.named(t))
+            || self.view.tables.iter().any(|t| t.name == name)
     }
 
     /// Whether the script writes the type, function, sequence, index or
