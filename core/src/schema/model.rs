@@ -194,6 +194,12 @@ pub struct Model {
     /// change the schema (DDL, dynamic SQL, or a call to a function that
     /// may). Calling one that may makes the model forget.
     pub function_effects: BTreeMap<String, bool>,
+    /// Objects that may depend on a function beyond triggers, checks,
+    /// defaults, indexes and views were made (operators and their classes,
+    /// casts, base and range types, languages, access methods, foreign-data
+    /// wrappers): dropping a function with `CASCADE` may then take any
+    /// constraint. Once set, it stays set (also when a DOWN is taken back).
+    pub function_dependents: bool,
     journal: Option<Journal>,
 }
 
@@ -235,6 +241,7 @@ impl Model {
             path: None,
             opaque: false,
             function_effects: BTreeMap::new(),
+            function_dependents: false,
             journal: None,
         }
     }
@@ -400,6 +407,7 @@ impl Model {
     pub fn forget_all(&mut self) {
         self.touch(Key::Session);
         self.opaque = true;
+        self.function_dependents = true;
         let names: Vec<String> = self.schemas.keys().cloned().collect();
         for n in names {
             self.forget_schema(&n);

@@ -1193,6 +1193,7 @@ impl<'a> Replay<'a> {
                                 t.constraints
                                     .names
                                     .insert(q.name.clone(), Entry::absent(origin));
+                                t.constraints.types.remove(&new.name);
                                 if let Some(e) = was {
                                     t.constraints.names.insert(new.name.clone(), e);
                                 }
@@ -1395,7 +1396,11 @@ impl<'a> Replay<'a> {
                 ..,
             ]
             | ["create", "or", "replace", "language" | "transform" | "rule"]
-            | ["create" | "alter" | "drop", "foreign", "data", ..] => {}
+            | ["create" | "alter" | "drop", "foreign", "data", ..] => {
+                if w.first() != Some(&"drop") {
+                    self.model.function_dependents = true;
+                }
+            }
             ["create", "or", "replace", "trigger"]
             | ["create", "trigger" | "constraint", ..]
             | ["alter", "trigger", ..] => {
@@ -1867,6 +1872,16 @@ impl<'a> Replay<'a> {
         };
         self.model
             .set_entry(Space::Type, &s, &q.name, Entry::present(self.new_origin()));
+        // A base or range type is made of functions.
+        if !matches!(
+            representation,
+            Some(
+                UserDefinedTypeRepresentation::Composite { .. }
+                    | UserDefinedTypeRepresentation::Enum { .. }
+            )
+        ) {
+            self.model.function_dependents = true;
+        }
         if let Some(UserDefinedTypeRepresentation::Composite { attributes }) = representation {
             let mut r = Relation::new(RelKind::Composite, self.new_origin());
             for a in attributes {
@@ -2288,6 +2303,7 @@ impl<'a> Replay<'a> {
         let rel = self.model.relation_mut(&at.0, &at.1);
         match name {
             Some(n) => {
+                rel.constraints.types.insert(n.clone(), label.to_string());
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => {
@@ -2338,6 +2354,7 @@ impl<'a> Replay<'a> {
         };
         match chosen {
             Some(n) => {
+                rel.constraints.types.insert(n.clone(), label.to_string());
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => rel.constraints.complete = false,
@@ -2424,6 +2441,7 @@ impl<'a> Replay<'a> {
                     let rel = self.model.relation_mut(&at.0, &name);
                     rel.owner = Some(at.1.clone());
                     let table = self.model.relation_mut(&at.0, &at.1);
+                    table.constraints.types.remove(&name);
                     table.constraints.names.insert(name, Entry::present(origin));
                 } else {
                     for n in [index, name] {
@@ -2609,7 +2627,8 @@ impl<'a> Replay<'a> {
                             let table = at.1.clone();
                             self.drop_owned(&at.0, &table, true);
                             if *drop_behavior == Some(DropBehavior::Cascade) {
-                                self.forget_dependents();
+                                // Elsewhere: the foreign keys to it, views.
+                                self.forget_dependents_but(&["pkey", "key"]);
                             }
                         }
                     }
@@ -2787,6 +2806,12 @@ impl<'a> Replay<'a> {
                         Entry::unknown()
                     },
                 );
+                // Its kind goes with it.
+                let kind = rel.constraints.types.remove(&old);
+                match kind {
+                    Some(k) => rel.constraints.types.insert(new.clone(), k),
+                    None => rel.constraints.types.remove(&new),
+                };
                 rel.constraints
                     .names
                     .insert(new.clone(), Entry::present(origin));
@@ -3047,7 +3072,15 @@ impl<'a> Replay<'a> {
                     }
                 }
                 if cascade {
-                    self.forget_dependents();
+                    // A view or a sequence takes no key with it; a table or
+                    // an index, the foreign keys to it.
+                    let kept: &[&str] = match object_type {
+                        ObjectType::View | ObjectType::MaterializedView | ObjectType::Sequence => {
+                            &["pkey", "key", "fkey"]
+                        }
+                        _ => &["pkey", "key"],
+                    };
+                    self.forget_dependents_but(kept);
                 }
             }
             ObjectType::Schema => {
@@ -3227,8 +3260,9 @@ impl<'a> Replay<'a> {
             }
         }
         if behavior == Some(DropBehavior::Cascade) {
+            // Triggers, checks and exclusion constraints that call it, views.
             self.model.each_relation(|_, _, r| r.triggers.forget());
-            self.forget_dependents();
+            self.forget_dependents_but(&["pkey", "key", "fkey"]);
         }
     }
 
@@ -3333,8 +3367,22 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// `CASCADE`: views, constraints and triggers elsewhere may have gone.
+    /// `CASCADE`: views, constraints and triggers elsewhere may have gone
+    /// (constraints of every kind: see [`Replay::forget_dependents_but`]).
     fn forget_dependents(&mut self) {
+        self.forget_dependents_but(&[]);
+    }
+
+    /// `CASCADE`: views and constraints elsewhere may have gone, but for
+    /// constraints of the kinds `kept` (`pkey`, `key`, ...: the label of
+    /// PostgreSQL's name for them), which what was dropped cannot take
+    /// (unless objects made of functions may chain to any constraint).
+    fn forget_dependents_but(&mut self, kept: &[&str]) {
+        let kept = if self.model.function_dependents {
+            &[]
+        } else {
+            kept
+        };
         let mut views: Vec<(String, String)> = Vec::new();
         self.model.each_relation(|s, n, r| {
             if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
@@ -3344,7 +3392,22 @@ impl<'a> Replay<'a> {
                 r.kind = RelKind::View;
                 views.push((s.to_string(), n.to_string()));
             }
-            r.constraints.forget();
+            let c = &mut r.constraints;
+            let gone: Vec<String> = c
+                .names
+                .keys()
+                .filter(|n| !c.types.get(*n).is_some_and(|k| kept.contains(&k.as_str())))
+                .cloned()
+                .collect();
+            if gone.len() == c.names.len() {
+                c.forget();
+            } else {
+                // What may have gone; a name not held stays absent.
+                for n in gone {
+                    c.names.insert(n.clone(), Entry::unknown());
+                    c.types.remove(&n);
+                }
+            }
         });
         // A materialized view's indexes go with it.
         self.model.each_relation(|s, _, r| {

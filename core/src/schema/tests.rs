@@ -2439,3 +2439,88 @@ fn update_from_and_delete_using_read_their_items() {
         ),
     ]);
 }
+
+#[test]
+fn a_cascade_forgets_only_the_constraints_it_can_take() {
+    const ORDERS: &str = "CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users (id), total numeric CHECK (total > 0), code text UNIQUE)";
+    const VIEW: &str = "CREATE VIEW v AS SELECT id FROM orders";
+    const FN: &str =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    // Making one again: an error while the model knows it is there, nothing
+    // once a cascade may have taken it.
+    let again = |c: &str| format!("ALTER TABLE orders ADD CONSTRAINT {c} CHECK (true)");
+    let (pkey, key, fkey, check) = (
+        again("orders_pkey"),
+        again("orders_code_key"),
+        again("orders_user_id_fkey"),
+        again("orders_total_check"),
+    );
+    let there = Some((EXISTS, "constraint `orders_"));
+    let view: &[&str] = &[USERS, ORDERS, VIEW, "DROP VIEW v CASCADE"];
+    let func: &[&str] = &[USERS, ORDERS, FN, "DROP FUNCTION touch() CASCADE"];
+    let table: &[&str] = &[
+        USERS,
+        ORDERS,
+        "CREATE TABLE t (x int)",
+        "DROP TABLE t CASCADE",
+    ];
+    let column: &[&str] = &[USERS, ORDERS, "ALTER TABLE users DROP COLUMN email CASCADE"];
+    let operator: &[&str] = &[
+        USERS,
+        ORDERS,
+        FN,
+        "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)",
+        "DROP FUNCTION touch() CASCADE",
+    ];
+    let range: &[&str] = &[
+        USERS,
+        ORDERS,
+        FN,
+        "CREATE TYPE fr AS RANGE (subtype = float8)",
+        "DROP FUNCTION touch() CASCADE",
+    ];
+    let ty: &[&str] = &[
+        USERS,
+        ORDERS,
+        "CREATE TYPE mood AS ENUM ('a')",
+        "DROP TYPE mood CASCADE",
+    ];
+    let renamed: &[&str] = &[
+        USERS,
+        ORDERS,
+        "ALTER TABLE orders RENAME CONSTRAINT orders_pkey TO orders_pk",
+        VIEW,
+        "DROP VIEW v CASCADE",
+    ];
+    run(&[
+        (&[USERS, ORDERS], &check, there),
+        // A view takes no constraint with it but through a function (a
+        // check may call one taking its row): keys stay known.
+        (view, &pkey, there),
+        (view, &key, there),
+        (view, &fkey, there),
+        (view, &check, None),
+        // A name never made stays absent.
+        (
+            view,
+            "ALTER TABLE orders DROP CONSTRAINT orders_total_chekc",
+            Some((MISSING, "constraint `orders_total_chekc on orders`")),
+        ),
+        // A function: likewise.
+        (func, &fkey, there),
+        (func, &check, None),
+        // ... unless objects made of functions (operators, casts, base or
+        // range types) may chain to any constraint.
+        (operator, &pkey, None),
+        (range, &pkey, None),
+        // A table or a column: the foreign keys to it may go, keys stay.
+        (table, &key, there),
+        (table, &fkey, None),
+        (column, &pkey, there),
+        (column, &fkey, None),
+        // A type: anything.
+        (ty, &pkey, None),
+        // A renamed constraint keeps its kind.
+        (renamed, &again("orders_pk"), there),
+    ]);
+}
