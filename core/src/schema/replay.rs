@@ -657,6 +657,21 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// An index renamed from `old` to `new` whose table the model does not
+    /// know may be a constraint's, of any table: each constraint `old`
+    /// not known absent, and `new` beside it, are unknown from now on.
+    fn constraint_renamed_anywhere(&mut self, old: &str, new: &str) {
+        self.model.each_relation(|_, _, r| {
+            let c = &mut r.constraints;
+            if c.state(old) != State::Absent {
+                for name in [old, new] {
+                    c.names.insert(name.to_string(), Entry::unknown());
+                    c.types.remove(name);
+                }
+            }
+        });
+    }
+
     /// The tables a query reads (`FROM`, `JOIN`, in its CTEs and derived
     /// tables) must exist; a CTE's name is not a table's.
     fn query_tables(&mut self, q: &sqlparser::ast::Query, ctes: &mut Vec<String>) {
@@ -1193,14 +1208,23 @@ impl<'a> Replay<'a> {
                                 t.constraints
                                     .names
                                     .insert(q.name.clone(), Entry::absent(origin));
-                                t.constraints.types.remove(&new.name);
+                                let kind = t.constraints.types.remove(&q.name);
+                                match kind {
+                                    Some(k) => t.constraints.types.insert(new.name.clone(), k),
+                                    None => t.constraints.types.remove(&new.name),
+                                };
                                 if let Some(e) = was {
                                     t.constraints.names.insert(new.name.clone(), e);
                                 }
                             }
+                        } else {
+                            self.constraint_renamed_anywhere(&q.name, &new.name);
                         }
                     }
                     (_, new) => {
+                        if let Some(n) = &new {
+                            self.constraint_renamed_anywhere(&q.name, &n.name);
+                        }
                         self.forget_name(Space::Relation, &q);
                         match new {
                             Some(n) => self.forget_name(
@@ -2303,7 +2327,8 @@ impl<'a> Replay<'a> {
         let rel = self.model.relation_mut(&at.0, &at.1);
         match name {
             Some(n) => {
-                rel.constraints.types.insert(n.clone(), label.to_string());
+                let kind = format!("{label}:{}", cols.join(","));
+                rel.constraints.types.insert(n.clone(), kind);
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => {
@@ -2354,7 +2379,12 @@ impl<'a> Replay<'a> {
         };
         match chosen {
             Some(n) => {
-                rel.constraints.types.insert(n.clone(), label.to_string());
+                // A foreign key's columns are known; a check's not here.
+                let kind = match label {
+                    "fkey" => format!("{label}:{}", cols.join(",")),
+                    _ => label.to_string(),
+                };
+                rel.constraints.types.insert(n.clone(), kind);
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => rel.constraints.complete = false,
@@ -2622,10 +2652,48 @@ impl<'a> Replay<'a> {
                                 .names
                                 .insert(name.clone(), Entry::absent(origin.clone()));
                             rel.columns.types.remove(&name);
-                            // Constraints and indexes on it go with it.
-                            rel.constraints.forget();
+                            // Constraints and indexes on it go with it: those
+                            // the model knows to be on it are gone (with their
+                            // indexes), those on other columns stay.
+                            let c = &mut rel.constraints;
+                            let held: Vec<String> = c
+                                .names
+                                .iter()
+                                .filter(|(_, e)| e.state != State::Absent)
+                                .map(|(n, _)| n.clone())
+                                .collect();
+                            let mut indexes = Vec::new();
+                            for n in held {
+                                let present = c.state(&n) == State::Present;
+                                let on = c.types.get(&n).filter(|_| present).and_then(|k| {
+                                    let on = columns_of(k)?.contains(&name.as_str());
+                                    Some((kind_of(k).to_string(), on))
+                                });
+                                match on {
+                                    Some((_, false)) => continue,
+                                    Some((kind, true)) => {
+                                        if kind == "pkey" || kind == "key" {
+                                            indexes.push(n.clone());
+                                        }
+                                        c.names.insert(n.clone(), Entry::absent(origin.clone()));
+                                    }
+                                    None => {
+                                        c.names.insert(n.clone(), Entry::unknown());
+                                    }
+                                }
+                                c.types.remove(&n);
+                            }
                             let table = at.1.clone();
                             self.drop_owned(&at.0, &table, true);
+                            for n in indexes {
+                                if let Some(r) = self.model.relation(&at.0, &n)
+                                    && r.owner.as_deref() == Some(table.as_str())
+                                {
+                                    let origin = self.new_origin();
+                                    self.model.relation_mut(&at.0, &n).entry =
+                                        Entry::absent(origin);
+                                }
+                            }
                             if *drop_behavior == Some(DropBehavior::Cascade) {
                                 // Elsewhere: the foreign keys to it, views.
                                 self.forget_dependents_but(&["pkey", "key"]);
@@ -2659,6 +2727,10 @@ impl<'a> Replay<'a> {
                             return;
                         }
                         let ty = rel.columns.types.remove(&old);
+                        // The constraints' columns are no longer as held.
+                        for k in rel.constraints.types.values_mut() {
+                            *k = kind_of(k).to_string();
+                        }
                         rel.columns.names.insert(old, Entry::absent(origin.clone()));
                         rel.columns
                             .names
@@ -3396,7 +3468,7 @@ impl<'a> Replay<'a> {
             let gone: Vec<String> = c
                 .names
                 .keys()
-                .filter(|n| !c.types.get(*n).is_some_and(|k| kept.contains(&k.as_str())))
+                .filter(|n| !c.types.get(*n).is_some_and(|k| kept.contains(&kind_of(k))))
                 .cloned()
                 .collect();
             if gone.len() == c.names.len() {
@@ -3460,6 +3532,21 @@ fn absent_part(
             why: Why::Dropped(dropped),
         }),
     }
+}
+
+/// The kind of a constraint as the model holds it (`pkey`, `key`, `fkey`,
+/// `check`, ...: the label of PostgreSQL's name for it), from `kind` or
+/// `kind:columns`.
+fn kind_of(held: &str) -> &str {
+    held.split(':').next().unwrap_or(held)
+}
+
+/// The columns of a constraint as the model holds it (`kind:a,b`), when
+/// known.
+fn columns_of(held: &str) -> Option<Vec<&str>> {
+    let (_, cols) = held.split_once(':')?;
+    let cols: Vec<&str> = cols.split(',').filter(|c| !c.is_empty()).collect();
+    (!cols.is_empty()).then_some(cols)
 }
 
 /// The condition of a join, when it has one (`ON`).

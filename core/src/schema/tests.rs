@@ -2524,3 +2524,133 @@ fn a_cascade_forgets_only_the_constraints_it_can_take() {
         (renamed, &again("orders_pk"), there),
     ]);
 }
+
+#[test]
+fn a_dropped_column_takes_only_its_own_constraints() {
+    const T: &str = "CREATE TABLE c (id serial PRIMARY KEY, uuid uuid NOT NULL UNIQUE, n int CHECK (n > 0), p int REFERENCES c (id))";
+    let again = |c: &str| format!("ALTER TABLE c ADD CONSTRAINT {c} CHECK (true)");
+    let there = Some((EXISTS, "constraint `c_"));
+    run(&[
+        // The key on another column stays known.
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            "ALTER TABLE c DROP CONSTRAINT c_uuid_kye",
+            Some((
+                MISSING,
+                "constraint `c_uuid_kye on c` does not exist at f.sql; did you mean `c_uuid_key`",
+            )),
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            &again("c_uuid_key"),
+            there,
+        ),
+        (&[T, "ALTER TABLE c DROP COLUMN p"], &again("c_pkey"), there),
+        // Its own are gone, with their indexes: the names are free again.
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            &again("c_p_fkey"),
+            None,
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            "ALTER TABLE c DROP CONSTRAINT c_p_fkey",
+            Some((MISSING, "constraint `c_p_fkey on c` does not exist")),
+        ),
+        (
+            &[
+                T,
+                "ALTER TABLE c DROP COLUMN id CASCADE",
+                "ALTER TABLE c ADD PRIMARY KEY (uuid)",
+            ],
+            "ALTER TABLE c DROP CONSTRAINT c_pkye",
+            Some((
+                MISSING,
+                "constraint `c_pkye on c` does not exist at f.sql; did you mean `c_pkey`",
+            )),
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN uuid"],
+            "CREATE TABLE c_uuid_key (x int)",
+            None,
+        ),
+        // A check's columns are not held: it may have gone.
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            &again("c_n_check"),
+            None,
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            "ALTER TABLE c DROP CONSTRAINT c_n_check",
+            None,
+        ),
+        // After a column is renamed, which constraint is on which is not
+        // held any more.
+        (
+            &[
+                T,
+                "ALTER TABLE c RENAME COLUMN uuid TO u",
+                "ALTER TABLE c DROP COLUMN u",
+            ],
+            &again("c_uuid_key"),
+            None,
+        ),
+        (
+            &[
+                T,
+                "ALTER TABLE c RENAME COLUMN uuid TO u",
+                "ALTER TABLE c DROP COLUMN p",
+            ],
+            &again("c_uuid_key"),
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn an_index_renamed_renames_its_constraint() {
+    const T: &str = "CREATE TABLE user_ (id serial PRIMARY KEY, actor_id text CONSTRAINT idx_user_actor_id UNIQUE)";
+    run(&[
+        (
+            &[
+                T,
+                "ALTER TABLE user_ RENAME TO person",
+                "ALTER INDEX idx_user_actor_id RENAME TO idx_person_actor_id",
+            ],
+            "ALTER TABLE person DROP CONSTRAINT idx_person_actor_id",
+            None,
+        ),
+        (
+            &[
+                T,
+                "ALTER TABLE user_ RENAME TO person",
+                "ALTER INDEX user__pkey RENAME TO person__pkey",
+            ],
+            "ALTER TABLE person DROP CONSTRAINT user__pkey",
+            Some((MISSING, "constraint `user__pkey on person` does not exist")),
+        ),
+        // An index the model does not pin down (a dropped column may have
+        // taken it): the constraint of that name may have been renamed.
+        (
+            &[
+                "CREATE TABLE t (id int CONSTRAINT t_k UNIQUE, x int)",
+                "ALTER TABLE t DROP COLUMN x",
+                "ALTER INDEX t_k RENAME TO t_k2",
+            ],
+            "ALTER TABLE t DROP CONSTRAINT t_k2",
+            None,
+        ),
+        // Where the constraint is known absent, it is not.
+        (
+            &[
+                T,
+                "CREATE TABLE t (id int CONSTRAINT t_k UNIQUE, x int)",
+                "ALTER TABLE t DROP COLUMN x",
+                "ALTER INDEX idx_user_actor_id RENAME TO t_k2",
+            ],
+            "ALTER TABLE t DROP CONSTRAINT t_k2",
+            Some((MISSING, "constraint `t_k2 on t` does not exist")),
+        ),
+    ]);
+}
