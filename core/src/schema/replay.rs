@@ -363,7 +363,8 @@ impl<'a> Replay<'a> {
                 if with.recursive {
                     ctes.push((name.clone(), None));
                 }
-                self.query_columns(&cte.query, &Vec::new(), ctes);
+                // A CTE's query sees the enclosing queries' items too.
+                self.query_columns(&cte.query, outer, ctes);
                 let cols = super::derive::query_columns(self.model, &cte.query, ctes);
                 if with.recursive {
                     ctes.pop();
@@ -479,8 +480,13 @@ impl<'a> Replay<'a> {
                 scope.push((shown, known));
             }
             TableFactor::NestedJoin {
-                table_with_joins, ..
+                table_with_joins,
+                alias,
             } => {
+                // A join's own alias names it (its columns not known here).
+                if let Some(a) = alias {
+                    scope.push((fold(&a.name), None));
+                }
                 self.scope_of(&table_with_joins.relation, ctes, scope, derived);
                 for j in &table_with_joins.joins {
                     self.scope_of(&j.relation, ctes, scope, derived);
@@ -556,6 +562,21 @@ impl<'a> Replay<'a> {
                     match scope.iter().find(|(n, _)| *n == alias) {
                         Some((_, Some(Source::Table(s, t)))) => {
                             self.columns_exist(&(s.clone(), t.clone()), [column]);
+                        }
+                        // No item of that name where every item's name is
+                        // known: PostgreSQL finds no `FROM` entry for it.
+                        None if !scope.is_empty() && scope.iter().all(|(n, _)| !n.is_empty()) => {
+                            if let Some(like) = super::similar::closest(
+                                &alias,
+                                scope.iter().map(|(n, _)| n.as_str()),
+                            ) {
+                                self.problems.push(Problem::Missing {
+                                    what: "table",
+                                    name: alias.clone(),
+                                    place: place(q),
+                                    why: Why::Misspelt(like.to_string(), None),
+                                });
+                            }
                         }
                         Some((_, Some(src))) if self.item_column(src, &name) == State::Absent => {
                             let like = self.item_like(src, &name);

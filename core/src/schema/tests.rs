@@ -2654,3 +2654,49 @@ fn an_index_renamed_renames_its_constraint() {
         ),
     ]);
 }
+
+#[test]
+fn a_qualifier_must_name_a_from_item() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    run(&[
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = uesrs.org_id FROM users WHERE users.id = orders.user_id",
+            Some((
+                MISSING,
+                "table `uesrs` does not exist at f.sql; did you mean `users`",
+            )),
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT ordrs.id FROM orders",
+            Some((MISSING, "table `ordrs` does not exist")),
+        ),
+        // Not close to any item: no guess (PostgreSQL refuses it too).
+        (&[USERS, ORDERS], "SELECT zz.id FROM orders", None),
+        // A correlated subquery sees the enclosing items; a CTE's too.
+        (
+            &[USERS, ORDERS],
+            "SELECT (SELECT count(*) FROM orders o WHERE o.user_id = users.id) FROM users",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT (WITH x AS (SELECT users.id AS k) SELECT x.k FROM x) FROM users",
+            None,
+        ),
+        // An item whose name is not known (a function without an alias)
+        // may be the one meant.
+        (
+            &[USERS, ORDERS],
+            "SELECT generate_serie.x FROM users, generate_series(1, 2)",
+            None,
+        ),
+        // A join's alias names an item.
+        (
+            &[USERS, ORDERS],
+            "SELECT jj.id FROM (users JOIN orders USING (id)) AS jj",
+            None,
+        ),
+    ]);
+}
