@@ -64,6 +64,11 @@ impl Model {
         external: &[String],
         unchecked: bool,
     ) -> Vec<Problem> {
+        // `SET check_function_bodies = off`, `set_config(...)`, a role's or a
+        // database's setting: the server may not analyse function bodies.
+        if sql.to_ascii_lowercase().contains("check_function_bodies") {
+            self.bodies_unchecked = true;
+        }
         let mut r = replay::Replay::new(self, origin, external);
         if unchecked {
             r.unparsed(sql);

@@ -200,6 +200,10 @@ pub struct Model {
     /// wrappers): dropping a function with `CASCADE` may then take any
     /// constraint. Once set, it stays set (also when a DOWN is taken back).
     pub function_dependents: bool,
+    /// A migration turned `check_function_bodies` off (or may have): the
+    /// server does not analyse function bodies when it makes them, and
+    /// neither does the model. Once set, it stays set.
+    pub bodies_unchecked: bool,
     journal: Option<Journal>,
 }
 
@@ -242,6 +246,7 @@ impl Model {
             opaque: false,
             function_effects: BTreeMap::new(),
             function_dependents: false,
+            bodies_unchecked: false,
             journal: None,
         }
     }

@@ -634,6 +634,7 @@ impl<'a> Replay<'a> {
         alias: Option<String>,
         from: &[sqlparser::ast::TableWithJoins],
         exprs: &[&Expr],
+        outer: &Scope,
     ) {
         let before = self.problems.len();
         let mut ctes: super::derive::Ctes = Vec::new();
@@ -661,8 +662,9 @@ impl<'a> Replay<'a> {
             }
         }
         for sub in derived {
-            self.query_columns(sub, &Vec::new(), &mut ctes);
+            self.query_columns(sub, outer, &mut ctes);
         }
+        scope.extend(outer.iter().cloned());
         for twj in from {
             for j in &twj.joins {
                 if let Some(e) = join_condition(&j.join_operator) {
@@ -962,7 +964,7 @@ impl<'a> Replay<'a> {
                     _ => {}
                 }
             }
-            Statement::CreateFunction(cf) => self.create_function(cf),
+            Statement::CreateFunction(cf) => self.create_function(cf, sql),
             Statement::CreateProcedure { name, or_alter, .. } => {
                 if let Some(q) = Qualified::of(name)
                     && let Some(s) = self.create(Space::Function, &q, "procedure", true, *or_alter)
@@ -1165,7 +1167,7 @@ impl<'a> Replay<'a> {
                             .map(|a| &a.value)
                             .chain(up.selection.iter())
                             .collect();
-                        self.dml_columns(&at, alias, from, &exprs);
+                        self.dml_columns(&at, alias, from, &exprs, &Vec::new());
                     }
                 }
                 self.side_effects(sql);
@@ -1183,7 +1185,7 @@ impl<'a> Replay<'a> {
                         let alias = alias.as_ref().map(|a| fold(&a.name));
                         let using = del.using.as_deref().unwrap_or(&[]);
                         let exprs: Vec<&Expr> = del.selection.iter().collect();
-                        self.dml_columns(&at, alias, using, &exprs);
+                        self.dml_columns(&at, alias, using, &exprs, &Vec::new());
                     }
                 }
                 self.side_effects(sql);
@@ -1938,10 +1940,22 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn create_function(&mut self, cf: &CreateFunction) {
+    fn create_function(&mut self, cf: &CreateFunction, sql: &str) {
         let Some(q) = Qualified::of(&cf.name) else {
             return self.model.forget_functions();
         };
+        // The types it takes and returns must exist.
+        for a in cf.args.iter().flatten() {
+            self.type_ref(&a.data_type);
+        }
+        if let Some(
+            sqlparser::ast::FunctionReturnType::DataType(t)
+            | sqlparser::ast::FunctionReturnType::SetOf(t),
+        ) = &cf.return_type
+        {
+            self.type_ref(t);
+        }
+        self.sql_body(cf, &q.name, sql);
         // Overloads share a name: a second one is no error.
         let schema = target(self.model, &q);
         let body = cf
@@ -1998,6 +2012,168 @@ impl<'a> Replay<'a> {
             Entry::present(self.new_origin()),
         );
         self.model.set_overloads(&schema, &q.name, overloads);
+    }
+
+    /// A `LANGUAGE sql` function's body, which PostgreSQL analyses when it
+    /// makes the function (`check_function_bodies`, on unless a migration
+    /// says otherwise): the names its statements read must exist, with the
+    /// function's parameters in scope (by their names, qualified or not by
+    /// the function's). Only bodies of queries and row changes, and not
+    /// with polymorphic arguments (PostgreSQL does not analyse those).
+    fn sql_body(&mut self, cf: &CreateFunction, name: &str, sql: &str) {
+        // Its own settings (`SET search_path = ...`) apply while the server
+        // analyses it: not followed here.
+        if self.model.bodies_unchecked
+            || !cf.set_params.is_empty()
+            || !cf
+                .language
+                .as_ref()
+                .is_some_and(|l| l.value.eq_ignore_ascii_case("sql"))
+        {
+            return;
+        }
+        let body = match &cf.function_body {
+            Some(
+                sqlparser::ast::CreateFunctionBody::AsBeforeOptions { body, .. }
+                | sqlparser::ast::CreateFunctionBody::AsAfterOptions(body),
+            ) => match body {
+                Expr::Value(v) => match &v.value {
+                    sqlparser::ast::Value::DollarQuotedString(d) => d.value.clone(),
+                    _ => return,
+                },
+                _ => return,
+            },
+            _ => return,
+        };
+        let args = cf.args.as_deref().unwrap_or(&[]);
+        if args.iter().any(|a| {
+            let t = type_text(&a.data_type);
+            t.starts_with("any") || t.contains('%')
+        }) {
+            return;
+        }
+        // Where the body is in the statement (once only, or not checked).
+        let Some(offset) = sql
+            .find(&body)
+            .filter(|o| sql[o + 1..].find(&body).is_none())
+        else {
+            return;
+        };
+        let before = &sql[..offset];
+        let line = before.matches('\n').count() as u64 + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+        let Ok(statements) =
+            sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &body)
+        else {
+            return;
+        };
+        if !statements.iter().all(|s| {
+            matches!(
+                s,
+                Statement::Query(_)
+                    | Statement::Insert(_)
+                    | Statement::Update(_)
+                    | Statement::Delete(_)
+            )
+        }) {
+            return;
+        }
+        let params: Vec<String> = args
+            .iter()
+            .filter(|a| a.mode != Some(sqlparser::ast::ArgMode::Out))
+            .filter_map(|a| a.name.as_ref().map(fold))
+            .collect();
+        let outer: Scope = vec![(name.to_string(), Some(Source::Columns(params)))];
+        let first = self.problems.len();
+        for s in &statements {
+            self.read_names(s, &outer);
+        }
+        // Places in the body, as places in the statement.
+        for p in &mut self.problems[first..] {
+            let (l, c) = p.place();
+            let at = if l == 1 {
+                (line, column + c - 1)
+            } else {
+                (line + l - 1, c)
+            };
+            p.set_place(at);
+        }
+    }
+
+    /// The names a query or a row change reads, checked with `outer` in
+    /// scope; the model is not changed.
+    fn read_names(&mut self, statement: &Statement, outer: &Scope) {
+        let before = self.problems.len();
+        let query = match statement {
+            Statement::Query(q) => Some(q.as_ref()),
+            Statement::Insert(ins) => ins.source.as_deref(),
+            _ => None,
+        };
+        if let Some(q) = query {
+            self.query_tables(q, &mut Vec::new());
+            if self.problems.len() == before {
+                self.query_columns(q, outer, &mut Vec::new());
+            }
+        }
+        match statement {
+            Statement::Insert(ins) => {
+                if let TableObject::TableName(name) = &ins.table
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let cols: Vec<&Ident> =
+                        ins.columns.iter().filter_map(|c| last_ident(c)).collect();
+                    self.columns_exist(&at, cols);
+                }
+            }
+            Statement::Update(up) => {
+                if let TableFactor::Table { name, alias, .. } = &up.table.relation
+                    && up.table.joins.is_empty()
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let cols: Vec<&Ident> = up
+                        .assignments
+                        .iter()
+                        .flat_map(|a| match &a.target {
+                            sqlparser::ast::AssignmentTarget::ColumnName(n) => vec![n],
+                            sqlparser::ast::AssignmentTarget::Tuple(ns) => ns.iter().collect(),
+                        })
+                        .filter_map(|n| last_ident(n))
+                        .collect();
+                    self.columns_exist(&at, cols);
+                    let from = match &up.from {
+                        Some(
+                            sqlparser::ast::UpdateTableFromKind::BeforeSet(f)
+                            | sqlparser::ast::UpdateTableFromKind::AfterSet(f),
+                        ) => f.as_slice(),
+                        None => &[],
+                    };
+                    let exprs: Vec<&Expr> = up
+                        .assignments
+                        .iter()
+                        .map(|a| &a.value)
+                        .chain(up.selection.iter())
+                        .collect();
+                    let alias = alias.as_ref().map(|a| fold(&a.name));
+                    self.dml_columns(&at, alias, from, &exprs, outer);
+                }
+            }
+            Statement::Delete(del) => {
+                let tables = match &del.from {
+                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+                };
+                if let [t] = tables.as_slice()
+                    && let TableFactor::Table { name, alias, .. } = &t.relation
+                    && t.joins.is_empty()
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let alias = alias.as_ref().map(|a| fold(&a.name));
+                    let using = del.using.as_deref().unwrap_or(&[]);
+                    let exprs: Vec<&Expr> = del.selection.iter().collect();
+                    self.dml_columns(&at, alias, using, &exprs, outer);
+                }
+            }
+            _ => {}
+        }
     }
 
     fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {

@@ -2700,3 +2700,125 @@ fn a_qualifier_must_name_a_from_item() {
         ),
     ]);
 }
+
+#[test]
+fn sql_function_bodies_and_signature_types() {
+    const ITEMS: &str = "CREATE TABLE order_items (order_id bigint, quantity int, price int)";
+    const PAIR: &str = "CREATE TYPE semver_triple AS (major int, minor int)";
+    let f = |args: &str, body: &str| {
+        format!(
+            "CREATE FUNCTION order_total({args}) RETURNS bigint LANGUAGE sql STABLE AS $$\n    {body}\n$$"
+        )
+    };
+    let sum = "SELECT sum(quantity * price) FROM order_items WHERE order_items.order_id = order_total.order_id";
+    run(&[
+        (&[ITEMS], &f("order_id bigint", sum), None),
+        // A parameter by its name alone, and by position.
+        (
+            &[ITEMS],
+            &f(
+                "oid bigint",
+                "SELECT sum(price) FROM order_items WHERE order_id = oid",
+            ),
+            None,
+        ),
+        (
+            &[ITEMS],
+            &f(
+                "bigint",
+                "SELECT sum(price) FROM order_items WHERE order_id = $1",
+            ),
+            None,
+        ),
+        // The body's names must exist.
+        (
+            &[ITEMS],
+            &f(
+                "order_id bigint",
+                "SELECT sum(price) FROM order_itmes WHERE order_id = $1",
+            ),
+            Some((MISSING, "relation `order_itmes` does not exist")),
+        ),
+        (
+            &[ITEMS],
+            &f("order_id bigint", "SELECT sum(pirce) FROM order_items"),
+            Some((
+                MISSING,
+                "column `pirce` does not exist at f.sql; did you mean `price`",
+            )),
+        ),
+        (
+            &[ITEMS],
+            &f("ordre_id bigint", sum),
+            Some((MISSING, "column `order_total.order_id` does not exist")),
+        ),
+        (
+            &[ITEMS],
+            &f(
+                "oid bigint",
+                "UPDATE order_items SET quantity = 0 WHERE order_id = oid; DELETE FROM order_items WHERE pirce = oid; SELECT 1::bigint",
+            ),
+            Some((
+                MISSING,
+                "column `pirce` does not exist at f.sql; did you mean `price`",
+            )),
+        ),
+        // Not analysed by the server: polymorphic arguments, a body with
+        // other statements, its own settings, and after a migration turned
+        // `check_function_bodies` off.
+        (
+            &[ITEMS],
+            &f("x anyelement", "SELECT sum(pirce) FROM order_items"),
+            None,
+        ),
+        (
+            &[ITEMS],
+            &f(
+                "x bigint",
+                "CREATE TABLE t (a int); SELECT sum(pirce) FROM order_items",
+            ),
+            None,
+        ),
+        (
+            &[ITEMS],
+            "CREATE FUNCTION order_total(x bigint) RETURNS bigint LANGUAGE sql SET search_path = app AS $$ SELECT sum(pirce) FROM order_items $$",
+            None,
+        ),
+        (
+            &[ITEMS, "SET check_function_bodies = false"],
+            &f("x bigint", "SELECT sum(pirce) FROM order_items"),
+            None,
+        ),
+        // PL/pgSQL bodies are not read.
+        (
+            &[ITEMS],
+            "CREATE FUNCTION g() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT sum(pirce) FROM order_items); END $$",
+            None,
+        ),
+        // The types a function takes and returns must exist.
+        (
+            &[PAIR],
+            "CREATE FUNCTION to_triple(text) RETURNS semve_rtriple LANGUAGE sql AS $$ SELECT (1, 2)::semver_triple $$",
+            Some((MISSING, "type `semve_rtriple` does not exist")),
+        ),
+        (
+            &[PAIR],
+            "CREATE FUNCTION from_triple(t semver_trple) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            Some((MISSING, "type `semver_trple` does not exist")),
+        ),
+        (
+            &[PAIR],
+            "CREATE FUNCTION t() RETURNS SETOF semver_triple LANGUAGE sql AS $$ SELECT (1, 2)::semver_triple $$",
+            None,
+        ),
+    ]);
+    // Reported where the name is in the statement.
+    let mut m = model_of(&[ITEMS]);
+    let p = m.replay(
+        &f("order_id bigint", "SELECT sum(pirce) FROM order_items"),
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(2, 16)]);
+}
