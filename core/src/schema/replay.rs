@@ -501,13 +501,13 @@ impl<'a> Replay<'a> {
                 if !lateral {
                     derived.push(subquery);
                 }
-                let cols = match lateral {
-                    false => super::derive::renamed(
-                        super::derive::query_columns(self.model, subquery, ctes),
-                        alias.as_ref(),
-                    ),
-                    true => None,
-                };
+                // Its columns' names do not depend on what it sees (a
+                // `t.*` of an item outside it is not named: unknown).
+                let cols = super::derive::renamed(
+                    super::derive::query_columns(self.model, subquery, ctes),
+                    alias.as_ref(),
+                );
+                let _ = lateral;
                 scope.push((
                     alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
                     cols.map(|(c, _)| Source::Columns(c)),

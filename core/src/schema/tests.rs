@@ -2078,6 +2078,20 @@ fn columns_of_ctes_derived_tables_and_join_conditions() {
             "SELECT l.n FROM users u CROSS JOIN LATERAL (SELECT u.id AS n) l",
             None,
         ),
+        // Its columns are named all the same.
+        (
+            &[USERS, ORDERS],
+            "SELECT l.emial FROM users u CROSS JOIN LATERAL (SELECT u.email) l",
+            Some((
+                MISSING,
+                "column `l.emial` does not exist at f.sql; did you mean `email`",
+            )),
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT l.anything FROM users u CROSS JOIN LATERAL (SELECT u.*) l",
+            None,
+        ),
         // Join conditions and HAVING are checked too.
         (
             &[USERS, ORDERS],
