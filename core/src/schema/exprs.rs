@@ -151,6 +151,10 @@ fn walk_refs<'e>(expr: &'e Expr, out: &mut Vec<(Option<&'e Ident>, &'e Ident)>) 
                 walk_refs(e, out)?;
             }
         }
+        // A subquery's own references are in its own scope: the callers that
+        // read it check them there ([`subqueries`]).
+        Expr::Subquery(_) | Expr::Exists { .. } => {}
+        Expr::InSubquery { expr, .. } => walk_refs(expr, out)?,
         Expr::Between {
             expr, low, high, ..
         } => {

@@ -498,7 +498,7 @@ impl<'a> Replay<'a> {
                 alias,
                 ..
             } => {
-                if !lateral {
+                if !*lateral {
                     derived.push(subquery);
                 }
                 // Its columns' names do not depend on what it sees (a
@@ -507,7 +507,6 @@ impl<'a> Replay<'a> {
                     super::derive::query_columns(self.model, subquery, ctes),
                     alias.as_ref(),
                 );
-                let _ = lateral;
                 scope.push((
                     alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
                     cols.map(|(c, _)| Source::Columns(c)),

@@ -2836,3 +2836,30 @@ fn sql_function_bodies_and_signature_types() {
     );
     assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(2, 16)]);
 }
+
+#[test]
+fn references_beside_a_subquery_are_checked() {
+    run(&[
+        (
+            &[USERS],
+            "SELECT 1 FROM users WHERE emial IN (SELECT email FROM users)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "DELETE FROM users WHERE org_di = 1 AND EXISTS (SELECT 1 FROM users u WHERE u.id = users.id)",
+            Some((MISSING, "column `users.org_di` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT id, (SELECT count(*) FROM users u) FROM users WHERE org_id IN (SELECT org_id FROM users)",
+            None,
+        ),
+        // The subquery's own references, in its own scope.
+        (
+            &[USERS],
+            "SELECT 1 FROM users WHERE id IN (SELECT u.idd FROM users u)",
+            Some((MISSING, "column `users.idd` does not exist")),
+        ),
+    ]);
+}
