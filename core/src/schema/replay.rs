@@ -44,6 +44,9 @@ enum Source {
     Table(String, String),
     /// A CTE's or a derived table's columns.
     Columns(Vec<String>),
+    /// A name that qualifies columns the model does not know (a function's
+    /// parameter of a composite type: `p.field`), none of them unqualified.
+    Qualifier,
 }
 
 /// What a function name with its arguments refers to.
@@ -524,7 +527,7 @@ impl<'a> Replay<'a> {
                 .relation(s, t)
                 .map_or(State::Unknown, |r| r.columns.state(name)),
             Source::Columns(c) if c.iter().any(|c| c == name) => State::Present,
-            Source::Columns(_) => State::Absent,
+            Source::Columns(_) | Source::Qualifier => State::Absent,
         }
     }
 
@@ -541,6 +544,7 @@ impl<'a> Replay<'a> {
             }
             Source::Columns(c) => super::similar::closest(name, c.iter().map(String::as_str))
                 .map(|l| (l.to_string(), None)),
+            Source::Qualifier => None,
         }
     }
 
@@ -577,6 +581,7 @@ impl<'a> Replay<'a> {
                                 });
                             }
                         }
+                        Some((_, Some(Source::Qualifier))) => {}
                         Some((_, Some(src))) if self.item_column(src, &name) == State::Absent => {
                             let like = self.item_like(src, &name);
                             self.problems.push(Problem::Missing {
@@ -2082,7 +2087,13 @@ impl<'a> Replay<'a> {
             .filter(|a| a.mode != Some(sqlparser::ast::ArgMode::Out))
             .filter_map(|a| a.name.as_ref().map(fold))
             .collect();
-        let outer: Scope = vec![(name.to_string(), Some(Source::Columns(params)))];
+        // The function's name qualifies its parameters; a parameter of a
+        // composite type qualifies its fields (not known here).
+        let mut outer: Scope = params
+            .iter()
+            .map(|p| (p.clone(), Some(Source::Qualifier)))
+            .collect();
+        outer.insert(0, (name.to_string(), Some(Source::Columns(params))));
         let first = self.problems.len();
         for s in &statements {
             self.read_names(s, &outer);

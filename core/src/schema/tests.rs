@@ -2803,6 +2803,17 @@ fn sql_function_bodies_and_signature_types() {
             &f("x bigint", "SELECT sum(pirce) FROM order_items"),
             None,
         ),
+        // A parameter of a composite type qualifies its fields.
+        (
+            &[USERS],
+            "CREATE FUNCTION h(usr users) RETURNS text LANGUAGE sql AS $$ SELECT usr.email FROM users usrs WHERE usrs.id = usr.id $$",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE FUNCTION h(usr users) RETURNS text LANGUAGE sql AS $$ SELECT emial FROM users usrs WHERE usrs.id = usr.id $$",
+            Some((MISSING, "column `emial` does not exist")),
+        ),
         // PL/pgSQL bodies are not read.
         (
             &[ITEMS],
