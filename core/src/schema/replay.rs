@@ -2050,10 +2050,22 @@ impl<'a> Replay<'a> {
             _ => return,
         };
         let args = cf.args.as_deref().unwrap_or(&[]);
-        if args.iter().any(|a| {
-            let t = type_text(&a.data_type);
-            t.starts_with("any") || t.contains('%')
-        }) {
+        // Polymorphic or `%TYPE` arguments; output ones (`OUT`, `RETURNS
+        // TABLE`), whose names the model does not put in scope: not checked.
+        let returns_table = cf.return_type.as_ref().is_some_and(|r| {
+            r.to_string()
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("table")
+        });
+        if returns_table
+            || args.iter().any(|a| {
+                let t = type_text(&a.data_type);
+                t.starts_with("any")
+                    || t.contains('%')
+                    || a.mode == Some(sqlparser::ast::ArgMode::Out)
+            })
+        {
             return;
         }
         // Where the body is in the statement (once only, or not checked).

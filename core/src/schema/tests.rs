@@ -2874,3 +2874,25 @@ fn references_beside_a_subquery_are_checked() {
         ),
     ]);
 }
+
+#[test]
+fn sql_bodies_with_output_arguments_are_not_read() {
+    const ITEMS: &str = "CREATE TABLE order_items (order_id bigint, quantity int, price int)";
+    run(&[
+        (
+            &[ITEMS],
+            "CREATE FUNCTION f(a int, OUT total bigint) LANGUAGE sql AS $$ SELECT sum(pirce) FROM order_items $$",
+            None,
+        ),
+        (
+            &[ITEMS],
+            "CREATE FUNCTION f(a int) RETURNS TABLE (total bigint) LANGUAGE sql AS $$ SELECT sum(pirce) FROM order_items $$",
+            None,
+        ),
+        (
+            &[ITEMS],
+            "CREATE FUNCTION f(INOUT a int) LANGUAGE sql AS $$ SELECT sum(pirce)::int FROM order_items WHERE order_id = a $$",
+            Some((MISSING, "column `pirce` does not exist")),
+        ),
+    ]);
+}
