@@ -364,7 +364,7 @@ fn the_model_matches_the_server_and_catches_typos() {
         100.0 * total.1 as f64 / total.0.max(1) as f64,
         total.2
     );
-    // The floor the repository's own histories hold (TESTING.md: 102 of
-    // 104, 98.1%; 98.3% with the five projects).
-    assert!(total.0 > 0 && total.1 * 100 >= total.0 * 98, "{total:?}");
+    // The floor the repository's own histories hold (TESTING.md: 103 of
+    // 104, 99.0%; 99.1% with the five projects).
+    assert!(total.0 > 0 && total.1 * 100 >= total.0 * 99, "{total:?}");
 }
