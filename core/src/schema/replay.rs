@@ -1276,18 +1276,27 @@ impl<'a> Replay<'a> {
             Statement::AlterSchema(_) => self.model.forget_all(),
             Statement::AlterFunction(af) => {
                 use sqlparser::ast::{AlterFunctionKind, AlterFunctionOperation};
-                if af.kind == AlterFunctionKind::Function
-                    && let Some(q) = Qualified::of(&af.function.name)
-                {
-                    self.overload(&q, af.function.args.as_deref(), Use::Must, "function");
-                }
-                match af.operation {
+                let q = Qualified::of(&af.function.name)
+                    .filter(|_| af.kind == AlterFunctionKind::Function);
+                let Some(q) = q else {
+                    return self.model.forget_functions();
+                };
+                let found = self.overload(&q, af.function.args.as_deref(), Use::Must, "function");
+                match &af.operation {
                     // Owner, options, dependencies: no name changes.
                     AlterFunctionOperation::OwnerTo(_)
                     | AlterFunctionOperation::Actions { .. }
                     | AlterFunctionOperation::DependsOnExtension { .. } => {}
-                    // A rename or a move: the model forgets the functions.
-                    _ => self.model.forget_functions(),
+                    // A rename or a move: that overload goes.
+                    AlterFunctionOperation::RenameTo { new_name } => {
+                        self.move_function(&q, found, fold(new_name), None)
+                    }
+                    AlterFunctionOperation::SetSchema { schema_name } => {
+                        match Qualified::of(schema_name).filter(|s| s.schema.is_none()) {
+                            Some(s) => self.move_function(&q, found, q.name.clone(), Some(s.name)),
+                            None => self.model.forget_functions(),
+                        }
+                    }
                 }
             }
             Statement::AlterPolicy(_) => {
@@ -3555,6 +3564,86 @@ impl<'a> Replay<'a> {
             self.model.each_relation(|_, _, r| r.triggers.forget());
             self.forget_dependents_but(&["pkey", "key", "fkey"]);
         }
+    }
+
+    /// `ALTER FUNCTION q(...) RENAME TO name` or `SET SCHEMA schema`: the
+    /// overload `found` leaves `q` for `name` in `schema` (its own when
+    /// `None`), and calling it does what calling `q` did.
+    fn move_function(
+        &mut self,
+        q: &Qualified,
+        found: Overload,
+        name: String,
+        schema: Option<String>,
+    ) {
+        if let Some(e) = self.model.function_effects.get(&q.name).copied() {
+            let was = self
+                .model
+                .function_effects
+                .get(&name)
+                .copied()
+                .unwrap_or(false);
+            self.model.function_effects.insert(name.clone(), e || was);
+        }
+        let origin = self.new_origin();
+        let (from, sig) = match found {
+            Overload::Missing => return,
+            Overload::Unknown => {
+                self.forget_name(Space::Function, q);
+                let to = Qualified {
+                    schema: schema.or_else(|| q.schema.clone()),
+                    name,
+                    place: q.place,
+                };
+                return self.forget_name(Space::Function, &to);
+            }
+            Overload::Present(s) => {
+                self.model
+                    .set_entry(Space::Function, &s, &q.name, Entry::unknown());
+                (s, None)
+            }
+            Overload::Known(s, sig) => {
+                let mut o = self
+                    .model
+                    .overloads(&s, &q.name)
+                    .cloned()
+                    .unwrap_or_default();
+                // By name alone: its one overload.
+                let sig = sig.or_else(|| o.known.keys().next().cloned());
+                if let Some(sig) = &sig {
+                    o.known.remove(sig);
+                }
+                if o.known.is_empty() {
+                    self.model.set_entry(
+                        Space::Function,
+                        &s,
+                        &q.name,
+                        Entry::absent(origin.clone()),
+                    );
+                } else {
+                    self.model.set_overloads(&s, &q.name, Some(o));
+                }
+                (s, sig)
+            }
+        };
+        let to = schema.unwrap_or(from);
+        let state = self
+            .model
+            .schemas
+            .get(&to)
+            .map_or(State::Absent, |ns| ns.state(Space::Function, &name));
+        let earlier = match state {
+            State::Absent => Some(super::model::Overloads::default()),
+            State::Present => self.model.overloads(&to, &name).cloned(),
+            State::Unknown => None,
+        };
+        self.model
+            .set_entry(Space::Function, &to, &name, Entry::present(origin.clone()));
+        let overloads = earlier.zip(sig).map(|(mut o, sig)| {
+            o.known.insert(sig, origin);
+            o
+        });
+        self.model.set_overloads(&to, &name, overloads);
     }
 
     /// Looks up the function `q`, one overload of it when `args` are given

@@ -2258,9 +2258,63 @@ fn functions_by_argument_types() {
             "DROP FUNCTION f(integer)",
             Some((MISSING, "function `f(integer)`")),
         ),
+        // Renamed or moved, the overload goes with it.
         (
             &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
             "DROP FUNCTION f(integer)",
+            Some((
+                MISSING,
+                "function `f` does not exist at f.sql: it was dropped or renamed",
+            )),
+        ),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION g(text)",
+            None,
+        ),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION g(integer)",
+            Some((
+                MISSING,
+                "function `g(integer)` does not exist at f.sql; did you mean `g(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT, F_INT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION f(text)",
+            Some((
+                MISSING,
+                "function `f(text)` does not exist at f.sql; did you mean `f(integer, character varying)`",
+            )),
+        ),
+        (
+            &[F_TEXT, F_INT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION f(int, varchar)",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                "CREATE SCHEMA app",
+                "ALTER FUNCTION f(text) SET SCHEMA app",
+            ],
+            "DROP FUNCTION app.f(text)",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                "CREATE SCHEMA app",
+                "ALTER FUNCTION f(text) SET SCHEMA app",
+            ],
+            "DROP FUNCTION app.f(integer)",
+            Some((MISSING, "function `app.f(integer)` does not exist")),
+        ),
+        // By name alone: its one overload.
+        (
+            &[F_TEXT, "ALTER FUNCTION f RENAME TO g"],
+            "DROP FUNCTION g(text)",
             None,
         ),
         // When in doubt: unknown, never an error.
@@ -2893,6 +2947,39 @@ fn sql_bodies_with_output_arguments_are_not_read() {
             &[ITEMS],
             "CREATE FUNCTION f(INOUT a int) LANGUAGE sql AS $$ SELECT sum(pirce)::int FROM order_items WHERE order_id = a $$",
             Some((MISSING, "column `pirce` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn a_renamed_function_does_what_it_did() {
+    const DDL: &str = "CREATE FUNCTION mk() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE t (a int); END $$";
+    run(&[
+        (
+            &[
+                USERS,
+                DDL,
+                "ALTER FUNCTION mk() RENAME TO make_it",
+                "SELECT make_it()",
+            ],
+            "CREATE INDEX ON users (emial)",
+            None,
+        ),
+        (
+            &[USERS, DDL, "ALTER FUNCTION mk() RENAME TO make_it"],
+            "CREATE INDEX ON users (emial)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        // A harmless one stays harmless under its new name.
+        (
+            &[
+                USERS,
+                "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                "ALTER FUNCTION one() RENAME TO uno",
+                "SELECT uno()",
+            ],
+            "CREATE INDEX ON users (emial)",
+            Some((MISSING, "column `users.emial` does not exist")),
         ),
     ]);
 }
