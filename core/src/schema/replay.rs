@@ -425,6 +425,10 @@ impl<'a> Replay<'a> {
                     .collect();
                 for e in exprs {
                     self.scoped_refs(e, &all);
+                    // The types it casts to must exist.
+                    for t in exprs::cast_types(e) {
+                        self.type_ref(t);
+                    }
                     for sub in exprs::subqueries(e) {
                         self.query_columns(sub, &all, ctes);
                     }

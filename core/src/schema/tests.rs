@@ -2983,3 +2983,38 @@ fn a_renamed_function_does_what_it_did() {
         ),
     ]);
 }
+
+#[test]
+fn a_query_casts_to_types_that_exist() {
+    const MOOD: &str = "CREATE TYPE build_status AS ENUM ('ok', 'failed')";
+    run(&[
+        (&[MOOD], "SELECT 'ok'::build_status", None),
+        (
+            &[MOOD],
+            "SELECT 'ok'::builds_tatus",
+            Some((
+                MISSING,
+                "type `builds_tatus` does not exist at f.sql; did you mean `build_status`",
+            )),
+        ),
+        (
+            &[MOOD, USERS],
+            "CREATE VIEW v AS SELECT id FROM users WHERE CAST(email AS build_stauts) = 'ok'",
+            Some((MISSING, "type `build_stauts` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT id::intger FROM users",
+            Some((MISSING, "type `intger` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT id::bigint, email::text, now()::timestamptz FROM users",
+            None,
+        ),
+        // A type made elsewhere, close to none: external.
+        (&[USERS], "SELECT email::citext FROM users", None),
+        // A table's row type is a type.
+        (&[USERS], "SELECT NULL::users", None),
+    ]);
+}
