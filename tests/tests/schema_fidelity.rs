@@ -7,7 +7,8 @@
 //!   server accepts;
 //! - **fidelity**: after each migration, every relation the model says is
 //!   there is in the catalog (with the same columns where the model knows
-//!   them all), and every relation it says is absent is not;
+//!   them all, and for a table the constraints it knows there or absent),
+//!   and every relation it says is absent is not;
 //! - **typos**: before each statement, each name in it that the model knows
 //!   is misspelt (two neighbouring letters swapped, or one dropped), the
 //!   misspelt statement tried on the server in a savepoint; those the server
@@ -115,6 +116,39 @@ fn compare(model: &Model, client: &mut postgres::Client, tally: &mut Tally, at: 
                 }
             };
             tally.checked_objects += 1;
+            // A table's constraints: each one the model says is there is
+            // there, each one it says is absent is not, and no other where
+            // it knows them all.
+            if let (State::Present, Some(oid), RelKind::Table) = (rel.entry.state, oid, rel.kind) {
+                let rows = client
+                    .query(
+                        "SELECT conname::text FROM pg_constraint WHERE conrelid = $1 AND contype <> 'n'",
+                        &[&oid],
+                    )
+                    .unwrap_or_default();
+                let server: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+                for (c, e) in &rel.constraints.names {
+                    let there = server.contains(c);
+                    if (e.state == State::Present && !there) || (e.state == State::Absent && there)
+                    {
+                        tally.mismatches.push(format!(
+                            "{at}: constraint {c} of {regclass}: the model says {:?}, the server {}",
+                            e.state,
+                            if there { "has it" } else { "does not" }
+                        ));
+                    }
+                }
+                if rel.constraints.complete {
+                    for c in server
+                        .iter()
+                        .filter(|c| !rel.constraints.names.contains_key(*c))
+                    {
+                        tally.mismatches.push(format!(
+                            "{at}: constraint {c} of {regclass}: the model knows none of that name, the server has it"
+                        ));
+                    }
+                }
+            }
             match (rel.entry.state, oid) {
                 (State::Present, None) => tally.mismatches.push(format!(
                     "{at}: the model has {} {regclass}, the server does not",
@@ -337,6 +371,7 @@ fn the_model_matches_the_server_and_catches_typos() {
         100.0 * total.1 as f64 / total.0.max(1) as f64,
         total.2
     );
-    // The floor the histories measured so far hold (TESTING.md: 92.8%).
-    assert!(total.0 > 0 && total.1 * 100 >= total.0 * 90, "{total:?}");
+    // The floor the repository's own histories hold (TESTING.md: 103 of
+    // 104, 99.0%; 99.1% with the five projects).
+    assert!(total.0 > 0 && total.1 * 100 >= total.0 * 99, "{total:?}");
 }

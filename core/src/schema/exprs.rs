@@ -3,7 +3,8 @@
 //! functions it calls (a call may change the schema).
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query,
+    DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
+    ObjectNamePart, Query,
 };
 
 use super::name::fold;
@@ -151,6 +152,10 @@ fn walk_refs<'e>(expr: &'e Expr, out: &mut Vec<(Option<&'e Ident>, &'e Ident)>) 
                 walk_refs(e, out)?;
             }
         }
+        // A subquery's own references are in its own scope: the callers that
+        // read it check them there ([`subqueries`]).
+        Expr::Subquery(_) | Expr::Exists { .. } => {}
+        Expr::InSubquery { expr, .. } => walk_refs(expr, out)?,
         Expr::Between {
             expr, low, high, ..
         } => {
@@ -280,6 +285,73 @@ fn walk_subqueries<'e>(expr: &'e Expr, out: &mut Vec<&'e Query>) {
             }
             if let FunctionArguments::Subquery(q) = &f.args {
                 out.push(q);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The types `expr` casts to (`x::t`, `CAST(x AS t)`), outside subqueries
+/// (each of those is read in its turn); forms this reader does not walk
+/// are not entered.
+pub fn cast_types(expr: &Expr) -> Vec<&DataType> {
+    let mut out = Vec::new();
+    walk_casts(expr, &mut out);
+    out
+}
+
+fn walk_casts<'e>(expr: &'e Expr, out: &mut Vec<&'e DataType>) {
+    match expr {
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
+            out.push(data_type);
+            walk_casts(expr, out);
+        }
+        Expr::BinaryOp { left, right, .. }
+        | Expr::IsDistinctFrom(left, right)
+        | Expr::IsNotDistinctFrom(left, right) => {
+            walk_casts(left, out);
+            walk_casts(right, out);
+        }
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::IsTrue(expr)
+        | Expr::IsFalse(expr) => walk_casts(expr, out),
+        Expr::InList { expr, list, .. } => {
+            walk_casts(expr, out);
+            for e in list {
+                walk_casts(e, out);
+            }
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            for e in operand.iter().chain(else_result.iter()) {
+                walk_casts(e, out);
+            }
+            for c in conditions {
+                walk_casts(&c.condition, out);
+                walk_casts(&c.result, out);
+            }
+        }
+        Expr::Function(f) => {
+            if let FunctionArguments::List(list) = &f.args {
+                for a in &list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                    | FunctionArg::Named {
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    } = a
+                    {
+                        walk_casts(e, out);
+                    }
+                }
             }
         }
         _ => {}

@@ -69,6 +69,11 @@ impl Model {
         external: &[String],
         unchecked: bool,
     ) -> Vec<Problem> {
+        // `SET check_function_bodies = off`, `set_config(...)`, a role's or a
+        // database's setting: the server may not analyse function bodies.
+        if sql.to_ascii_lowercase().contains("check_function_bodies") {
+            self.bodies_unchecked = true;
+        }
         self.current = Some(origin.clone());
         let problems = self.replay_at(sql, origin, external, unchecked);
         self.current = None;

@@ -201,6 +201,16 @@ pub struct Model {
     /// `functions`, `relation x`, `relations named x*`, in the order it
     /// happened.
     pub forgotten: Vec<(String, super::objects::Origin)>,
+    /// Objects that may depend on a function beyond triggers, checks,
+    /// defaults, indexes and views were made (operators and their classes,
+    /// casts, base and range types, languages, access methods, foreign-data
+    /// wrappers): dropping a function with `CASCADE` may then take any
+    /// constraint. Once set, it stays set (also when a DOWN is taken back).
+    pub function_dependents: bool,
+    /// A migration turned `check_function_bodies` off (or may have): the
+    /// server does not analyse function bodies when it makes them, and
+    /// neither does the model. Once set, it stays set.
+    pub bodies_unchecked: bool,
     journal: Option<Journal>,
 }
 
@@ -244,6 +254,8 @@ impl Model {
             function_effects: BTreeMap::new(),
             current: None,
             forgotten: Vec::new(),
+            function_dependents: false,
+            bodies_unchecked: false,
             journal: None,
         }
     }
@@ -432,6 +444,7 @@ impl Model {
         self.note_forgotten("everything".to_string());
         self.touch(Key::Session);
         self.opaque = true;
+        self.function_dependents = true;
         let names: Vec<String> = self.schemas.keys().cloned().collect();
         for n in names {
             self.forget_schema_quietly(&n);

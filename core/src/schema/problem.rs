@@ -73,6 +73,15 @@ impl Problem {
         }
     }
 
+    /// Moves it to `at`.
+    pub fn set_place(&mut self, at: Place) {
+        match self {
+            Problem::Missing { place, .. }
+            | Problem::Exists { place, .. }
+            | Problem::NoOp { place, .. } => *place = at,
+        }
+    }
+
     /// The message, `at` naming the file (`at 007_add_avatar.sql`).
     pub fn message(&self, file: &str) -> String {
         match self {

@@ -50,6 +50,9 @@ enum Source {
     Table(String, String),
     /// A CTE's or a derived table's columns.
     Columns(Vec<String>),
+    /// A name that qualifies columns the model does not know (a function's
+    /// parameter of a composite type: `p.field`), none of them unqualified.
+    Qualifier,
 }
 
 /// What a function name with its arguments refers to.
@@ -401,7 +404,8 @@ impl<'a> Replay<'a> {
                 if with.recursive {
                     ctes.push((name.clone(), None));
                 }
-                self.query_columns(&cte.query, &Vec::new(), ctes);
+                // A CTE's query sees the enclosing queries' items too.
+                self.query_columns(&cte.query, outer, ctes);
                 let cols = super::derive::query_columns(self.model, &cte.query, ctes);
                 if with.recursive {
                     ctes.pop();
@@ -459,6 +463,10 @@ impl<'a> Replay<'a> {
                     .collect();
                 for e in exprs {
                     self.scoped_refs(e, &all);
+                    // The types it casts to must exist.
+                    for t in exprs::cast_types(e) {
+                        self.type_ref(t);
+                    }
                     for sub in exprs::subqueries(e) {
                         self.query_columns(sub, &all, ctes);
                     }
@@ -517,8 +525,13 @@ impl<'a> Replay<'a> {
                 scope.push((shown, known));
             }
             TableFactor::NestedJoin {
-                table_with_joins, ..
+                table_with_joins,
+                alias,
             } => {
+                // A join's own alias names it (its columns not known here).
+                if let Some(a) = alias {
+                    scope.push((fold(&a.name), None));
+                }
                 self.scope_of(&table_with_joins.relation, ctes, scope, derived);
                 for j in &table_with_joins.joins {
                     self.scope_of(&j.relation, ctes, scope, derived);
@@ -530,16 +543,15 @@ impl<'a> Replay<'a> {
                 alias,
                 ..
             } => {
-                if !lateral {
+                if !*lateral {
                     derived.push(subquery);
                 }
-                let cols = match lateral {
-                    false => super::derive::renamed(
-                        super::derive::query_columns(self.model, subquery, ctes),
-                        alias.as_ref(),
-                    ),
-                    true => None,
-                };
+                // Its columns' names do not depend on what it sees (a
+                // `t.*` of an item outside it is not named: unknown).
+                let cols = super::derive::renamed(
+                    super::derive::query_columns(self.model, subquery, ctes),
+                    alias.as_ref(),
+                );
                 scope.push((
                     alias.as_ref().map_or(String::new(), |a| fold(&a.name)),
                     cols.map(|(c, _)| Source::Columns(c)),
@@ -557,7 +569,7 @@ impl<'a> Replay<'a> {
                 .relation(s, t)
                 .map_or(State::Unknown, |r| r.columns.state(name)),
             Source::Columns(c) if c.iter().any(|c| c == name) => State::Present,
-            Source::Columns(_) => State::Absent,
+            Source::Columns(_) | Source::Qualifier => State::Absent,
         }
     }
 
@@ -574,6 +586,7 @@ impl<'a> Replay<'a> {
             }
             Source::Columns(c) => super::similar::closest(name, c.iter().map(String::as_str))
                 .map(|l| (l.to_string(), None)),
+            Source::Qualifier => None,
         }
     }
 
@@ -595,6 +608,22 @@ impl<'a> Replay<'a> {
                         Some((_, Some(Source::Table(s, t)))) => {
                             self.columns_exist(&(s.clone(), t.clone()), [column]);
                         }
+                        // No item of that name where every item's name is
+                        // known: PostgreSQL finds no `FROM` entry for it.
+                        None if !scope.is_empty() && scope.iter().all(|(n, _)| !n.is_empty()) => {
+                            if let Some(like) = super::similar::closest(
+                                &alias,
+                                scope.iter().map(|(n, _)| n.as_str()),
+                            ) {
+                                self.problems.push(Problem::Missing {
+                                    what: "table",
+                                    name: alias.clone(),
+                                    place: place(q),
+                                    why: Why::Misspelt(like.to_string(), None),
+                                });
+                            }
+                        }
+                        Some((_, Some(Source::Qualifier))) => {}
                         Some((_, Some(src))) if self.item_column(src, &name) == State::Absent => {
                             let like = self.item_like(src, &name);
                             self.problems.push(Problem::Missing {
@@ -651,6 +680,7 @@ impl<'a> Replay<'a> {
         alias: Option<String>,
         from: &[sqlparser::ast::TableWithJoins],
         exprs: &[&Expr],
+        outer: &Scope,
     ) {
         let before = self.problems.len();
         let mut ctes: super::derive::Ctes = Vec::new();
@@ -678,8 +708,9 @@ impl<'a> Replay<'a> {
             }
         }
         for sub in derived {
-            self.query_columns(sub, &Vec::new(), &mut ctes);
+            self.query_columns(sub, outer, &mut ctes);
         }
+        scope.extend(outer.iter().cloned());
         for twj in from {
             for j in &twj.joins {
                 if let Some(e) = join_condition(&j.join_operator) {
@@ -693,6 +724,21 @@ impl<'a> Replay<'a> {
                 self.query_columns(sub, &scope, &mut ctes);
             }
         }
+    }
+
+    /// An index renamed from `old` to `new` whose table the model does not
+    /// know may be a constraint's, of any table: each constraint `old`
+    /// not known absent, and `new` beside it, are unknown from now on.
+    fn constraint_renamed_anywhere(&mut self, old: &str, new: &str) {
+        self.model.each_relation(|_, _, r| {
+            let c = &mut r.constraints;
+            if c.state(old) != State::Absent {
+                for name in [old, new] {
+                    c.names.insert(name.to_string(), Entry::unknown());
+                    c.types.remove(name);
+                }
+            }
+        });
     }
 
     /// The tables a query reads (`FROM`, `JOIN`, in its CTEs and derived
@@ -986,7 +1032,7 @@ impl<'a> Replay<'a> {
                     _ => {}
                 }
             }
-            Statement::CreateFunction(cf) => self.create_function(cf),
+            Statement::CreateFunction(cf) => self.create_function(cf, sql),
             Statement::CreateProcedure { name, or_alter, .. } => {
                 if let Some(q) = Qualified::of(name)
                     && let Some(s) = self.create(Space::Function, &q, "procedure", true, *or_alter)
@@ -1202,7 +1248,7 @@ impl<'a> Replay<'a> {
                             .map(|a| &a.value)
                             .chain(up.selection.iter())
                             .collect();
-                        self.dml_columns(&at, alias, from, &exprs);
+                        self.dml_columns(&at, alias, from, &exprs, &Vec::new());
                     }
                 }
                 self.side_effects(sql);
@@ -1220,7 +1266,7 @@ impl<'a> Replay<'a> {
                         let alias = alias.as_ref().map(|a| fold(&a.name));
                         let using = del.using.as_deref().unwrap_or(&[]);
                         let exprs: Vec<&Expr> = del.selection.iter().collect();
-                        self.dml_columns(&at, alias, using, &exprs);
+                        self.dml_columns(&at, alias, using, &exprs, &Vec::new());
                     }
                 }
                 self.side_effects(sql);
@@ -1266,13 +1312,23 @@ impl<'a> Replay<'a> {
                                 t.constraints
                                     .names
                                     .insert(q.name.clone(), Entry::absent(origin));
+                                let kind = t.constraints.types.remove(&q.name);
+                                match kind {
+                                    Some(k) => t.constraints.types.insert(new.name.clone(), k),
+                                    None => t.constraints.types.remove(&new.name),
+                                };
                                 if let Some(e) = was {
                                     t.constraints.names.insert(new.name.clone(), e);
                                 }
                             }
+                        } else {
+                            self.constraint_renamed_anywhere(&q.name, &new.name);
                         }
                     }
                     (_, new) => {
+                        if let Some(n) = &new {
+                            self.constraint_renamed_anywhere(&q.name, &n.name);
+                        }
                         self.forget_name(Space::Relation, &q);
                         match new {
                             Some(n) => self.forget_name(
@@ -1297,26 +1353,34 @@ impl<'a> Replay<'a> {
             Statement::AlterSchema(_) => self.model.forget_all(),
             Statement::AlterFunction(af) => {
                 use sqlparser::ast::{AlterFunctionKind, AlterFunctionOperation};
-                if af.kind == AlterFunctionKind::Function
-                    && let Some(q) = Qualified::of(&af.function.name)
-                {
-                    self.overload(&q, af.function.args.as_deref(), Use::Must, "function");
-                }
+                let q = Qualified::of(&af.function.name)
+                    .filter(|_| af.kind == AlterFunctionKind::Function);
+                let Some(q) = q else {
+                    return self.model.forget_functions();
+                };
+                let found = self.overload(&q, af.function.args.as_deref(), Use::Must, "function");
                 // Its options changed: the statement that made it is not
                 // what it is any more.
                 if matches!(af.operation, AlterFunctionOperation::Actions { .. })
-                    && let Some(q) = Qualified::of(&af.function.name)
                     && let Found::Present(s) = resolve(self.model, Space::Function, &q)
                 {
                     self.model.forget_function_sql(&s, &q.name);
                 }
-                match af.operation {
+                match &af.operation {
                     // Owner, options, dependencies: no name changes.
                     AlterFunctionOperation::OwnerTo(_)
                     | AlterFunctionOperation::Actions { .. }
                     | AlterFunctionOperation::DependsOnExtension { .. } => {}
-                    // A rename or a move: the model forgets the functions.
-                    _ => self.model.forget_functions(),
+                    // A rename or a move: that overload goes.
+                    AlterFunctionOperation::RenameTo { new_name } => {
+                        self.move_function(&q, found, fold(new_name), None)
+                    }
+                    AlterFunctionOperation::SetSchema { schema_name } => {
+                        match Qualified::of(schema_name).filter(|s| s.schema.is_none()) {
+                            Some(s) => self.move_function(&q, found, q.name.clone(), Some(s.name)),
+                            None => self.model.forget_functions(),
+                        }
+                    }
                 }
             }
             Statement::AlterPolicy(_) => {
@@ -1498,7 +1562,11 @@ impl<'a> Replay<'a> {
                 ..,
             ]
             | ["create", "or", "replace", "language" | "transform" | "rule"]
-            | ["create" | "alter" | "drop", "foreign", "data", ..] => {}
+            | ["create" | "alter" | "drop", "foreign", "data", ..] => {
+                if w.first() != Some(&"drop") {
+                    self.model.function_dependents = true;
+                }
+            }
             ["create", "or", "replace", "trigger"]
             | ["create", "trigger" | "constraint", ..]
             | ["alter", "trigger", ..] => {
@@ -1970,6 +2038,16 @@ impl<'a> Replay<'a> {
         };
         self.model
             .set_entry(Space::Type, &s, &q.name, Entry::present(self.new_origin()));
+        // A base or range type is made of functions.
+        if !matches!(
+            representation,
+            Some(
+                UserDefinedTypeRepresentation::Composite { .. }
+                    | UserDefinedTypeRepresentation::Enum { .. }
+            )
+        ) {
+            self.model.function_dependents = true;
+        }
         if let Some(UserDefinedTypeRepresentation::Composite { attributes }) = representation {
             let mut r = Relation::new(RelKind::Composite, self.new_origin());
             for a in attributes {
@@ -2055,10 +2133,22 @@ impl<'a> Replay<'a> {
         self.model.set_entry(Space::Type, &s, &q.name, e);
     }
 
-    fn create_function(&mut self, cf: &CreateFunction) {
+    fn create_function(&mut self, cf: &CreateFunction, sql: &str) {
         let Some(q) = Qualified::of(&cf.name) else {
             return self.model.forget_functions();
         };
+        // The types it takes and returns must exist.
+        for a in cf.args.iter().flatten() {
+            self.type_ref(&a.data_type);
+        }
+        if let Some(
+            sqlparser::ast::FunctionReturnType::DataType(t)
+            | sqlparser::ast::FunctionReturnType::SetOf(t),
+        ) = &cf.return_type
+        {
+            self.type_ref(t);
+        }
+        self.sql_body(cf, &q.name, sql);
         // Overloads share a name: a second one is no error.
         let schema = target(self.model, &q);
         let body = cf
@@ -2128,6 +2218,186 @@ impl<'a> Replay<'a> {
         self.model
             .set_entry(Space::Function, &schema, &q.name, entry);
         self.model.set_overloads(&schema, &q.name, overloads);
+    }
+
+    /// A `LANGUAGE sql` function's body, which PostgreSQL analyses when it
+    /// makes the function (`check_function_bodies`, on unless a migration
+    /// says otherwise): the names its statements read must exist, with the
+    /// function's parameters in scope (by their names, qualified or not by
+    /// the function's). Only bodies of queries and row changes, and not
+    /// with polymorphic arguments (PostgreSQL does not analyse those).
+    fn sql_body(&mut self, cf: &CreateFunction, name: &str, sql: &str) {
+        // Its own settings (`SET search_path = ...`) apply while the server
+        // analyses it: not followed here.
+        if self.model.bodies_unchecked
+            || !cf.set_params.is_empty()
+            || !cf
+                .language
+                .as_ref()
+                .is_some_and(|l| l.value.eq_ignore_ascii_case("sql"))
+        {
+            return;
+        }
+        let body = match &cf.function_body {
+            Some(
+                sqlparser::ast::CreateFunctionBody::AsBeforeOptions { body, .. }
+                | sqlparser::ast::CreateFunctionBody::AsAfterOptions(body),
+            ) => match body {
+                Expr::Value(v) => match &v.value {
+                    sqlparser::ast::Value::DollarQuotedString(d) => d.value.clone(),
+                    _ => return,
+                },
+                _ => return,
+            },
+            _ => return,
+        };
+        let args = cf.args.as_deref().unwrap_or(&[]);
+        // Polymorphic or `%TYPE` arguments; output ones (`OUT`, `RETURNS
+        // TABLE`), whose names the model does not put in scope: not checked.
+        let returns_table = cf.return_type.as_ref().is_some_and(|r| {
+            r.to_string()
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("table")
+        });
+        if returns_table
+            || args.iter().any(|a| {
+                let t = type_text(&a.data_type);
+                t.starts_with("any")
+                    || t.contains('%')
+                    || a.mode == Some(sqlparser::ast::ArgMode::Out)
+            })
+        {
+            return;
+        }
+        // Where the body is in the statement (once only, or not checked).
+        let Some(offset) = sql
+            .find(&body)
+            .filter(|o| sql[o + 1..].find(&body).is_none())
+        else {
+            return;
+        };
+        let before = &sql[..offset];
+        let line = before.matches('\n').count() as u64 + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+        let Ok(statements) =
+            sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &body)
+        else {
+            return;
+        };
+        if !statements.iter().all(|s| {
+            matches!(
+                s,
+                Statement::Query(_)
+                    | Statement::Insert(_)
+                    | Statement::Update(_)
+                    | Statement::Delete(_)
+            )
+        }) {
+            return;
+        }
+        let params: Vec<String> = args
+            .iter()
+            .filter(|a| a.mode != Some(sqlparser::ast::ArgMode::Out))
+            .filter_map(|a| a.name.as_ref().map(fold))
+            .collect();
+        // The function's name qualifies its parameters; a parameter of a
+        // composite type qualifies its fields (not known here).
+        let mut outer: Scope = params
+            .iter()
+            .map(|p| (p.clone(), Some(Source::Qualifier)))
+            .collect();
+        outer.insert(0, (name.to_string(), Some(Source::Columns(params))));
+        let first = self.problems.len();
+        for s in &statements {
+            self.read_names(s, &outer);
+        }
+        // Places in the body, as places in the statement.
+        for p in &mut self.problems[first..] {
+            let (l, c) = p.place();
+            let at = if l == 1 {
+                (line, column + c - 1)
+            } else {
+                (line + l - 1, c)
+            };
+            p.set_place(at);
+        }
+    }
+
+    /// The names a query or a row change reads, checked with `outer` in
+    /// scope; the model is not changed.
+    fn read_names(&mut self, statement: &Statement, outer: &Scope) {
+        let before = self.problems.len();
+        let query = match statement {
+            Statement::Query(q) => Some(q.as_ref()),
+            Statement::Insert(ins) => ins.source.as_deref(),
+            _ => None,
+        };
+        if let Some(q) = query {
+            self.query_tables(q, &mut Vec::new());
+            if self.problems.len() == before {
+                self.query_columns(q, outer, &mut Vec::new());
+            }
+        }
+        match statement {
+            Statement::Insert(ins) => {
+                if let TableObject::TableName(name) = &ins.table
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let cols: Vec<&Ident> =
+                        ins.columns.iter().filter_map(|c| last_ident(c)).collect();
+                    self.columns_exist(&at, cols);
+                }
+            }
+            Statement::Update(up) => {
+                if let TableFactor::Table { name, alias, .. } = &up.table.relation
+                    && up.table.joins.is_empty()
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let cols: Vec<&Ident> = up
+                        .assignments
+                        .iter()
+                        .flat_map(|a| match &a.target {
+                            sqlparser::ast::AssignmentTarget::ColumnName(n) => vec![n],
+                            sqlparser::ast::AssignmentTarget::Tuple(ns) => ns.iter().collect(),
+                        })
+                        .filter_map(|n| last_ident(n))
+                        .collect();
+                    self.columns_exist(&at, cols);
+                    let from = match &up.from {
+                        Some(
+                            sqlparser::ast::UpdateTableFromKind::BeforeSet(f)
+                            | sqlparser::ast::UpdateTableFromKind::AfterSet(f),
+                        ) => f.as_slice(),
+                        None => &[],
+                    };
+                    let exprs: Vec<&Expr> = up
+                        .assignments
+                        .iter()
+                        .map(|a| &a.value)
+                        .chain(up.selection.iter())
+                        .collect();
+                    let alias = alias.as_ref().map(|a| fold(&a.name));
+                    self.dml_columns(&at, alias, from, &exprs, outer);
+                }
+            }
+            Statement::Delete(del) => {
+                let tables = match &del.from {
+                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+                };
+                if let [t] = tables.as_slice()
+                    && let TableFactor::Table { name, alias, .. } = &t.relation
+                    && t.joins.is_empty()
+                    && let Some(at) = self.relation(name, "table", Use::Must)
+                {
+                    let alias = alias.as_ref().map(|a| fold(&a.name));
+                    let using = del.using.as_deref().unwrap_or(&[]);
+                    let exprs: Vec<&Expr> = del.selection.iter().collect();
+                    self.dml_columns(&at, alias, using, &exprs, outer);
+                }
+            }
+            _ => {}
+        }
     }
 
     fn create_extension(&mut self, ce: &sqlparser::ast::CreateExtension) {
@@ -2511,6 +2781,8 @@ impl<'a> Replay<'a> {
         match name {
             Some(n) => {
                 set_detail(&mut rel.constraints, &n, pending);
+                let kind = format!("{label}:{}", cols.join(","));
+                rel.constraints.types.insert(n.clone(), kind);
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => {
@@ -2568,6 +2840,12 @@ impl<'a> Replay<'a> {
         match chosen {
             Some(n) => {
                 set_detail(&mut rel.constraints, &n, pending);
+                // A foreign key's columns are known; a check's not here.
+                let kind = match label {
+                    "fkey" => format!("{label}:{}", cols.join(",")),
+                    _ => label.to_string(),
+                };
+                rel.constraints.types.insert(n.clone(), kind);
                 rel.constraints.names.insert(n, Entry::present(origin));
             }
             None => rel.constraints.complete = false,
@@ -2675,6 +2953,7 @@ impl<'a> Replay<'a> {
                     rel.owner = Some(at.1.clone());
                     let table = self.model.relation_mut(&at.0, &at.1);
                     table.constraints.details.remove(&name);
+                    table.constraints.types.remove(&name);
                     table.constraints.names.insert(name, Entry::present(origin));
                 } else {
                     for n in [index, name] {
@@ -2878,12 +3157,47 @@ impl<'a> Replay<'a> {
                                 .insert(name.clone(), Entry::absent(origin.clone()));
                             rel.columns.types.remove(&name);
                             rel.columns.details.remove(&name);
-                            // Constraints and indexes on it go with it.
-                            constraints_of_dropped_column(rel, &name, origin.clone());
+                            // Constraints and indexes on it go with it: those
+                            // the model knows to be on it are gone, those on
+                            // other columns stay, the rest are unknown.
+                            let c = &mut rel.constraints;
+                            let held: Vec<String> = c
+                                .names
+                                .iter()
+                                .filter(|(_, e)| e.state != State::Absent)
+                                .map(|(n, _)| n.clone())
+                                .collect();
+                            for n in held {
+                                let present = c.state(&n) == State::Present;
+                                let on = c
+                                    .types
+                                    .get(&n)
+                                    .filter(|_| present)
+                                    .and_then(|k| columns_of(k))
+                                    .map(|cols| cols.contains(&name.as_str()));
+                                match on {
+                                    Some(false) => continue,
+                                    Some(true) => {
+                                        c.names.insert(n.clone(), Entry::absent(origin.clone()));
+                                    }
+                                    None => {
+                                        c.names.insert(n.clone(), Entry::unknown());
+                                    }
+                                }
+                                c.types.remove(&n);
+                                c.details.remove(&n);
+                            }
+                            // Its indexes follow their constraints; others
+                            // go when they name it.
                             let table = at.1.clone();
                             self.drop_owned(&at.0, &table, Some(&name));
                             if *drop_behavior == Some(DropBehavior::Cascade) {
-                                self.forget_dependents_on(std::slice::from_ref(at), None);
+                                // Elsewhere: the foreign keys to it, views.
+                                self.forget_dependents_on(
+                                    Some(std::slice::from_ref(at)),
+                                    None,
+                                    &["pkey", "key"],
+                                );
                             }
                         }
                     }
@@ -2914,6 +3228,10 @@ impl<'a> Replay<'a> {
                             return;
                         }
                         let ty = rel.columns.types.remove(&old);
+                        // The constraints' columns are no longer as held.
+                        for k in rel.constraints.types.values_mut() {
+                            *k = kind_of(k).to_string();
+                        }
                         if let Some(d) = rel.columns.details.remove(&old) {
                             rel.columns.details.insert(new.clone(), d);
                         }
@@ -3101,12 +3419,20 @@ impl<'a> Replay<'a> {
                     match key {
                         // Nothing but a view (grouping by a primary key)
                         // depends on a foreign key or a check.
-                        Some((K::ForeignKey | K::Check, _)) => self.forget_dependents_on(&[], None),
+                        Some((K::ForeignKey | K::Check, _)) => {
+                            self.forget_dependents_on(Some(&[]), None, &["pkey", "key"])
+                        }
+                        // A key: the foreign keys that refer to it.
                         Some((kind, cols)) => self.forget_dependents_on(
-                            std::slice::from_ref(at),
+                            Some(std::slice::from_ref(at)),
                             Some((&cols, kind == K::PrimaryKey)),
+                            &["pkey", "key"],
                         ),
-                        None => self.forget_dependents_on(std::slice::from_ref(at), None),
+                        None => self.forget_dependents_on(
+                            Some(std::slice::from_ref(at)),
+                            None,
+                            &["pkey", "key"],
+                        ),
                     }
                 }
             }
@@ -3135,6 +3461,12 @@ impl<'a> Replay<'a> {
                         Entry::unknown()
                     },
                 );
+                // Its kind goes with it.
+                let kind = rel.constraints.types.remove(&old);
+                match kind {
+                    Some(k) => rel.constraints.types.insert(new.clone(), k),
+                    None => rel.constraints.types.remove(&new),
+                };
                 rel.constraints
                     .names
                     .insert(new.clone(), Entry::present(origin));
@@ -3443,9 +3775,14 @@ impl<'a> Replay<'a> {
                     }
                 }
                 if cascade {
-                    match tables {
-                        Some(t) => self.forget_dependents_on(&t, None),
-                        None => self.forget_dependents(),
+                    // A view or a sequence takes no key with it; a table or
+                    // an index, the foreign keys to it (to the tables, where
+                    // the model knows what each refers to).
+                    match object_type {
+                        ObjectType::View | ObjectType::MaterializedView | ObjectType::Sequence => {
+                            self.forget_dependents_on(None, None, &["pkey", "key", "fkey"])
+                        }
+                        _ => self.forget_dependents_on(tables.as_deref(), None, &["pkey", "key"]),
                     }
                 }
             }
@@ -3628,9 +3965,90 @@ impl<'a> Replay<'a> {
             }
         }
         if behavior == Some(DropBehavior::Cascade) {
+            // Triggers, checks and exclusion constraints that call it, views.
             self.model.each_relation(|_, _, r| r.triggers.forget());
-            self.forget_dependents();
+            self.forget_dependents_on(None, None, &["pkey", "key", "fkey"]);
         }
+    }
+
+    /// `ALTER FUNCTION q(...) RENAME TO name` or `SET SCHEMA schema`: the
+    /// overload `found` leaves `q` for `name` in `schema` (its own when
+    /// `None`), and calling it does what calling `q` did.
+    fn move_function(
+        &mut self,
+        q: &Qualified,
+        found: Overload,
+        name: String,
+        schema: Option<String>,
+    ) {
+        if let Some(e) = self.model.function_effects.get(&q.name).copied() {
+            let was = self
+                .model
+                .function_effects
+                .get(&name)
+                .copied()
+                .unwrap_or(false);
+            self.model.function_effects.insert(name.clone(), e || was);
+        }
+        let origin = self.new_origin();
+        let (from, sig) = match found {
+            Overload::Missing => return,
+            Overload::Unknown => {
+                self.forget_name(Space::Function, q);
+                let to = Qualified {
+                    schema: schema.or_else(|| q.schema.clone()),
+                    name,
+                    place: q.place,
+                };
+                return self.forget_name(Space::Function, &to);
+            }
+            Overload::Present(s) => {
+                self.model
+                    .set_entry(Space::Function, &s, &q.name, Entry::unknown());
+                (s, None)
+            }
+            Overload::Known(s, sig) => {
+                let mut o = self
+                    .model
+                    .overloads(&s, &q.name)
+                    .cloned()
+                    .unwrap_or_default();
+                // By name alone: its one overload.
+                let sig = sig.or_else(|| o.known.keys().next().cloned());
+                if let Some(sig) = &sig {
+                    o.known.remove(sig);
+                }
+                if o.known.is_empty() {
+                    self.model.set_entry(
+                        Space::Function,
+                        &s,
+                        &q.name,
+                        Entry::absent(origin.clone()),
+                    );
+                } else {
+                    self.model.set_overloads(&s, &q.name, Some(o));
+                }
+                (s, sig)
+            }
+        };
+        let to = schema.unwrap_or(from);
+        let state = self
+            .model
+            .schemas
+            .get(&to)
+            .map_or(State::Absent, |ns| ns.state(Space::Function, &name));
+        let earlier = match state {
+            State::Absent => Some(super::model::Overloads::default()),
+            State::Present => self.model.overloads(&to, &name).cloned(),
+            State::Unknown => None,
+        };
+        self.model
+            .set_entry(Space::Function, &to, &name, Entry::present(origin.clone()));
+        let overloads = earlier.zip(sig).map(|(mut o, sig)| {
+            o.known.insert(sig, origin);
+            o
+        });
+        self.model.set_overloads(&to, &name, overloads);
     }
 
     /// Looks up the function `q`, one overload of it when `args` are given
@@ -3761,17 +4179,32 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// `CASCADE`: views, constraints and triggers elsewhere may have gone.
-    /// `CASCADE` on (a part of) the tables `dropped`: the views may have
-    /// gone, and the foreign keys that refer to them (`key`: only those
-    /// that refer to these columns, a primary key's when `true`); a table
-    /// whose constraints the model knows whole keeps the rest. A default
-    /// that may read one of their sequences is no longer known.
+    /// `CASCADE`: views, constraints and triggers elsewhere may have gone
+    /// (constraints of every kind: see [`Replay::forget_dependents_on`]).
+    fn forget_dependents(&mut self) {
+        self.forget_dependents_on(None, None, &[]);
+    }
+
+    /// `CASCADE`: views may have gone, and constraints elsewhere, but for
+    /// those of the kinds `kept` (`pkey`, `key`, ...: the label of
+    /// PostgreSQL's name for them), which what was dropped cannot take
+    /// (unless objects made of functions may chain to any constraint). When
+    /// what was dropped is (a part of) the tables `dropped`, a foreign key
+    /// whose target the model knows goes only when it refers to one of
+    /// them (`key`: to these columns, a primary key's when `true`); a
+    /// default that may read one of their sequences is no longer known.
     fn forget_dependents_on(
         &mut self,
-        dropped: &[(String, String)],
+        dropped: Option<&[(String, String)]>,
         key: Option<(&[String], bool)>,
+        kept: &[&str],
     ) {
+        let kept = if self.model.function_dependents {
+            &[]
+        } else {
+            kept
+        };
+        let chained = self.model.function_dependents;
         let mut views: Vec<(String, String)> = Vec::new();
         self.model.each_relation(|s, n, r| {
             if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
@@ -3782,63 +4215,44 @@ impl<'a> Replay<'a> {
                 views.push((s.to_string(), n.to_string()));
             }
             let c = &mut r.constraints;
-            let known = c.complete
-                && c.names
-                    .iter()
-                    .all(|(n, e)| e.state != State::Present || c.details.contains_key(n));
-            if !known {
+            // Whether the constraint `n` may have gone.
+            let taken = |n: &str| {
+                if c.types.get(n).is_some_and(|k| kept.contains(&kind_of(k))) {
+                    return false;
+                }
+                let refers = c.details.get(n).and_then(|d| d.references.as_ref());
+                match (dropped, refers) {
+                    (Some(dropped), Some(x)) if !chained => dropped.iter().any(|(ds, dt)| {
+                        // The connection's own schema may be any of them.
+                        (*ds == x.schema || ds.is_empty() || x.schema.is_empty())
+                            && *dt == x.table
+                            && key.is_none_or(|(cols, pk)| {
+                                x.columns == cols || (x.columns.is_empty() && pk)
+                            })
+                    }),
+                    _ => true,
+                }
+            };
+            let gone: Vec<String> = c.names.keys().filter(|n| taken(n)).cloned().collect();
+            if gone.len() == c.names.len() && !c.names.is_empty() {
                 c.forget();
             } else {
-                for (n, e) in c.names.iter_mut() {
-                    let refers = c
-                        .details
-                        .get(n)
-                        .and_then(|d| d.references.as_ref())
-                        .is_some_and(
-                            // The connection's own schema may be any of them.
-                            |x| {
-                                dropped.iter().any(|(ds, dt)| {
-                                    (*ds == x.schema || ds.is_empty() || x.schema.is_empty())
-                                        && *dt == x.table
-                                }) && key.is_none_or(|(cols, pk)| {
-                                    x.columns == cols || (x.columns.is_empty() && pk)
-                                })
-                            },
-                        );
-                    if e.state == State::Present && refers {
-                        *e = Entry::unknown();
-                    }
+                // What may have gone; a name not held stays absent.
+                for n in gone {
+                    c.names.insert(n.clone(), Entry::unknown());
+                    c.types.remove(&n);
+                    c.details.remove(&n);
                 }
             }
-            r.columns.details.retain(|_, d| {
-                !d.default
-                    .as_deref()
-                    .is_some_and(|x| dropped.iter().any(|(_, t)| x.contains(t.as_str())))
-            });
-        });
-        // A materialized view's indexes go with it.
-        self.model.each_relation(|s, _, r| {
-            if r.owner
-                .as_ref()
-                .is_some_and(|o| views.iter().any(|(vs, vn)| vs == s && vn == o))
-                && r.entry.state == State::Present
-            {
-                r.entry = Entry::unknown();
+            if let Some(dropped) = dropped {
+                r.columns.details.retain(|_, d| {
+                    !d.default
+                        .as_deref()
+                        .is_some_and(|x| dropped.iter().any(|(_, t)| x.contains(t.as_str())))
+                });
+            } else {
+                r.columns.details.retain(|_, d| d.default.is_none());
             }
-        });
-    }
-
-    fn forget_dependents(&mut self) {
-        let mut views: Vec<(String, String)> = Vec::new();
-        self.model.each_relation(|s, n, r| {
-            if matches!(r.kind, RelKind::View | RelKind::MaterializedView)
-                && r.entry.state == State::Present
-            {
-                r.forget();
-                r.kind = RelKind::View;
-                views.push((s.to_string(), n.to_string()));
-            }
-            r.constraints.forget();
         });
         // A materialized view's indexes go with it.
         self.model.each_relation(|s, _, r| {
@@ -3891,6 +4305,21 @@ fn absent_part(
             why: Why::Dropped(dropped),
         }),
     }
+}
+
+/// The kind of a constraint as the model holds it (`pkey`, `key`, `fkey`,
+/// `check`, ...: the label of PostgreSQL's name for it), from `kind` or
+/// `kind:columns`.
+fn kind_of(held: &str) -> &str {
+    held.split(':').next().unwrap_or(held)
+}
+
+/// The columns of a constraint as the model holds it (`kind:a,b`), when
+/// known.
+fn columns_of(held: &str) -> Option<Vec<&str>> {
+    let (_, cols) = held.split_once(':')?;
+    let cols: Vec<&str> = cols.split(',').filter(|c| !c.is_empty()).collect();
+    (!cols.is_empty()).then_some(cols)
 }
 
 /// The condition of a join, when it has one (`ON`).
@@ -4028,34 +4457,6 @@ fn relabel(create: &str, op: &AlterTypeOperation) -> Option<String> {
         _ => return None,
     }
     parsed.first().map(ToString::to_string)
-}
-
-/// A table's constraints after its column `column` was dropped: those on
-/// it go. Where the model knows what every constraint is on, exactly those
-/// (a check that may read it becomes unknown); else all are unknown.
-fn constraints_of_dropped_column(rel: &mut Relation, column: &str, origin: Option<Origin>) {
-    let c = &mut rel.constraints;
-    let all_known = c
-        .names
-        .iter()
-        .all(|(n, e)| e.state != State::Present || c.details.contains_key(n));
-    if !c.complete || !all_known {
-        c.forget();
-        return;
-    }
-    for (n, e) in c.names.iter_mut() {
-        if e.state != State::Present {
-            continue;
-        }
-        let Some(d) = c.details.get(n) else { continue };
-        if d.columns.iter().any(|x| x == column) {
-            *e = Entry::absent(origin.clone());
-        } else if d.kind == Some(super::objects::ConstraintKind::Check)
-            && detail::mentions(&d.sql, column)
-        {
-            *e = Entry::unknown();
-        }
-    }
 }
 
 /// Sets (or, with `None`, clears) what defines a part.

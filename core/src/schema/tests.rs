@@ -2114,6 +2114,20 @@ fn columns_of_ctes_derived_tables_and_join_conditions() {
             "SELECT l.n FROM users u CROSS JOIN LATERAL (SELECT u.id AS n) l",
             None,
         ),
+        // Its columns are named all the same.
+        (
+            &[USERS, ORDERS],
+            "SELECT l.emial FROM users u CROSS JOIN LATERAL (SELECT u.email) l",
+            Some((
+                MISSING,
+                "column `l.emial` does not exist at f.sql; did you mean `email`",
+            )),
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT l.anything FROM users u CROSS JOIN LATERAL (SELECT u.*) l",
+            None,
+        ),
         // Join conditions and HAVING are checked too.
         (
             &[USERS, ORDERS],
@@ -2280,9 +2294,63 @@ fn functions_by_argument_types() {
             "DROP FUNCTION f(integer)",
             Some((MISSING, "function `f(integer)`")),
         ),
+        // Renamed or moved, the overload goes with it.
         (
             &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
             "DROP FUNCTION f(integer)",
+            Some((
+                MISSING,
+                "function `f` does not exist at f.sql: it was dropped or renamed",
+            )),
+        ),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION g(text)",
+            None,
+        ),
+        (
+            &[F_TEXT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION g(integer)",
+            Some((
+                MISSING,
+                "function `g(integer)` does not exist at f.sql; did you mean `g(text)`",
+            )),
+        ),
+        (
+            &[F_TEXT, F_INT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION f(text)",
+            Some((
+                MISSING,
+                "function `f(text)` does not exist at f.sql; did you mean `f(integer, character varying)`",
+            )),
+        ),
+        (
+            &[F_TEXT, F_INT, "ALTER FUNCTION f(text) RENAME TO g"],
+            "DROP FUNCTION f(int, varchar)",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                "CREATE SCHEMA app",
+                "ALTER FUNCTION f(text) SET SCHEMA app",
+            ],
+            "DROP FUNCTION app.f(text)",
+            None,
+        ),
+        (
+            &[
+                F_TEXT,
+                "CREATE SCHEMA app",
+                "ALTER FUNCTION f(text) SET SCHEMA app",
+            ],
+            "DROP FUNCTION app.f(integer)",
+            Some((MISSING, "function `app.f(integer)` does not exist")),
+        ),
+        // By name alone: its one overload.
+        (
+            &[F_TEXT, "ALTER FUNCTION f RENAME TO g"],
+            "DROP FUNCTION g(text)",
             None,
         ),
         // When in doubt: unknown, never an error.
@@ -2473,5 +2541,518 @@ fn update_from_and_delete_using_read_their_items() {
             "UPDATE orders SET total = DEFAULT WHERE id = 1",
             None,
         ),
+    ]);
+}
+
+#[test]
+fn a_cascade_forgets_only_the_constraints_it_can_take() {
+    const ORDERS: &str = "CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users (id), total numeric CHECK (total > 0), code text UNIQUE)";
+    const VIEW: &str = "CREATE VIEW v AS SELECT id FROM orders";
+    const FN: &str =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    // Making one again: an error while the model knows it is there, nothing
+    // once a cascade may have taken it.
+    let again = |c: &str| format!("ALTER TABLE orders ADD CONSTRAINT {c} CHECK (true)");
+    let (pkey, key, fkey, check) = (
+        again("orders_pkey"),
+        again("orders_code_key"),
+        again("orders_user_id_fkey"),
+        again("orders_total_check"),
+    );
+    let there = Some((EXISTS, "constraint `orders_"));
+    let view: &[&str] = &[USERS, ORDERS, VIEW, "DROP VIEW v CASCADE"];
+    let func: &[&str] = &[USERS, ORDERS, FN, "DROP FUNCTION touch() CASCADE"];
+    let table: &[&str] = &[
+        USERS,
+        ORDERS,
+        "CREATE TABLE t (x int)",
+        "DROP TABLE t CASCADE",
+    ];
+    let column: &[&str] = &[USERS, ORDERS, "ALTER TABLE users DROP COLUMN email CASCADE"];
+    let operator: &[&str] = &[
+        USERS,
+        ORDERS,
+        FN,
+        "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)",
+        "DROP FUNCTION touch() CASCADE",
+    ];
+    let range: &[&str] = &[
+        USERS,
+        ORDERS,
+        FN,
+        "CREATE TYPE fr AS RANGE (subtype = float8)",
+        "DROP FUNCTION touch() CASCADE",
+    ];
+    let ty: &[&str] = &[
+        USERS,
+        ORDERS,
+        "CREATE TYPE mood AS ENUM ('a')",
+        "DROP TYPE mood CASCADE",
+    ];
+    let renamed: &[&str] = &[
+        USERS,
+        ORDERS,
+        "ALTER TABLE orders RENAME CONSTRAINT orders_pkey TO orders_pk",
+        VIEW,
+        "DROP VIEW v CASCADE",
+    ];
+    run(&[
+        (&[USERS, ORDERS], &check, there),
+        // A view takes no constraint with it but through a function (a
+        // check may call one taking its row): keys stay known.
+        (view, &pkey, there),
+        (view, &key, there),
+        (view, &fkey, there),
+        (view, &check, None),
+        // A name never made stays absent.
+        (
+            view,
+            "ALTER TABLE orders DROP CONSTRAINT orders_total_chekc",
+            Some((MISSING, "constraint `orders_total_chekc on orders`")),
+        ),
+        // A function: likewise.
+        (func, &fkey, there),
+        (func, &check, None),
+        // ... unless objects made of functions (operators, casts, base or
+        // range types) may chain to any constraint.
+        (operator, &pkey, None),
+        (range, &pkey, None),
+        // A table or a column: the foreign keys to it may go, keys stay;
+        // one the model knows refers to another table stays too.
+        (table, &key, there),
+        (table, &fkey, there),
+        (&[USERS, ORDERS, "DROP TABLE users CASCADE"], &fkey, None),
+        (column, &pkey, there),
+        (column, &fkey, None),
+        // A type: anything.
+        (ty, &pkey, None),
+        // A renamed constraint keeps its kind.
+        (renamed, &again("orders_pk"), there),
+    ]);
+}
+
+#[test]
+fn a_dropped_column_takes_only_its_own_constraints() {
+    const T: &str = "CREATE TABLE c (id serial PRIMARY KEY, uuid uuid NOT NULL UNIQUE, n int CHECK (n > 0), p int REFERENCES c (id))";
+    let again = |c: &str| format!("ALTER TABLE c ADD CONSTRAINT {c} CHECK (true)");
+    let there = Some((EXISTS, "constraint `c_"));
+    run(&[
+        // The key on another column stays known.
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            "ALTER TABLE c DROP CONSTRAINT c_uuid_kye",
+            Some((
+                MISSING,
+                "constraint `c_uuid_kye on c` does not exist at f.sql; did you mean `c_uuid_key`",
+            )),
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            &again("c_uuid_key"),
+            there,
+        ),
+        (&[T, "ALTER TABLE c DROP COLUMN p"], &again("c_pkey"), there),
+        // Its own are gone, with their indexes: the names are free again.
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            &again("c_p_fkey"),
+            None,
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            "ALTER TABLE c DROP CONSTRAINT c_p_fkey",
+            Some((MISSING, "constraint `c_p_fkey on c` does not exist")),
+        ),
+        (
+            &[
+                T,
+                "ALTER TABLE c DROP COLUMN id CASCADE",
+                "ALTER TABLE c ADD PRIMARY KEY (uuid)",
+            ],
+            "ALTER TABLE c DROP CONSTRAINT c_pkye",
+            Some((
+                MISSING,
+                "constraint `c_pkye on c` does not exist at f.sql; did you mean `c_pkey`",
+            )),
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN uuid"],
+            "CREATE TABLE c_uuid_key (x int)",
+            None,
+        ),
+        // A check's columns are not held: it may have gone.
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            &again("c_n_check"),
+            None,
+        ),
+        (
+            &[T, "ALTER TABLE c DROP COLUMN p"],
+            "ALTER TABLE c DROP CONSTRAINT c_n_check",
+            None,
+        ),
+        // After a column is renamed, which constraint is on which is not
+        // held any more.
+        (
+            &[
+                T,
+                "ALTER TABLE c RENAME COLUMN uuid TO u",
+                "ALTER TABLE c DROP COLUMN u",
+            ],
+            &again("c_uuid_key"),
+            None,
+        ),
+        (
+            &[
+                T,
+                "ALTER TABLE c RENAME COLUMN uuid TO u",
+                "ALTER TABLE c DROP COLUMN p",
+            ],
+            &again("c_uuid_key"),
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn an_index_renamed_renames_its_constraint() {
+    const T: &str = "CREATE TABLE user_ (id serial PRIMARY KEY, actor_id text CONSTRAINT idx_user_actor_id UNIQUE)";
+    run(&[
+        (
+            &[
+                T,
+                "ALTER TABLE user_ RENAME TO person",
+                "ALTER INDEX idx_user_actor_id RENAME TO idx_person_actor_id",
+            ],
+            "ALTER TABLE person DROP CONSTRAINT idx_person_actor_id",
+            None,
+        ),
+        (
+            &[
+                T,
+                "ALTER TABLE user_ RENAME TO person",
+                "ALTER INDEX user__pkey RENAME TO person__pkey",
+            ],
+            "ALTER TABLE person DROP CONSTRAINT user__pkey",
+            Some((MISSING, "constraint `user__pkey on person` does not exist")),
+        ),
+        // An index the model does not pin down (a dropped column may have
+        // taken it): the constraint of that name may have been renamed.
+        (
+            &[
+                "CREATE TABLE t (id int CONSTRAINT t_k UNIQUE, x int)",
+                "ALTER TABLE t DROP COLUMN x",
+                "ALTER INDEX t_k RENAME TO t_k2",
+            ],
+            "ALTER TABLE t DROP CONSTRAINT t_k2",
+            None,
+        ),
+        // Where the constraint is known absent, it is not.
+        (
+            &[
+                T,
+                "CREATE TABLE t (id int CONSTRAINT t_k UNIQUE, x int)",
+                "ALTER TABLE t DROP COLUMN x",
+                "ALTER INDEX idx_user_actor_id RENAME TO t_k2",
+            ],
+            "ALTER TABLE t DROP CONSTRAINT t_k2",
+            Some((MISSING, "constraint `t_k2 on t` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn a_qualifier_must_name_a_from_item() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int, total numeric)";
+    run(&[
+        (
+            &[USERS, ORDERS],
+            "UPDATE orders SET total = uesrs.org_id FROM users WHERE users.id = orders.user_id",
+            Some((
+                MISSING,
+                "table `uesrs` does not exist at f.sql; did you mean `users`",
+            )),
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT ordrs.id FROM orders",
+            Some((MISSING, "table `ordrs` does not exist")),
+        ),
+        // Not close to any item: no guess (PostgreSQL refuses it too).
+        (&[USERS, ORDERS], "SELECT zz.id FROM orders", None),
+        // A correlated subquery sees the enclosing items; a CTE's too.
+        (
+            &[USERS, ORDERS],
+            "SELECT (SELECT count(*) FROM orders o WHERE o.user_id = users.id) FROM users",
+            None,
+        ),
+        (
+            &[USERS, ORDERS],
+            "SELECT (WITH x AS (SELECT users.id AS k) SELECT x.k FROM x) FROM users",
+            None,
+        ),
+        // An item whose name is not known (a function without an alias)
+        // may be the one meant.
+        (
+            &[USERS, ORDERS],
+            "SELECT generate_serie.x FROM users, generate_series(1, 2)",
+            None,
+        ),
+        // A join's alias names an item.
+        (
+            &[USERS, ORDERS],
+            "SELECT jj.id FROM (users JOIN orders USING (id)) AS jj",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn sql_function_bodies_and_signature_types() {
+    const ITEMS: &str = "CREATE TABLE order_items (order_id bigint, quantity int, price int)";
+    const PAIR: &str = "CREATE TYPE semver_triple AS (major int, minor int)";
+    let f = |args: &str, body: &str| {
+        format!(
+            "CREATE FUNCTION order_total({args}) RETURNS bigint LANGUAGE sql STABLE AS $$\n    {body}\n$$"
+        )
+    };
+    let sum = "SELECT sum(quantity * price) FROM order_items WHERE order_items.order_id = order_total.order_id";
+    run(&[
+        (&[ITEMS], &f("order_id bigint", sum), None),
+        // A parameter by its name alone, and by position.
+        (
+            &[ITEMS],
+            &f(
+                "oid bigint",
+                "SELECT sum(price) FROM order_items WHERE order_id = oid",
+            ),
+            None,
+        ),
+        (
+            &[ITEMS],
+            &f(
+                "bigint",
+                "SELECT sum(price) FROM order_items WHERE order_id = $1",
+            ),
+            None,
+        ),
+        // The body's names must exist.
+        (
+            &[ITEMS],
+            &f(
+                "order_id bigint",
+                "SELECT sum(price) FROM order_itmes WHERE order_id = $1",
+            ),
+            Some((MISSING, "relation `order_itmes` does not exist")),
+        ),
+        (
+            &[ITEMS],
+            &f("order_id bigint", "SELECT sum(pirce) FROM order_items"),
+            Some((
+                MISSING,
+                "column `pirce` does not exist at f.sql; did you mean `price`",
+            )),
+        ),
+        (
+            &[ITEMS],
+            &f("ordre_id bigint", sum),
+            Some((MISSING, "column `order_total.order_id` does not exist")),
+        ),
+        (
+            &[ITEMS],
+            &f(
+                "oid bigint",
+                "UPDATE order_items SET quantity = 0 WHERE order_id = oid; DELETE FROM order_items WHERE pirce = oid; SELECT 1::bigint",
+            ),
+            Some((
+                MISSING,
+                "column `pirce` does not exist at f.sql; did you mean `price`",
+            )),
+        ),
+        // Not analysed by the server: polymorphic arguments, a body with
+        // other statements, its own settings, and after a migration turned
+        // `check_function_bodies` off.
+        (
+            &[ITEMS],
+            &f("x anyelement", "SELECT sum(pirce) FROM order_items"),
+            None,
+        ),
+        (
+            &[ITEMS],
+            &f(
+                "x bigint",
+                "CREATE TABLE t (a int); SELECT sum(pirce) FROM order_items",
+            ),
+            None,
+        ),
+        (
+            &[ITEMS],
+            "CREATE FUNCTION order_total(x bigint) RETURNS bigint LANGUAGE sql SET search_path = app AS $$ SELECT sum(pirce) FROM order_items $$",
+            None,
+        ),
+        (
+            &[ITEMS, "SET check_function_bodies = false"],
+            &f("x bigint", "SELECT sum(pirce) FROM order_items"),
+            None,
+        ),
+        // A parameter of a composite type qualifies its fields.
+        (
+            &[USERS],
+            "CREATE FUNCTION h(usr users) RETURNS text LANGUAGE sql AS $$ SELECT usr.email FROM users usrs WHERE usrs.id = usr.id $$",
+            None,
+        ),
+        (
+            &[USERS],
+            "CREATE FUNCTION h(usr users) RETURNS text LANGUAGE sql AS $$ SELECT emial FROM users usrs WHERE usrs.id = usr.id $$",
+            Some((MISSING, "column `emial` does not exist")),
+        ),
+        // PL/pgSQL bodies are not read.
+        (
+            &[ITEMS],
+            "CREATE FUNCTION g() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT sum(pirce) FROM order_items); END $$",
+            None,
+        ),
+        // The types a function takes and returns must exist.
+        (
+            &[PAIR],
+            "CREATE FUNCTION to_triple(text) RETURNS semve_rtriple LANGUAGE sql AS $$ SELECT (1, 2)::semver_triple $$",
+            Some((MISSING, "type `semve_rtriple` does not exist")),
+        ),
+        (
+            &[PAIR],
+            "CREATE FUNCTION from_triple(t semver_trple) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            Some((MISSING, "type `semver_trple` does not exist")),
+        ),
+        (
+            &[PAIR],
+            "CREATE FUNCTION t() RETURNS SETOF semver_triple LANGUAGE sql AS $$ SELECT (1, 2)::semver_triple $$",
+            None,
+        ),
+    ]);
+    // Reported where the name is in the statement.
+    let mut m = model_of(&[ITEMS]);
+    let p = m.replay(
+        &f("order_id bigint", "SELECT sum(pirce) FROM order_items"),
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(p.iter().map(|p| p.place()).collect::<Vec<_>>(), [(2, 16)]);
+}
+
+#[test]
+fn references_beside_a_subquery_are_checked() {
+    run(&[
+        (
+            &[USERS],
+            "SELECT 1 FROM users WHERE emial IN (SELECT email FROM users)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        (
+            &[USERS],
+            "DELETE FROM users WHERE org_di = 1 AND EXISTS (SELECT 1 FROM users u WHERE u.id = users.id)",
+            Some((MISSING, "column `users.org_di` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT id, (SELECT count(*) FROM users u) FROM users WHERE org_id IN (SELECT org_id FROM users)",
+            None,
+        ),
+        // The subquery's own references, in its own scope.
+        (
+            &[USERS],
+            "SELECT 1 FROM users WHERE id IN (SELECT u.idd FROM users u)",
+            Some((MISSING, "column `users.idd` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn sql_bodies_with_output_arguments_are_not_read() {
+    const ITEMS: &str = "CREATE TABLE order_items (order_id bigint, quantity int, price int)";
+    run(&[
+        (
+            &[ITEMS],
+            "CREATE FUNCTION f(a int, OUT total bigint) LANGUAGE sql AS $$ SELECT sum(pirce) FROM order_items $$",
+            None,
+        ),
+        (
+            &[ITEMS],
+            "CREATE FUNCTION f(a int) RETURNS TABLE (total bigint) LANGUAGE sql AS $$ SELECT sum(pirce) FROM order_items $$",
+            None,
+        ),
+        (
+            &[ITEMS],
+            "CREATE FUNCTION f(INOUT a int) LANGUAGE sql AS $$ SELECT sum(pirce)::int FROM order_items WHERE order_id = a $$",
+            Some((MISSING, "column `pirce` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn a_renamed_function_does_what_it_did() {
+    const DDL: &str = "CREATE FUNCTION mk() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE t (a int); END $$";
+    run(&[
+        (
+            &[
+                USERS,
+                DDL,
+                "ALTER FUNCTION mk() RENAME TO make_it",
+                "SELECT make_it()",
+            ],
+            "CREATE INDEX ON users (emial)",
+            None,
+        ),
+        (
+            &[USERS, DDL, "ALTER FUNCTION mk() RENAME TO make_it"],
+            "CREATE INDEX ON users (emial)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+        // A harmless one stays harmless under its new name.
+        (
+            &[
+                USERS,
+                "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                "ALTER FUNCTION one() RENAME TO uno",
+                "SELECT uno()",
+            ],
+            "CREATE INDEX ON users (emial)",
+            Some((MISSING, "column `users.emial` does not exist")),
+        ),
+    ]);
+}
+
+#[test]
+fn a_query_casts_to_types_that_exist() {
+    const MOOD: &str = "CREATE TYPE build_status AS ENUM ('ok', 'failed')";
+    run(&[
+        (&[MOOD], "SELECT 'ok'::build_status", None),
+        (
+            &[MOOD],
+            "SELECT 'ok'::builds_tatus",
+            Some((
+                MISSING,
+                "type `builds_tatus` does not exist at f.sql; did you mean `build_status`",
+            )),
+        ),
+        (
+            &[MOOD, USERS],
+            "CREATE VIEW v AS SELECT id FROM users WHERE CAST(email AS build_stauts) = 'ok'",
+            Some((MISSING, "type `build_stauts` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT id::intger FROM users",
+            Some((MISSING, "type `intger` does not exist")),
+        ),
+        (
+            &[USERS],
+            "SELECT id::bigint, email::text, now()::timestamptz FROM users",
+            None,
+        ),
+        // A type made elsewhere, close to none: external.
+        (&[USERS], "SELECT email::citext FROM users", None),
+        // A table's row type is a type.
+        (&[USERS], "SELECT NULL::users", None),
     ]);
 }
