@@ -323,6 +323,7 @@ fn run_folder(dir: &Path) -> Tally {
 #[test]
 fn the_model_matches_the_server_and_catches_typos() {
     let mut total = (0usize, 0usize, 0usize);
+    let mut own = (0usize, 0usize);
     for dir in folders() {
         let t = run_folder(&dir);
         println!(
@@ -363,6 +364,10 @@ fn the_model_matches_the_server_and_catches_typos() {
         total.0 += t.typos;
         total.1 += t.caught;
         total.2 += t.caught_at_name;
+        if dir.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")) {
+            own.0 += t.typos;
+            own.1 += t.caught;
+        }
     }
     println!(
         "all: {} typos, {} caught ({:.1}%), {} at the name",
@@ -372,6 +377,7 @@ fn the_model_matches_the_server_and_catches_typos() {
         total.2
     );
     // The floor the repository's own histories hold (TESTING.md: 103 of
-    // 104, 99.0%; 99.1% with the five projects).
-    assert!(total.0 > 0 && total.1 * 100 >= total.0 * 99, "{total:?}");
+    // 104, 99.0%); the public ones' figures are printed, and kept in
+    // TESTING.md.
+    assert!(own.0 > 0 && own.1 * 100 >= own.0 * 99, "{own:?}");
 }
