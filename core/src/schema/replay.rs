@@ -1789,7 +1789,7 @@ impl<'a> Replay<'a> {
         if let Some(constraints) = altered_constraints(&words[i + 1..]) {
             if let Found::Present(s) = &found {
                 let at = (s.clone(), q.name.clone());
-                for c in constraints {
+                for c in constraints.iter().cloned() {
                     let c = Qualified {
                         schema: None,
                         place: place_of_word(sql, &c, i + 1),
@@ -1800,6 +1800,23 @@ impl<'a> Replay<'a> {
                     {
                         let problem = absent_part(&rel.constraints, &at, &c, "constraint", false);
                         self.problems.extend(problem);
+                    }
+                    // Its timing is no longer what its definition says.
+                    self.model
+                        .relation_mut(&at.0, &at.1)
+                        .constraints
+                        .details
+                        .remove(&c.name);
+                }
+            } else if found == Found::Unknown {
+                // Whichever table it is, those constraints' timing changed.
+                let schemas: Vec<String> = self.model.schemas.keys().cloned().collect();
+                for sch in schemas {
+                    if self.model.relation(&sch, &q.name).is_some() {
+                        let rel = self.model.relation_mut(&sch, &q.name);
+                        for c in &constraints {
+                            rel.constraints.details.remove(c);
+                        }
                     }
                 }
             }
