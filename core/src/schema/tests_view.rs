@@ -737,3 +737,106 @@ fn do_blocks_the_model_follows() {
         Some(objects::State::Unknown)
     );
 }
+
+#[test]
+fn what_the_view_lists_and_leaves_out() {
+    let listed = |sql: &[&str]| {
+        SchemaView::of(&model_of(sql))
+            .extensions
+            .iter()
+            .map(|x| x.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(&["CREATE EXTENSION citext"]), ["citext"]);
+    assert!(listed(&["CREATE EXTENSION citext", "DROP EXTENSION citext"]).is_empty());
+    let m = model_of(&[
+        "CREATE EXTENSION citext",
+        "CREATE TABLE t (id serial PRIMARY KEY, a int UNIQUE)",
+        "CREATE SEQUENCE s",
+        "ALTER SEQUENCE s OWNED BY t.a",
+        "CREATE TABLE p (a int)",
+        "CREATE INDEX p_a ON p (a)",
+        "ALTER TABLE p RENAME TO q",
+        "CREATE TYPE gone AS ENUM ('x')",
+        "DROP TYPE gone",
+    ]);
+    let v = SchemaView::of(&m);
+    let names = |xs: &[view::Named]| xs.iter().map(|x| x.name.clone()).collect::<Vec<_>>();
+    // The types an extension made are not listed, nor one dropped.
+    assert_eq!(names(&v.extensions), ["citext"]);
+    assert!(v.types.is_empty(), "{:?}", v.types);
+    // A sequence made on its own is, even when a column owns it; a serial's
+    // is not.
+    assert_eq!(names(&v.sequences), ["s"]);
+    // Neither a key's index nor one whose statement the rename made stale.
+    assert!(v.indexes.is_empty(), "{:?}", v.indexes);
+    // A table known whole says nothing; one with a column in doubt does.
+    let t = v.table("t").expect("t");
+    assert!(t.columns_complete && t.constraints_complete);
+    assert!(!v.unknown.iter().any(|u| u.what.starts_with("table t:")));
+    let v = SchemaView::of(&model_of(&[
+        "CREATE TABLE t (a int, b int)",
+        "ALTER TABLE t ALTER COLUMN b SET STATISTICS 100",
+        "CREATE TABLE u (LIKE t)",
+    ]));
+    let u = v.table("u").expect("u");
+    assert!(!u.columns_complete);
+    assert!(
+        v.unknown
+            .iter()
+            .any(|x| x.what.starts_with("table u: some of its columns")),
+        "{:?}",
+        v.unknown
+    );
+}
+
+#[test]
+fn the_script_writes_only_what_the_gate_lets_through() {
+    // A view, a trigger and a default that name what the model lost.
+    let script = script_of(&[
+        "CREATE TABLE t (a int)",
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "ALTER FUNCTION f() RENAME TO f2",
+        "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f2()",
+        "CREATE TABLE IF NOT EXISTS lost (x int) WITH (fillfactor = 70) TABLESPACE pg_default",
+        "CREATE VIEW w AS SELECT * FROM lost",
+        "CREATE TABLE u (b int DEFAULT nextval('lost'))",
+    ]);
+    assert!(!script.contains("CREATE TRIGGER tr"), "{script}");
+    assert!(!script.contains("CREATE VIEW w"), "{script}");
+    assert!(!script.contains("    b int DEFAULT"), "{script}");
+    // A column left out of one table does not hold back another's index.
+    let script = script_of(&[
+        "CREATE TABLE t (a text COLLATE \"C\")",
+        "CREATE TABLE u (a int)",
+        "CREATE INDEX u_a ON u (a)",
+        "CREATE INDEX t_a ON t (a)",
+    ]);
+    assert!(script.contains("CREATE INDEX u_a ON u(a);"), "{script}");
+    assert!(!script.contains("CREATE INDEX t_a"), "{script}");
+}
+
+#[test]
+fn a_diff_tells_a_rename_from_a_drop_and_an_add() {
+    let a = SchemaView::of(&model_of(&[
+        "CREATE TABLE t (a int, b int)",
+        "CREATE VIEW v1 AS SELECT 1 AS one",
+        "CREATE VIEW v2 AS SELECT 2 AS two",
+    ]));
+    let b = SchemaView::of(&model_of(&[
+        "CREATE TABLE t (a int, b int)",
+        "CREATE VIEW v1 AS SELECT 1 AS one",
+        "CREATE VIEW v2 AS SELECT 2 AS two",
+        "ALTER TABLE t DROP COLUMN a",
+        "ALTER TABLE t ADD COLUMN c int",
+        "CREATE VIEW v3 AS SELECT 3 AS three",
+    ]));
+    let changes: Vec<String> = diff::changes(&a, &b)
+        .iter()
+        .map(|c| format!("{} {} {}", c.change, c.kind, c.name))
+        .collect();
+    assert_eq!(
+        changes,
+        ["dropped column t.a", "added column t.c", "added view v3"]
+    );
+}
