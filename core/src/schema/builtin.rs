@@ -24,7 +24,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use super::model::Space;
+use super::objects::Space;
 
 const TABLE: &str = include_str!("builtins.tsv");
 

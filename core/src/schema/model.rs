@@ -17,24 +17,7 @@ use super::objects::{Entry, Origin, Relation, State};
 /// The connection's own first schema (see the module's comment).
 pub const DEFAULT: &str = "";
 
-/// Kinds of object that live in a schema's namespaces other than `pg_class`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Space {
-    /// `pg_class`: tables, views, indexes, sequences, composite row types.
-    Relation,
-    /// `pg_type`: enums, composites, domains, range types.
-    Type,
-    /// `pg_proc`: functions and procedures, by name (not overload).
-    Function,
-}
-
-/// The overloads of one function name, by their argument types (see
-/// [`super::signature`]), each with where it was made.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Overloads {
-    /// Each signature known, and where it was made.
-    pub known: BTreeMap<String, Option<Origin>>,
-}
+pub use super::objects::{Overloads, Space};
 
 /// One schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
