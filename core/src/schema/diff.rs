@@ -52,10 +52,13 @@ fn change(
 /// model.replay("ALTER TABLE users RENAME COLUMN name TO full_name", at(5), &[], false);
 /// model.replay("ALTER TABLE users ALTER COLUMN id TYPE integer", at(6), &[], false);
 /// let changes = diff::changes(&a, &SchemaView::of(&model));
-/// assert_eq!(changes[0].change, "renamed");
-/// assert_eq!(changes[0].name, "users.full_name");
-/// assert_eq!(changes[1].change, "altered");
-/// assert_eq!(changes[1].after.as_deref(), Some("integer"));
+/// // Column by column, in the table's order: `id`, then `name`.
+/// assert_eq!(changes[0].change, "altered");
+/// assert_eq!(changes[0].name, "users.id");
+/// assert_eq!(changes[0].after.as_deref(), Some("integer"));
+/// assert_eq!(changes[1].change, "renamed");
+/// assert_eq!(changes[1].name, "users.full_name");
+/// assert_eq!(changes[1].before.as_deref(), Some("name"));
 /// ```
 pub fn changes(a: &SchemaView, b: &SchemaView) -> Vec<Change> {
     let mut out = Vec::new();

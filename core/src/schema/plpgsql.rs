@@ -39,7 +39,11 @@ pub struct Step {
 /// let s = steps("DO $$ BEGIN CREATE TYPE mood AS ENUM ('ok'); EXCEPTION WHEN duplicate_object THEN null; END $$").unwrap();
 /// assert_eq!(s[0].sql, "CREATE TYPE mood AS ENUM ('ok')");
 /// assert_eq!(s[0].guard, Guard::Duplicate);
-/// assert!(steps("DO $$ BEGIN IF 1 = 1 THEN CREATE TABLE t (a int); END IF; END $$").is_none());
+/// // In an `IF`: it may or may not run.
+/// let s = steps("DO $$ BEGIN IF 1 = 1 THEN CREATE TABLE t (a int); END IF; END $$").unwrap();
+/// assert_eq!(s[0].guard, Guard::Any);
+/// // Dynamic SQL: not followed.
+/// assert!(steps("DO $$ BEGIN EXECUTE 'CREATE TABLE t (a int)'; END $$").is_none());
 /// ```
 pub fn steps(sql: &str) -> Option<Vec<Step>> {
     let tokens = tokenize(sql).ok()?;
