@@ -840,3 +840,25 @@ fn a_diff_tells_a_rename_from_a_drop_and_an_add() {
         ["dropped column t.a", "added column t.c", "added view v3"]
     );
 }
+
+#[test]
+fn a_column_is_written_only_with_a_type_that_exists_where_the_script_runs() {
+    let script = script_of(&[
+        "CREATE TYPE mood AS ENUM ('ok')",
+        "CREATE TABLE t (a double precision, b timestamp with time zone, c mood, d public.mood, e int4[], f varchar(20), g made_elsewhere, h \"odd type\", i text)",
+    ]);
+    for written in [
+        "    a double precision,",
+        "    b timestamp with time zone,",
+        "    c mood,",
+        "    d public.mood,",
+        "    e int4[],",
+        "    f varchar(20),",
+        "    i text",
+    ] {
+        assert!(script.contains(written), "{written}:\n{script}");
+    }
+    for left in ["    g made_elsewhere,", "    h \"odd type\","] {
+        assert!(!script.contains(left), "{left}:\n{script}");
+    }
+}
