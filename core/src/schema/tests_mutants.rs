@@ -1158,6 +1158,11 @@ fn implicit_names_cut_multibyte_table_names_at_a_character() {
         name::implicit(&"é".repeat(40), &["email"], "key"),
         format!("{}_email_key", "é".repeat(26))
     );
+    // And column names: 62 bytes kept of 80, then 53 of those: 26.
+    assert_eq!(
+        name::implicit("users", &[&"é".repeat(40)], "key"),
+        format!("users_{}_key", "é".repeat(26))
+    );
 }
 
 #[test]
@@ -1239,4 +1244,172 @@ fn an_unread_owner_change_or_replace_function_forgets_nothing_else() {
         Found::Present(String::new())
     );
     assert_eq!(relation(&m, "users").columns.state("avatar"), State::Absent);
+}
+
+// ---- round-robin sample 9/25 ------------------------------------------------
+
+#[test]
+fn no_builtin_type_is_offered_for_a_qualified_or_lost_name() {
+    let before = ["CREATE SCHEMA app"];
+    assert_eq!(
+        says(&before, "CREATE TABLE t (a app.integr)"),
+        Vec::<String>::new()
+    );
+    let said = says(&before, "CREATE TABLE t (a integr)");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `integer`"), "{said:?}");
+    // After a dynamic statement, a schema made since is known, but not
+    // what the dynamic one may have added to the path's other schemas.
+    let lost = [
+        "DO $$ BEGIN EXECUTE 'CREATE TYPE integr AS (a int)'; END $$",
+        "CREATE SCHEMA app",
+        "SET search_path TO app",
+    ];
+    assert_eq!(
+        says(&lost, "CREATE TABLE t (a integr)"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_parenthesised_query_with_its_own_ctes_yields_unknown_columns() {
+    // `x` is the CTE there, not the table.
+    let before = ["CREATE TABLE x (id int)"];
+    assert_eq!(
+        says(
+            &before,
+            "CREATE VIEW v AS (WITH x AS (SELECT 1 AS a) SELECT * FROM x)"
+        ),
+        Vec::<String>::new()
+    );
+    let view = [
+        "CREATE TABLE x (id int)",
+        "CREATE VIEW v AS (WITH x AS (SELECT 1 AS a) SELECT * FROM x)",
+    ];
+    assert_eq!(
+        says(&view, "COMMENT ON COLUMN v.a IS 'x'"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn statements_that_change_no_name_keep_the_model() {
+    for statement in [
+        "LOCK TABLE users IN ACCESS EXCLUSIVE MODE",
+        "NOTIFY jobs",
+        "LISTEN jobs",
+        "DISCARD ALL",
+        "ANALYZE users",
+        "CREATE ROLE reader",
+    ] {
+        let m = after_checked(&[USERS], statement);
+        assert_eq!(
+            find(&m, Space::Relation, "users"),
+            Found::Present(String::new()),
+            "{statement}"
+        );
+        assert_eq!(
+            relation(&m, "users").columns.state("avatar"),
+            State::Absent,
+            "{statement}"
+        );
+    }
+}
+
+#[test]
+fn add_column_if_not_exists_to_unknown_columns_claims_no_type() {
+    // The column may have been there already, with another type.
+    let mut m = after_unchecked(
+        &[USERS],
+        "ALTER TABLE users ALTER COLUMN email SET STORAGE plain",
+    );
+    assert!(
+        m.replay(
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS avatar text",
+            origin(60),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    let users = relation(&m, "users");
+    assert_ne!(users.columns.state("avatar"), State::Absent);
+    assert_eq!(users.columns.types.get("avatar"), None);
+}
+
+#[test]
+fn a_down_that_creates_what_its_up_did_not_touch() {
+    assert_eq!(
+        downs(&[(
+            "001_x.sql",
+            "-- UP\nSELECT 1;\n-- DOWN\nCREATE SEQUENCE extra_seq;\nCREATE TYPE mood AS ENUM ('ok');\n"
+        )]),
+        [(
+            0,
+            vec![
+                "creates sequence `extra_seq` that was not there before its UP".to_string(),
+                "creates type `mood` that was not there before its UP".to_string()
+            ]
+        )]
+    );
+}
+
+// ---- round-robin sample 21/25 -----------------------------------------------
+
+#[test]
+fn columns_of_qualified_references() {
+    assert_eq!(
+        exprs::columns(&expr("t.a + b > s.t.c")),
+        Some(vec!["a".to_string(), "b".to_string(), "c".to_string()])
+    );
+}
+
+#[test]
+fn references_inside_a_like() {
+    let e = expr("name LIKE u.prefix || '%'");
+    let refs: Vec<String> = exprs::references(&e)
+        .expect("walked")
+        .iter()
+        .map(|(_, c)| c.value.clone())
+        .collect();
+    assert_eq!(refs, ["name", "prefix"]);
+}
+
+#[test]
+fn a_views_cast_of_a_qualified_column_is_named_by_the_column() {
+    let before = [
+        USERS,
+        "CREATE VIEW v AS SELECT users.email::varchar FROM users",
+    ];
+    let said = says(&before, "COMMENT ON COLUMN v.emial IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `email`"), "{said:?}");
+}
+
+#[test]
+fn an_unread_alter_table_only_forgets_that_tables_columns() {
+    let m = after_unchecked(
+        &[USERS],
+        "ALTER TABLE ONLY users ALTER COLUMN email SET STORAGE plain",
+    );
+    assert_eq!(
+        relation(&m, "users").columns.state("avatar"),
+        State::Unknown
+    );
+}
+
+#[test]
+fn a_table_made_like_another_has_columns_the_sql_does_not_list() {
+    for made in [
+        "CREATE TABLE t (LIKE users)",
+        "CREATE TABLE t (LIKE users INCLUDING ALL)",
+        "CREATE TABLE t AS SELECT * FROM users",
+    ] {
+        let before = [USERS, made];
+        assert_eq!(
+            says(&before, "COMMENT ON COLUMN t.email IS 'x'"),
+            Vec::<String>::new(),
+            "{made}"
+        );
+    }
 }
