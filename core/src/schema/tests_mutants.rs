@@ -1413,3 +1413,175 @@ fn a_table_made_like_another_has_columns_the_sql_does_not_list() {
         );
     }
 }
+
+#[test]
+fn a_child_or_a_partition_has_its_parents_columns() {
+    for (before, statement) in [
+        (
+            [
+                "CREATE TABLE parent (id int, email text)",
+                "CREATE TABLE child (extra int) INHERITS (parent)",
+            ],
+            "COMMENT ON COLUMN child.email IS 'x'",
+        ),
+        (
+            [
+                "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at)",
+                "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+            ],
+            "COMMENT ON COLUMN events_2026.at IS 'x'",
+        ),
+    ] {
+        assert_eq!(
+            says(&before, statement),
+            Vec::<String>::new(),
+            "{statement}"
+        );
+    }
+}
+
+// ---- round-robin sample 15/25 -----------------------------------------------
+
+#[test]
+fn subqueries_in_an_in_list() {
+    assert_eq!(exprs::subqueries(&expr("a IN (1, (SELECT 2))")).len(), 1);
+}
+
+#[test]
+fn a_new_relation_under_an_unnamed_prefix_is_unknown() {
+    let mut m = Model::new();
+    m.unnamed("public", "users");
+    assert_eq!(
+        m.relation_mut("public", "users_email_idx").entry.state,
+        State::Unknown
+    );
+    assert_eq!(
+        m.relation_mut("public", "orders").entry.state,
+        State::Absent
+    );
+}
+
+#[test]
+fn a_views_qualified_star_takes_that_tables_columns() {
+    let before = [
+        USERS,
+        "CREATE TABLE orders (oid int, total int)",
+        "CREATE VIEW v AS SELECT o.* FROM users u JOIN orders o ON true",
+    ];
+    let said = says(&before, "COMMENT ON COLUMN v.totl IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `total`"), "{said:?}");
+}
+
+#[test]
+fn rename_of_a_type_the_model_does_not_know_forgets_the_new_name() {
+    let mut m = model_of(&[
+        "SET search_path TO public",
+        "CREATE TYPE mood AS ENUM ('ok')",
+    ]);
+    m.set_path(None);
+    assert_eq!(find(&m, Space::Type, "mood"), Found::Unknown);
+    assert!(matches!(find(&m, Space::Type, "feeling"), Found::Absent(_)));
+    let said = m.replay("ALTER TYPE mood RENAME TO feeling", origin(3), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+    assert_eq!(find(&m, Space::Type, "feeling"), Found::Unknown);
+}
+
+#[test]
+fn a_type_renamed_from_an_unknown_one_is_no_misspelling() {
+    // `mood` may have been renamed `feeling`: not a typo of `fealing`.
+    let mut m = model_of(&[
+        "SET search_path TO public",
+        "CREATE TYPE mood AS ENUM ('ok')",
+        "CREATE TYPE fealing AS ENUM ('ok')",
+    ]);
+    m.set_path(None);
+    let said = m.replay("ALTER TYPE mood RENAME TO feeling", origin(4), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+    let said = m.replay("CREATE TABLE t (f feeling)", origin(5), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+}
+
+#[test]
+fn renaming_a_constraints_index_or_its_constraint_renames_both() {
+    for statement in [
+        "ALTER INDEX users_email_key RENAME TO users_mail_key",
+        "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_mail_key",
+    ] {
+        let m = after_checked(&[USERS], statement);
+        let users = relation(&m, "users");
+        assert_eq!(
+            users.constraints.state("users_mail_key"),
+            State::Present,
+            "{statement}"
+        );
+        assert_eq!(
+            users.constraints.state("users_email_key"),
+            State::Absent,
+            "{statement}"
+        );
+        assert_eq!(
+            find(&m, Space::Relation, "users_mail_key"),
+            Found::Present(String::new()),
+            "{statement}"
+        );
+    }
+}
+
+#[test]
+fn a_generated_column_owns_no_sequence() {
+    let before = [
+        USERS,
+        "ALTER TABLE users ADD COLUMN lower_email text GENERATED ALWAYS AS (lower(email)) STORED",
+    ];
+    assert_eq!(
+        says(&before, "CREATE SEQUENCE users_lower_email_seq"),
+        Vec::<String>::new()
+    );
+    let identity = [
+        USERS,
+        "ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS IDENTITY",
+    ];
+    assert_eq!(says(&identity, "CREATE SEQUENCE users_n_seq").len(), 1);
+}
+
+#[test]
+fn drop_view_names_a_view() {
+    let before = [USERS, "CREATE VIEW active AS SELECT id FROM users"];
+    let said = says(&before, "DROP VIEW actve");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("view `actve` does not exist"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn a_schema_no_migration_made_holds_nothing_while_the_model_follows() {
+    let m = Model::new();
+    assert!(matches!(
+        find(&m, Space::Relation, "nosuch.orders"),
+        Found::Absent(_)
+    ));
+    let m = after_unchecked(&[], "DO $$ BEGIN EXECUTE 'CREATE SCHEMA nosuch'; END $$");
+    assert_eq!(find(&m, Space::Relation, "nosuch.orders"), Found::Unknown);
+}
+
+#[test]
+fn did_you_mean_names_the_first_schema_on_the_path() {
+    let before = [
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.users (id int)",
+        "CREATE TABLE public.users (id int)",
+        "SET search_path TO app, public",
+    ];
+    let said = says(&before, "ALTER TABLE uesrs ADD COLUMN x int");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("001_x.sql:2"), "{said:?}");
+}
+
+#[test]
+fn names_ending_in_numbers_can_be_misspelt() {
+    assert!(similar::is_typo_of("uesrs2", "users2"));
+    assert!(!similar::is_typo_of("users3", "users2"));
+}
