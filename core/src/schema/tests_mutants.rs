@@ -1585,3 +1585,78 @@ fn names_ending_in_numbers_can_be_misspelt() {
     assert!(similar::is_typo_of("uesrs2", "users2"));
     assert!(!similar::is_typo_of("users3", "users2"));
 }
+
+// ---- round-robin sample 20/25 -----------------------------------------------
+
+#[test]
+fn references_inside_a_between() {
+    let refs: Vec<String> = exprs::references(&expr("a BETWEEN b AND c"))
+        .expect("walked")
+        .iter()
+        .map(|(_, c)| c.value.clone())
+        .collect();
+    assert_eq!(refs, ["a", "b", "c"]);
+}
+
+#[test]
+fn a_views_cast_column_is_named_by_the_column() {
+    let before = [USERS, "CREATE VIEW v AS SELECT email::varchar FROM users"];
+    let said = says(&before, "COMMENT ON COLUMN v.emial IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `email`"), "{said:?}");
+}
+
+#[test]
+fn create_table_checks_its_sequence_literals() {
+    let before = [USERS, "CREATE SEQUENCE order_seq"];
+    let said = says(
+        &before,
+        "CREATE TABLE orders (id int DEFAULT nextval('order_sq'))",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("order_seq"), "{said:?}");
+}
+
+#[test]
+fn comment_on_a_type_checks_it() {
+    let before = [
+        "CREATE TYPE mood AS ENUM ('ok')",
+        "CREATE DOMAIN email AS text",
+    ];
+    for statement in [
+        "COMMENT ON TYPE moood IS 'x'",
+        "COMMENT ON DOMAIN emial IS 'x'",
+    ] {
+        let said = says(&before, statement);
+        assert_eq!(said.len(), 1, "{statement}: {said:?}");
+    }
+    assert_eq!(
+        says(&before, "COMMENT ON TYPE mood IS 'x'"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_unread_set_forgets_only_the_path() {
+    let mut m = after_unchecked(
+        &["SET search_path TO public", USERS],
+        "SET search_path TO app",
+    );
+    assert_eq!(m.path, None);
+    assert_eq!(
+        find(&m, Space::Relation, "public.users"),
+        Found::Present("public".into())
+    );
+    m.set_path(Some(vec!["public".into()]));
+    assert_eq!(relation(&m, "users").columns.state("avatar"), State::Absent);
+}
+
+#[test]
+fn alter_trigger_checks_its_table() {
+    let said = says(&[USERS], "ALTER TRIGGER trg ON uesrs RENAME TO trg2");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("table `uesrs` does not exist"),
+        "{said:?}"
+    );
+}
