@@ -1028,7 +1028,17 @@ impl<'a> Replay<'a> {
                             self.rename_relation(&s, &q.name, &new);
                         }
                     }
-                    (AlterTypeOperation::Rename(_), _) => self.forget_name(Space::Type, &q),
+                    (AlterTypeOperation::Rename(r), _) => {
+                        // Either name may be a type (and a composite's row
+                        // type) from now on.
+                        let new = Qualified {
+                            name: fold(&r.new_name),
+                            ..q.clone()
+                        };
+                        self.forget_name(Space::Type, &q);
+                        self.forget_name(Space::Type, &new);
+                        self.forget_name(Space::Relation, &new);
+                    }
                     _ => {}
                 }
             }

@@ -730,6 +730,10 @@ fn set_schema_moves_the_table_away() {
         let said = m.replay("CREATE TABLE users (id int)", origin(5), &[], false);
         assert!(said.is_empty(), "unchecked: {unchecked}: {said:?}");
     }
+    // Named with its schema: the name in the new schema is unknown too.
+    let m = after_checked(&before, "ALTER TABLE public.users SET SCHEMA app");
+    assert_eq!(find(&m, Space::Relation, "app.users"), Found::Unknown);
+    assert_eq!(find(&m, Space::Relation, "public.users"), Found::Unknown);
     // A move of what is not there is an error.
     let said = says(&before, "ALTER TABLE uesrs SET SCHEMA app");
     assert_eq!(said.len(), 1, "{said:?}");
@@ -738,5 +742,930 @@ fn set_schema_moves_the_table_away() {
     assert_eq!(
         find(&m, Space::Relation, "public.users"),
         Found::Present("public".into())
+    );
+}
+
+#[test]
+fn an_unread_alter_view_names_a_view() {
+    let before = [
+        USERS,
+        "CREATE VIEW active AS SELECT id FROM users",
+        "CREATE SEQUENCE users_id_seq",
+    ];
+    for (statement, start) in [
+        (
+            "ALTER VIEW actve RENAME TO recent",
+            "view `actve` does not exist",
+        ),
+        (
+            "ALTER VIEW IF EXISTS actve RENAME TO recent",
+            "`IF EXISTS` does nothing here: view `actve`",
+        ),
+        (
+            "ALTER SEQUENCE uesrs_id_seq RENAME TO s",
+            "sequence `uesrs_id_seq`",
+        ),
+    ] {
+        let said = says(&before, statement);
+        assert_eq!(said.len(), 1, "{statement}: {said:?}");
+        assert!(said[0].starts_with(start), "{statement}: {said:?}");
+    }
+}
+
+#[test]
+fn an_unread_create_function_makes_it_with_what_it_may_do() {
+    let before = [USERS];
+    let mut m = after_unchecked(
+        &before,
+        "CREATE FUNCTION touch() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    );
+    assert_eq!(
+        find(&m, Space::Function, "touch"),
+        Found::Present(String::new())
+    );
+    // Calling it changes nothing.
+    assert!(
+        m.replay("SELECT touch()", origin(51), &[], false)
+            .is_empty()
+    );
+    assert_eq!(
+        find(&m, Space::Relation, "users"),
+        Found::Present(String::new())
+    );
+    // One whose body makes tables: calling it may make anything.
+    assert!(
+        m.replay(
+            "CREATE FUNCTION mk() RETURNS void LANGUAGE sql AS 'CREATE TABLE x (id int)'",
+            origin(52),
+            &[],
+            true
+        )
+        .is_empty()
+    );
+    assert!(m.replay("SELECT mk()", origin(53), &[], false).is_empty());
+    assert_eq!(find(&m, Space::Relation, "users"), Found::Unknown);
+}
+
+// ---- round-robin sample 13/25 -----------------------------------------------
+
+#[test]
+fn subqueries_on_either_side_of_an_operator() {
+    let e = expr("a = (SELECT 1) OR b IS DISTINCT FROM (SELECT 2)");
+    assert_eq!(exprs::subqueries(&e).len(), 2);
+    let e = expr("a = ANY (SELECT x FROM t) AND (SELECT 3) > 1");
+    assert_eq!(exprs::subqueries(&e).len(), 1 + 1);
+}
+
+#[test]
+fn implicit_names_shorten_the_column_part_first_on_a_tie() {
+    // makeObjectName: `if (name1chars > name2chars) name1chars--; else
+    // name2chars--;`: 40 + 40 bytes into 57 leaves 29 and 28.
+    let (t, c) = ("a".repeat(40), "b".repeat(40));
+    assert_eq!(
+        name::implicit(&t, &[&c], "fkey"),
+        format!("{}_{}_fkey", "a".repeat(29), "b".repeat(28))
+    );
+}
+
+#[test]
+fn drop_of_a_table_the_path_makes_unknown_forgets_what_it_owns() {
+    let mut m = model_of(&["SET search_path TO public", USERS]);
+    m.set_path(None);
+    // `users` may be another schema's now (the connection's path).
+    assert_eq!(find(&m, Space::Relation, "users"), Found::Unknown);
+    assert!(
+        m.replay("DROP TABLE users", origin(3), &[], false)
+            .is_empty()
+    );
+    // Its index may have gone with it: making one of that name is fine.
+    assert_eq!(
+        find(&m, Space::Relation, "public.users_email_key"),
+        Found::Unknown
+    );
+    let said = m.replay(
+        "CREATE TABLE public.users_email_key (id int)",
+        origin(4),
+        &[],
+        false,
+    );
+    assert!(said.is_empty(), "{said:?}");
+}
+
+#[test]
+fn a_views_aliased_columns_are_known() {
+    let before = [
+        USERS,
+        "CREATE VIEW v AS SELECT id, email AS mail FROM users",
+    ];
+    assert_eq!(
+        says(&before, "COMMENT ON COLUMN v.mail IS 'x'"),
+        Vec::<String>::new()
+    );
+    let said = says(&before, "COMMENT ON COLUMN v.mial IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `mail`"), "{said:?}");
+}
+
+#[test]
+fn a_sequence_literal_is_reported_inside_its_quotes() {
+    let mut m = model_of(&[USERS, "CREATE SEQUENCE order_seq"]);
+    let said = m.replay("SELECT nextval('order_sq')", origin(3), &[], false);
+    assert_eq!(said.len(), 1, "{said:?}");
+    // `'` is column 16: the name starts at 17.
+    assert_eq!(said[0].place(), (1, 17));
+}
+
+#[test]
+fn drop_procedure_is_followed() {
+    let before = [
+        USERS,
+        "CREATE PROCEDURE touch() LANGUAGE sql AS $$ SELECT 1 $$",
+    ];
+    let m = after_checked(&before, "DROP PROCEDURE touch()");
+    assert_eq!(find(&m, Space::Function, "touch"), Found::Unknown);
+    assert_eq!(
+        find(&m, Space::Relation, "users"),
+        Found::Present(String::new())
+    );
+    let said = says(&before, "DROP PROCEDURE tuoch()");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("procedure `tuoch` does not exist"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn add_column_with_references_checks_and_names_the_key() {
+    let before = [USERS, "CREATE TABLE orders (id int)"];
+    let said = says(
+        &before,
+        "ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES uesrs (id)",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("table `uesrs` does not exist"),
+        "{said:?}"
+    );
+    let m = after_checked(
+        &before,
+        "ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)",
+    );
+    assert_eq!(
+        relation(&m, "orders")
+            .constraints
+            .state("orders_user_id_fkey"),
+        State::Present
+    );
+}
+
+#[test]
+fn drop_cascade_makes_views_unknown() {
+    let before = [
+        USERS,
+        "CREATE VIEW v AS SELECT id FROM users",
+        "CREATE MATERIALIZED VIEW mv AS SELECT id FROM users",
+        "CREATE INDEX mv_id ON mv (id)",
+        "CREATE TABLE orders (id int PRIMARY KEY)",
+    ];
+    let m = after_checked(&before, "DROP TABLE users CASCADE");
+    // A table's own index stays.
+    assert_eq!(
+        find(&m, Space::Relation, "orders_pkey"),
+        Found::Present(String::new())
+    );
+    assert_eq!(find(&m, Space::Relation, "v"), Found::Unknown);
+    assert_eq!(find(&m, Space::Relation, "mv"), Found::Unknown);
+    assert_eq!(find(&m, Space::Relation, "mv_id"), Found::Unknown);
+    let mut m = m;
+    let said = m.replay("CREATE VIEW v AS SELECT 1 AS one", origin(60), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+}
+
+#[test]
+fn an_unread_create_of_a_quoted_name() {
+    let m = after_unchecked(&[USERS], "CREATE TABLE \"Orders\" (id int)");
+    assert_eq!(find(&m, Space::Relation, "Orders"), Found::Unknown);
+    assert_eq!(
+        find(&m, Space::Relation, "users"),
+        Found::Present(String::new())
+    );
+}
+
+#[test]
+fn an_unread_rename_of_a_qualified_table() {
+    let before = [
+        "SET search_path TO public",
+        USERS,
+        "CREATE TABLE orders (id int)",
+    ];
+    let m = after_unchecked(&before, "ALTER TABLE public.users RENAME TO members");
+    assert_eq!(find(&m, Space::Relation, "public.members"), Found::Unknown);
+    assert_eq!(find(&m, Space::Relation, "public.users"), Found::Unknown);
+    assert_eq!(
+        find(&m, Space::Relation, "orders"),
+        Found::Present("public".into())
+    );
+}
+
+#[test]
+fn did_you_mean_offers_the_nearest_name() {
+    // Two edits from the first name in order, one from the second.
+    let before = [
+        "CREATE TABLE abcdefghaa (id int)",
+        "CREATE TABLE abcdefghjj (id int)",
+    ];
+    let said = says(&before, "ALTER TABLE abcdefghij ADD COLUMN x int");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `abcdefghjj`"), "{said:?}");
+}
+
+#[test]
+fn a_down_is_not_blamed_for_a_function_where_the_model_lost_track() {
+    // The UP's dynamic statement may have made anything: no comparison.
+    assert_eq!(
+        downs(&[(
+            "001_f.sql",
+            "-- UP\nDO $$ BEGIN EXECUTE 'CREATE TABLE x ()'; END $$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n-- DOWN\nSELECT 1;\n"
+        )]),
+        []
+    );
+}
+
+// ---- round-robin sample 17/25 -----------------------------------------------
+
+/// `sql` as a query.
+fn query(sql: &str) -> sqlparser::ast::Query {
+    match sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .expect("a query")
+        .remove(0)
+    {
+        sqlparser::ast::Statement::Query(q) => *q,
+        other => panic!("not a query: {other}"),
+    }
+}
+
+#[test]
+fn subqueries_in_function_arguments() {
+    assert_eq!(
+        exprs::subqueries(&expr("coalesce((SELECT max(id) FROM t), 0)")).len(),
+        1
+    );
+}
+
+#[test]
+fn a_views_columns_from_plain_items() {
+    // Named from the query (`derive.rs`): a column, a qualified one, an alias.
+    let before = [
+        "CREATE TABLE t (a int, b int, c int)",
+        "CREATE VIEW v AS SELECT a, t.b, c + 1 AS d FROM t",
+    ];
+    let m = model_of(&before);
+    let v = m.relation("", "v").expect("v");
+    let cols: Vec<&str> = v.columns.present().map(|(c, _)| c).collect();
+    assert_eq!(cols, ["a", "b", "d"]);
+    assert!(v.columns.complete);
+}
+
+#[test]
+fn a_views_qualified_columns_are_known() {
+    let before = [USERS, "CREATE VIEW v AS SELECT users.email FROM users"];
+    let said = says(&before, "COMMENT ON COLUMN v.emial IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `email`"), "{said:?}");
+}
+
+#[test]
+fn create_schema_if_not_exists_keeps_the_first() {
+    let before = ["CREATE SCHEMA app", "CREATE SCHEMA IF NOT EXISTS app"];
+    let said = says(&before, "CREATE SCHEMA app");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("001_x.sql:1"), "{said:?}");
+}
+
+#[test]
+fn comment_on_a_dropped_schema() {
+    let made = ["CREATE SCHEMA app"];
+    assert_eq!(
+        says(&made, "COMMENT ON SCHEMA app IS 'x'"),
+        Vec::<String>::new()
+    );
+    let dropped = ["CREATE SCHEMA app", "DROP SCHEMA app"];
+    let said = says(&dropped, "COMMENT ON SCHEMA app IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("schema `app` does not exist"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn a_named_unique_beside_the_primary_key_is_not_known_absent() {
+    // PostgreSQL keeps one index of the two; which name is not modelled.
+    let before = ["CREATE TABLE t (id int PRIMARY KEY, CONSTRAINT t_id_uq UNIQUE (id))"];
+    assert_eq!(
+        says(&before, "ALTER TABLE t DROP CONSTRAINT t_id_uq"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn rename_of_a_table_the_model_does_not_know_forgets_the_new_name() {
+    let mut m = model_of(&["SET search_path TO public", "CREATE TABLE legacy (id int)"]);
+    m.set_path(None);
+    assert_eq!(find(&m, Space::Relation, "legacy"), Found::Unknown);
+    assert!(matches!(
+        find(&m, Space::Relation, "archive"),
+        Found::Absent(_)
+    ));
+    let said = m.replay(
+        "ALTER TABLE legacy RENAME TO archive",
+        origin(3),
+        &[],
+        false,
+    );
+    assert!(said.is_empty(), "{said:?}");
+    assert_eq!(find(&m, Space::Relation, "archive"), Found::Unknown);
+}
+
+#[test]
+fn an_unread_create_of_a_qualified_name() {
+    let m = after_unchecked(
+        &[USERS, "CREATE SCHEMA app"],
+        "CREATE TABLE app.orders (id int)",
+    );
+    assert_eq!(find(&m, Space::Relation, "app.orders"), Found::Unknown);
+}
+
+#[test]
+fn an_unread_rename_of_a_name_longer_than_postgresql_keeps() {
+    // The name as PostgreSQL keeps it (63 bytes) is not a word of the text.
+    let long = "a".repeat(70);
+    assert_eq!(
+        says(&[USERS], &format!("ALTER VIEW {long} RENAME TO w")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_number_ending_on_one_side_only_is_no_typo() {
+    assert!(!similar::is_typo_of("event", "event2"));
+    assert!(!similar::is_typo_of("event2", "event"));
+    assert!(similar::is_typo_of("evnet", "event"));
+}
+
+#[test]
+fn a_down_is_not_blamed_for_a_function_that_may_have_been_there() {
+    // After a rename of a function the model does not know, the new name
+    // may be taken (another name is not: the rename moves one function).
+    assert_eq!(
+        downs(&[
+            (
+                "001_rename.sql",
+                "-- UP\nALTER FUNCTION old_fn() RENAME TO new_fn;\n"
+            ),
+            (
+                "002_f.sql",
+                "-- UP\nCREATE FUNCTION new_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';\n-- DOWN\nSELECT 1;\n"
+            ),
+        ]),
+        []
+    );
+}
+
+// ---- round-robin sample 23/25 -----------------------------------------------
+
+#[test]
+fn references_inside_a_case() {
+    let e = expr("CASE kind WHEN 'a' THEN b ELSE c END");
+    let refs: Vec<String> = exprs::references(&e)
+        .expect("walked")
+        .iter()
+        .map(|(_, c)| c.value.clone())
+        .collect();
+    assert_eq!(refs, ["kind", "b", "c"]);
+}
+
+#[test]
+fn restore_takes_a_schema_back() {
+    let mut m = Model::new();
+    m.begin();
+    assert!(
+        m.replay("CREATE SCHEMA app", origin(1), &[], false)
+            .is_empty()
+    );
+    let saved = m.end();
+    m.restore(saved);
+    assert_eq!(m.schema_state("app"), State::Absent);
+    assert_eq!(m, Model::new());
+}
+
+#[test]
+fn implicit_names_cut_multibyte_table_names_at_a_character() {
+    // 80 bytes of `é` into 53: 26 characters.
+    assert_eq!(
+        name::implicit(&"é".repeat(40), &["email"], "key"),
+        format!("{}_email_key", "é".repeat(26))
+    );
+    // And column names: 62 bytes kept of 80, then 53 of those: 26.
+    assert_eq!(
+        name::implicit("users", &[&"é".repeat(40)], "key"),
+        format!("users_{}_key", "é".repeat(26))
+    );
+}
+
+#[test]
+fn each_problem_says_what_to_do() {
+    let mut m = model_of(&[USERS]);
+    let missing = m.replay("ALTER TABLE uesrs ADD COLUMN a int", origin(2), &[], false);
+    assert!(
+        missing[0]
+            .help()
+            .starts_with("correct the name; an object made outside")
+    );
+    let exists = m.replay(USERS, origin(3), &[], false);
+    assert!(exists[0].help().starts_with("use another name"));
+    let noop = m.replay("DROP TABLE IF EXISTS uesrs", origin(4), &[], false);
+    assert!(
+        noop[0]
+            .help()
+            .starts_with("correct the name, or remove the statement")
+    );
+}
+
+#[test]
+fn tables_of_a_derived_table_and_of_an_updates_subqueries() {
+    let before = [USERS, "CREATE TABLE admins (id bigint, name text)"];
+    for statement in [
+        "SELECT * FROM (SELECT id FROM admnis) AS s",
+        "UPDATE users SET email = (SELECT name FROM admnis LIMIT 1)",
+        "UPDATE users SET email = 'x' WHERE id IN (SELECT id FROM admnis)",
+    ] {
+        let said = says(&before, statement);
+        assert_eq!(said.len(), 1, "{statement}: {said:?}");
+        assert!(said[0].contains("`admnis` does not exist"), "{said:?}");
+    }
+}
+
+#[test]
+fn comment_on_a_materialized_view_names_it() {
+    let before = [
+        USERS,
+        "CREATE MATERIALIZED VIEW user_ids AS SELECT id FROM users",
+    ];
+    let said = says(&before, "COMMENT ON MATERIALIZED VIEW user_isd IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("materialized view `user_isd` does not exist"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn system_columns_are_every_tables() {
+    let before = [USERS];
+    for statement in [
+        "CREATE VIEW v AS SELECT ctid, xmin, xmax, cmin, cmax, tableoid FROM users",
+        "CREATE VIEW v AS SELECT u.ctid FROM users u",
+    ] {
+        assert_eq!(
+            says(&before, statement),
+            Vec::<String>::new(),
+            "{statement}"
+        );
+    }
+    assert_eq!(
+        says(&before, "CREATE VIEW v AS SELECT ctdi FROM users").len(),
+        1
+    );
+}
+
+#[test]
+fn an_unread_owner_change_or_replace_function_forgets_nothing_else() {
+    let m = after_unchecked(&[USERS], "ALTER TABLE users OWNER TO app_owner");
+    assert_eq!(relation(&m, "users").columns.state("avatar"), State::Absent);
+    let m = after_unchecked(
+        &[USERS],
+        "CREATE OR REPLACE FUNCTION touch() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    );
+    assert_eq!(
+        find(&m, Space::Function, "touch"),
+        Found::Present(String::new())
+    );
+    assert_eq!(relation(&m, "users").columns.state("avatar"), State::Absent);
+}
+
+// ---- round-robin sample 9/25 ------------------------------------------------
+
+#[test]
+fn no_builtin_type_is_offered_for_a_qualified_or_lost_name() {
+    let before = ["CREATE SCHEMA app"];
+    assert_eq!(
+        says(&before, "CREATE TABLE t (a app.integr)"),
+        Vec::<String>::new()
+    );
+    let said = says(&before, "CREATE TABLE t (a integr)");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `integer`"), "{said:?}");
+    // After a dynamic statement, a schema made since is known, but not
+    // what the dynamic one may have added to the path's other schemas.
+    let lost = [
+        "DO $$ BEGIN EXECUTE 'CREATE TYPE integr AS (a int)'; END $$",
+        "CREATE SCHEMA app",
+        "SET search_path TO app",
+    ];
+    assert_eq!(
+        says(&lost, "CREATE TABLE t (a integr)"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_parenthesised_query_with_its_own_ctes_yields_unknown_columns() {
+    // `x` is the CTE there, not the table.
+    let before = ["CREATE TABLE x (id int)"];
+    assert_eq!(
+        says(
+            &before,
+            "CREATE VIEW v AS (WITH x AS (SELECT 1 AS a) SELECT * FROM x)"
+        ),
+        Vec::<String>::new()
+    );
+    let view = [
+        "CREATE TABLE x (id int)",
+        "CREATE VIEW v AS (WITH x AS (SELECT 1 AS a) SELECT * FROM x)",
+    ];
+    assert_eq!(
+        says(&view, "COMMENT ON COLUMN v.a IS 'x'"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn statements_that_change_no_name_keep_the_model() {
+    for statement in [
+        "LOCK TABLE users IN ACCESS EXCLUSIVE MODE",
+        "NOTIFY jobs",
+        "LISTEN jobs",
+        "DISCARD ALL",
+        "ANALYZE users",
+        "CREATE ROLE reader",
+    ] {
+        let m = after_checked(&[USERS], statement);
+        assert_eq!(
+            find(&m, Space::Relation, "users"),
+            Found::Present(String::new()),
+            "{statement}"
+        );
+        assert_eq!(
+            relation(&m, "users").columns.state("avatar"),
+            State::Absent,
+            "{statement}"
+        );
+    }
+}
+
+#[test]
+fn add_column_if_not_exists_to_unknown_columns_claims_no_type() {
+    // The column may have been there already, with another type.
+    let mut m = after_unchecked(
+        &[USERS],
+        "ALTER TABLE users ALTER COLUMN email SET STORAGE plain",
+    );
+    assert!(
+        m.replay(
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS avatar text",
+            origin(60),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    let users = relation(&m, "users");
+    assert_ne!(users.columns.state("avatar"), State::Absent);
+    assert_eq!(users.columns.types.get("avatar"), None);
+}
+
+#[test]
+fn a_down_that_creates_what_its_up_did_not_touch() {
+    assert_eq!(
+        downs(&[(
+            "001_x.sql",
+            "-- UP\nSELECT 1;\n-- DOWN\nCREATE SEQUENCE extra_seq;\nCREATE TYPE mood AS ENUM ('ok');\n"
+        )]),
+        [(
+            0,
+            vec![
+                "creates sequence `extra_seq` that was not there before its UP".to_string(),
+                "creates type `mood` that was not there before its UP".to_string()
+            ]
+        )]
+    );
+}
+
+// ---- round-robin sample 21/25 -----------------------------------------------
+
+#[test]
+fn columns_of_qualified_references() {
+    assert_eq!(
+        exprs::columns(&expr("t.a + b > s.t.c")),
+        Some(vec!["a".to_string(), "b".to_string(), "c".to_string()])
+    );
+}
+
+#[test]
+fn references_inside_a_like() {
+    let e = expr("name LIKE u.prefix || '%'");
+    let refs: Vec<String> = exprs::references(&e)
+        .expect("walked")
+        .iter()
+        .map(|(_, c)| c.value.clone())
+        .collect();
+    assert_eq!(refs, ["name", "prefix"]);
+}
+
+#[test]
+fn a_views_cast_of_a_qualified_column_is_named_by_the_column() {
+    let before = [
+        USERS,
+        "CREATE VIEW v AS SELECT users.email::varchar FROM users",
+    ];
+    let said = says(&before, "COMMENT ON COLUMN v.emial IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `email`"), "{said:?}");
+}
+
+#[test]
+fn an_unread_alter_table_only_forgets_that_tables_columns() {
+    let m = after_unchecked(
+        &[USERS],
+        "ALTER TABLE ONLY users ALTER COLUMN email SET STORAGE plain",
+    );
+    assert_eq!(
+        relation(&m, "users").columns.state("avatar"),
+        State::Unknown
+    );
+}
+
+#[test]
+fn a_table_made_like_another_has_columns_the_sql_does_not_list() {
+    for made in [
+        "CREATE TABLE t (LIKE users)",
+        "CREATE TABLE t (LIKE users INCLUDING ALL)",
+        "CREATE TABLE t AS SELECT * FROM users",
+    ] {
+        let before = [USERS, made];
+        assert_eq!(
+            says(&before, "COMMENT ON COLUMN t.email IS 'x'"),
+            Vec::<String>::new(),
+            "{made}"
+        );
+    }
+}
+
+#[test]
+fn a_child_or_a_partition_has_its_parents_columns() {
+    for (before, statement) in [
+        (
+            [
+                "CREATE TABLE parent (id int, email text)",
+                "CREATE TABLE child (extra int) INHERITS (parent)",
+            ],
+            "COMMENT ON COLUMN child.email IS 'x'",
+        ),
+        (
+            [
+                "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at)",
+                "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+            ],
+            "COMMENT ON COLUMN events_2026.at IS 'x'",
+        ),
+    ] {
+        assert_eq!(
+            says(&before, statement),
+            Vec::<String>::new(),
+            "{statement}"
+        );
+    }
+}
+
+// ---- round-robin sample 15/25 -----------------------------------------------
+
+#[test]
+fn subqueries_in_an_in_list() {
+    assert_eq!(exprs::subqueries(&expr("a IN (1, (SELECT 2))")).len(), 1);
+}
+
+#[test]
+fn a_new_relation_under_an_unnamed_prefix_is_unknown() {
+    let mut m = Model::new();
+    m.unnamed("public", "users");
+    assert_eq!(
+        m.relation_mut("public", "users_email_idx").entry.state,
+        State::Unknown
+    );
+    assert_eq!(
+        m.relation_mut("public", "orders").entry.state,
+        State::Absent
+    );
+}
+
+#[test]
+fn a_views_qualified_star_takes_that_tables_columns() {
+    let before = [
+        USERS,
+        "CREATE TABLE orders (oid int, total int)",
+        "CREATE VIEW v AS SELECT o.* FROM users u JOIN orders o ON true",
+    ];
+    let said = says(&before, "COMMENT ON COLUMN v.totl IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `total`"), "{said:?}");
+}
+
+#[test]
+fn rename_of_a_type_the_model_does_not_know_forgets_the_new_name() {
+    let mut m = model_of(&[
+        "SET search_path TO public",
+        "CREATE TYPE mood AS ENUM ('ok')",
+    ]);
+    m.set_path(None);
+    assert_eq!(find(&m, Space::Type, "mood"), Found::Unknown);
+    assert!(matches!(find(&m, Space::Type, "feeling"), Found::Absent(_)));
+    let said = m.replay("ALTER TYPE mood RENAME TO feeling", origin(3), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+    assert_eq!(find(&m, Space::Type, "feeling"), Found::Unknown);
+}
+
+#[test]
+fn a_type_renamed_from_an_unknown_one_is_no_misspelling() {
+    // `mood` may have been renamed `feeling`: not a typo of `fealing`.
+    let mut m = model_of(&[
+        "SET search_path TO public",
+        "CREATE TYPE mood AS ENUM ('ok')",
+        "CREATE TYPE fealing AS ENUM ('ok')",
+    ]);
+    m.set_path(None);
+    let said = m.replay("ALTER TYPE mood RENAME TO feeling", origin(4), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+    let said = m.replay("CREATE TABLE t (f feeling)", origin(5), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+}
+
+#[test]
+fn renaming_a_constraints_index_or_its_constraint_renames_both() {
+    for statement in [
+        "ALTER INDEX users_email_key RENAME TO users_mail_key",
+        "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_mail_key",
+    ] {
+        let m = after_checked(&[USERS], statement);
+        let users = relation(&m, "users");
+        assert_eq!(
+            users.constraints.state("users_mail_key"),
+            State::Present,
+            "{statement}"
+        );
+        assert_eq!(
+            users.constraints.state("users_email_key"),
+            State::Absent,
+            "{statement}"
+        );
+        assert_eq!(
+            find(&m, Space::Relation, "users_mail_key"),
+            Found::Present(String::new()),
+            "{statement}"
+        );
+    }
+}
+
+#[test]
+fn a_generated_column_owns_no_sequence() {
+    let before = [
+        USERS,
+        "ALTER TABLE users ADD COLUMN lower_email text GENERATED ALWAYS AS (lower(email)) STORED",
+    ];
+    assert_eq!(
+        says(&before, "CREATE SEQUENCE users_lower_email_seq"),
+        Vec::<String>::new()
+    );
+    let identity = [
+        USERS,
+        "ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS IDENTITY",
+    ];
+    assert_eq!(says(&identity, "CREATE SEQUENCE users_n_seq").len(), 1);
+}
+
+#[test]
+fn drop_view_names_a_view() {
+    let before = [USERS, "CREATE VIEW active AS SELECT id FROM users"];
+    let said = says(&before, "DROP VIEW actve");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("view `actve` does not exist"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn a_schema_no_migration_made_holds_nothing_while_the_model_follows() {
+    let m = Model::new();
+    assert!(matches!(
+        find(&m, Space::Relation, "nosuch.orders"),
+        Found::Absent(_)
+    ));
+    let m = after_unchecked(&[], "DO $$ BEGIN EXECUTE 'CREATE SCHEMA nosuch'; END $$");
+    assert_eq!(find(&m, Space::Relation, "nosuch.orders"), Found::Unknown);
+}
+
+#[test]
+fn did_you_mean_names_the_first_schema_on_the_path() {
+    let before = [
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.users (id int)",
+        "CREATE TABLE public.users (id int)",
+        "SET search_path TO app, public",
+    ];
+    let said = says(&before, "ALTER TABLE uesrs ADD COLUMN x int");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("001_x.sql:2"), "{said:?}");
+}
+
+#[test]
+fn names_ending_in_numbers_can_be_misspelt() {
+    assert!(similar::is_typo_of("uesrs2", "users2"));
+    assert!(!similar::is_typo_of("users3", "users2"));
+}
+
+// ---- round-robin sample 20/25 -----------------------------------------------
+
+#[test]
+fn references_inside_a_between() {
+    let refs: Vec<String> = exprs::references(&expr("a BETWEEN b AND c"))
+        .expect("walked")
+        .iter()
+        .map(|(_, c)| c.value.clone())
+        .collect();
+    assert_eq!(refs, ["a", "b", "c"]);
+}
+
+#[test]
+fn a_views_cast_column_is_named_by_the_column() {
+    let before = [USERS, "CREATE VIEW v AS SELECT email::varchar FROM users"];
+    let said = says(&before, "COMMENT ON COLUMN v.emial IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("did you mean `email`"), "{said:?}");
+}
+
+#[test]
+fn create_table_checks_its_sequence_literals() {
+    let before = [USERS, "CREATE SEQUENCE order_seq"];
+    let said = says(
+        &before,
+        "CREATE TABLE orders (id int DEFAULT nextval('order_sq'))",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("order_seq"), "{said:?}");
+}
+
+#[test]
+fn comment_on_a_type_checks_it() {
+    let before = [
+        "CREATE TYPE mood AS ENUM ('ok')",
+        "CREATE DOMAIN email AS text",
+    ];
+    for statement in [
+        "COMMENT ON TYPE moood IS 'x'",
+        "COMMENT ON DOMAIN emial IS 'x'",
+    ] {
+        let said = says(&before, statement);
+        assert_eq!(said.len(), 1, "{statement}: {said:?}");
+    }
+    assert_eq!(
+        says(&before, "COMMENT ON TYPE mood IS 'x'"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_unread_set_forgets_only_the_path() {
+    let mut m = after_unchecked(
+        &["SET search_path TO public", USERS],
+        "SET search_path TO app",
+    );
+    assert_eq!(m.path, None);
+    assert_eq!(
+        find(&m, Space::Relation, "public.users"),
+        Found::Present("public".into())
+    );
+    m.set_path(Some(vec!["public".into()]));
+    assert_eq!(relation(&m, "users").columns.state("avatar"), State::Absent);
+}
+
+#[test]
+fn alter_trigger_checks_its_table() {
+    let said = says(&[USERS], "ALTER TRIGGER trg ON uesrs RENAME TO trg2");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("table `uesrs` does not exist"),
+        "{said:?}"
     );
 }
