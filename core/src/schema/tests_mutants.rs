@@ -994,17 +994,6 @@ fn a_down_is_not_blamed_for_a_function_where_the_model_lost_track() {
 
 // ---- round-robin sample 17/25 -----------------------------------------------
 
-/// `sql` as a query.
-fn query(sql: &str) -> sqlparser::ast::Query {
-    match sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql)
-        .expect("a query")
-        .remove(0)
-    {
-        sqlparser::ast::Statement::Query(q) => *q,
-        other => panic!("not a query: {other}"),
-    }
-}
-
 #[test]
 fn subqueries_in_function_arguments() {
     assert_eq!(
