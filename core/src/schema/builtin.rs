@@ -181,3 +181,36 @@ pub fn closest_type(name: &str) -> Option<&'static str> {
     let own = builtins().own.all[1].iter().copied();
     super::similar::closest(name, own.chain(SPELLINGS.iter().copied()))
 }
+
+/// The grammar's own spellings of built-in types, which are not names in
+/// `pg_type` (`serial`, `int`, `varchar`, ...): never a user's type.
+pub fn is_grammar_type(name: &str) -> bool {
+    const ALIASES: &[&str] = &[
+        "int",
+        "integer",
+        "smallint",
+        "bigint",
+        "boolean",
+        "real",
+        "float",
+        "decimal",
+        "dec",
+        "character",
+        "char",
+        "nchar",
+        "varchar",
+        "serial",
+        "bigserial",
+        "smallserial",
+        "serial2",
+        "serial4",
+        "serial8",
+        "timestamp",
+        "time",
+        "interval",
+        "bit",
+        "json",
+        "double",
+    ];
+    ALIASES.contains(&name.to_ascii_lowercase().as_str())
+}

@@ -772,11 +772,26 @@ impl Model {
 
     /// Apply `f` to every relation (keeping the journal), e.g. to forget the
     /// constraints another table's `CASCADE` may have dropped.
-    pub fn each_relation(&mut self, mut f: impl FnMut(&str, &str, &mut Relation)) {
+    pub fn each_relation(&mut self, f: impl FnMut(&str, &str, &mut Relation)) {
+        self.each_relation_where(|_, _, _| true, f);
+    }
+
+    /// [`Model::each_relation`] over the relations `only` picks (read
+    /// first, so that the journal keeps only those that may change).
+    pub fn each_relation_where(
+        &mut self,
+        only: impl Fn(&str, &str, &Relation) -> bool,
+        mut f: impl FnMut(&str, &str, &mut Relation),
+    ) {
         let keys: Vec<(String, String)> = self
             .schemas
             .iter()
-            .flat_map(|(s, ns)| ns.relations.keys().map(move |n| (s.clone(), n.clone())))
+            .flat_map(|(s, ns)| {
+                ns.relations
+                    .iter()
+                    .filter(|(n, r)| only(s, n, r))
+                    .map(move |(n, _)| (s.clone(), n.clone()))
+            })
             .collect();
         for (s, n) in keys {
             self.touch(Key::Relation(s.clone(), n.clone()));

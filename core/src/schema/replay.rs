@@ -303,6 +303,9 @@ impl<'a> Replay<'a> {
             ) => self.type_ref(inner),
             DataType::Custom(name, _) => {
                 let Some(q) = Qualified::of(name) else { return };
+                if q.schema.is_none() && builtin::is_grammar_type(&q.name) {
+                    return;
+                }
                 // A table's row type is a type too.
                 if resolve(self.model, Space::Relation, &q) != Found::Absent(None) {
                     return;
@@ -3264,8 +3267,25 @@ impl<'a> Replay<'a> {
                         }
                         let table = at.clone();
                         let (o, n) = (old.clone(), new.clone());
-                        self.model
-                            .each_relation(|s, t, r| renamed_column(&table, s, t, r, &o, &n));
+                        // A foreign key can refer only to a key's columns.
+                        let keyed = !rel.constraints.complete
+                            || rel.constraints.names.iter().any(|(k, e)| {
+                                e.state == State::Unknown
+                                    || e.state == State::Present
+                                        && rel.constraints.details.get(k).is_none_or(|d| {
+                                            d.kind.is_none_or(|kind| {
+                                                matches!(
+                                                    kind,
+                                                    super::objects::ConstraintKind::PrimaryKey
+                                                        | super::objects::ConstraintKind::Unique
+                                                ) && d.columns.contains(&o)
+                                            })
+                                        })
+                            });
+                        self.model.each_relation_where(
+                            |s, t, r| reads_table(&table, &o, keyed, s, t, r),
+                            |s, t, r| renamed_column(&table, s, t, r, &o, &n),
+                        );
                         let rel = self.model.relation_mut(&at.0, &at.1);
                         rel.columns.names.insert(old, Entry::absent(origin.clone()));
                         rel.columns
@@ -3596,16 +3616,23 @@ impl<'a> Replay<'a> {
         );
         self.model.set_relation(schema, new, rel);
         let (schema, old, new) = (schema.to_string(), old.to_string(), new.to_string());
-        self.model.each_relation(|s, n, r| {
-            if s == schema && r.owner.as_deref() == Some(old.as_str()) {
-                r.owner = Some(new.clone());
-            }
-            if s == schema && n == new {
-                // A serial's sequence keeps the name it was made with.
-                r.columns.details.retain(|_, d| !d.serial);
-            }
-            renamed_relation(&schema, r, &old, &new);
-        });
+        let was = (schema.clone(), old.clone());
+        self.model.each_relation_where(
+            |s, n, r| {
+                (s == schema && (n == new || r.owner.as_deref() == Some(old.as_str())))
+                    || reads_table(&was, &old, true, s, n, r)
+            },
+            |s, n, r| {
+                if s == schema && r.owner.as_deref() == Some(old.as_str()) {
+                    r.owner = Some(new.clone());
+                }
+                if s == schema && n == new {
+                    // A serial's sequence keeps the name it was made with.
+                    r.columns.details.retain(|_, d| !d.serial);
+                }
+                renamed_relation(&schema, r, &old, &new);
+            },
+        );
     }
 
     fn create_index(&mut self, ci: &CreateIndex) {
@@ -4375,7 +4402,36 @@ fn last_ident(name: &ObjectName) -> Option<&Ident> {
     }
 }
 
-/// `ctid`, `xmin` and the other columns every table has.
+/// Whether the relation `name` of `schema` is `table`, or may name `word`
+/// (the table's name, or a column of it) in what the model keeps of it: a
+/// statement kept, a foreign key to the table.
+fn reads_table(
+    table: &(String, String),
+    word: &str,
+    keyed: bool,
+    schema: &str,
+    name: &str,
+    r: &Relation,
+) -> bool {
+    // The cheap tests first: this runs for every relation at each rename.
+    let mentions = || r.sql.as_deref().is_some_and(|s| detail::mentions(s, word));
+    match r.kind {
+        RelKind::View | RelKind::MaterializedView => mentions(),
+        RelKind::Index => {
+            r.owner.as_deref() == Some(table.1.as_str()) && schema == table.0 && mentions()
+        }
+        RelKind::Table => {
+            (name == table.1 && schema == table.0)
+                || (keyed
+                    && r.constraints
+                        .details
+                        .values()
+                        .any(|d| d.references.as_ref().is_some_and(|x| x.table == table.1)))
+        }
+        _ => false,
+    }
+}
+
 /// A table's or a view's details after `table`'s column `old` became `new`.
 fn renamed_column(
     table: &(String, String),
@@ -4498,6 +4554,7 @@ fn set_detail(parts: &mut Parts, name: &str, detail: Option<Detail>) {
     }
 }
 
+/// `ctid`, `xmin` and the other columns every table has.
 fn is_system_column(name: &str) -> bool {
     matches!(
         name,

@@ -140,34 +140,7 @@ impl<'a> Script<'a> {
         }
         let name = base.rsplit('.').next().unwrap_or(base).trim_matches('"');
         let schema = base.rsplit_once('.').map(|(s, _)| s.trim_matches('"'));
-        // The grammar's own spellings of built-in types.
-        const ALIASES: &[&str] = &[
-            "int",
-            "integer",
-            "smallint",
-            "bigint",
-            "boolean",
-            "real",
-            "float",
-            "decimal",
-            "dec",
-            "character",
-            "char",
-            "nchar",
-            "varchar",
-            "serial",
-            "bigserial",
-            "smallserial",
-            "serial2",
-            "serial4",
-            "serial8",
-            "timestamp",
-            "time",
-            "interval",
-            "bit",
-            "json",
-        ];
-        (schema.is_none() && ALIASES.contains(&name.to_ascii_lowercase().as_str()))
+        (schema.is_none() && super::builtin::is_grammar_type(name))
             || super::builtin::is_builtin(super::model::Space::Type, schema, name)
             || self
                 .view
