@@ -150,11 +150,7 @@ impl<'a> Replay<'a> {
             Space::Function => "function",
         };
         self.model.note_forgotten(format!("{noun} {}", q.shown()));
-        let schemas: Vec<String> = match &q.schema {
-            Some(s) => vec![s.clone(), DEFAULT.to_string()],
-            None => self.model.schemas.keys().cloned().collect(),
-        };
-        for s in schemas {
+        for s in self.candidate_schemas(q) {
             if builtin::is_builtin_schema(&s) {
                 continue;
             }
@@ -191,25 +187,36 @@ impl<'a> Replay<'a> {
     /// What is in each table `q` may name: unknown from now on (a change
     /// to a table the model could not pin down).
     fn forget_parts_of(&mut self, q: &Qualified) {
-        let schemas: Vec<String> = match &q.schema {
-            Some(s) => vec![s.clone(), DEFAULT.to_string()],
-            None => self.model.schemas.keys().cloned().collect(),
-        };
-        for s in schemas {
+        for s in self.candidate_schemas(q) {
             if self
                 .model
                 .relation(&s, &q.name)
                 .is_some_and(|r| r.entry.state == State::Present)
             {
                 self.model.note_forgotten(format!("table {}", q.shown()));
-                let r = self.model.relation_mut(&s, &q.name);
-                r.columns.forget();
-                r.constraints.forget();
-                r.triggers.forget();
-                r.policies.forget();
-                self.model.unnamed(&s, &q.name);
+                self.forget_table_parts(&s, &q.name);
             }
         }
+    }
+
+    /// The schemas `q` may be in: its own (and the connection's, which may
+    /// be the same), or, unqualified, any.
+    fn candidate_schemas(&self, q: &Qualified) -> Vec<String> {
+        match &q.schema {
+            Some(s) => vec![s.clone(), DEFAULT.to_string()],
+            None => self.model.schemas.keys().cloned().collect(),
+        }
+    }
+
+    /// Everything in the table `name` of `schema` unknown from now on (it is
+    /// still there), and relations named after it may have been made.
+    fn forget_table_parts(&mut self, schema: &str, name: &str) {
+        let r = self.model.relation_mut(schema, name);
+        r.columns.forget();
+        r.constraints.forget();
+        r.triggers.forget();
+        r.policies.forget();
+        self.model.unnamed(schema, name);
     }
 
     /// A relation named by `name` that must exist: its schema when present.
@@ -1837,12 +1844,7 @@ impl<'a> Replay<'a> {
         }
         match found {
             Found::Present(s) => {
-                let rel = self.model.relation_mut(&s, &q.name);
-                rel.columns.forget();
-                rel.constraints.forget();
-                rel.triggers.forget();
-                rel.policies.forget();
-                self.model.unnamed(&s, &q.name);
+                self.forget_table_parts(&s, &q.name);
                 // A constraint added under its own name may bring an index
                 // of any name.
                 if contains_word(sql, "add")
