@@ -8,14 +8,14 @@ use super::objects::{Origin, State};
 use super::resolve::{Found, resolve};
 use super::*;
 
-fn origin(line: u32) -> Origin {
+pub(super) fn origin(line: u32) -> Origin {
     Origin {
         file: "001_x.sql".into(),
         line,
     }
 }
 
-fn model_of(before: &[&str]) -> Model {
+pub(super) fn model_of(before: &[&str]) -> Model {
     let mut m = Model::new();
     for (i, s) in before.iter().enumerate() {
         let p = m.replay(s, origin(i as u32 + 1), &[], false);

@@ -6,26 +6,13 @@
 use super::builtin;
 use super::model::Space;
 use super::name::Qualified;
-use super::objects::{Origin, State};
+use super::objects::State;
 use super::resolve::{Found, resolve};
 use super::*;
 
-fn origin(line: u32) -> Origin {
-    Origin {
-        file: "001_x.sql".into(),
-        line,
-    }
-}
-
-/// The model after `before`, each statement required to say nothing.
-fn model_of(before: &[&str]) -> Model {
-    let mut m = Model::new();
-    for (i, s) in before.iter().enumerate() {
-        let p = m.replay(s, origin(i as u32 + 1), &[], false);
-        assert!(p.is_empty(), "setting up `{s}`: {p:?}");
-    }
-    m
-}
+// The model after `before` (each statement required to say nothing), and
+// a statement's place: the table-driven tests' own.
+use super::tests::{model_of, origin};
 
 /// What `statement` says after `before`, as messages.
 fn says(before: &[&str], statement: &str) -> Vec<String> {
