@@ -262,4 +262,6 @@ mod tests;
 #[cfg(test)]
 mod tests_mutants;
 #[cfg(test)]
+mod tests_snapshot;
+#[cfg(test)]
 mod tests_view;
