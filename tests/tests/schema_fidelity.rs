@@ -16,7 +16,9 @@
 //!   reports at the misspelt name is printed (TESTING.md keeps the figures).
 //!
 //! The histories are the repository's (`migrations/`, the 30-migration
-//! fixture) and any folders named in `SQLSTRATA_FIDELITY_DIRS` (separated
+//! fixture, and `tests/fixtures/kinds`, which uses every kind of object the
+//! model follows and some it cannot, and whose answers the model's unit
+//! tests pin in `core/src/schema/snapshots`) and any folders named in `SQLSTRATA_FIDELITY_DIRS` (separated
 //! by `:`; public projects' folders imported with `sqlstrata import`, see
 //! TESTING.md).
 
@@ -46,7 +48,11 @@ struct Tally {
 
 fn folders() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut out = vec![root.join("migrations"), root.join("tests/fixtures/history")];
+    let mut out = vec![
+        root.join("migrations"),
+        root.join("tests/fixtures/history"),
+        root.join("tests/fixtures/kinds"),
+    ];
     if let Ok(more) = std::env::var("SQLSTRATA_FIDELITY_DIRS") {
         out.extend(more.split(':').filter(|s| !s.is_empty()).map(PathBuf::from));
     }
@@ -364,7 +370,16 @@ fn the_model_matches_the_server_and_catches_typos() {
         total.0 += t.typos;
         total.1 += t.caught;
         total.2 += t.caught_at_name;
-        if dir.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        if dir.starts_with(&root) {
+            // The repository's histories apply whole.
+            assert!(t.stopped.is_none(), "{}: {:?}", dir.display(), t.stopped);
+        }
+        // The floor is held by the two histories written as an application
+        // writes its migrations; `kinds` also holds what the model knowingly
+        // leaves unknown (dynamic SQL, an `ALTER TYPE` form sqlparser does
+        // not read), so its typos are printed, not held to it.
+        if dir.starts_with(&root) && !dir.ends_with("kinds") {
             own.0 += t.typos;
             own.1 += t.caught;
         }
@@ -376,8 +391,8 @@ fn the_model_matches_the_server_and_catches_typos() {
         100.0 * total.1 as f64 / total.0.max(1) as f64,
         total.2
     );
-    // The floor the repository's own histories hold (TESTING.md: 103 of
-    // 104, 99.0%); the public ones' figures are printed, and kept in
+    // The floor the repository's own application-like histories hold
+    // (TESTING.md: 103 of 104, 99.0%); the public ones' figures are printed, and kept in
     // TESTING.md.
     assert!(own.0 > 0 && own.1 * 100 >= own.0 * 99, "{own:?}");
 }

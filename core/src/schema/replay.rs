@@ -1535,34 +1535,56 @@ impl<'a> Replay<'a> {
             ["alter", "sequence", ..] if contains_word(sql, "owned") => self.owned_by(sql),
             ["alter", "sequence", ..]
                 if !(contains_word(sql, "rename") || contains_word(sql, "schema")) => {}
-            ["alter", "sequence" | "index" | "view" | "table", ..] => match renamed(sql) {
-                Some(names) => {
-                    // What is renamed or moved must exist.
-                    if let Some(old) = names.first() {
-                        let noun = match w.get(1) {
-                            Some(&"sequence") => "sequence",
-                            Some(&"index") => "index",
-                            Some(&"view") => "view",
-                            _ => "table",
-                        };
-                        let usage = if w.get(2) == Some(&"if") {
-                            Use::IfExists
-                        } else {
-                            Use::Must
-                        };
-                        let at = Qualified {
-                            place: place_of_word(sql, &old.name, 2),
-                            ..old.clone()
-                        };
-                        self.lookup(Space::Relation, &at, noun, usage);
+            ["alter", "sequence" | "index" | "view" | "table", ..]
+            | ["alter", "materialized", "view", ..] => {
+                let skip = usize::from(w.get(1) == Some(&"materialized"));
+                let noun = match w.get(1) {
+                    Some(&"sequence") => "sequence",
+                    Some(&"index") => "index",
+                    Some(&"view" | &"materialized") => "view",
+                    _ => "table",
+                };
+                let usage = if w.get(2 + skip) == Some(&"if") {
+                    Use::IfExists
+                } else {
+                    Use::Must
+                };
+                // A rename or a move; or (not a table) any other change to
+                // the one object it names.
+                // `ALTER MATERIALIZED VIEW` read as `ALTER VIEW`.
+                let text = match skip {
+                    0 => sql.to_string(),
+                    _ => sql
+                        .split_whitespace()
+                        .enumerate()
+                        .filter(|(i, _)| *i != 1)
+                        .map(|(_, x)| x)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                };
+                let names = renamed(&text).or_else(|| {
+                    let at = 2 + skip + if usage == Use::IfExists { 2 } else { 0 };
+                    let q = sql.split_whitespace().nth(at).and_then(word_name)?;
+                    (noun != "table").then(|| vec![q])
+                });
+                match names {
+                    Some(names) => {
+                        // What is renamed, moved or changed must exist.
+                        if let Some(old) = names.first() {
+                            let at = Qualified {
+                                place: place_of_word(sql, &old.name, 2),
+                                ..old.clone()
+                            };
+                            self.lookup(Space::Relation, &at, noun, usage);
+                        }
+                        for q in names {
+                            self.forget_name(Space::Relation, &q);
+                        }
                     }
-                    for q in names {
-                        self.forget_name(Space::Relation, &q);
-                    }
+                    None if noun == "table" => self.unread_alter_table(sql),
+                    None => self.model.forget_all(),
                 }
-                None if w.get(1) == Some(&"table") => self.unread_alter_table(sql),
-                None => self.model.forget_all(),
-            },
+            }
             [
                 "select" | "with" | "insert" | "update" | "delete" | "merge" | "copy" | "values",
                 ..,
@@ -1611,8 +1633,55 @@ impl<'a> Replay<'a> {
             ["create" | "alter", "policy", ..] => {
                 self.model.each_relation(|_, _, r| r.policies.forget())
             }
+            ["alter", "type" | "domain", ..] => self.unread_alter_type(sql),
             ["set", ..] => self.model.set_path(None),
             _ => self.model.forget_all(),
+        }
+    }
+
+    /// An `ALTER TYPE` or `ALTER DOMAIN` sqlparser does not read (a
+    /// composite's attributes, a domain's constraints, `SET SCHEMA`, the
+    /// owner): the type must exist. A move lets both names go (and a
+    /// composite's row type with them); any other form keeps the type and
+    /// lets go of what it may change: its statement, and its row type's
+    /// columns.
+    fn unread_alter_type(&mut self, sql: &str) {
+        let names = match renamed(sql) {
+            Some(names) => names,
+            None => match sql.split_whitespace().nth(2).and_then(word_name) {
+                Some(q) => vec![q],
+                None => return self.model.forget_all(),
+            },
+        };
+        if let Some(old) = names.first() {
+            let at = Qualified {
+                place: place_of_word(sql, &old.name, 2),
+                ..old.clone()
+            };
+            self.lookup(Space::Type, &at, "type", Use::Must);
+        }
+        if let [q] = names.as_slice() {
+            if let Found::Present(s) = resolve(self.model, Space::Type, q)
+                && let Some(e) = self
+                    .model
+                    .schemas
+                    .get(&s)
+                    .and_then(|ns| ns.types.get(&q.name))
+                    .cloned()
+            {
+                self.model
+                    .set_entry(Space::Type, &s, &q.name, Entry { sql: None, ..e });
+            } else {
+                self.forget_name(Space::Type, q);
+            }
+            if resolve(self.model, Space::Relation, q) != Found::Absent(None) {
+                self.forget_name(Space::Relation, q);
+            }
+            return;
+        }
+        for q in &names {
+            self.forget_name(Space::Type, q);
+            self.forget_name(Space::Relation, q);
         }
     }
 
@@ -4771,26 +4840,7 @@ fn renamed(sql: &str) -> Option<Vec<Qualified>> {
     if lower.get(i).is_some_and(|w| w == "if") {
         i += 2;
     }
-    let name = |w: &str| -> Option<Qualified> {
-        if w.contains(['"', '(', ')']) {
-            return None;
-        }
-        let parts: Vec<&str> = w.split('.').collect();
-        let fold = |p: &str| super::name::truncate(&p.to_lowercase());
-        match parts.as_slice() {
-            [n] => Some(Qualified {
-                schema: None,
-                name: fold(n),
-                place: (1, 1),
-            }),
-            [s, n] => Some(Qualified {
-                schema: Some(fold(s)),
-                name: fold(n),
-                place: (1, 1),
-            }),
-            _ => None,
-        }
-    };
+    let name = word_name;
     let old = name(words.get(i)?)?;
     match (lower.get(i + 1)?.as_str(), lower.get(i + 2)?.as_str()) {
         ("rename", "to") if lower.len() == i + 4 => {
@@ -4810,6 +4860,30 @@ fn renamed(sql: &str) -> Option<Vec<Qualified>> {
             };
             Some(vec![old, moved])
         }
+        _ => None,
+    }
+}
+
+/// An unquoted, possibly schema-qualified name written as one word
+/// (`app.users`), folded; `None` for anything else.
+fn word_name(w: &str) -> Option<Qualified> {
+    let w = w.trim_end_matches(';');
+    if w.contains(['"', '(', ')']) {
+        return None;
+    }
+    let parts: Vec<&str> = w.split('.').collect();
+    let fold = |p: &str| super::name::truncate(&p.to_lowercase());
+    match parts.as_slice() {
+        [n] => Some(Qualified {
+            schema: None,
+            name: fold(n),
+            place: (1, 1),
+        }),
+        [s, n] => Some(Qualified {
+            schema: Some(fold(s)),
+            name: fold(n),
+            place: (1, 1),
+        }),
         _ => None,
     }
 }

@@ -16,8 +16,8 @@
 //! and, for each DOWN statement, what the DOWN leaves different without it.
 //! After the history: the schema as `sqlstrata schema` writes it.
 //!
-//! The histories are the repository's own (`tests/fixtures/history`, the
-//! demo's `migrations/`) and `pg-statements.sql` on a small base. The facts
+//! The histories are the repository's own (`tests/fixtures/history`,
+//! `tests/fixtures/kinds`, the demo's `migrations/`) and `pg-statements.sql` on a small base. The facts
 //! the snapshots hold are checked against PostgreSQL elsewhere: the
 //! fidelity test (`tests/tests/schema_fidelity.rs`) replays the same
 //! histories on a real server and compares its catalog with the model
@@ -304,6 +304,15 @@ fn the_fixture_history() {
     let migrations = folder(&root().join("tests/fixtures/history"));
     assert_eq!(migrations.len(), 30);
     compare("fixture-history", &history(&migrations));
+}
+
+/// A history of our own that uses every kind of object the model follows
+/// (also replayed on a real server by the fidelity test).
+#[test]
+fn every_kind_of_object() {
+    let migrations = folder(&root().join("tests/fixtures/kinds"));
+    assert!(migrations.len() >= 14);
+    compare("kinds", &history(&migrations));
 }
 
 #[test]
