@@ -26,6 +26,7 @@ fn folders() -> Vec<PathBuf> {
     let mut out = vec![
         root.join("migrations"),
         root.join("tests/fixtures/history"),
+        root.join("tests/fixtures/kinds"),
         root.join("examples/web/migrations"),
     ];
     if let Ok(more) = std::env::var("SQLSTRATA_FIDELITY_DIRS") {
@@ -58,7 +59,7 @@ fn in_catalog(schema: &Option<String>, name: &str) -> String {
 fn claimed(view: &SchemaView) -> Vec<String> {
     let gate = sql::Script::new(view);
     let mut out = Vec::new();
-    for t in &view.tables {
+    for t in view.tables.iter().filter(|t| gate.table(t)) {
         let at = in_catalog(&t.schema, &t.name);
         out.push(format!("table {at}"));
         for c in t.columns.iter().filter(|c| gate.column(c)) {
@@ -225,7 +226,8 @@ fn compare(
     let mut whole = 0;
     let gate = sql::Script::new(&view);
     for t in &view.tables {
-        if !t.columns_complete
+        if !gate.table(t)
+            || !t.columns_complete
             || !t.constraints_complete
             || !t.columns.iter().all(|c| gate.column(c))
             || !t.constraints.iter().all(|k| gate.constraint(t, k))

@@ -279,6 +279,9 @@ pub struct Relation {
     pub sql: Option<String>,
     /// The statements that made and changed it, oldest first.
     pub history: Vec<Origin>,
+    /// A table made partitioned (`PARTITION BY`) or as a partition
+    /// (`PARTITION OF`): its columns do not say all it is.
+    pub partitioned: bool,
 }
 
 impl Relation {
@@ -294,6 +297,7 @@ impl Relation {
             owner: None,
             sql: None,
             history: origin.into_iter().collect(),
+            partitioned: false,
         }
     }
 

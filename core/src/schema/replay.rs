@@ -2689,6 +2689,7 @@ impl<'a> Replay<'a> {
         }
         let origin = self.new_origin();
         let mut rel = Relation::new(RelKind::Table, origin.clone());
+        rel.partitioned = ct.partition_by.is_some() || ct.partition_of.is_some();
         // Columns: from the SQL, unless they come from elsewhere too.
         let borrowed = ct.query.is_some()
             || ct.like.is_some()
@@ -4152,6 +4153,9 @@ impl<'a> Replay<'a> {
                     );
                 } else {
                     self.model.set_overloads(&s, &q.name, Some(o));
+                    // The statements kept for the name made the one that
+                    // went too.
+                    self.model.forget_function_sql(&s, &q.name);
                 }
                 (s, sig)
             }

@@ -65,6 +65,10 @@ impl<'a> Script<'a> {
                 _ => {}
             }
         }
+        // A partitioned table or a partition: not written, nor what names it.
+        for t in view.tables.iter().filter(|t| t.partitioned) {
+            unknown.insert(t.name.clone());
+        }
         for n in view
             .types
             .iter()
@@ -172,9 +176,19 @@ impl<'a> Script<'a> {
             .any(|n| n != own && super::detail::mentions(sql, n))
     }
 
+    /// Whether the script writes the table `t` (its columns, constraints
+    /// and parts each by their own gate): not a partitioned table or a
+    /// partition, whose partitioning the model does not hold.
+    pub fn table(&self, t: &Table) -> bool {
+        !t.partitioned
+    }
+
     /// Whether the script writes the constraint `k` of `t`.
     pub fn constraint(&self, t: &Table, k: &Constraint) -> bool {
         let Some(d) = &k.definition else { return false };
+        if !self.table(t) {
+            return false;
+        }
         if self.names_unknown(d)
             || k.columns
                 .iter()
@@ -200,6 +214,9 @@ impl<'a> Script<'a> {
     /// Whether the script writes the trigger or policy `p` of `t`.
     pub fn part(&self, t: &Table, p: &Part) -> bool {
         let Some(sql) = &p.sql else { return false };
+        if !self.table(t) {
+            return false;
+        }
         let left = self.left_out(&t.schema, &t.name);
         !self.names_unknown(sql)
             && !left.iter().any(|c| super::detail::mentions(sql, c))
@@ -406,7 +423,15 @@ pub fn script(view: &SchemaView) -> String {
     if !view.tables.is_empty() {
         section(&mut out, "Tables");
         for t in &view.tables {
-            create_table(&mut out, &script, t);
+            if script.table(t) {
+                create_table(&mut out, &script, t);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "-- table {}: partitioned, or a partition; how is not known\n",
+                    qualified(&t.schema, &t.name)
+                );
+            }
         }
     }
     if !view.indexes.is_empty() {

@@ -862,3 +862,68 @@ fn a_column_is_written_only_with_a_type_that_exists_where_the_script_runs() {
         assert!(!script.contains(left), "{left}:\n{script}");
     }
 }
+
+#[test]
+fn a_schema_the_model_lost_track_of_is_written_for_what_is_made_in_it() {
+    run(&[
+        // Dynamic SQL makes everything unknown, the schema too; a table
+        // made in it afterwards says it is there.
+        (
+            &[
+                "CREATE SCHEMA app",
+                "DO $$ BEGIN EXECUTE 'SELECT 1'; END $$",
+                "CREATE TABLE app.later (id int)",
+            ],
+            &["CREATE SCHEMA app;", "CREATE TABLE app.later ("],
+            &[],
+        ),
+        // With nothing made in it, it is not written.
+        (
+            &[
+                "CREATE SCHEMA app",
+                "DO $$ BEGIN EXECUTE 'SELECT 1'; END $$",
+            ],
+            &[],
+            &["CREATE SCHEMA app"],
+        ),
+        // Nor once it is dropped.
+        (
+            &["CREATE SCHEMA app", "DROP SCHEMA app"],
+            &[],
+            &["CREATE SCHEMA app"],
+        ),
+    ]);
+}
+
+#[test]
+fn partitioned_tables_and_renamed_overloads_are_not_guessed_at() {
+    run(&[
+        // The model does not hold how a table is partitioned: neither it,
+        // its partitions, nor what names them is written.
+        (
+            &[
+                "CREATE TABLE tasks (id int, state text) PARTITION BY LIST (state)",
+                "CREATE TABLE tasks_open PARTITION OF tasks FOR VALUES IN ('open')",
+                "CREATE INDEX tasks_state ON tasks (state)",
+                "CREATE TABLE notes (id int)",
+            ],
+            &[
+                "-- table tasks: partitioned, or a partition; how is not known",
+                "-- table tasks_open: partitioned, or a partition; how is not known",
+                "CREATE TABLE notes (",
+            ],
+            &["CREATE TABLE tasks (", "CREATE INDEX tasks_state"],
+        ),
+        // One overload renamed away: the name's statements are not what it
+        // is any more; the other name's are not known.
+        (
+            &[
+                "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                "CREATE FUNCTION f(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT 2'",
+                "ALTER FUNCTION f(int, int) RENAME TO g",
+            ],
+            &[],
+            &["CREATE FUNCTION f(a int, b int)", "SELECT 2"],
+        ),
+    ]);
+}

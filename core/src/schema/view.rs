@@ -66,6 +66,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Whether those are all its columns.
     pub columns_complete: bool,
+    /// Made partitioned or as a partition: what partitions it is not
+    /// held, so the SQL script does not write it.
+    pub partitioned: bool,
     /// Its constraints (primary key, unique, foreign keys, checks).
     pub constraints: Vec<Constraint>,
     /// Whether those are all its constraints.
@@ -198,7 +201,18 @@ impl SchemaView {
             if super::builtin::is_builtin_schema(s) {
                 continue;
             }
-            if s != DEFAULT && s != "public" && ns.entry.state == State::Present {
+            // A schema the model lost track of still holds what was made
+            // in it since: it is there.
+            let holds = ns
+                .relations
+                .values()
+                .any(|r| r.entry.state == State::Present)
+                || ns.types.values().any(|e| e.state == State::Present)
+                || ns.functions.values().any(|e| e.state == State::Present);
+            if s != DEFAULT
+                && s != "public"
+                && (ns.entry.state == State::Present || ns.entry.state == State::Unknown && holds)
+            {
                 view.schemas.push(Named {
                     schema: None,
                     name: s.clone(),
@@ -449,6 +463,7 @@ fn table(schema: &str, name: &str, r: &Relation) -> Table {
         schema: schema_of(schema),
         name: name.to_string(),
         columns: columns.into_iter().map(|(_, c)| c).collect(),
+        partitioned: r.partitioned,
         columns_complete: r.columns.complete
             && all_columns_known
             && r.columns.names.values().all(|e| e.state != State::Unknown),
