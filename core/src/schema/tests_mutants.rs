@@ -1645,3 +1645,50 @@ fn alter_trigger_checks_its_table() {
         "{said:?}"
     );
 }
+
+// ---- survivors of the full run (2026-12-07) --------------------------------
+
+/// The set of migrations `(file, text)` as `check` reads them.
+fn set_of(files: &[(&str, &str)]) -> Vec<crate::migration::SourceMigration> {
+    files
+        .iter()
+        .map(|(file, text)| {
+            let name = crate::naming::parse_file_name(file).expect("a name");
+            crate::migration::read_migration(file, &name, file, text)
+                .0
+                .expect("read")
+        })
+        .collect()
+}
+
+/// What `check_set` says of `files`, as `file #statement: message`.
+fn checked(files: &[(&str, &str)]) -> Vec<String> {
+    let set = set_of(files);
+    check_set(&set, &[], &[])
+        .into_iter()
+        .map(|f| {
+            let file = set[f.migration].migration.file_name().to_string();
+            match f.problem {
+                Some(p) => format!("{file} #{}: {}", f.statement, p.message(&file)),
+                None => format!("{file} #{}: {}", f.statement, f.differences.join("; ")),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn an_unchecked_statement_after_the_first_is_not_checked() {
+    // The second UP statement is unchecked: its misspelt name is not
+    // reported; the third is checked.
+    let said = checked(&[(
+        "001_users.sql",
+        "-- UP\nCREATE TABLE users (id int);\n-- sqlstrata: unchecked\nALTER TABLE uesrs ADD COLUMN a int;\nALTER TABLE users ADD COLUMN b int;\n-- DOWN\nALTER TABLE users DROP COLUMN b;\n-- sqlstrata: unchecked\nALTER TABLE uesrs DROP COLUMN a;\nDROP TABLE users;\n",
+    )]);
+    assert_eq!(said, Vec::<String>::new());
+    let said = checked(&[(
+        "001_users.sql",
+        "-- UP\nCREATE TABLE users (id int);\nALTER TABLE uesrs ADD COLUMN a int;\n-- DOWN\nDROP TABLE users;\n",
+    )]);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].starts_with("001_users.sql #1: table `uesrs`"), "{said:?}");
+}
