@@ -1690,5 +1690,8 @@ fn an_unchecked_statement_after_the_first_is_not_checked() {
         "-- UP\nCREATE TABLE users (id int);\nALTER TABLE uesrs ADD COLUMN a int;\n-- DOWN\nDROP TABLE users;\n",
     )]);
     assert_eq!(said.len(), 1, "{said:?}");
-    assert!(said[0].starts_with("001_users.sql #1: table `uesrs`"), "{said:?}");
+    assert!(
+        said[0].starts_with("001_users.sql #1: table `uesrs`"),
+        "{said:?}"
+    );
 }

@@ -6,6 +6,8 @@
 //! became unknown), what it finds wrong, and what the model makes of three
 //! variants of it, each on the state right before it:
 //!
+//! - **again**: the statement run a second time, right after itself (what
+//!   it made now exists, what it dropped is gone);
 //! - **typos**: each name in it misspelt in turn (two neighbouring letters
 //!   swapped), with what that finds (the model must name the right object
 //!   at the right place, or say nothing when it cannot know);
@@ -145,6 +147,13 @@ fn statement(out: &mut String, model: &mut Model, sql: &str, origin: Origin) {
     let found = model.replay(sql, origin.clone(), &[], false);
     problems(out, &found, &file);
     changes(out, &before, &SchemaView::of(model), "    ");
+    // Run again: what it made now exists, what it dropped is gone.
+    let mut again = model.clone();
+    let found = again.replay(sql, origin.clone(), &[], false);
+    if !found.is_empty() {
+        let _ = writeln!(out, "    again:");
+        problems(out, &found, &file);
+    }
     // Each name misspelt.
     let mut tried = std::collections::BTreeSet::new();
     for t in tokenize(sql).unwrap_or_default() {
