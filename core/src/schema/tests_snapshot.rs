@@ -270,6 +270,14 @@ fn history(migrations: &[(String, String, SourceMigration)]) -> String {
     }
     let _ = writeln!(out, "== schema");
     out.push_str(&sql::script(&SchemaView::of(&model)));
+    // And the view as a whole (the JSON's fields), halfway and at the end.
+    if let Some((file, _, m)) = migrations.get(migrations.len() / 2) {
+        let at = model_at(&set, &[], Some(m.version()));
+        let _ = writeln!(out, "== view after {file}");
+        let _ = writeln!(out, "{:#?}", SchemaView::of(&at));
+    }
+    let _ = writeln!(out, "== view at the end");
+    let _ = writeln!(out, "{:#?}", SchemaView::of(&model));
     out
 }
 
