@@ -1695,3 +1695,102 @@ fn an_unchecked_statement_after_the_first_is_not_checked() {
         "{said:?}"
     );
 }
+
+/// The columns of the relation `name` when the model knows them all, in
+/// the model's order (by name).
+fn known_columns(m: &Model, name: &str) -> Option<Vec<String>> {
+    let r = relation(m, name);
+    r.columns
+        .complete
+        .then(|| r.columns.present().map(|(n, _)| n.to_string()).collect())
+}
+
+#[test]
+fn the_columns_a_query_makes_from_wildcards_and_nested_joins() {
+    const A: &str = "CREATE TABLE a (id int, x int)";
+    const B: &str = "CREATE TABLE b (id int, y int)";
+    // `t.*` of a table, whose columns the model holds by name (not in their
+    // order): an alias list shorter than them cannot say which is renamed.
+    let m = model_of(&[A, "CREATE VIEW v (z) AS SELECT a.* FROM a"]);
+    assert_eq!(known_columns(&m, "v"), None);
+    // All renamed: known.
+    let m = model_of(&[A, "CREATE VIEW v (p, q) AS SELECT a.* FROM a"]);
+    assert_eq!(
+        known_columns(&m, "v"),
+        Some(vec!["p".to_string(), "q".to_string()])
+    );
+    // A parenthesised join's tables are in scope.
+    let m = model_of(&[
+        A,
+        B,
+        "CREATE VIEW v AS SELECT a.x, b.* FROM (a JOIN b ON a.id = b.id)",
+    ]);
+    assert_eq!(
+        known_columns(&m, "v"),
+        Some(vec!["id".to_string(), "x".to_string(), "y".to_string()])
+    );
+    // A table whose columns are not all known (it inherits some): `*` of
+    // it is not.
+    let m = model_of(&[
+        A,
+        "CREATE TABLE c (extra int) INHERITS (a)",
+        "CREATE VIEW v AS SELECT * FROM c",
+    ]);
+    assert!(!relation(&m, "c").columns.complete);
+    assert_eq!(known_columns(&m, "v"), None);
+    // A scalar subquery of two columns (PostgreSQL refuses it): its
+    // output column is not named after either.
+    let mut m = model_of(&[A]);
+    m.replay(
+        "CREATE VIEW v AS SELECT (SELECT id, x FROM a LIMIT 1)",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_ne!(known_columns(&m, "v"), Some(vec!["id".to_string()]));
+}
+
+#[test]
+fn check_constraints_are_named_after_the_columns_of_every_expression_form() {
+    // One column read: `t_a_check`; two: `t_check`.
+    for (check, name) in [
+        ("NOT (a > 0)", "t_a_check"),
+        ("a IS NOT NULL", "t_a_check"),
+        ("(a) IS NULL OR a > 1", "t_a_check"),
+        ("a IN (1, 2, b)", "t_check"),
+        ("a BETWEEN 1 AND b", "t_check"),
+        ("a IS DISTINCT FROM b", "t_check"),
+        ("a IS NOT DISTINCT FROM 1", "t_a_check"),
+        ("a = ANY (c)", "t_check"),
+        ("1 = ALL (c)", "t_c_check"),
+        ("a > 0 OR current_timestamp IS NOT NULL", "t_a_check"),
+        ("a::text <> ''", "t_a_check"),
+    ] {
+        let m = model_of(&[&format!(
+            "CREATE TABLE t (a int, b int, c int[], CHECK ({check}))"
+        )]);
+        assert_eq!(
+            relation(&m, "t").constraints.state(name),
+            State::Present,
+            "CHECK ({check})"
+        );
+    }
+}
+
+#[test]
+fn column_references_are_checked_in_every_expression_form() {
+    const T: &str = "CREATE TABLE t (id int, name text, other text)";
+    for statement in [
+        "UPDATE t SET id = 1 WHERE nmae IN ('a', 'b')",
+        "UPDATE t SET id = 1 WHERE id IN (1, 2) AND 'x' IN (nmae)",
+        "UPDATE t SET id = 1 WHERE other IS DISTINCT FROM nmae",
+        "UPDATE t SET id = 1 WHERE nmae IS NOT DISTINCT FROM other",
+    ] {
+        let said = says(&[T], statement);
+        assert_eq!(said.len(), 1, "{statement}: {said:?}");
+        assert!(
+            said[0].starts_with("column `t.nmae` does not exist"),
+            "{statement}: {said:?}"
+        );
+    }
+}
