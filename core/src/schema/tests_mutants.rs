@@ -1794,3 +1794,39 @@ fn column_references_are_checked_in_every_expression_form() {
         );
     }
 }
+
+#[test]
+fn subqueries_under_unary_operators_casts_and_case() {
+    for (sql, n) in [
+        ("NOT (a IN (SELECT 1))", 1),
+        ("(SELECT 1) IS NULL", 1),
+        ("(SELECT 1) IS NOT NULL", 1),
+        ("((SELECT true)) IS TRUE", 1),
+        ("CAST((SELECT 1) AS int) > 0", 1),
+        ("-(SELECT 1)", 1),
+        (
+            "CASE WHEN (SELECT true) THEN (SELECT 1) ELSE (SELECT 2) END",
+            3,
+        ),
+        ("CASE (SELECT 1) WHEN 1 THEN 2 END", 1),
+    ] {
+        assert_eq!(exprs::subqueries(&expr(sql)).len(), n, "{sql}");
+    }
+}
+
+#[test]
+fn aggregates_extras_are_not_walked_for_references() {
+    // A window, a filter, an ordered-set aggregate: their own clauses hold
+    // references this reader does not walk, so it says none.
+    for sql in [
+        "count(x) OVER ()",
+        "count(x) FILTER (WHERE y)",
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY x)",
+    ] {
+        assert!(exprs::references(&expr(sql)).is_none(), "{sql}");
+    }
+    assert_eq!(
+        exprs::references(&expr("count(x)")).map(|r| r.len()),
+        Some(1)
+    );
+}
