@@ -1830,3 +1830,42 @@ fn aggregates_extras_are_not_walked_for_references() {
         Some(1)
     );
 }
+
+#[test]
+fn casts_under_unary_operators_lists_case_and_calls() {
+    for (sql, n) in [
+        ("NOT (a::mood IS NULL)", 1),
+        ("(a::mood) IS NOT NULL", 1),
+        ("(a::boolean) IS TRUE", 1),
+        ("(a::boolean) IS FALSE", 1),
+        ("-(a::int)", 1),
+        ("a::mood IN ('x'::mood, b::mood)", 3),
+        ("CASE a::int WHEN 1 THEN b::text ELSE c::text END", 3),
+        ("CASE WHEN a::boolean THEN 1 END", 1),
+        ("coalesce(a::mood, b::mood)", 2),
+    ] {
+        assert_eq!(exprs::cast_types(&expr(sql)).len(), n, "{sql}");
+    }
+}
+
+#[test]
+fn an_unterminated_quoted_name_ends_the_calls_read() {
+    assert_eq!(exprs::calls("SELECT f(1), \"g"), vec!["f".to_string()]);
+    assert_eq!(exprs::calls("\""), Vec::<String>::new());
+}
+
+#[test]
+fn what_an_unread_create_table_may_have_named_is_unknown_only_for_relations() {
+    let m = after_unchecked(&[], "CREATE TABLE foo (id serial PRIMARY KEY)");
+    let ns = m
+        .schemas
+        .get(super::model::DEFAULT)
+        .expect("the connection's schema");
+    assert!(!ns.opaque);
+    // Its key's index, its sequence: relations named `foo...`.
+    assert_eq!(ns.state(Space::Relation, "foo_pkey"), State::Unknown);
+    assert_eq!(ns.state(Space::Relation, "bar"), State::Absent);
+    // Types and functions are not made by it.
+    assert_eq!(ns.state(Space::Type, "foo_pkey"), State::Absent);
+    assert_eq!(ns.state(Space::Function, "foo_pkey"), State::Absent);
+}
