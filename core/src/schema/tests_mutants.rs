@@ -1869,3 +1869,144 @@ fn what_an_unread_create_table_may_have_named_is_unknown_only_for_relations() {
     assert_eq!(ns.state(Space::Type, "foo_pkey"), State::Absent);
     assert_eq!(ns.state(Space::Function, "foo_pkey"), State::Absent);
 }
+
+/// `before`'s model, and that model after `then` joined with it (as after
+/// a statement in a `DO` block's `IF`, which may or may not have run).
+fn joined(before: &[&str], then: &[&str]) -> Model {
+    let b = model_of(before);
+    let mut a = b.clone();
+    for (i, s) in then.iter().enumerate() {
+        let p = a.replay(s, origin(200 + i as u32), &[], false);
+        assert!(p.is_empty(), "{s}: {p:?}");
+    }
+    a.join_with(&b);
+    a
+}
+
+fn state_of(m: &Model, space: Space, name: &str) -> Found {
+    find(m, space, name)
+}
+
+#[test]
+fn a_statement_that_may_have_run_leaves_unknown_what_it_changed() {
+    // Only the search path differs: everything is unknown.
+    let m = joined(&[USERS], &["SET search_path TO app"]);
+    assert!(m.opaque);
+    // A table dropped one way: unknown, not absent.
+    let m = joined(
+        &[USERS, "CREATE TABLE keep (id int)"],
+        &["DROP TABLE users"],
+    );
+    assert_eq!(state_of(&m, Space::Relation, "users"), Found::Unknown);
+    assert_eq!(
+        state_of(&m, Space::Relation, "keep"),
+        Found::Present(String::new())
+    );
+    // A table one way, a view of that name the other: unknown.
+    let m = joined(
+        &[USERS],
+        &["DROP TABLE users", "CREATE VIEW users AS SELECT 1 AS id"],
+    );
+    assert_eq!(state_of(&m, Space::Relation, "users"), Found::Unknown);
+    // A view replaced: there either way, its statement not known.
+    let m = joined(
+        &[USERS, "CREATE VIEW v AS SELECT id FROM users"],
+        &["CREATE OR REPLACE VIEW v AS SELECT id, email FROM users"],
+    );
+    assert_eq!(
+        state_of(&m, Space::Relation, "v"),
+        Found::Present(String::new())
+    );
+    assert_eq!(relation(&m, "v").sql, None);
+    // A sequence given an owner one way: its statement and owner not known.
+    let m = joined(
+        &[USERS, "CREATE SEQUENCE s"],
+        &["ALTER SEQUENCE s OWNED BY users.id"],
+    );
+    assert_eq!(relation(&m, "s").sql, None);
+    assert_eq!(relation(&m, "s").owner, None);
+    // A schema made one way: it and what is in it are unknown.
+    let m = joined(
+        &[USERS],
+        &["CREATE SCHEMA app", "CREATE TABLE app.t (id int)"],
+    );
+    assert_eq!(state_of(&m, Space::Relation, "app.t"), Found::Unknown);
+}
+
+#[test]
+fn types_functions_and_extensions_that_may_have_changed() {
+    const MOOD: &str = "CREATE TYPE mood AS ENUM ('sad', 'ok')";
+    // A label added one way: the type is there both ways, its statement
+    // is not known.
+    let m = joined(&[MOOD], &["ALTER TYPE mood ADD VALUE 'happy'"]);
+    let e = &m.schemas[super::model::DEFAULT].types["mood"];
+    assert_eq!(e.state, State::Present);
+    assert_eq!(e.sql, None);
+    // Dropped one way: unknown.
+    let m = joined(&[MOOD], &["DROP TYPE mood"]);
+    assert_eq!(state_of(&m, Space::Type, "mood"), Found::Unknown);
+    // Made again one way after it was dropped: unknown.
+    let m = joined(&[MOOD, "DROP TYPE mood"], &[MOOD]);
+    assert_eq!(state_of(&m, Space::Type, "mood"), Found::Unknown);
+    // An extension made one way is unknown; one there both ways stays.
+    let m = joined(&["CREATE EXTENSION pgcrypto"], &["CREATE EXTENSION hstore"]);
+    assert_eq!(m.extension_state("hstore"), State::Unknown);
+    assert_eq!(m.extension_state("pgcrypto"), State::Present);
+}
+
+#[test]
+fn what_may_have_made_the_schema_unreadable_stays_so() {
+    // The connection's own schema made opaque one way.
+    let b = model_of(&[USERS]);
+    let mut a = b.clone();
+    a.forget_schema(super::model::DEFAULT);
+    a.join_with(&b);
+    let ns = &a.schemas[super::model::DEFAULT];
+    assert!(ns.opaque);
+    assert_eq!(ns.state(Space::Relation, "zzz"), State::Unknown);
+    // Its functions made unknown one way.
+    let mut a = b.clone();
+    a.forget_functions();
+    a.join_with(&b);
+    assert!(a.schemas[super::model::DEFAULT].functions_opaque);
+}
+
+#[test]
+fn an_extension_no_migration_made_is_unknown_once_everything_is() {
+    let mut m = Model::new();
+    assert_eq!(m.extension_state("hstore"), State::Absent);
+    m.forget_all();
+    assert_eq!(m.extension_state("hstore"), State::Unknown);
+}
+
+#[test]
+fn an_unnamed_prefix_is_cut_on_a_character_boundary() {
+    let mut m = Model::new();
+    let name = format!("{}é_rest", "a".repeat(28));
+    m.unnamed(super::model::DEFAULT, &name);
+    assert_eq!(
+        m.schemas[super::model::DEFAULT].unnamed,
+        vec!["a".repeat(28)]
+    );
+}
+
+#[test]
+fn a_down_that_makes_everything_unknown_is_taken_back_whole() {
+    // The DOWN forgets everything (dynamic SQL); the next migration is
+    // checked against the state after the UP again.
+    let said = checked(&[
+        (
+            "001_users.sql",
+            "-- UP\nCREATE TABLE users (id int);\n-- DOWN\nDO $$ BEGIN EXECUTE 'SELECT 1'; END $$;\nDROP TABLE users;\n",
+        ),
+        (
+            "002_avatar.sql",
+            "-- UP\nALTER TABLE uesrs ADD COLUMN avatar text;\n",
+        ),
+    ]);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("002_avatar.sql #0: table `uesrs`"),
+        "{said:?}"
+    );
+}
