@@ -2010,3 +2010,58 @@ fn a_down_that_makes_everything_unknown_is_taken_back_whole() {
         "{said:?}"
     );
 }
+
+#[test]
+fn parts_joined_let_go_of_a_name_whose_type_or_detail_differs() {
+    let m = model_of(&["CREATE TABLE t (a int DEFAULT 1, b int)"]);
+    let p = relation(&m, "t").columns.clone();
+    assert!(p.details.contains_key("a"));
+    // Only the type differs.
+    let mut q = p.clone();
+    q.types.insert("a".into(), "text".into());
+    let mut j = p.clone();
+    j.join(&q);
+    assert_eq!(j.state("a"), State::Unknown);
+    assert_eq!(j.state("b"), State::Present);
+    assert!(!j.types.contains_key("a"));
+    // Only the detail differs.
+    let mut q = p.clone();
+    q.details.remove("a");
+    let mut j = p.clone();
+    j.join(&q);
+    assert_eq!(j.state("a"), State::Unknown);
+    assert!(!j.details.contains_key("a"));
+    assert!(j.complete);
+    // One side not known whole: the join is not either.
+    let mut q = p.clone();
+    q.complete = false;
+    let mut j = p.clone();
+    j.join(&q);
+    assert!(!j.complete);
+    assert_eq!(j.state("b"), State::Present);
+}
+
+#[test]
+fn a_do_block_is_read_only_in_its_one_form() {
+    for sql in [
+        // Two bodies.
+        "DO $$ BEGIN END $$ $$ BEGIN CREATE TABLE t (a int); END $$",
+        // A `;` before its end.
+        "DO $$ BEGIN CREATE TABLE t (a int); END $$; LANGUAGE plpgsql",
+        // Another language.
+        "DO LANGUAGE plperl $$ BEGIN CREATE TABLE t (a int); END $$",
+        "DO $$ BEGIN CREATE TABLE t (a int); END $$ LANGUAGE sql",
+        // A `;` in an IF's condition.
+        "DO $$ BEGIN IF a; b THEN CREATE TABLE t (a int); END IF; END $$",
+    ] {
+        assert!(plpgsql::steps(sql).is_none(), "{sql}");
+    }
+    for sql in [
+        "DO $$ BEGIN CREATE TABLE t (a int); END $$;",
+        "DO LANGUAGE plpgsql $$ BEGIN CREATE TABLE t (a int); END $$",
+        "DO $$ BEGIN CREATE TABLE t (a int); END $$ LANGUAGE plpgsql;",
+        "DO $$ BEGIN IF (SELECT true) THEN CREATE TABLE t (a int); END IF; END $$",
+    ] {
+        assert_eq!(plpgsql::steps(sql).map(|s| s.len()), Some(1), "{sql}");
+    }
+}
