@@ -2065,3 +2065,80 @@ fn a_do_block_is_read_only_in_its_one_form() {
         assert_eq!(plpgsql::steps(sql).map(|s| s.len()), Some(1), "{sql}");
     }
 }
+
+#[test]
+fn elsif_and_else_branches_and_raise_statements_are_read() {
+    let s = plpgsql::steps(
+        "DO $$ BEGIN IF a THEN CREATE TABLE t1 (a int); ELSIF b THEN CREATE TABLE t2 (a int); \
+         ELSEIF c THEN CREATE TABLE t3 (a int); ELSE CREATE TABLE t4 (a int); END IF; END $$",
+    )
+    .expect("read");
+    assert_eq!(s.len(), 4);
+    assert!(s.iter().all(|s| s.guard == plpgsql::Guard::Any));
+    // A RAISE that stops the block, with a call in it: skipped to its end.
+    let s = plpgsql::steps(
+        "DO $$ BEGIN IF x THEN RAISE EXCEPTION 'no %', format('(%s)', 1); END IF; \
+         CREATE TABLE t (a int); END $$",
+    )
+    .expect("read");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].sql, "CREATE TABLE t (a int)");
+    // A statement that starts with one of PL/pgSQL's own words is not
+    // read, whatever follows it.
+    assert!(plpgsql::steps("DO $$ BEGIN SELECT notice FROM t; END $$").is_none());
+    // A `;` inside parentheses does not end a statement.
+    let s = plpgsql::steps("DO $$ BEGIN CREATE TABLE t (a int; b int); END $$").expect("read");
+    assert_eq!(s.len(), 1);
+}
+
+#[test]
+fn external_names_by_their_shown_form_and_by_prefix() {
+    let before = [
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.accounts (id int)",
+        "CREATE TABLE app.audit_logs (id int)",
+    ];
+    let say = |statement: &str, external: &[&str]| {
+        let mut m = model_of(&before);
+        let external: Vec<String> = external.iter().map(|e| e.to_string()).collect();
+        m.replay(statement, origin(9), &external, false).len()
+    };
+    assert_eq!(say("ALTER TABLE app.acounts ADD COLUMN x int", &[]), 1);
+    assert_eq!(
+        say("ALTER TABLE app.acounts ADD COLUMN x int", &["app.acounts"]),
+        0
+    );
+    assert_eq!(say("ALTER TABLE app.audit_lgos ADD COLUMN x int", &[]), 1);
+    assert_eq!(
+        say("ALTER TABLE app.audit_lgos ADD COLUMN x int", &["audit_*"]),
+        0
+    );
+    assert_eq!(
+        say(
+            "ALTER TABLE app.audit_lgos ADD COLUMN x int",
+            &["app.audit_*"]
+        ),
+        0
+    );
+}
+
+#[test]
+fn an_alter_table_of_a_table_not_pinned_down_lets_go_of_its_candidates_parts() {
+    // The connection's path is not known: `users` may be `app.users`.
+    let mut m = model_of(&["CREATE SCHEMA app", "CREATE TABLE app.users (id int)"]);
+    assert!(relation(&m, "app.users").columns.complete);
+    assert!(
+        m.replay("ALTER TABLE users ADD COLUMN x int", origin(9), &[], false)
+            .is_empty()
+    );
+    assert!(!relation(&m, "app.users").columns.complete);
+    assert!(
+        m.replay(
+            "ALTER TABLE app.users DROP COLUMN x",
+            origin(10),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+}
