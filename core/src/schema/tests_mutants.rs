@@ -2142,3 +2142,140 @@ fn an_alter_table_of_a_table_not_pinned_down_lets_go_of_its_candidates_parts() {
         .is_empty()
     );
 }
+
+#[test]
+fn names_in_queries_of_every_shape_are_checked() {
+    const ORDERS: &str = "CREATE TABLE orders (id int, user_id int)";
+    for (statement, start) in [
+        // A parenthesised query in a set operation.
+        (
+            "CREATE VIEW v AS (SELECT id FROM users) UNION (SELECT emial FROM users)",
+            "column `users.emial` does not exist",
+        ),
+        // The tables of both sides of a set operation.
+        (
+            "CREATE VIEW v AS SELECT 1 FROM users UNION SELECT 1 FROM uesrs",
+            "relation `uesrs` does not exist",
+        ),
+        // A parenthesised join: its tables, and the columns of its items.
+        (
+            "SELECT 1 FROM (users JOIN ordres ON true)",
+            "relation `ordres` does not exist",
+        ),
+        (
+            "SELECT 1 FROM (users u JOIN orders o ON o.user_id = u.id) WHERE u.emial = ''",
+            "column `users.emial` does not exist",
+        ),
+        // `CREATE TABLE ... AS` reads its query's tables.
+        (
+            "CREATE TABLE t2 AS SELECT * FROM uesrs",
+            "relation `uesrs` does not exist",
+        ),
+        // A subquery in a DELETE's condition.
+        (
+            "DELETE FROM users WHERE id IN (SELECT id FROM uesrs)",
+            "relation `uesrs` does not exist",
+        ),
+    ] {
+        let said = says(&[USERS, ORDERS], statement);
+        assert_eq!(said.len(), 1, "{statement}: {said:?}");
+        assert!(said[0].starts_with(start), "{statement}: {said:?}");
+    }
+    // A FROM item whose name the model does not know (a function's):
+    // a qualifier not among the others is not reported.
+    assert_eq!(
+        says(
+            &[USERS],
+            "UPDATE users SET email = '' FROM unnest(ARRAY[1]) WHERE uesrs.id = 1"
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn sequence_literals_only_in_the_sequence_functions() {
+    let before = [
+        USERS,
+        "CREATE SCHEMA app",
+        "CREATE SEQUENCE app.order_numbers",
+    ];
+    // Another function's string is not a sequence's name.
+    assert_eq!(says(&before, "SELECT lower('uesrs')"), Vec::<String>::new());
+    assert_eq!(
+        says(&before, "SELECT nextval('app.order_numbers')"),
+        Vec::<String>::new()
+    );
+    let said = says(&before, "SELECT nextval('app.order_nubmers')");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("order_nubmers"), "{said:?}");
+}
+
+#[test]
+fn a_type_named_external_is_not_a_misspelling() {
+    let before = ["CREATE TYPE mood AS ENUM ('ok')"];
+    let mut m = model_of(&before);
+    let said = m.replay("CREATE TABLE t (m moood)", origin(9), &[], false);
+    assert_eq!(said.len(), 1, "{said:?}");
+    let mut m = model_of(&before);
+    let said = m.replay(
+        "CREATE TABLE t (m moood)",
+        origin(9),
+        &["moood".to_string()],
+        false,
+    );
+    assert!(said.is_empty(), "{said:?}");
+}
+
+#[test]
+fn create_if_not_exists_of_an_unknown_name_leaves_it_unknown() {
+    let mut m = after_unchecked(&[], "CREATE TABLE users (id int)");
+    assert_eq!(find(&m, Space::Relation, "users"), Found::Unknown);
+    assert!(
+        m.replay(
+            "CREATE TABLE IF NOT EXISTS users (id int)",
+            origin(9),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    assert_eq!(find(&m, Space::Relation, "users"), Found::Unknown);
+}
+
+#[test]
+fn an_index_not_known_renamed_lets_go_of_constraints_of_its_name() {
+    let mut m = model_of(&[
+        "CREATE TABLE users (id int, email text, CONSTRAINT users_email_key UNIQUE (email))",
+    ]);
+    m.set_relation(
+        super::model::DEFAULT,
+        "users_email_key",
+        super::objects::Relation::unknown(super::objects::RelKind::Index),
+    );
+    assert!(
+        m.replay(
+            "ALTER INDEX users_email_key RENAME TO users_mail_key",
+            origin(9),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    let c = &relation(&m, "users").constraints;
+    assert_eq!(c.state("users_email_key"), State::Unknown);
+    assert_eq!(c.state("users_mail_key"), State::Unknown);
+}
+
+#[test]
+fn a_procedure_made_is_known() {
+    let m = model_of(&["CREATE PROCEDURE archive(ws int) LANGUAGE sql AS $$ SELECT 1 $$"]);
+    assert_eq!(
+        find(&m, Space::Function, "archive"),
+        Found::Present(String::new())
+    );
+    let said = says(
+        &["CREATE PROCEDURE archive(ws int) LANGUAGE sql AS $$ SELECT 1 $$"],
+        "DROP PROCEDURE archiev(int)",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+}
