@@ -2279,3 +2279,147 @@ fn a_procedure_made_is_known() {
     );
     assert_eq!(said.len(), 1, "{said:?}");
 }
+
+#[test]
+fn alter_forms_read_by_their_words() {
+    const MV: &str = "CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM users";
+    // ALTER INDEX other than a rename: the index must exist.
+    let said = says(
+        &[USERS, "CREATE INDEX users_email_idx ON users (email)"],
+        "ALTER INDEX users_emial_idx ALTER COLUMN 1 SET STATISTICS 100",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("index `users_emial_idx` does not exist"),
+        "{said:?}"
+    );
+    // ALTER MATERIALIZED VIEW IF EXISTS: a misspelt name does nothing.
+    let mut m = model_of(&[USERS, MV]);
+    let said = m.replay(
+        "ALTER MATERIALIZED VIEW IF EXISTS coutns RENAME COLUMN n TO total",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].rule(), "schema-if-exists-misspelt");
+    // Renamed: the old name is gone, the new one may be anything.
+    let m = after_rename(
+        &[USERS, MV],
+        "ALTER MATERIALIZED VIEW counts RENAME TO totals",
+    );
+    assert_ne!(find(&m, Space::Relation, "totals"), Found::Absent(None));
+    assert_ne!(
+        find(&m, Space::Relation, "counts"),
+        Found::Present(String::new())
+    );
+    // A quoted name this reader does not take: everything is unknown.
+    let mut m = model_of(&[USERS, "CREATE VIEW \"Weird View\" AS SELECT 1 AS x"]);
+    m.replay(
+        "ALTER VIEW \"Weird View\" ALTER COLUMN x SET DEFAULT 1",
+        origin(9),
+        &[],
+        false,
+    );
+    assert!(m.opaque);
+    // ALTER VIEW ... AS (sqlparser reads it): still there.
+    let mut m = model_of(&[USERS, "CREATE VIEW v AS SELECT id FROM users"]);
+    m.replay(
+        "ALTER VIEW v AS SELECT id, email FROM users",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(
+        find(&m, Space::Relation, "v"),
+        Found::Present(String::new())
+    );
+    // ALTER TRIGGER ON a table with `_` in its name.
+    let said = says(
+        &["CREATE TABLE user_accounts (id int)"],
+        "ALTER TRIGGER trg ON user_acounts RENAME TO trg2",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+}
+
+/// The model after `before` and the statement `rename` (which must say
+/// nothing).
+fn after_rename(before: &[&str], rename: &str) -> Model {
+    let mut m = model_of(before);
+    let said = m.replay(rename, origin(9), &[], false);
+    assert!(said.is_empty(), "{said:?}");
+    m
+}
+
+#[test]
+fn statements_postgresql_refuses_are_not_guessed_at() {
+    // A qualified schema name.
+    let mut m = Model::new();
+    m.replay("CREATE SCHEMA x.y", origin(1), &[], false);
+    assert!(m.opaque);
+    // A `)` before any `(` in a function's arguments: no panic.
+    let mut m = model_of(&["CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1'"]);
+    m.replay("COMMENT ON FUNCTION f) (int) IS 'x'", origin(2), &[], true);
+    m.replay("COMMENT ON FUNCTION f) (int) IS 'x'", origin(3), &[], false);
+    // An extension's name this reader cannot take.
+    let m = after_unchecked(&[], "CREATE EXTENSION foo(bar)");
+    assert_ne!(m.extension_state("foo(bar)"), State::Present);
+}
+
+#[test]
+fn triggers_extensions_indexes_and_sequences_as_they_change() {
+    const FN: &str =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    const TRG: &str =
+        "CREATE TRIGGER trg BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch()";
+    // OR REPLACE of a trigger there: no error.
+    assert_eq!(
+        says(
+            &[USERS, FN, TRG],
+            "CREATE OR REPLACE TRIGGER trg BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION touch()"
+        ),
+        Vec::<String>::new()
+    );
+    // An index not known renamed in one schema: another schema's
+    // relation of the new name is not touched.
+    let mut m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.j (id int)",
+    ]);
+    m.set_relation(
+        "app",
+        "i",
+        super::objects::Relation::unknown(super::objects::RelKind::Index),
+    );
+    assert!(
+        m.replay("ALTER INDEX app.i RENAME TO j", origin(9), &[], false)
+            .is_empty()
+    );
+    assert_eq!(
+        find(&m, Space::Relation, "other.j"),
+        Found::Present("other".into())
+    );
+    // OWNED BY NONE: the sequence stays, owned by nothing.
+    let m = model_of(&[
+        USERS,
+        "CREATE SEQUENCE s OWNED BY users.id",
+        "ALTER SEQUENCE s OWNED BY NONE",
+    ]);
+    assert_eq!(relation(&m, "s").owner, None);
+    assert_eq!(
+        find(&m, Space::Relation, "s"),
+        Found::Present(String::new())
+    );
+    // A misspelt column of OWNED BY is reported at itself, not at a word
+    // of the same text before it.
+    let mut m = model_of(&[USERS, "CREATE SEQUENCE emial"]);
+    let said = m.replay(
+        "ALTER SEQUENCE emial OWNED BY users.emial",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].place(), (1, 37));
+}
