@@ -2423,3 +2423,151 @@ fn triggers_extensions_indexes_and_sequences_as_they_change() {
     assert_eq!(said.len(), 1, "{said:?}");
     assert_eq!(said[0].place(), (1, 37));
 }
+
+#[test]
+fn language_sql_bodies_are_checked_at_their_places() {
+    let body =
+        |b: &str| format!("CREATE FUNCTION f(x int) RETURNS void LANGUAGE sql AS $$\n{b}\n$$");
+    for (b, place, start) in [
+        (
+            "SELECT emial FROM users",
+            (2, 8),
+            "column `emial` does not exist",
+        ),
+        (
+            "INSERT INTO users (id) SELECT id FROM uesrs",
+            (2, 39),
+            "relation `uesrs` does not exist",
+        ),
+        (
+            "INSERT INTO uesrs (id) VALUES (x)",
+            (2, 13),
+            "table `uesrs` does not exist",
+        ),
+        (
+            "INSERT INTO users (emial) VALUES ('a')",
+            (2, 20),
+            "column `users.emial` does not exist",
+        ),
+        (
+            "UPDATE users SET emial = 'a' WHERE id = x",
+            (2, 18),
+            "column `users.emial` does not exist",
+        ),
+    ] {
+        let mut m = model_of(&[USERS]);
+        let said = m.replay(&body(b), origin(9), &[], false);
+        assert_eq!(said.len(), 1, "{b}: {said:?}");
+        assert!(said[0].message("f.sql").starts_with(start), "{b}: {said:?}");
+        assert_eq!(said[0].place(), place, "{b}");
+    }
+    // On the statement's first line: the column is offset by what is
+    // before the body.
+    let mut m = model_of(&[USERS]);
+    let said = m.replay(
+        "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT emial FROM users $$",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].place(), (1, 60));
+}
+
+#[test]
+fn alter_constraint_timing_of_a_table_known_or_not() {
+    // A constraint known dropped, reported at its own name (the table has
+    // the same name).
+    let mut m = model_of(&[
+        "CREATE TABLE c (id int PRIMARY KEY, p int, CONSTRAINT c FOREIGN KEY (p) REFERENCES c (id))",
+        "ALTER TABLE c DROP CONSTRAINT c",
+    ]);
+    let said = m.replay(
+        "ALTER TABLE c ALTER CONSTRAINT c DEFERRABLE",
+        origin(9),
+        &[],
+        false,
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].place(), (1, 32));
+    // A table not pinned down: each candidate's constraint loses its
+    // definition (its timing changed).
+    let mut m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.c (id int PRIMARY KEY, p int, CONSTRAINT fk FOREIGN KEY (p) REFERENCES app.c (id))",
+    ]);
+    assert!(relation(&m, "app.c").constraints.details.contains_key("fk"));
+    m.replay(
+        "ALTER TABLE c ALTER CONSTRAINT fk DEFERRABLE",
+        origin(9),
+        &[],
+        false,
+    );
+    assert!(!relation(&m, "app.c").constraints.details.contains_key("fk"));
+}
+
+#[test]
+fn search_paths_schemas_and_types_as_set() {
+    let m = model_of(&["SET search_path = 'app, public'"]);
+    assert_eq!(m.path, Some(vec!["app".to_string(), "public".to_string()]));
+    let m = model_of(&["SET search_path TO app", "SET search_path TO DEFAULT"]);
+    assert_eq!(m.path, None);
+    // A schema made again once everything was unknown: there.
+    let mut m = model_of(&["CREATE SCHEMA app"]);
+    m.forget_all();
+    assert!(
+        m.replay("CREATE SCHEMA app", origin(9), &[], false)
+            .is_empty()
+    );
+    assert_eq!(m.schema_state("app"), State::Present);
+    // A type made again (an error): the statement that failed is not
+    // taken for its definition.
+    let mut m = model_of(&["CREATE TYPE mood AS ENUM ('a')"]);
+    assert_eq!(
+        m.replay("CREATE TYPE mood AS ENUM ('b')", origin(9), &[], false)
+            .len(),
+        1
+    );
+    let e = &m.schemas[super::model::DEFAULT].types["mood"];
+    assert!(
+        !e.sql.as_deref().is_some_and(|s| s.contains("'b'")),
+        "{e:?}"
+    );
+    // A function replaced by the same text: kept once.
+    let f = "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'";
+    let m = model_of(&[f, f]);
+    let e = &m.schemas[super::model::DEFAULT].functions["f"];
+    assert!(
+        e.sql.as_deref().is_some_and(|s| !s.contains(";\n")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn unread_functions_and_do_blocks_touch_only_what_they_name() {
+    const OTHER: &str = "CREATE FUNCTION other() RETURNS int LANGUAGE sql AS 'SELECT 1'";
+    // An unread function with a quoted name: only that name is let go.
+    let m = after_unchecked(
+        &[OTHER],
+        "CREATE FUNCTION \"MyFn\"() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    );
+    assert_eq!(
+        find(&m, Space::Function, "other"),
+        Found::Present(String::new())
+    );
+    // An empty statement in a DO block.
+    let m = model_of(&["DO $$ BEGIN ; CREATE TABLE t (a int); END $$"]);
+    assert_eq!(
+        find(&m, Space::Relation, "t"),
+        Found::Present(String::new())
+    );
+    // An unnamed index guarded against duplicates may or may not be made.
+    let m = model_of(&[
+        "CREATE TABLE t (a int)",
+        "DO $$ BEGIN CREATE INDEX ON t (a); EXCEPTION WHEN duplicate_table THEN NULL; END $$",
+    ]);
+    assert_ne!(
+        find(&m, Space::Relation, "t_a_idx"),
+        Found::Present(String::new())
+    );
+}
