@@ -2571,3 +2571,89 @@ fn unread_functions_and_do_blocks_touch_only_what_they_name() {
         Found::Present(String::new())
     );
 }
+
+#[test]
+fn comments_name_what_they_comment_on() {
+    const FN: &str = "CREATE FUNCTION touch() RETURNS int LANGUAGE sql AS 'SELECT 1'";
+    let said = says(&[USERS, FN], "COMMENT ON FUNCTION tuoch IS 'x'");
+    assert_eq!(said.len(), 1, "{said:?}");
+    let said = says(
+        &[USERS, "CREATE INDEX users_email_idx ON users (email)"],
+        "COMMENT ON INDEX users_emial_idx IS 'x'",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("index `users_emial_idx` does not exist"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn create_table_and_its_keys_as_postgresql_makes_them() {
+    // A generated column owns no sequence (an identity column does).
+    let m = model_of(&[
+        "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED, c int GENERATED ALWAYS AS IDENTITY)",
+    ]);
+    assert_eq!(find(&m, Space::Relation, "t_b_seq"), Found::Absent(None));
+    assert_eq!(
+        find(&m, Space::Relation, "t_c_seq"),
+        Found::Present(String::new())
+    );
+    // A second, unnamed UNIQUE over the same columns is dropped: the
+    // constraints stay known whole.
+    let m = model_of(&["CREATE TABLE t (a int UNIQUE, UNIQUE (a))"]);
+    assert!(relation(&m, "t").constraints.complete);
+    // A foreign key refers to the table where it was found, not where
+    // one would be made.
+    let m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.users (id int PRIMARY KEY)",
+        "SET search_path TO public, app",
+        "CREATE TABLE orders (user_id int REFERENCES users (id))",
+    ]);
+    let refs = relation(&m, "public.orders")
+        .constraints
+        .details
+        .values()
+        .find_map(|d| d.references.clone())
+        .expect("a reference");
+    assert_eq!(refs.schema, "app");
+    // PRIMARY KEY USING INDEX with a name of its own: the index is renamed.
+    let m = model_of(&[
+        "CREATE TABLE t (a int NOT NULL)",
+        "CREATE UNIQUE INDEX t_a_idx ON t (a)",
+        "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY USING INDEX t_a_idx",
+    ]);
+    assert_eq!(
+        find(&m, Space::Relation, "t_pk"),
+        Found::Present(String::new())
+    );
+    assert_ne!(
+        find(&m, Space::Relation, "t_a_idx"),
+        Found::Present(String::new())
+    );
+}
+
+#[test]
+fn renames_of_tables_not_known() {
+    // A table not known renamed in one schema: another schema's relation
+    // of the new name is not touched.
+    let mut m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.y (id int)",
+    ]);
+    m.set_relation(
+        "app",
+        "x",
+        super::objects::Relation::unknown(super::objects::RelKind::Table),
+    );
+    assert!(
+        m.replay("ALTER TABLE app.x RENAME TO y", origin(9), &[], false)
+            .is_empty()
+    );
+    assert_eq!(
+        find(&m, Space::Relation, "other.y"),
+        Found::Present("other".into())
+    );
+}
