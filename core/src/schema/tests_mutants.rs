@@ -2657,3 +2657,158 @@ fn renames_of_tables_not_known() {
         Found::Present("other".into())
     );
 }
+
+/// The state of the constraint `name` of the table `table`.
+fn constraint(m: &Model, table: &str, name: &str) -> State {
+    relation(m, table).constraints.state(name)
+}
+
+#[test]
+fn cascades_take_the_foreign_keys_that_refer_to_what_went() {
+    const A: &str = "CREATE TABLE a (id int PRIMARY KEY, code int UNIQUE)";
+    const C: &str = "CREATE TABLE c (id int PRIMARY KEY)";
+    const B: &str = "CREATE TABLE b (a_id int, a_code int, a_any int, c_id int, \
+        CONSTRAINT fk_id FOREIGN KEY (a_id) REFERENCES a (id), \
+        CONSTRAINT fk_code FOREIGN KEY (a_code) REFERENCES a (code), \
+        CONSTRAINT fk_pk FOREIGN KEY (a_any) REFERENCES a, \
+        CONSTRAINT fk_c FOREIGN KEY (c_id) REFERENCES c (id))";
+    // A unique key dropped: the foreign keys to its columns go.
+    let m = model_of(&[A, C, B, "ALTER TABLE a DROP CONSTRAINT a_code_key CASCADE"]);
+    assert_ne!(constraint(&m, "b", "fk_code"), State::Present);
+    assert_eq!(constraint(&m, "b", "fk_id"), State::Present);
+    assert_eq!(constraint(&m, "b", "fk_pk"), State::Present);
+    assert_eq!(constraint(&m, "b", "fk_c"), State::Present);
+    // The primary key dropped: those to its columns, and those to the
+    // table's key itself.
+    let m = model_of(&[A, C, B, "ALTER TABLE a DROP CONSTRAINT a_pkey CASCADE"]);
+    assert_ne!(constraint(&m, "b", "fk_id"), State::Present);
+    assert_ne!(constraint(&m, "b", "fk_pk"), State::Present);
+    assert_eq!(constraint(&m, "b", "fk_code"), State::Present);
+    assert_eq!(constraint(&m, "b", "fk_c"), State::Present);
+    // A table dropped: the foreign keys to it, not the others.
+    let m = model_of(&[A, C, B, "DROP TABLE a CASCADE"]);
+    assert_ne!(constraint(&m, "b", "fk_id"), State::Present);
+    assert_eq!(constraint(&m, "b", "fk_c"), State::Present);
+    // Once a function may depend on anything (a collation made), a
+    // cascade may take any foreign key.
+    let m = model_of(&[
+        A,
+        C,
+        B,
+        "CREATE COLLATION german (provider = icu, locale = 'de-DE')",
+        "DROP TABLE a CASCADE",
+    ]);
+    assert_ne!(constraint(&m, "b", "fk_c"), State::Present);
+}
+
+#[test]
+fn cascades_across_schemas() {
+    // In a schema of its own: its foreign keys go.
+    let m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.a (id int PRIMARY KEY)",
+        "CREATE TABLE app.b (a_id int, CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES app.a (id))",
+        "DROP TABLE app.a CASCADE",
+    ]);
+    assert_ne!(constraint(&m, "app.b", "fk"), State::Present);
+    // A foreign key to the connection's own schema's `a`, which may be
+    // the schema a dropped `a` was in.
+    let m = model_of(&[
+        "CREATE SCHEMA other",
+        "CREATE TABLE a (id int PRIMARY KEY)",
+        "CREATE TABLE b (a_id int, CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES a (id))",
+        "CREATE TABLE other.a (id int PRIMARY KEY)",
+        "DROP TABLE other.a CASCADE",
+    ]);
+    assert_ne!(constraint(&m, "b", "fk"), State::Present);
+}
+
+#[test]
+fn column_changes_and_their_dependents() {
+    // A column added as the primary key makes the key.
+    let m = model_of(&[
+        "CREATE TABLE t (a int)",
+        "ALTER TABLE t ADD COLUMN id int PRIMARY KEY",
+    ]);
+    assert_eq!(constraint(&m, "t", "t_pkey"), State::Present);
+    // A type change: checks that read the column and its default are no
+    // longer known as written; other constraints are.
+    let m = model_of(&[
+        "CREATE TABLE t (a int DEFAULT 1 CHECK (a > 0) UNIQUE)",
+        "ALTER TABLE t ALTER COLUMN a TYPE bigint",
+    ]);
+    let r = relation(&m, "t");
+    assert!(!r.constraints.details.contains_key("t_a_check"));
+    assert!(r.constraints.details.contains_key("t_a_key"));
+    assert!(!r.columns.details.contains_key("a"));
+    // A renamed column: the views and indexes printed with its old name
+    // are not known as SQL any more.
+    let m = model_of(&[
+        USERS,
+        "CREATE VIEW v AS SELECT email FROM users",
+        "CREATE INDEX users_email_idx ON users (email)",
+        "ALTER TABLE users RENAME COLUMN email TO mail",
+    ]);
+    assert_eq!(relation(&m, "v").sql, None);
+    assert_eq!(relation(&m, "users_email_idx").sql, None);
+}
+
+#[test]
+fn create_index_by_name_and_by_its_columns() {
+    const T: &str = "CREATE TABLE t (a int, b int, c text)";
+    // IF NOT EXISTS of one there: the one there stays as it was.
+    let m = model_of(&[
+        T,
+        "CREATE INDEX i ON t (a)",
+        "CREATE INDEX IF NOT EXISTS i ON t (b)",
+    ]);
+    assert!(
+        relation(&m, "i")
+            .sql
+            .as_deref()
+            .is_some_and(|s| s.contains("(a)")),
+        "{:?}",
+        relation(&m, "i").sql
+    );
+    // Of one not known: made, or (IF NOT EXISTS) still not known.
+    for (statement, want) in [
+        ("CREATE INDEX i ON t (a)", Found::Present(String::new())),
+        ("CREATE INDEX IF NOT EXISTS i ON t (a)", Found::Unknown),
+    ] {
+        let mut m = model_of(&[T]);
+        m.set_relation(
+            super::model::DEFAULT,
+            "i",
+            super::objects::Relation::unknown(super::objects::RelKind::Index),
+        );
+        assert!(m.replay(statement, origin(9), &[], false).is_empty());
+        assert_eq!(find(&m, Space::Relation, "i"), want, "{statement}");
+    }
+    // Unnamed: named after its columns, or its expressions' functions.
+    let m = model_of(&[
+        T,
+        "CREATE INDEX ON t (a, b)",
+        "CREATE INDEX ON t (lower(c))",
+    ]);
+    assert_eq!(
+        find(&m, Space::Relation, "t_a_b_idx"),
+        Found::Present(String::new())
+    );
+    assert_eq!(
+        find(&m, Space::Relation, "t_lower_idx"),
+        Found::Present(String::new())
+    );
+    // DROP MATERIALIZED VIEW says what it drops.
+    let said = says(
+        &[
+            T,
+            "CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM t",
+        ],
+        "DROP MATERIALIZED VIEW coutns",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("materialized view `coutns`"),
+        "{said:?}"
+    );
+}
