@@ -2745,12 +2745,18 @@ fn column_changes_and_their_dependents() {
     // are not known as SQL any more.
     let m = model_of(&[
         USERS,
+        "CREATE TABLE orders (id int, email text)",
         "CREATE VIEW v AS SELECT email FROM users",
         "CREATE INDEX users_email_idx ON users (email)",
+        "CREATE INDEX users_id_idx ON users (id)",
+        "CREATE INDEX orders_email_idx ON orders (email)",
         "ALTER TABLE users RENAME COLUMN email TO mail",
     ]);
     assert_eq!(relation(&m, "v").sql, None);
     assert_eq!(relation(&m, "users_email_idx").sql, None);
+    // Another index of the table, another table's index: as they were.
+    assert!(relation(&m, "users_id_idx").sql.is_some());
+    assert!(relation(&m, "orders_email_idx").sql.is_some());
 }
 
 #[test]
