@@ -2818,3 +2818,13 @@ fn create_index_by_name_and_by_its_columns() {
         "{said:?}"
     );
 }
+
+#[test]
+fn a_rename_with_words_after_it_is_not_read_as_one() {
+    // PostgreSQL refuses it; the model does not take `w` for the new name.
+    let m = after_unchecked(
+        &[USERS, "CREATE VIEW v AS SELECT id FROM users"],
+        "ALTER VIEW v RENAME TO w junk",
+    );
+    assert_eq!(find(&m, Space::Relation, "w"), Found::Absent(None));
+}
