@@ -2828,3 +2828,49 @@ fn a_rename_with_words_after_it_is_not_read_as_one() {
     );
     assert_eq!(find(&m, Space::Relation, "w"), Found::Absent(None));
 }
+
+#[test]
+fn type_names_with_arrays_and_modifiers_normalised() {
+    use super::signature::normalise;
+    for (text, want) in [
+        ("int[]", Some("integer[]")),
+        ("int[3]", Some("integer[]")),
+        ("int[3][ ]", Some("integer[]")),
+        ("int[x]", None),
+        ("varchar(20)", Some("character varying")),
+        ("int)", None),
+        ("int)(", None),
+        ("numeric(10", None),
+    ] {
+        assert_eq!(normalise(text).as_deref(), want, "{text}");
+    }
+}
+
+#[test]
+fn schemas_never_seen_and_on_the_path() {
+    // Once everything is unknown, a schema never seen may hold anything.
+    let mut m = model_of(&[USERS]);
+    m.forget_all();
+    assert_eq!(find(&m, Space::Relation, "nosuch.t"), Found::Unknown);
+    // A schema on the path that does not exist is passed over.
+    let m = model_of(&[
+        "CREATE SCHEMA app",
+        "SET search_path TO nosuch, app",
+        "CREATE TABLE t (id int)",
+    ]);
+    assert_eq!(
+        find(&m, Space::Relation, "app.t"),
+        Found::Present("app".into())
+    );
+}
+
+#[test]
+fn alter_constraint_of_a_quoted_name_is_not_read_by_its_words() {
+    let said = says(
+        &[
+            "CREATE TABLE c (id int PRIMARY KEY, p int, CONSTRAINT \"Fk\" FOREIGN KEY (p) REFERENCES c (id))",
+        ],
+        "ALTER TABLE c ALTER CONSTRAINT \"Fk\" DEFERRABLE",
+    );
+    assert_eq!(said, Vec::<String>::new());
+}
