@@ -2841,6 +2841,9 @@ fn type_names_with_arrays_and_modifiers_normalised() {
         ("int)", None),
         ("int)(", None),
         ("numeric(10", None),
+        ("pg_catalog.int4", Some("integer")),
+        ("\"my schema\".int4", None),
+        ("a b.int4", None),
     ] {
         assert_eq!(normalise(text).as_deref(), want, "{text}");
     }
