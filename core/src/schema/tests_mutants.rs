@@ -2844,6 +2844,18 @@ fn type_names_with_arrays_and_modifiers_normalised() {
         ("pg_catalog.int4", Some("integer")),
         ("\"my schema\".int4", None),
         ("a b.int4", None),
+        ("int2", Some("smallint")),
+        ("int8", Some("bigint")),
+        ("float4", Some("real")),
+        ("float8", Some("double precision")),
+        ("float", Some("double precision")),
+        ("timestamp", Some("timestamp without time zone")),
+        ("time", Some("time without time zone")),
+        ("timetz", Some("time with time zone")),
+        ("varbit", Some("bit varying")),
+        ("interval", Some("interval")),
+        ("interval day to second", Some("interval")),
+        ("_int4", None),
     ] {
         assert_eq!(normalise(text).as_deref(), want, "{text}");
     }
@@ -2876,4 +2888,25 @@ fn alter_constraint_of_a_quoted_name_is_not_read_by_its_words() {
         "ALTER TABLE c ALTER CONSTRAINT \"Fk\" DEFERRABLE",
     );
     assert_eq!(said, Vec::<String>::new());
+}
+
+#[test]
+fn how_close_a_misspelling_is() {
+    use super::similar::{distance, is_typo_of, limit};
+    assert_eq!(distance("users", "user", 2), Some(1));
+    assert_eq!(distance("abcdef", "abc", 5), Some(3));
+    assert_eq!(distance("abc", "abcdef", 5), Some(3));
+    assert_eq!(
+        (
+            limit("abc"),
+            limit("users"),
+            limit("abcdefgh"),
+            limit("abcdefghi")
+        ),
+        (0, 1, 1, 2)
+    );
+    // Two slips in a word of eight letters, in a name of two words.
+    assert!(is_typo_of("cusotmre_id", "customer_id"));
+    // Two slips in a word of seven: not a misspelling of it.
+    assert!(!is_typo_of("prdocut_xy", "product_xy"));
 }
