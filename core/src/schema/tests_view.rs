@@ -927,3 +927,51 @@ fn partitioned_tables_and_renamed_overloads_are_not_guessed_at() {
         ),
     ]);
 }
+
+#[test]
+fn views_in_the_order_they_name_each_other_and_triggers_on_functions() {
+    // `v_a` reads `v_b`: `v_b` first, though its name sorts after.
+    let script = script_of(&[
+        "CREATE VIEW v_b AS SELECT 1 AS x",
+        "CREATE VIEW v_a AS SELECT x FROM v_b",
+    ]);
+    let (a, b) = (
+        script.find("CREATE VIEW v_a").expect("v_a"),
+        script.find("CREATE VIEW v_b").expect("v_b"),
+    );
+    assert!(b < a, "{script}");
+    const T: &str = "CREATE TABLE t (id int)";
+    const F: &str =
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    const TRG: &str = "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch()";
+    const POL: &str = "CREATE POLICY p ON t USING (true)";
+    // Functions all known: the trigger is written.
+    run(&[(
+        &[T, F, TRG, POL],
+        &["CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch();"],
+        &[],
+    )]);
+    // Some function not known: a trigger on a function the script writes
+    // is written, one on a function it does not hold is not; a policy
+    // runs no function.
+    const OTHER: &str =
+        "CREATE FUNCTION other() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$";
+    const TRG2: &str =
+        "CREATE TRIGGER trg2 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION other()";
+    let mut view = SchemaView::of(&model_of(&[T, F, OTHER, TRG, TRG2, POL]));
+    view.functions.retain(|f| f.name != "other");
+    view.unknown.push(super::view::Unknown {
+        what: "functions".into(),
+        since: None,
+    });
+    let gate = sql::Script::new(&view);
+    let t = view.table("t").expect("t");
+    assert_eq!(t.triggers.len(), 2, "{:?}", t.triggers);
+    assert_eq!(t.policies.len(), 1, "{:?}", t.policies);
+    for p in &t.triggers {
+        assert_eq!(gate.part(t, p), p.name == "trg", "{}", p.name);
+    }
+    for p in &t.policies {
+        assert!(gate.part(t, p), "{}", p.name);
+    }
+}
