@@ -2910,3 +2910,23 @@ fn how_close_a_misspelling_is() {
     // Two slips in a word of seven: not a misspelling of it.
     assert!(!is_typo_of("prdocut_xy", "product_xy"));
 }
+
+#[test]
+fn a_down_that_makes_everything_unknown_is_not_compared() {
+    // Its DOWN runs dynamic SQL: what it leaves is not known, so nothing
+    // is said of it, even of what it made in a schema made after.
+    let files = [(
+        "001_a.sql",
+        "-- UP\nCREATE TABLE a (id int);\nCREATE TYPE mood AS ENUM ('ok');\n-- DOWN\nDO $$ BEGIN EXECUTE 'SELECT 1'; END $$;\nCREATE SCHEMA app;\nCREATE TABLE app.x (id int);\n",
+    )];
+    assert_eq!(downs(&files), Vec::<(usize, Vec<String>)>::new());
+    // The same DOWN without the dynamic SQL: both differences are said.
+    let files = [(
+        "001_a.sql",
+        "-- UP\nCREATE TABLE a (id int);\nCREATE TYPE mood AS ENUM ('ok');\n-- DOWN\nCREATE SCHEMA app;\nCREATE TABLE app.x (id int);\n",
+    )];
+    let said = downs(&files);
+    assert_eq!(said.len(), 1, "{said:?}");
+    let all = said[0].1.join("; ");
+    assert!(all.contains("mood") && all.contains("app.x"), "{all}");
+}
