@@ -2930,3 +2930,38 @@ fn a_down_that_makes_everything_unknown_is_not_compared() {
     let all = said[0].1.join("; ");
     assert!(all.contains("mood") && all.contains("app.x"), "{all}");
 }
+
+#[test]
+fn a_down_is_compared_only_on_what_the_migrations_made() {
+    // An extension's own view: the DOWN that leaves the extension says so,
+    // not that it leaves the extension's view.
+    let said = downs(&[(
+        "001_stats.sql",
+        "-- UP\nCREATE EXTENSION pg_stat_statements;\nCREATE TABLE t (id int);\n-- DOWN\nDROP TABLE t;\n",
+    )]);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].1.len(), 1, "{said:?}");
+    assert!(said[0].1[0].contains("pg_stat_statements"), "{said:?}");
+    assert!(!said[0].1[0].contains("view"), "{said:?}");
+}
+
+#[test]
+fn a_schema_the_model_lost_track_of_holds_what_was_made_in_it() {
+    for made in [
+        "CREATE TABLE app.t (id int)",
+        "CREATE TYPE app.mood AS ENUM ('ok')",
+        "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    ] {
+        let mut m = model_of(&["CREATE SCHEMA app"]);
+        m.forget_all();
+        assert!(m.replay(made, origin(9), &[], false).is_empty(), "{made}");
+        assert_eq!(m.schemas["app"].entry.state, State::Unknown, "{made}");
+        let view = super::view::SchemaView::of(&m);
+        assert!(view.schemas.iter().any(|s| s.name == "app"), "{made}");
+    }
+    // Nothing made in it: not shown.
+    let mut m = model_of(&["CREATE SCHEMA app"]);
+    m.forget_all();
+    let view = super::view::SchemaView::of(&m);
+    assert!(!view.schemas.iter().any(|s| s.name == "app"));
+}
