@@ -2965,3 +2965,21 @@ fn a_schema_the_model_lost_track_of_holds_what_was_made_in_it() {
     let view = super::view::SchemaView::of(&m);
     assert!(!view.schemas.iter().any(|s| s.name == "app"));
 }
+
+#[test]
+fn a_column_whose_not_null_is_not_known_is_said() {
+    let m = model_of(&[
+        "CREATE TABLE t (a int DEFAULT 1)",
+        "ALTER TABLE t ALTER COLUMN a TYPE bigint",
+    ]);
+    let view = super::view::SchemaView::of(&m);
+    let c = &view.table("t").expect("t").columns[0];
+    assert!(c.data_type.is_some() && c.not_null.is_none(), "{c:?}");
+    assert!(
+        view.unknown
+            .iter()
+            .any(|u| u.what.starts_with("table t: some of its columns")),
+        "{:?}",
+        view.unknown
+    );
+}
