@@ -1863,7 +1863,8 @@ fn what_an_unread_create_table_may_have_named_is_unknown_only_for_relations() {
         .expect("the connection's schema");
     assert!(!ns.opaque);
     // Its key's index, its sequence: relations named `foo...`.
-    assert_eq!(ns.state(Space::Relation, "foo_pkey"), State::Unknown);
+    assert!(!ns.relations.contains_key("foo_something"));
+    assert_eq!(ns.state(Space::Relation, "foo_something"), State::Unknown);
     assert_eq!(ns.state(Space::Relation, "bar"), State::Absent);
     // Types and functions are not made by it.
     assert_eq!(ns.state(Space::Type, "foo_pkey"), State::Absent);
@@ -1964,6 +1965,15 @@ fn what_may_have_made_the_schema_unreadable_stays_so() {
     let ns = &a.schemas[super::model::DEFAULT];
     assert!(ns.opaque);
     assert_eq!(ns.state(Space::Relation, "zzz"), State::Unknown);
+    // A schema not known but readable, made opaque one way: opaque.
+    let mut b = model_of(&["CREATE SCHEMA app"]);
+    b.set_schema("app", super::objects::Entry::unknown());
+    assert!(!b.schemas["app"].opaque);
+    let mut a = b.clone();
+    a.forget_schema("app");
+    a.join_with(&b);
+    assert!(a.schemas["app"].opaque);
+    let b = model_of(&[USERS]);
     // Its functions made unknown one way.
     let mut a = b.clone();
     a.forget_functions();
@@ -2075,6 +2085,7 @@ fn elsif_and_else_branches_and_raise_statements_are_read() {
     .expect("read");
     assert_eq!(s.len(), 4);
     assert!(s.iter().all(|s| s.guard == plpgsql::Guard::Any));
+    assert_eq!(s[3].sql, "CREATE TABLE t4 (a int)");
     // A RAISE that stops the block, with a call in it: skipped to its end.
     let s = plpgsql::steps(
         "DO $$ BEGIN IF x THEN RAISE EXCEPTION 'no %', format('(%s)', 1); END IF; \
