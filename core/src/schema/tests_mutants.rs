@@ -2211,7 +2211,10 @@ fn sequence_literals_only_in_the_sequence_functions() {
         "CREATE SEQUENCE app.order_numbers",
     ];
     // Another function's string is not a sequence's name.
-    assert_eq!(says(&before, "SELECT lower('uesrs')"), Vec::<String>::new());
+    assert_eq!(
+        says(&before, "SELECT lower('app.order_nubmers')"),
+        Vec::<String>::new()
+    );
     assert_eq!(
         says(&before, "SELECT nextval('app.order_numbers')"),
         Vec::<String>::new()
