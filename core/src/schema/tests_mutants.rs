@@ -2997,3 +2997,32 @@ fn a_column_whose_not_null_is_not_known_is_said() {
         view.unknown
     );
 }
+
+#[test]
+fn create_index_if_not_exists_of_an_unknown_name_lets_go_only_in_its_tables_schema() {
+    let mut m = model_of(&[
+        "CREATE SCHEMA app",
+        "CREATE SCHEMA other",
+        "CREATE TABLE app.t (a int)",
+        "CREATE TABLE other.i (id int)",
+    ]);
+    m.set_relation(
+        "app",
+        "i",
+        super::objects::Relation::unknown(super::objects::RelKind::Index),
+    );
+    assert!(
+        m.replay(
+            "CREATE INDEX IF NOT EXISTS i ON app.t (a)",
+            origin(9),
+            &[],
+            false
+        )
+        .is_empty()
+    );
+    assert_eq!(find(&m, Space::Relation, "app.i"), Found::Unknown);
+    assert_eq!(
+        find(&m, Space::Relation, "other.i"),
+        Found::Present("other".into())
+    );
+}
