@@ -182,16 +182,7 @@ fn after_unchecked(before: &[&str], statement: &str) -> Model {
 
 /// The differences of each DOWN of `files` (`(file name, text)`).
 fn downs(files: &[(&str, &str)]) -> Vec<(usize, Vec<String>)> {
-    use crate::migration::read_migration;
-    use crate::naming::parse_file_name;
-    let set: Vec<_> = files
-        .iter()
-        .map(|(file, sql)| {
-            let name = parse_file_name(file).unwrap();
-            read_migration(file, &name, file, sql).0.unwrap()
-        })
-        .collect();
-    check_set(&set, &[], &[])
+    check_set(&set_of(files), &[], &[])
         .into_iter()
         .filter(|f| f.problem.is_none())
         .map(|f| (f.migration, f.differences))

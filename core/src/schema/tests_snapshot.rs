@@ -44,22 +44,16 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A folder's migrations, read as `check` reads them.
+/// A folder's migrations, read as `check` reads them, with their files'
+/// names and texts.
 fn folder(dir: &Path) -> Vec<(String, String, SourceMigration)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("the folder")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    files
+    crate::read_folder(dir, "m")
+        .migrations
         .into_iter()
-        .filter_map(|p| {
-            let file = p.file_name()?.to_str()?.to_string();
-            let name = parse_file_name(&file).ok()?;
-            let text = std::fs::read_to_string(&p).expect("the file");
-            let m = read_migration(&file, &name, &file, &text).0?;
-            Some((file, text, m))
+        .map(|m| {
+            let file = m.migration.file_name().to_string();
+            let text = std::fs::read_to_string(dir.join(&file)).expect("the file");
+            (file, text, m)
         })
         .collect()
 }
